@@ -1,0 +1,164 @@
+/*
+ * The configuration model (SPEC §2). A loaded mp_config is immutable: a
+ * reload builds a new one beside the running one and swaps only when it is
+ * valid. Every string is owned by the config and freed by mp_config_free().
+ */
+#ifndef MP_CONFIG_H
+#define MP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "tsig_key.h"
+
+#define MP_MAX_ADDRS_PER_FAMILY 100 /* BIND's max-records-per-type */
+#define MP_MAX_EXPECT_STATUS 16
+
+enum mp_check_type {
+	MP_CHECK_HTTP = 0,
+	MP_CHECK_TCP = 1,
+};
+
+enum mp_transport {
+	MP_TRANSPORT_UDP = 0, /* falls back to TCP when truncated or large */
+	MP_TRANSPORT_TCP = 1,
+};
+
+struct mp_check_cfg {
+	enum mp_check_type type;
+	char *url;    /* http: full URL; NULL for tcp */
+	bool https;   /* http: scheme is https */
+	char *host;   /* http: URL host (Host header, SNI, cert name);
+			 no brackets for IPv6 literals */
+	uint16_t port; /* http: URL port or scheme default; tcp: check.port */
+	uint64_t interval_ms;
+	uint64_t fast_interval_ms;
+	uint64_t timeout_ms;
+	unsigned rise;
+	unsigned fall;
+	int expect_status[MP_MAX_EXPECT_STATUS];
+	size_t n_expect_status;
+	char *expect_body;           /* NULL: not checked */
+	bool has_expect_sha256;
+	unsigned char expect_sha256[32];
+	uint64_t max_age_ms;         /* 0: freshness not checked */
+	uint64_t max_latency_ms;     /* 0: latency not checked */
+	uint64_t max_body;           /* bytes */
+	bool tls_verify;
+	char *ca_file;               /* NULL: system default */
+};
+
+struct mp_damping_cfg {
+	unsigned penalty;
+	unsigned suppress;
+	unsigned reuse;
+	uint64_t half_life_ms;
+	uint64_t max_suppress_ms;
+};
+
+struct mp_mirror_cfg {
+	char *name;
+	struct mp_addr *addrs;
+	size_t n_addrs;
+	unsigned weight; /* 0 = disabled: checked, never published */
+	char *email;     /* NULL when unset */
+	char *notes;     /* NULL when unset */
+	int line;        /* where it was defined, for messages */
+};
+
+struct mp_pool_cfg {
+	char *name; /* absolute, lower-case owner name inside dns.zone */
+	uint32_t ttl;
+	unsigned min_healthy;   /* floor per RRset (A and AAAA each) */
+	unsigned max_published; /* 0 = every healthy address */
+	struct mp_check_cfg check; /* global check with the pool's overrides */
+	struct mp_mirror_cfg *mirrors;
+	size_t n_mirrors;
+	int line;
+};
+
+struct mp_dns_cfg {
+	char *server;            /* as written */
+	struct mp_addr server_addr;
+	uint16_t port;
+	char *zone;              /* absolute, lower-case */
+	char *key_file;          /* NULL when key is inline */
+	char *key_name;          /* NULL when unset */
+	enum mp_transport transport;
+	uint64_t timeout_ms;
+	uint64_t reconcile_interval_ms;
+	bool dry_run;
+};
+
+struct mp_update_cfg {
+	uint64_t min_interval_ms;
+	unsigned max_per_hour;
+};
+
+struct mp_guard_cfg {
+	char **sentinels; /* URLs */
+	size_t n_sentinels;
+	bool all_down_freeze;
+};
+
+struct mp_control_cfg {
+	char *socket;
+	char *group; /* NULL: the daemon's own group */
+	unsigned mode;
+};
+
+struct mp_config {
+	char *file; /* the path it was loaded from */
+	struct mp_dns_cfg dns;
+	struct mp_update_cfg update;
+	struct mp_check_cfg check; /* the global defaults */
+	struct mp_damping_cfg damping;
+	struct mp_guard_cfg guard;
+	struct mp_pool_cfg *pools;
+	size_t n_pools;
+	struct mp_control_cfg control;
+	char *state_file;
+	char *metrics_file; /* NULL when unset */
+	int log_level;      /* LOG_* */
+	struct mp_tsig_key *key;
+};
+
+/* Flags for mp_config_load(). */
+enum {
+	/* Skip loading the TSIG key (tests of the rest of the schema). */
+	MP_CONFIG_NO_KEY = 1 << 0,
+};
+
+/*
+ * Loads and validates path. On success returns 0 and *out (caller frees with
+ * mp_config_free). On failure returns MP_ECONFIG (or MP_EKEY/MP_EPERM for key
+ * problems, MP_ENOMEM) and every problem found is in d as
+ * "FILE:LINE: what is wrong (the accepted form)".
+ */
+int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
+		   struct mp_diag *d);
+
+void mp_config_free(struct mp_config *cfg);
+
+/* Lookups; NULL when absent. */
+const struct mp_pool_cfg *mp_config_pool(const struct mp_config *cfg,
+					 const char *name);
+const struct mp_mirror_cfg *mp_config_mirror(const struct mp_config *cfg,
+					     const char *name,
+					     const struct mp_pool_cfg **pool);
+
+/* True when the two check configurations would check the same way. */
+bool mp_check_cfg_equal(const struct mp_check_cfg *a,
+			const struct mp_check_cfg *b);
+
+/*
+ * Writes the one-screen summary of --check-config (pools, mirrors, addresses,
+ * server, key name and algorithm; never the secret) into a newly allocated
+ * string (caller frees).
+ */
+char *mp_config_summary(const struct mp_config *cfg);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * TSIG keys (RFC 8945). The secret lives in libsodium guarded memory
+ * (sodium_malloc, no access while unused, wiped on free) and is never
+ * printed. MACs are computed with libsodium, so only the algorithms libsodium
+ * implements are accepted: hmac-sha256 and hmac-sha512.
+ */
+#ifndef MP_TSIG_KEY_H
+#define MP_TSIG_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum mp_tsig_alg {
+	MP_TSIG_HMAC_SHA256 = 0,
+	MP_TSIG_HMAC_SHA512 = 1,
+};
+
+#define MP_TSIG_MAX_MAC 64 /* bytes, hmac-sha512 */
+
+struct mp_tsig_key; /* opaque */
+
+/* Algorithm by name, case-insensitive, with or without the trailing dot
+ * ("hmac-sha256", "HMAC-SHA512."). Returns 0 and sets *alg, MP_ENOTSUP for
+ * a known TSIG algorithm mirrorpool cannot use (hmac-md5, hmac-sha1,
+ * hmac-sha224, hmac-sha384, gss-tsig), MP_EINVAL for anything else. */
+int mp_tsig_alg_parse(const char *name, enum mp_tsig_alg *alg);
+/* Wire name with trailing dot: "hmac-sha256." */
+const char *mp_tsig_alg_name(enum mp_tsig_alg alg);
+/* MAC length in bytes: 32 or 64. */
+size_t mp_tsig_alg_maclen(enum mp_tsig_alg alg);
+
+/* New key from raw secret bytes (copied into guarded memory). name is made
+ * absolute and lower-case. Returns 0, MP_EINVAL (bad name, empty secret) or
+ * MP_ENOMEM. Caller frees with mp_tsig_key_free(). */
+int mp_tsig_key_new(const char *name, enum mp_tsig_alg alg,
+		    const unsigned char *secret, size_t secret_len,
+		    struct mp_tsig_key **out);
+
+/* Parses "alg:name:base64" (nsupdate -y form; "name:base64" means
+ * hmac-sha256 as nsupdate does). origin names the source in messages
+ * (e.g. "/etc/mirrorpool/mirrorpool.conf:5"). Errors go to d. */
+int mp_tsig_key_parse_inline(const char *spec, const char *origin,
+			     struct mp_tsig_key **out, struct mp_diag *d);
+
+/* Reads a BIND key file (tsig-keygen, ddns-confgen, keymgr -t output: one or
+ * more `key "name" { algorithm ...; secret "..."; };` blocks, with #, //
+ * and C comments). key_name selects the key when the file holds several
+ * (NULL: the file must hold exactly one). Refuses a file readable or
+ * writable by "other" (MP_EPERM). Errors, with FILE:LINE, go to d. */
+int mp_tsig_key_load_file(const char *path, const char *key_name,
+			  struct mp_tsig_key **out, struct mp_diag *d);
+
+/* Wipes and frees; NULL is fine. */
+void mp_tsig_key_free(struct mp_tsig_key *key);
+
+/* Absolute lower-case key name, e.g. "mirrorpool." */
+const char *mp_tsig_key_name(const struct mp_tsig_key *key);
+enum mp_tsig_alg mp_tsig_key_alg(const struct mp_tsig_key *key);
+size_t mp_tsig_key_secret_len(const struct mp_tsig_key *key);
+
+/* A deep copy (for a config built beside a running one). */
+int mp_tsig_key_dup(const struct mp_tsig_key *key, struct mp_tsig_key **out);
+
+/* True when both have the same name, algorithm and secret. */
+int mp_tsig_key_equal(const struct mp_tsig_key *a, const struct mp_tsig_key *b);
+
+/*
+ * Incremental HMAC over the key's algorithm. The secret is readable only
+ * between init and final. out must hold mp_tsig_alg_maclen() bytes.
+ */
+struct mp_tsig_hmac {
+	const struct mp_tsig_key *key;
+	/* large enough for crypto_auth_hmacsha512_state */
+	_Alignas(16) unsigned char state[512];
+};
+int mp_tsig_hmac_init(struct mp_tsig_hmac *h, const struct mp_tsig_key *key);
+void mp_tsig_hmac_update(struct mp_tsig_hmac *h, const void *data, size_t len);
+void mp_tsig_hmac_final(struct mp_tsig_hmac *h, unsigned char *out);
+
+#endif
