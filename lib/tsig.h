@@ -1,0 +1,70 @@
+/*
+ * TSIG (RFC 8945) on DNS wire messages, computed with libsodium: signing
+ * requests and verifying responses in full. ldns is not used here because
+ * ldns_pkt_tsig_verify checks neither the algorithm nor the time.
+ */
+#ifndef MP_TSIG_H
+#define MP_TSIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsig_key.h"
+
+#define MP_TSIG_FUDGE 300
+
+/* DNS TSIG error codes (RFC 8945 §5.2 / IANA). */
+enum {
+	MP_TSIG_NOERROR = 0,
+	MP_TSIG_BADSIG = 16,
+	MP_TSIG_BADKEY = 17,
+	MP_TSIG_BADTIME = 18,
+	MP_TSIG_BADTRUNC = 22,
+};
+
+/*
+ * Appends a TSIG RR to the unsigned message in wire[0..*len) (cap bytes
+ * available), increments ARCOUNT and updates *len. Signs with time now_s and
+ * fudge MP_TSIG_FUDGE. The MAC is copied to mac (mp_tsig_alg_maclen bytes)
+ * for verifying the response. Returns 0, MP_ESPACE, MP_EPROTO (wire shorter
+ * than a header) or MP_EKEY.
+ */
+int mp_tsig_sign(uint8_t *wire, size_t *len, size_t cap,
+		 const struct mp_tsig_key *key, uint64_t now_s, uint8_t *mac);
+
+enum mp_tsig_status {
+	MP_TSIG_VERIFIED = 0,    /* signed, verified, time within fudge */
+	MP_TSIG_UNSIGNED,        /* no TSIG RR at all */
+	MP_TSIG_MALFORMED,       /* two TSIGs, TSIG not last, truncated RR... */
+	MP_TSIG_WRONG_KEY,       /* key name differs from ours */
+	MP_TSIG_WRONG_ALG,       /* algorithm differs from ours/unsupported */
+	MP_TSIG_BAD_MAC,         /* MAC does not verify */
+	MP_TSIG_BAD_TIME,        /* Time Signed outside fudge of now */
+	MP_TSIG_SERVER_ERROR,    /* verified, but the TSIG error field is set
+				    (BADTIME is signed; see info->error) */
+};
+
+struct mp_tsig_info {
+	uint16_t error;          /* TSIG error field */
+	uint64_t time_signed;    /* from the TSIG RR */
+	uint16_t fudge;
+	uint64_t other_time;     /* BADTIME: the server's clock; 0 absent */
+	uint16_t original_id;
+};
+
+/*
+ * Verifies the TSIG of a response to a request whose MAC was req_mac. Checks
+ * exactly one TSIG RR, last in the additional section; our key name and
+ * algorithm; the MAC (constant time); Time Signed within the fudge of now_s.
+ * info (may be NULL) receives the TSIG fields when a TSIG RR was parsed.
+ */
+enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
+				   const struct mp_tsig_key *key,
+				   const uint8_t *req_mac, size_t req_mac_len,
+				   uint64_t now_s, struct mp_tsig_info *info);
+
+const char *mp_tsig_status_str(enum mp_tsig_status s);
+/* "BADSIG", "BADKEY", "BADTIME", or the number. */
+const char *mp_tsig_error_str(uint16_t err, char *buf, size_t len);
+
+#endif
