@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole mirrorpool test suite on a fresh Debian 12 machine (as root):
+# installs the build and test dependencies, builds with ASan+UBSan, runs the
+# unit and integration tests, the unit tests again under valgrind, and
+# `make distcheck`. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+DEPS=(build-essential autoconf automake libtool pkg-config
+      libldns-dev libcurl4-openssl-dev libuv1-dev libsodium-dev
+      libconfig-dev libjansson-dev libcunit1-dev libsystemd-dev
+      bind9 bind9-utils bind9-dnsutils knot knot-dnsutils
+      nginx-light haproxy openssl ca-certificates curl python3
+      valgrind groff-base man-db systemd procps iproute2)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "${MP_SKIP_INSTALL:-0}" != 1 ]; then
+	missing=()
+	for p in "${DEPS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		step "installing ${missing[*]}"
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "run as root (or install: ${missing[*]})" >&2
+			exit 1
+		fi
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q
+		# Packaged daemons must not grab ports or start during tests.
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+		rm -f /usr/sbin/policy-rc.d
+		trap - EXIT
+	fi
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -gt 2 ] && jobs=2
+
+step "build with AddressSanitizer and UndefinedBehaviorSanitizer"
+./autogen.sh >/dev/null 2>&1 || ./autogen.sh
+./configure --enable-sanitizers -q
+make -j"$jobs"
+
+step "make check (unit and integration tests)"
+rc=0
+make -j"$jobs" check || rc=$?
+# Show every test's own output: the CUnit summaries and integration logs.
+for log in $(find tests -name '*.log' ! -name test-suite.log | sort); do
+	printf '\n--- %s\n' "$log"
+	cat "$log"
+done
+cat test-suite.log 2>/dev/null | sed -n '1,/^\.\. contents/p'
+[ $rc -eq 0 ] || { echo "make check failed" >&2; exit $rc; }
+pass_asan=$(grep -h '^# PASS:' test-suite.log 2>/dev/null | awk '{print $3}')
+
+step "unit tests under valgrind"
+builddir=$(mktemp -d /tmp/mirrorpool-vg.XXXXXX)
+trap 'rm -rf "$builddir"' EXIT
+(cd "$builddir" && "$top/configure" -q && make -j"$jobs" >/dev/null &&
+	make check-valgrind)
+
+step "make distcheck"
+make -j"$jobs" distcheck >/tmp/mirrorpool-distcheck.log 2>&1 || {
+	tail -100 /tmp/mirrorpool-distcheck.log
+	exit 1
+}
+grep -E '^(=+|mirrorpool-.* archives ready)' /tmp/mirrorpool-distcheck.log | tail -3
+
+total=$(grep -h '^# TOTAL:' test-suite.log | awk '{print $3}')
+echo
+echo "all checks passed: ${pass_asan:-0} of ${total:-0} test programs under ASan+UBSan, valgrind clean, distcheck ok"
+echo "${pass_asan:-0} passed, 0 failed"
