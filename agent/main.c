@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "diag.h"
 #include "error.h"
 #include "log.h"
@@ -113,8 +114,10 @@ int main(int argc, char **argv)
 		mp_config_free(cfg);
 		return 0;
 	}
-	(void)dry_run;
-	mp_log(LOG_ERR, "the agent loop is not built yet");
-	mp_config_free(cfg);
-	return 1;
+	if (verbose)
+		mp_log_set_level(LOG_DEBUG);
+	else
+		mp_log_set_level(cfg->log_level);
+	/* mp_daemon_run takes ownership of cfg */
+	return mp_daemon_run(path, cfg, dry_run, verbose);
 }

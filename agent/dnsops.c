@@ -1,0 +1,436 @@
+/*
+ * The DNS side of the daemon: reads of the managed RRsets and UPDATEs, one
+ * operation in flight at a time, retried with exponential backoff. What to
+ * send is decided by the engine; this file only carries it out and reports.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "backoff.h"
+#include "daemon.h"
+#include "error.h"
+#include "log.h"
+
+static uint32_t rnd_uniform(uint32_t upper)
+{
+	return upper ? randombytes_uniform(upper) : 0;
+}
+
+static void pump(struct mp_daemon *d);
+
+static void dns_timer_cb(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+void mp_dnsops_kick(struct mp_daemon *d)
+{
+	if (d->stopping || d->op != MP_OP_IDLE)
+		return;
+	uv_timer_start(&d->dns_timer, dns_timer_cb, 0, 0);
+}
+
+bool mp_dnsops_busy(const struct mp_daemon *d)
+{
+	return d->op != MP_OP_IDLE;
+}
+
+void mp_dnsops_read_all(struct mp_daemon *d)
+{
+	size_t n = mp_engine_n_rrsets(d->engine);
+
+	for (size_t i = 0; i < n; i++)
+		d->read_pending[i] = true;
+	d->n_read_pending = n;
+	mp_dnsops_kick(d);
+}
+
+void mp_dnsops_reset(struct mp_daemon *d)
+{
+	size_t n = mp_engine_n_rrsets(d->engine);
+	bool *np = calloc(n + 1, sizeof(*np));
+
+	if (!np)
+		return;
+	free(d->read_pending);
+	d->read_pending = np;
+	d->n_read_pending = 0;
+	mp_dnsops_read_all(d);
+}
+
+static const char *zone_of(const struct mp_daemon *d)
+{
+	return d->cfg->dns.zone;
+}
+
+static void schedule_retry(struct mp_daemon *d, const char *what,
+			   const char *why)
+{
+	uint64_t delay = mp_backoff_delay(d->attempt, rnd_uniform);
+	char when[32];
+
+	d->attempt++;
+	d->retry_at_ms = mp_now_ms() + delay;
+	mp_duration_human(delay, when, sizeof(when));
+	mp_log(LOG_WARNING, "%s: %s; retrying in %s", what, why, when);
+	mp_engine_dns_error(d->engine, why);
+	uv_timer_start(&d->dns_timer, dns_timer_cb, delay, 0);
+}
+
+static void op_done(struct mp_daemon *d)
+{
+	mp_dns_request_clear(&d->req);
+	d->op = MP_OP_IDLE;
+}
+
+/* Explains an unsigned or unverifiable answer in operator terms. */
+static void explain_unsigned(struct mp_daemon *d,
+			     const struct mp_dns_response *resp,
+			     const char *detail, char *buf, size_t len)
+{
+	char rc[16], te[16];
+	const struct mp_tsig_key *k = d->cfg->key;
+
+	mp_rcode_str(resp ? resp->rcode : 0, rc, sizeof(rc));
+	if (resp && resp->verdict == MP_RESP_UNSIGNED && resp->rcode != 0) {
+		const char *tsig_err =
+			resp->tsig_info.error
+				? mp_tsig_error_str(resp->tsig_info.error, te,
+						    sizeof(te))
+				: NULL;
+		snprintf(buf, len,
+			 "unsigned %s%s%s from the server: it could not verify "
+			 "key \"%s\" (%s) — check that the primary knows this "
+			 "key name, algorithm and secret",
+			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
+			 mp_tsig_key_name(k),
+			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
+		snprintf(buf, len,
+			 "unsigned %s answer ignored (possible spoofing): %s", rc,
+			 detail ? detail : "no TSIG");
+	} else {
+		snprintf(buf, len,
+			 "answer failed TSIG verification (possible spoofing "
+			 "or wrong key \"%s\"): %s",
+			 mp_tsig_key_name(k), detail ? detail : "bad TSIG");
+	}
+}
+
+/* A signed reply with a non-NOERROR rcode or TSIG error. */
+static void explain_rejection(struct mp_daemon *d,
+			      const struct mp_dns_response *resp, char *buf,
+			      size_t len)
+{
+	const struct mp_tsig_key *k = d->cfg->key;
+	char rc[16];
+
+	mp_rcode_str(resp->rcode, rc, sizeof(rc));
+	if (resp->tsig == MP_TSIG_SERVER_ERROR &&
+	    resp->tsig_info.error == MP_TSIG_BADTIME) {
+		long long now = (long long)(mp_now_ms() / 1000);
+		long long srv = (long long)(resp->tsig_info.other_time
+						    ? resp->tsig_info.other_time
+						    : resp->tsig_info.time_signed);
+		snprintf(buf, len,
+			 "BADTIME: the server's clock reads %lld, ours %lld "
+			 "(skew %+lld s, fudge %u s) — fix the clocks (NTP); "
+			 "mirrorpool never adjusts them",
+			 srv, now, now - srv, (unsigned)resp->tsig_info.fudge);
+		return;
+	}
+	if (resp->tsig == MP_TSIG_SERVER_ERROR) {
+		char te[16];
+		snprintf(buf, len, "%s/%s: key \"%s\" (%s) rejected", rc,
+			 mp_tsig_error_str(resp->tsig_info.error, te, sizeof(te)),
+			 mp_tsig_key_name(k),
+			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+		return;
+	}
+	switch (resp->rcode) {
+	case 5: /* REFUSED */
+	case 9: /* NOTAUTH */
+		snprintf(buf, len,
+			 "%s: key \"%s\" is not allowed to update zone %s — check "
+			 "allow-update/update-policy (BIND) or the acl (Knot) "
+			 "and the key name",
+			 rc, mp_tsig_key_name(k), zone_of(d));
+		break;
+	case 10: /* NOTZONE */
+		snprintf(buf, len,
+			 "NOTZONE: %s is not a zone the server is "
+			 "authoritative for, or a pool name lies outside it",
+			 zone_of(d));
+		break;
+	case 2:
+		snprintf(buf, len,
+			 "SERVFAIL: the server could not apply the change "
+			 "(journal, record limits, zone not loaded?)");
+		break;
+	default:
+		snprintf(buf, len, "%s", rc);
+	}
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+static void read_done(void *arg, enum mp_dns_outcome o,
+		      const struct mp_dns_response *resp, const char *detail,
+		      uint64_t rtt_ms)
+{
+	struct mp_daemon *d = arg;
+	struct mp_rrset *r = mp_engine_rrset(d->engine, d->read_rrset);
+	const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
+	char what[400], why[600];
+
+	(void)rtt_ms;
+	if (o == MP_DNS_CANCELLED) {
+		op_done(d);
+		return;
+	}
+	op_done(d);
+	snprintf(what, sizeof(what), "reading %s %s from %s port %u", pc->name,
+		 r->rrtype == 1 ? "A" : "AAAA", d->cfg->dns.server,
+		 (unsigned)d->cfg->dns.port);
+	if (o == MP_DNS_ANSWER &&
+	    (resp->rcode == 0 /* NOERROR */ || resp->rcode == 3 /* NXDOMAIN */) &&
+	    resp->tsig == MP_TSIG_VERIFIED) {
+		d->read_pending[d->read_rrset] = false;
+		d->n_read_pending--;
+		d->attempt = 0;
+		mp_engine_dns_error(d->engine, NULL);
+		mp_engine_dns_view(d->engine, d->read_rrset, &resp->answers,
+				   mp_now_ms());
+		if (d->n_read_pending == 0) {
+			d->first_read_done = true;
+			mp_ctlcmd_sync_done(d, NULL);
+			mp_daemon_state_changed(d);
+		}
+		mp_dnsops_kick(d);
+		return;
+	}
+	if (o == MP_DNS_ANSWER)
+		explain_rejection(d, resp, why, sizeof(why));
+	else if (o == MP_DNS_UNSIGNED)
+		explain_unsigned(d, resp, detail, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s",
+			 o == MP_DNS_TIMEOUT ? "no answer (timeout)"
+					     : (detail ? detail : "network error"));
+	if (!d->first_read_done) {
+		/* the first round counts as tried even when it fails */
+		d->first_read_done = true;
+		mp_daemon_state_changed(d);
+	}
+	mp_ctlcmd_sync_done(d, why);
+	schedule_retry(d, what, why);
+}
+
+static void start_read(struct mp_daemon *d, size_t i)
+{
+	struct mp_rrset *r = mp_engine_rrset(d->engine, i);
+	const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
+	int rc;
+
+	rc = mp_query_build(pc->name, r->rrtype, d->next_id++, d->cfg->key,
+			    mp_now_ms() / 1000, &d->req);
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot build query for %s: %s", pc->name,
+		       mp_strerror(rc));
+		return;
+	}
+	d->op = MP_OP_READ;
+	d->read_rrset = i;
+	d->op_started_ms = mp_now_ms();
+	rc = mp_dnsclient_send(d->dns, &d->req,
+			       d->cfg->dns.transport == MP_TRANSPORT_TCP,
+			       d->cfg->dns.timeout_ms, read_done, d);
+	if (rc != MP_OK) {
+		op_done(d);
+		schedule_retry(d, "sending query", mp_strerror(rc));
+	}
+}
+
+/* ---- updates ---------------------------------------------------------- */
+
+static void log_plan(struct mp_daemon *d, int prio, const char *prefix,
+		     const char *suffix)
+{
+	char item[1200];
+
+	for (size_t i = 0; i < d->plan.n; i++) {
+		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
+				      sizeof(item));
+		mp_log(prio, "%s%s%s", prefix, item, suffix);
+	}
+}
+
+static void update_done(void *arg, enum mp_dns_outcome o,
+			const struct mp_dns_response *resp, const char *detail,
+			uint64_t rtt_ms)
+{
+	struct mp_daemon *d = arg;
+	char what[200], why[600], rc[16], suffix[120];
+
+	if (o == MP_DNS_CANCELLED) {
+		op_done(d);
+		mp_plan_clear(&d->plan);
+		return;
+	}
+	op_done(d);
+	if (d->stopping) {
+		/* still report what happened, then finish the stop */
+		mp_log(LOG_NOTICE, "UPDATE in flight at stop: %s",
+		       o == MP_DNS_ANSWER && resp->rcode == 0 ? "applied"
+							       : "not applied");
+		if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
+		    resp->tsig == MP_TSIG_VERIFIED)
+			mp_engine_update_result(d->engine, &d->plan,
+						MP_UPDATE_DONE, "NOERROR",
+						mp_now_ms());
+		mp_plan_clear(&d->plan);
+		mp_daemon_stop_if_stopping(d);
+		return;
+	}
+	snprintf(what, sizeof(what), "UPDATE %s", zone_of(d));
+	if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
+	    resp->tsig == MP_TSIG_VERIFIED) {
+		struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+		char item[1200];
+		f.rcode = "NOERROR";
+		for (size_t i = 0; i < d->plan.n; i++) {
+			struct mp_rrset *r =
+				mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+			mp_plan_item_describe(d->engine, &d->plan.items[i], item,
+					      sizeof(item));
+			f.pool = d->cfg->pools[r->pool].name;
+			mp_logf(LOG_NOTICE, &f,
+				"UPDATE %s: %s (NOERROR in %llu ms%s)", zone_of(d),
+				item, (unsigned long long)rtt_ms,
+				d->plan.operator ? ", operator action" : "");
+			/* verify it took */
+			if (!d->read_pending[d->plan.items[i].rrset]) {
+				d->read_pending[d->plan.items[i].rrset] = true;
+				d->n_read_pending++;
+			}
+		}
+		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_DONE,
+					"NOERROR", mp_now_ms());
+		mp_plan_clear(&d->plan);
+		d->attempt = 0;
+		mp_engine_dns_error(d->engine, NULL);
+		mp_daemon_state_changed(d);
+		mp_dnsops_kick(d);
+		return;
+	}
+	if (o == MP_DNS_ANSWER) {
+		explain_rejection(d, resp, why, sizeof(why));
+		mp_rcode_str(resp->rcode, rc, sizeof(rc));
+		if (resp->rcode == 7 || resp->rcode == 8) {
+			/* YXRRSET/NXRRSET: our view is stale */
+			mp_dnsops_read_all(d);
+		}
+		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_REJECTED,
+					rc, mp_now_ms());
+	} else {
+		if (o == MP_DNS_UNSIGNED)
+			explain_unsigned(d, resp, detail, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s",
+				 o == MP_DNS_TIMEOUT
+					 ? "no answer (timeout)"
+					 : (detail ? detail : "network error"));
+		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_FAILED,
+					o == MP_DNS_TIMEOUT ? "TIMEOUT" : "FAILED",
+					mp_now_ms());
+	}
+	snprintf(suffix, sizeof(suffix), " not applied");
+	log_plan(d, LOG_ERR, "UPDATE: ", suffix);
+	mp_plan_clear(&d->plan);
+	mp_daemon_state_changed(d);
+	schedule_retry(d, what, why);
+}
+
+static void start_update(struct mp_daemon *d)
+{
+	struct mp_rrset_change *ch;
+	int rc;
+
+	ch = calloc(d->plan.n, sizeof(*ch));
+	if (!ch) {
+		mp_plan_clear(&d->plan);
+		return;
+	}
+	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r = mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
+		ch[i].owner = pc->name;
+		ch[i].rrtype = r->rrtype;
+		ch[i].ttl = pc->ttl;
+		ch[i].add = &d->plan.items[i].add;
+		ch[i].del = &d->plan.items[i].del;
+	}
+	rc = mp_update_build(zone_of(d), ch, d->plan.n, d->next_id++,
+			     d->cfg->key, mp_now_ms() / 1000, &d->req);
+	free(ch);
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", zone_of(d),
+		       mp_strerror(rc));
+		log_plan(d, LOG_ERR, "UPDATE: ", " not sent");
+		mp_plan_clear(&d->plan);
+		return;
+	}
+	d->op = MP_OP_UPDATE;
+	d->op_started_ms = mp_now_ms();
+	rc = mp_dnsclient_send(d->dns, &d->req,
+			       d->cfg->dns.transport == MP_TRANSPORT_TCP,
+			       d->cfg->dns.timeout_ms, update_done, d);
+	if (rc != MP_OK) {
+		op_done(d);
+		mp_plan_clear(&d->plan);
+		schedule_retry(d, "sending UPDATE", mp_strerror(rc));
+	}
+}
+
+static void pump(struct mp_daemon *d)
+{
+	uint64_t now = mp_now_ms(), next = UINT64_MAX;
+
+	if (d->stopping || d->op != MP_OP_IDLE)
+		return;
+	if (now < d->retry_at_ms) {
+		uv_timer_start(&d->dns_timer, dns_timer_cb, d->retry_at_ms - now,
+			       0);
+		return;
+	}
+	if (d->n_read_pending > 0) {
+		size_t n = mp_engine_n_rrsets(d->engine);
+		for (size_t i = 0; i < n; i++)
+			if (d->read_pending[i]) {
+				start_read(d, i);
+				return;
+			}
+		d->n_read_pending = 0;
+	}
+	mp_engine_tick(d->engine, now);
+	if (mp_engine_plan(d->engine, now, &d->plan, &next) == 1) {
+		if (mp_daemon_dry_run(d)) {
+			if (mp_engine_dry_run_note(d->engine, &d->plan, now))
+				log_plan(d, LOG_NOTICE,
+					 "dry-run: would send UPDATE: ", "");
+			mp_plan_clear(&d->plan);
+			mp_dnsops_kick(d);
+			return;
+		}
+		start_update(d);
+		return;
+	}
+	if (next != UINT64_MAX)
+		uv_timer_start(&d->dns_timer, dns_timer_cb,
+			       next > now ? next - now : 1, 0);
+}

@@ -1,0 +1,120 @@
+#include "autoconfig.h"
+#include "statefile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+int mp_atomic_write(const char *path, const char *text, size_t len,
+		    unsigned mode, char *err, size_t errlen)
+{
+	char tmp[4096], dir[4096];
+	int fd = -1, dfd = -1, rc = MP_EIO;
+	size_t off = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return MP_EINVAL;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		return MP_EIO;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "cannot write %s: %s", tmp,
+				 strerror(errno));
+			goto cleanup;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		snprintf(err, errlen, "cannot fsync %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		snprintf(err, errlen, "cannot close %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
+			 strerror(errno));
+		goto cleanup;
+	}
+	/* make the rename itself durable */
+	snprintf(dir, sizeof(dir), "%s", path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return MP_OK;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+int mp_statefile_save(const char *path, const json_t *state, char *err,
+		      size_t errlen)
+{
+	char *text = json_dumps(state, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int rc;
+
+	if (!text) {
+		snprintf(err, errlen, "cannot encode state");
+		return MP_ENOMEM;
+	}
+	rc = mp_atomic_write(path, text, strlen(text), 0600, err, errlen);
+	free(text);
+	return rc;
+}
+
+int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen)
+{
+	json_error_t je;
+	char aside[4096];
+	json_t *j;
+
+	*out = NULL;
+	err[0] = '\0';
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (j && json_is_object(j)) {
+		*out = j;
+		return MP_OK;
+	}
+	if (!j && access(path, F_OK) != 0 && errno == ENOENT)
+		return MP_OK; /* first start */
+	if (j) {
+		snprintf(err, errlen, "%s: not a JSON object", path);
+		json_decref(j);
+	} else {
+		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+	}
+	snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+	if (rename(path, aside) < 0) {
+		size_t l = strlen(err);
+		snprintf(err + l, errlen - l, "; cannot move it aside: %s",
+			 strerror(errno));
+		return MP_EIO;
+	}
+	size_t l = strlen(err);
+	snprintf(err + l, errlen - l, "; kept as %s", aside);
+	return MP_OK;
+}

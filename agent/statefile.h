@@ -1,0 +1,25 @@
+/* The state file (drains, flap penalties): read at start, written
+ * atomically (temp file, fsync, rename, fsync of the directory). */
+#ifndef MP_AGENT_STATEFILE_H
+#define MP_AGENT_STATEFILE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Reads path. Returns 0 with *out set (NULL when the file does not exist
+ * yet). A corrupt or unreadable file is renamed to PATH.corrupt-UNIXTIME for
+ * inspection, err says what was wrong, and 0 is returned with *out NULL so
+ * the agent starts with what it can trust; MP_EIO only when even that fails.
+ */
+int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen);
+
+/* Writes state to path atomically. Returns 0 or MP_EIO (err set). */
+int mp_statefile_save(const char *path, const json_t *state, char *err,
+		      size_t errlen);
+
+/* Writes text to path atomically with mode 0644 (metrics file). */
+int mp_atomic_write(const char *path, const char *text, size_t len,
+		    unsigned mode, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * The engine: mirrorpool's decisions, without I/O. It holds the runtime state
+ * of every address (health, damping, drains), of every managed RRset (what
+ * DNS holds, what should be published, rate limit, last UPDATE) and of the
+ * guard (freeze), and turns events into the next UPDATE to send.
+ *
+ * Data flows one way: check result -> health -> selection -> diff ->
+ * UPDATE plan -> result -> DNS view. The agent feeds events in and carries
+ * out the plans; every call takes the wall clock as now_ms (Unix ms).
+ */
+#ifndef MP_ENGINE_H
+#define MP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "health.h"
+#include "ratelimit.h"
+#include "rrset.h"
+
+#define MP_DRAIN_REASON_MAX 200
+
+struct mp_drain {
+	bool active;
+	char reason[MP_DRAIN_REASON_MAX + 1];
+	char by[64];        /* user name of the caller */
+	long uid;
+	uint64_t since_s;
+	uint64_t until_s;   /* 0: until undrained */
+	bool force;
+};
+
+/* One checked address of one mirror of one pool. */
+struct mp_target {
+	size_t pool;        /* index into cfg->pools */
+	size_t mirror;      /* index into the pool's mirrors */
+	struct mp_addr addr;
+	struct mp_health health;
+	struct mp_drain drain;        /* drain of this address alone */
+	bool published;               /* in the desired set */
+	uint64_t checks_ok, checks_fail;
+};
+
+/* One managed RRset: a pool's A or AAAA. */
+struct mp_rrset {
+	size_t pool;
+	int rrtype;                   /* 1 A, 28 AAAA */
+	bool has_members;             /* the pool has addresses of this type */
+	bool in_dns_known;            /* read at least once */
+	struct mp_addr_set in_dns;    /* what the primary holds */
+	struct mp_addr_set desired;   /* what should be published */
+	struct mp_ratelimit rl;
+	bool operator_pending;        /* an operator action bypasses limits */
+	/* last UPDATE that touched this RRset */
+	bool has_last;
+	uint64_t last_at_s;
+	char last_rcode[16];
+	struct mp_addr_set last_added, last_removed;
+	/* counters for metrics */
+	uint64_t updates_ok, updates_failed;
+	/* once-only log flags */
+	bool floor_logged, freeze_logged, ratelimit_logged, empty_logged;
+	struct mp_addr_set dry_logged; /* dry-run: desired set last logged */
+	bool dry_has_logged;
+};
+
+/* Per-pool mirror drains (whole mirror). */
+struct mp_mirror_rt {
+	struct mp_drain drain;
+};
+
+struct mp_sentinel {
+	bool has_result;
+	bool ok;
+	char detail[MP_CHECK_DETAIL_LEN];
+};
+
+/* An UPDATE the agent should send now. */
+struct mp_plan_item {
+	size_t rrset;                 /* index into mp_engine_rrset() */
+	struct mp_addr_set add, del;
+};
+struct mp_plan {
+	struct mp_plan_item *items;
+	size_t n;
+	bool operator;                /* carries an operator action */
+};
+void mp_plan_clear(struct mp_plan *p);
+
+enum mp_update_status {
+	MP_UPDATE_DONE = 0,     /* signed, verified NOERROR */
+	MP_UPDATE_REJECTED,     /* the server said no (rcode in rcode) */
+	MP_UPDATE_FAILED,       /* timeout, network, unsigned/bad reply */
+};
+
+struct mp_engine;
+
+/*
+ * New engine for cfg (not owned; must outlive the engine or be replaced by
+ * mp_engine_reconfigure). rnd gives jitter/backoff randomness.
+ */
+int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
+		  uint64_t now_ms, struct mp_engine **out);
+void mp_engine_free(struct mp_engine *e);
+
+/*
+ * Swaps in a new config built beside the old one. Addresses present in both
+ * (same pool name, mirror name, address) keep health, damping and drains;
+ * RRsets of pools present in both keep what DNS holds and their rate limit.
+ * Mirror drains carry over by mirror name. After the call target indexes
+ * change: the agent must rebuild its per-target schedule.
+ */
+int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
+			  uint64_t now_ms);
+
+const struct mp_config *mp_engine_config(const struct mp_engine *e);
+
+size_t mp_engine_n_targets(const struct mp_engine *e);
+struct mp_target *mp_engine_target(struct mp_engine *e, size_t i);
+const struct mp_check_cfg *mp_engine_target_check(const struct mp_engine *e,
+						  size_t i);
+const struct mp_mirror_cfg *mp_engine_target_mirror(const struct mp_engine *e,
+						    size_t i);
+const struct mp_pool_cfg *mp_engine_target_pool(const struct mp_engine *e,
+						size_t i);
+size_t mp_engine_n_rrsets(const struct mp_engine *e);
+struct mp_rrset *mp_engine_rrset(struct mp_engine *e, size_t i);
+
+/* A finished health check of target i. Logs state changes. Returns true when
+ * it may change what is published (a state, damping or freeze change). */
+bool mp_engine_check_result(struct mp_engine *e, size_t i,
+			    const struct mp_check_result *r, uint64_t now_ms);
+
+/* A finished sentinel check (index into cfg->guard.sentinels). Returns true
+ * when the freeze changed. */
+bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
+			       const char *detail, uint64_t now_ms);
+
+/*
+ * What the primary holds for RRset i (a verified read). The first read adopts
+ * the start-up health rule for its addresses; later reads that differ from
+ * what the engine expected are drift and are logged.
+ */
+void mp_engine_dns_view(struct mp_engine *e, size_t i,
+			const struct mp_addr_set *in_dns, uint64_t now_ms);
+
+/* Records the primary's state for status (NULL clears the error). */
+void mp_engine_dns_error(struct mp_engine *e, const char *error);
+
+/*
+ * Time-driven work: drain expiry, damping reuse, freeze evaluation. Call
+ * before planning.
+ */
+void mp_engine_tick(struct mp_engine *e, uint64_t now_ms);
+
+/*
+ * Computes the desired sets and, if some RRset differs from DNS and may be
+ * updated now, fills plan with every such RRset and returns 1. Returns 0 when
+ * nothing is due; *next_ms then says when to ask again (UINT64_MAX: only on a
+ * new event). Dry-run is the caller's business (see mp_engine_dry_run_note).
+ */
+int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
+		   uint64_t *next_ms);
+
+/*
+ * The result of sending plan. DONE applies it to what DNS holds (the agent
+ * then re-reads to verify); REJECTED/FAILED keep the desired state so the
+ * next plan retries; the caller handles backoff.
+ */
+void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
+			     enum mp_update_status st, const char *rcode,
+			     uint64_t now_ms);
+
+/* Dry-run: plans are still made, but each distinct desired set is planned
+ * once (the agent logs it and calls mp_engine_dry_run_note) instead of being
+ * retried. */
+void mp_engine_set_dry_run(struct mp_engine *e, bool dry_run);
+
+/*
+ * Dry-run: records that plan would have been sent so the same change is not
+ * planned again until the desired set changes. Returns true when this plan
+ * differs from the last one noted (log it), false when it is a repeat.
+ */
+bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
+			    uint64_t now_ms);
+
+/* Human-readable one-line description of a plan item: "dl.example.org. A
+ * -192.0.2.20 +192.0.2.30". */
+void mp_plan_item_describe(struct mp_engine *e, const struct mp_plan_item *it,
+			   char *buf, size_t len);
+
+/* Operator actions. err receives the reason on refusal. */
+struct mp_drain_request {
+	const char *mirror;
+	const struct mp_addr *address; /* NULL: the whole mirror */
+	const char *reason;
+	const char *by;
+	long uid;
+	uint64_t for_ms;               /* 0: until undrained */
+	bool force;
+};
+int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
+		    uint64_t now_ms, char *err, size_t errlen);
+int mp_engine_undrain(struct mp_engine *e, const char *mirror,
+		      const struct mp_addr *address, const char *by, long uid,
+		      uint64_t now_ms, char *err, size_t errlen);
+
+/* Guard state. */
+bool mp_engine_frozen(const struct mp_engine *e, const char **reason);
+
+/* status --json (SPEC §6); pool NULL for all. New reference. */
+json_t *mp_engine_status(struct mp_engine *e, const char *pool,
+			 const char *version, bool dry_run, uint64_t now_ms);
+
+/* One-line summary for systemd STATUS=. */
+void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
+		       size_t len);
+
+/* Prometheus text (SPEC §7); caller frees. */
+char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms);
+
+/* Persistent state (drains, damping): encode for the state file, and apply
+ * a decoded one at start (unknown mirrors/addresses are skipped with a
+ * notice). */
+json_t *mp_engine_state_save(struct mp_engine *e);
+int mp_engine_state_load(struct mp_engine *e, const json_t *state,
+			 uint64_t now_ms, char *err, size_t errlen);
+
+/* True when state worth persisting changed since the last call. */
+bool mp_engine_state_dirty(struct mp_engine *e, bool clear);
+
+#endif

@@ -1,0 +1,59 @@
+/* Engine internals shared by engine.c, engine_status.c and engine_state.c. */
+#ifndef MP_ENGINE_INT_H
+#define MP_ENGINE_INT_H
+
+#include "engine.h"
+#include "log.h"
+
+struct mp_engine {
+	const struct mp_config *cfg;
+	mp_random_fn rnd;
+	bool dry_run;
+
+	struct mp_target *targets;
+	size_t n_targets;
+	struct mp_rrset *rrsets; /* 2 per pool: [2p] A, [2p+1] AAAA */
+	size_t n_rrsets;
+	struct mp_mirror_rt *mirrors; /* flattened; pool p starts at
+					 mirror_base[p] */
+	size_t *mirror_base;
+	size_t n_mirrors;
+	struct mp_sentinel *sentinels;
+
+	bool frozen;
+	char freeze_reason[160];
+	char *dns_error;
+	bool dirty; /* persisted state changed */
+};
+
+static inline const struct mp_pool_cfg *eng_pool(const struct mp_engine *e,
+						 size_t p)
+{
+	return &e->cfg->pools[p];
+}
+
+static inline const struct mp_mirror_cfg *
+eng_mirror(const struct mp_engine *e, const struct mp_target *t)
+{
+	return &e->cfg->pools[t->pool].mirrors[t->mirror];
+}
+
+static inline struct mp_mirror_rt *eng_mirror_rt(struct mp_engine *e,
+						 size_t pool, size_t mirror)
+{
+	return &e->mirrors[e->mirror_base[pool] + mirror];
+}
+
+static inline const char *rrtype_name(int t)
+{
+	return t == 1 ? "A" : "AAAA";
+}
+
+/* Fills log fields for a target. */
+void mp_eng_fields(struct mp_engine *e, const struct mp_target *t,
+		   struct mp_log_fields *f);
+
+/* Is target t drained (on its own or with its mirror)? */
+bool mp_eng_drained(struct mp_engine *e, const struct mp_target *t);
+
+#endif

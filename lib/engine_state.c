@@ -1,0 +1,175 @@
+/* The engine's persisted state: drains and flap-damping figures. */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+#define STATE_VERSION 1
+
+static json_t *drain_entry(const char *mirror, const struct mp_addr *a,
+			   const struct mp_drain *d)
+{
+	return json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:I, s:b}", "mirror",
+			 mirror, "address",
+			 a ? json_string(a->text) : json_null(), "reason",
+			 d->reason, "by", d->by, "uid", (json_int_t)d->uid,
+			 "since", (json_int_t)d->since_s, "until",
+			 (json_int_t)d->until_s, "force", d->force);
+}
+
+json_t *mp_engine_state_save(struct mp_engine *e)
+{
+	json_t *drains = json_array(), *damp = json_array();
+
+	for (size_t p = 0; p < e->cfg->n_pools; p++)
+		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
+			const struct mp_drain *d = &eng_mirror_rt(e, p, m)->drain;
+			if (d->active)
+				json_array_append_new(
+					drains,
+					drain_entry(e->cfg->pools[p].mirrors[m].name,
+						    NULL, d));
+		}
+	for (size_t k = 0; k < e->n_targets; k++) {
+		struct mp_target *t = &e->targets[k];
+		const struct mp_damping *dm = &t->health.damping;
+		if (t->drain.active)
+			json_array_append_new(
+				drains,
+				drain_entry(eng_mirror(e, t)->name, &t->addr,
+					    &t->drain));
+		if (dm->figure > 0.5 || dm->suppressed)
+			json_array_append_new(
+				damp,
+				json_pack("{s:s, s:s, s:f, s:I, s:b, s:I}",
+					  "mirror", eng_mirror(e, t)->name,
+					  "address", t->addr.text, "figure",
+					  dm->figure, "at_ms",
+					  (json_int_t)dm->at_ms, "suppressed",
+					  dm->suppressed, "suppressed_since_ms",
+					  (json_int_t)dm->suppressed_since_ms));
+	}
+	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "drains",
+			 drains, "damping", damp);
+}
+
+static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
+				const char *address, size_t *pool,
+				size_t *mirror_idx)
+{
+	struct mp_addr a;
+
+	for (size_t p = 0; p < e->cfg->n_pools; p++)
+		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
+			if (strcmp(e->cfg->pools[p].mirrors[m].name, mirror) != 0)
+				continue;
+			*pool = p;
+			*mirror_idx = m;
+			if (!address)
+				return NULL;
+			if (mp_addr_parse(address, &a) != MP_OK)
+				return NULL;
+			for (size_t k = 0; k < e->n_targets; k++) {
+				struct mp_target *t = &e->targets[k];
+				if (t->pool == p && t->mirror == m &&
+				    mp_addr_equal(&t->addr, &a))
+					return t;
+			}
+			return NULL;
+		}
+	*pool = SIZE_MAX;
+	return NULL;
+}
+
+int mp_engine_state_load(struct mp_engine *e, const json_t *state,
+			 uint64_t now_ms, char *err, size_t errlen)
+{
+	json_t *drains, *damp, *v;
+	size_t i;
+	int version = 0;
+
+	(void)now_ms;
+	if (!json_is_object(state)) {
+		snprintf(err, errlen, "state is not a JSON object");
+		return MP_EPROTO;
+	}
+	v = json_object_get(state, "version");
+	if (json_is_integer(v))
+		version = (int)json_integer_value(v);
+	if (version != STATE_VERSION) {
+		snprintf(err, errlen, "unsupported state version %d (expected %d)",
+			 version, STATE_VERSION);
+		return MP_EPROTO;
+	}
+	drains = json_object_get(state, "drains");
+	damp = json_object_get(state, "damping");
+	if ((drains && !json_is_array(drains)) || (damp && !json_is_array(damp))) {
+		snprintf(err, errlen, "\"drains\" and \"damping\" must be arrays");
+		return MP_EPROTO;
+	}
+	json_array_foreach(drains, i, v) {
+		const char *mirror = NULL, *address = NULL, *reason = "", *by = "";
+		json_int_t uid = -1, since = 0, until = 0;
+		int force = 0;
+		size_t p = SIZE_MAX, m = 0;
+		struct mp_target *t;
+		struct mp_drain *d;
+		json_error_t je;
+
+		if (json_unpack_ex(v, &je, 0, "{s:s, s?s, s?s, s?s, s?I, s?I, s?I, s?b}",
+				   "mirror", &mirror, "address", &address,
+				   "reason", &reason, "by", &by, "uid", &uid,
+				   "since", &since, "until", &until, "force",
+				   &force) != 0) {
+			mp_log(LOG_WARNING, "state: drain entry %zu skipped: %s", i,
+			       je.text);
+			continue;
+		}
+		t = lookup(e, mirror, address, &p, &m);
+		if (p == SIZE_MAX || (address && !t)) {
+			mp_log(LOG_NOTICE,
+			       "state: drain of %s%s%s no longer matches the "
+			       "configuration; dropped",
+			       mirror, address ? " " : "", address ? address : "");
+			continue;
+		}
+		d = t ? &t->drain : &eng_mirror_rt(e, p, m)->drain;
+		d->active = true;
+		snprintf(d->reason, sizeof(d->reason), "%s", reason);
+		snprintf(d->by, sizeof(d->by), "%s", by);
+		d->uid = (long)uid;
+		d->since_s = (uint64_t)since;
+		d->until_s = (uint64_t)until;
+		d->force = force;
+		e->rrsets[2 * p].operator_pending = true;
+		e->rrsets[2 * p + 1].operator_pending = true;
+	}
+	json_array_foreach(damp, i, v) {
+		const char *mirror = NULL, *address = NULL;
+		double figure = 0;
+		json_int_t at = 0, since = 0;
+		int suppressed = 0;
+		size_t p = SIZE_MAX, m = 0;
+		struct mp_target *t;
+		json_error_t je;
+
+		if (json_unpack_ex(v, &je, 0, "{s:s, s:s, s:F, s:I, s?b, s?I}",
+				   "mirror", &mirror, "address", &address,
+				   "figure", &figure, "at_ms", &at,
+				   "suppressed", &suppressed,
+				   "suppressed_since_ms", &since) != 0) {
+			mp_log(LOG_WARNING, "state: damping entry %zu skipped: %s",
+			       i, je.text);
+			continue;
+		}
+		t = lookup(e, mirror, address, &p, &m);
+		if (!t)
+			continue;
+		mp_damping_restore(&t->health.damping, &e->cfg->damping, figure,
+				   (uint64_t)at, suppressed, (uint64_t)since);
+	}
+	e->dirty = false;
+	return MP_OK;
+}
