@@ -19,7 +19,8 @@ struct mp_ratelimit {
 	unsigned head;
 	uint64_t last_ms;
 	bool has_last;
-	bool limited; /* last answer was "wait" (for once-only logging) */
+	bool limited; /* the caller sets it when it logged a wait (for
+		       * once-only logging); mp_ratelimit_record clears it */
 };
 
 enum mp_ratelimit_reason {
@@ -28,11 +29,19 @@ enum mp_ratelimit_reason {
 	MP_RL_PER_HOUR = 2,
 };
 
+/* cfg->max_per_hour of 0 means no hourly limit. Returns 0 or MP_ENOMEM. */
 int mp_ratelimit_init(struct mp_ratelimit *rl, const struct mp_update_cfg *cfg);
 void mp_ratelimit_free(struct mp_ratelimit *rl);
 
+/* After a reload changed max_per_hour: resizes the ring keeping the most
+ * recent stamps, so the history carries over. Returns 0 or MP_ENOMEM (rl is
+ * then unchanged). */
+int mp_ratelimit_resize(struct mp_ratelimit *rl,
+			const struct mp_update_cfg *cfg);
+
 /* Earliest time (>= now_ms) an UPDATE may be sent; now_ms when allowed.
- * *why (may be NULL) says which limit applies. */
+ * *why (may be NULL) says which limit applies: the one that ends last, the
+ * hourly one on a tie. */
 uint64_t mp_ratelimit_next(const struct mp_ratelimit *rl,
 			   const struct mp_update_cfg *cfg, uint64_t now_ms,
 			   enum mp_ratelimit_reason *why);
