@@ -53,8 +53,7 @@ static uint64_t read_watchdog_env(void)
 	const char *pid_s = getenv("WATCHDOG_PID");
 	unsigned long long usec, pid;
 
-	if (parse_decimal(getenv("WATCHDOG_USEC"), &usec) != MP_OK ||
-	    usec == 0)
+	if (parse_decimal(getenv("WATCHDOG_USEC"), &usec) != MP_OK || usec == 0)
 		return 0;
 	/* systemd names the process the watchdog is meant for; a child that
 	 * inherited the environment must not take the pings over. */
@@ -70,6 +69,7 @@ static uint64_t read_watchdog_env(void)
  * whose length is the address length: no terminating NUL). */
 static int set_address(const char *name)
 {
+	const size_t base = offsetof(struct sockaddr_un, sun_path);
 	size_t len = strlen(name);
 
 	memset(&notify_addr, 0, sizeof(notify_addr));
@@ -78,8 +78,7 @@ static int set_address(const char *name)
 		if (len >= sizeof(notify_addr.sun_path))
 			return MP_EINVAL;
 		memcpy(notify_addr.sun_path, name, len + 1);
-		notify_addrlen = (socklen_t)(
-			offsetof(struct sockaddr_un, sun_path) + len + 1);
+		notify_addrlen = (socklen_t)(base + len + 1);
 		return MP_OK;
 	}
 	if (name[0] == '@') {
@@ -87,8 +86,7 @@ static int set_address(const char *name)
 			return MP_EINVAL;
 		notify_addr.sun_path[0] = '\0';
 		memcpy(notify_addr.sun_path + 1, name + 1, len - 1);
-		notify_addrlen =
-			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+		notify_addrlen = (socklen_t)(base + len);
 		return MP_OK;
 	}
 	return MP_EINVAL;
@@ -179,8 +177,8 @@ static int send_fields(const char *head, const char *status)
 		return MP_EINVAL;
 	len = (size_t)n;
 	if (status && *status) {
-		n = snprintf(buf + len, sizeof(buf) - len, "%sSTATUS=",
-			     len > 0 ? "\n" : "");
+		n = snprintf(buf + len, sizeof(buf) - len,
+			     "%sSTATUS=", len > 0 ? "\n" : "");
 		if (n < 0 || (size_t)n >= sizeof(buf) - len)
 			return MP_EINVAL;
 		len += (size_t)n;

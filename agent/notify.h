@@ -57,8 +57,8 @@ int mp_notify_watchdog(void);
 /*
  * The watchdog period in microseconds: $WATCHDOG_USEC when it is set, valid
  * and meant for this process ($WATCHDOG_PID unset or equal to getpid()) and
- * notifications are enabled, else 0. The caller sends mp_notify_watchdog() every half of it from a timer
- * on its loop, so a stalled loop stops the pings.
+ * notifications are enabled, else 0. The caller sends mp_notify_watchdog()
+ * every half of it from a timer on its loop, so a stalled loop stops the pings.
  */
 uint64_t mp_notify_watchdog_usec(void);
 
