@@ -30,6 +30,11 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		return MP_EIO;
 	}
+	/* the daemon runs with UMask=0077: set the mode a reader needs */
+	if (fchmod(fd, mode) < 0) {
+		snprintf(err, errlen, "cannot chmod %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 		if (w < 0) {
