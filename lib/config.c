@@ -682,7 +682,7 @@ static void parse_mirror(struct mp_cfg_loader *l, const config_setting_t *g,
 	char where[96], path[160], q[96];
 	const char *v;
 
-	mr->weight = 1;
+	mr->weight = 10;
 	mr->line = (int)config_setting_source_line(g);
 	snprintf(where, sizeof(where), "in %s", ctx);
 	mp_cfg_check_unknown(l, g, where, mirror_keys);
@@ -1221,6 +1221,8 @@ cleanup:
 	mp_cfg_flush(&l);
 	config_destroy(&lc);
 	free(l.dir);
+	if (l.text) /* it may hold an inline key */
+		sodium_memzero(l.text, l.text_len);
 	free(l.text);
 	if (rc == MP_OK)
 		*out = l.cfg;

@@ -185,7 +185,7 @@ static const char full_conf[] =
     "    mirrors = (\n"
     "      { name = \"mirror1\"; addresses = [ \"192.0.2.10\", "
     "\"2001:DB8:0::10\" ];\n"
-    "        weight = 10; email = \"ops@m1.example\"; notes = \"10 Gbit/s\"; "
+    "        weight = 20; email = \"ops@m1.example\"; notes = \"10 Gbit/s\"; "
     "},\n"
     "      { name = \"mirror2\"; addresses = [ \"192.0.2.20\" ]; weight = 0; "
     "}\n"
@@ -296,7 +296,7 @@ static void test_full(void)
 	CU_ASSERT_EQUAL_FATAL(m->n_addrs, 2);
 	CU_ASSERT_STRING_EQUAL(m->addrs[0].text, "192.0.2.10");
 	CU_ASSERT_STRING_EQUAL(m->addrs[1].text, "2001:db8::10");
-	CU_ASSERT_EQUAL(m->weight, 10);
+	CU_ASSERT_EQUAL(m->weight, 20);
 	CU_ASSERT_STRING_EQUAL(m->email, "ops@m1.example");
 	CU_ASSERT_STRING_EQUAL(m->notes, "10 Gbit/s");
 	CU_ASSERT_EQUAL(m->line, 40);
@@ -384,7 +384,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg->pools[0].line, 12);
 	CU_ASSERT_TRUE(mp_check_cfg_equal(&cfg->pools[0].check, &cfg->check));
 	CU_ASSERT_EQUAL_FATAL(cfg->pools[0].n_mirrors, 1);
-	CU_ASSERT_EQUAL(cfg->pools[0].mirrors[0].weight, 1);
+	CU_ASSERT_EQUAL(cfg->pools[0].mirrors[0].weight, 10);
 	CU_ASSERT_EQUAL(cfg->pools[0].mirrors[0].n_addrs, 2);
 
 	CU_ASSERT_STRING_EQUAL(cfg->control.socket,
@@ -1092,27 +1092,25 @@ static long line_of(const char *s)
 
 static void test_many_errors(void)
 {
-	static const char
-	    text[] =
-		"dns = {\n"		      /* 1 */
-		"  server = \"127.0.0.1\";\n" /* 2 */
-		"  zone = \"example.org\";\n" /* 3 */
-		"  key_file = \"k\";\n"	      /* 4 */
-		"  timeout = \"2 s\";\n"      /* 5 */
-		"  colour = 1;\n"	      /* 6 */
-		"};\n"			      /* 7 */
-		"check = { url = \"https://x.example.org/\"; rise = 0; };\n" /* 8 */
-		"pools = (\n"				     /* 9 */
-		"  { name = \"dl.example.org.\"; ttl = 0;\n" /* 10 */
-		"    mirrors = (\n"			     /* 11 */
-		"      { name = \"m1\"; addresses = [ \"192.0.2.1\", \"x\" ]; "
-		"},\n" /* 12 */
-		"      { name = \"m1\"; addresses = [ \"192.0.2.1\" ]; }\n" /* 13
-									     */
-		"    );\n"		   /* 14 */
-		"  }\n"			   /* 15 */
-		");\n"			   /* 16 */
-		"log_level = \"loud\";\n"; /* 17 */
+	/* line numbers on the right */
+	static const char text[] =
+	    "dns = {\n"							/* 1 */
+	    "  server = \"127.0.0.1\";\n"				/* 2 */
+	    "  zone = \"example.org\";\n"				/* 3 */
+	    "  key_file = \"k\";\n"					/* 4 */
+	    "  timeout = \"2 s\";\n"					/* 5 */
+	    "  colour = 1;\n"						/* 6 */
+	    "};\n"							/* 7 */
+	    "check = { url = \"https://x.org/\"; rise = 0; };\n"	/* 8 */
+	    "pools = (\n"						/* 9 */
+	    "  { name = \"dl.example.org.\"; ttl = 0;\n"		/* 10 */
+	    "    mirrors = (\n"						/* 11 */
+	    "{ name = \"m1\"; addresses = [\"192.0.2.1\", \"x\"]; },\n" /* 12 */
+	    "{ name = \"m1\"; addresses = [\"192.0.2.1\"]; }\n"		/* 13 */
+	    "    );\n"							/* 14 */
+	    "  }\n"							/* 15 */
+	    ");\n"							/* 16 */
+	    "log_level = \"loud\";\n";					/* 17 */
 	struct mp_config *cfg;
 	struct mp_diag d;
 	int rc = load_str(text, MP_CONFIG_NO_KEY, &cfg, &d);
@@ -1575,7 +1573,7 @@ static void test_summary(void)
 	    "pool rsync.example.org. ttl 60 min_healthy 2 max_published 3\n"
 	    "  check tcp port 873 every 10s (fast 2s), timeout 3s, rise 2, "
 	    "fall 3\n"
-	    "  mirror m3 weight 1: 192.0.2.30\n",
+	    "  mirror m3 weight 10: 192.0.2.30\n",
 	    mp_unit_tmpdir());
 	CU_ASSERT_STRING_EQUAL(sum, want);
 	if (strcmp(sum, want) != 0)
