@@ -217,15 +217,14 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 				struct mp_rrset *nr = &fresh.rrsets[2 * p + (size_t)fam];
 				struct mp_rrset *orr = &old.rrsets[2 * op + (size_t)fam];
 				bool members = nr->has_members;
-				struct mp_ratelimit nrl = nr->rl;
 				rrset_free(nr);
-				mp_ratelimit_free(&nrl);
 				*nr = *orr;
 				nr->pool = p;
 				nr->has_members = members;
+				/* keep the send history under a new max_per_hour */
+				mp_ratelimit_resize(&nr->rl, &cfg->update);
 				/* the old engine must not free what moved */
 				memset(orr, 0, sizeof(*orr));
-				mp_addr_set_init(&orr->in_dns);
 			}
 		}
 	}
