@@ -276,7 +276,8 @@ static void check_done(struct mp_checker *c)
 	CURLMsg *msg;
 	int pending;
 
-	while (!c->closing && (msg = curl_multi_info_read(c->multi, &pending))) {
+	while (!c->closing &&
+	       (msg = curl_multi_info_read(c->multi, &pending))) {
 		struct mp_check_job *job = NULL;
 		CURL *easy = msg->easy_handle;
 		CURLcode rc = msg->data.result;
@@ -476,7 +477,8 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 {
 	char a[MP_ADDR_STRLEN + 2], h[300], line[700], url[MP_ADDR_STRLEN + 32];
 	CURL *e = job->easy;
-	long tmo = cfg->timeout_ms > LONG_MAX ? LONG_MAX : (long)cfg->timeout_ms;
+	long tmo = cfg->timeout_ms > LONG_MAX ? LONG_MAX
+					      : (long)cfg->timeout_ms;
 	CURLcode rc = CURLE_OK;
 
 	bracketed(addr->text, a, sizeof(a));

@@ -76,12 +76,12 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out);
 
 /*
  * Starts one check of addr with cfg (http: cfg->url, cfg->host and
- * cfg->port must be set; tcp: cfg->port; timeout_ms > 0). What the evaluation needs is
- * copied, so cfg may change or be freed while the check runs. A job stays
- * with the first checker it ran on. Returns 0, MP_EBUSY when job is
- * already running a check, MP_EINVAL for a bad cfg (or a job of another
- * checker), MP_ENOMEM, or MP_EIO when curl refuses; cb is called only
- * after 0.
+ * cfg->port must be set; tcp: cfg->port; timeout_ms > 0). What the
+ * evaluation needs is copied, so cfg may change or be freed while the check
+ * runs. A job stays with the first checker it ran on. Returns 0, MP_EBUSY
+ * when job is already running a check, MP_EINVAL for a bad cfg (or a job
+ * of another checker), MP_ENOMEM, or MP_EIO when curl refuses; cb is
+ * called only after 0.
  */
 int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		     const struct mp_check_cfg *cfg, const struct mp_addr *addr,
