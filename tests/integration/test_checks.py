@@ -331,7 +331,8 @@ class FaultChecks(CheckTest):
     def test_closed_without_response(self):
         with self.assertRaises(http.client.RemoteDisconnected):
             raw_exchange("/empty")
-        self.check("/empty", False, "connection closed: Empty reply from server")
+        self.check("/empty", False,
+                   "connection closed: Empty reply from server")
 
     def test_reset(self):
         with self.assertRaises(ConnectionResetError):
@@ -371,6 +372,85 @@ class Concurrency(CheckTest):
         self.assertLess(elapsed, 20.0)
         # every check really reached nginx, each on its own connection
         self.assertEqual(_count_lines(log) - before, 200)
+
+
+SCHED_CHECK = re.compile(r"^\+(\d+) (\S+) (ok|fail) (.*) (\d+)ms$")
+SCHED_CHANGE = re.compile(r"^\+(\d+) (\S+): (\w+) -> (\w+)$")
+
+
+def scheduled(args):
+    """mp-check --run-for: {addr: [(t_ms, ok)]}, {addr: [(from, to)]}."""
+    rc, lines = mp_check(*args)
+    checks, changes = {}, {}
+    for ln in lines:
+        m = SCHED_CHECK.match(ln)
+        if m:
+            checks.setdefault(m.group(2), []).append(
+                (int(m.group(1)), m.group(3) == "ok"))
+            continue
+        m = SCHED_CHANGE.match(ln)
+        if not m:
+            raise AssertionError("unexpected line: %r" % ln)
+        changes.setdefault(m.group(2), []).append((m.group(3), m.group(4)))
+    return rc, checks, changes
+
+
+class Scheduling(CheckTest):
+    def test_states_intervals_and_jitter(self):
+        up = W["many_addrs"][:5]
+        down = "127.0.0.99"  # nginx does not listen there
+        self.assertTrue(ports.connect_refused(down, W["many"]))
+        args = ["--url", https_url(W["many"]), "--ca-file", W["ca"].cert,
+                "--run-for", "2500ms", "--interval", "400ms",
+                "--fast-interval", "100ms", "--rise", "2", "--fall", "3"]
+        for a in up + [down]:
+            args += ["--address", a]
+        rc, checks, changes = scheduled(args)
+        self.assertEqual(rc, 0)
+        for a in up:
+            self.assertEqual(changes.get(a), [("unknown", "up")], a)
+            times = [t for t, ok in checks[a]]
+            self.assertTrue(all(ok for _, ok in checks[a]), checks[a])
+            self.assertGreaterEqual(len(times), 3, checks[a])
+            gaps = [b - t for t, b in zip(times, times[1:])]
+            # unknown: the next check after fast_interval -10% at least
+            self.assertGreaterEqual(gaps[0], 90 - 2, gaps)
+            # up (rise reached on the 2nd): interval -10% at least
+            self.assertTrue(all(g >= 360 - 2 for g in gaps[1:]), gaps)
+            self.assertLess(sum(gaps[1:]) / len(gaps[1:]), 800, gaps)
+        self.assertEqual(changes.get(down), [("unknown", "down")])
+        self.assertFalse(any(ok for _, ok in checks[down]))
+
+    def test_first_checks_spread_over_the_interval(self):
+        # 20 addresses, interval 3 s: the first checks are uniform over
+        # [0, 3 s); in lock-step they would all come within milliseconds.
+        # Fewer than 3 of 20 on either side of 1.5 s has odds of 4e-4.
+        addrs = ["127.0.0.%d" % i for i in range(101, 121)]
+        args = ["--url", fault_url("/ok"), "--run-for", "3200ms",
+                "--interval", "3s", "--fast-interval", "1h"]
+        for a in addrs:
+            args += ["--address", a]
+        rc, checks, _ = scheduled(args)
+        self.assertEqual(rc, 0)
+        self.assertEqual(sorted(checks), sorted(addrs))
+        firsts = sorted(checks[a][0][0] for a in addrs)
+        self.assertGreaterEqual(sum(1 for t in firsts if t > 1500), 3,
+                                firsts)
+        self.assertGreaterEqual(sum(1 for t in firsts if t < 1500), 3,
+                                firsts)
+
+    def test_never_two_checks_of_one_address_in_flight(self):
+        fs = W["faults"]
+        path = "/slow/300/sched"
+        rc, checks, _ = scheduled(["--url", fault_url(path),
+                                   "--address", "127.0.0.1",
+                                   "--run-for", "2s", "--interval", "100ms",
+                                   "--fast-interval", "50ms"])
+        self.assertEqual(rc, 0)
+        # each check takes 300 ms, far longer than the interval
+        self.assertGreaterEqual(len(checks["127.0.0.1"]), 3)
+        self.assertGreaterEqual(fs.hit_count(path), 3)
+        self.assertEqual(fs.max_concurrent(path), 1)
 
 
 def _count_lines(path):

@@ -2,6 +2,11 @@
  * mp-check: runs health checks through the agent's checker on a libuv loop
  * and prints one line per check ("ok HTTP 200 35ms", "fail HTTP 503 12ms").
  * Exit status: 0 when every check passed, 1 when one failed, 2 usage.
+ *
+ * With --run-for D it instead schedules every address through the agent's
+ * scheduler (health state machine, interval/fast_interval with jitter) for
+ * D and prints "+MS ADDR ok|fail REASON Nms" per check and
+ * "+MS ADDR: unknown -> up" per state change; exit 0.
  */
 #include "autoconfig.h"
 
@@ -18,6 +23,7 @@
 
 #include "addr.h"
 #include "checker.h"
+#include "schedule.h"
 #include "duration.h"
 #include "error.h"
 
@@ -30,6 +36,19 @@ struct run {
 	size_t n_addrs;
 	unsigned long count, started, done, failed;
 	bool closed;
+	/* --run-for */
+	struct mp_sched *sched;
+	uv_timer_t stop_timer;
+	uint64_t t0;
+	unsigned handles_open;
+};
+
+/* One scheduled address (--run-for). */
+struct target {
+	struct run *run;
+	const struct mp_addr *addr;
+	struct mp_health health;
+	struct mp_sched_entry *entry;
 };
 
 /* One concurrent check slot; its job is reused for the next check. */
@@ -40,14 +59,16 @@ struct slot {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: mp-check --url URL --address ADDR [--address ADDR ...]\n"
-		"                [--expect-status N[,N...]] [--expect-body S]\n"
-		"                [--expect-sha256 HEX] [--max-age D]\n"
-		"                [--max-latency D] [--max-body N] [--timeout D]\n"
-		"                [--ca-file F] [--no-tls-verify] [--tcp PORT]\n"
-		"                [--count N] [--concurrency N]\n"
-		"Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n");
+	fputs("Usage: mp-check --url URL --address ADDR [--address ADDR ...]\n"
+	      "         [--expect-status N[,N...]] [--expect-body S]\n"
+	      "         [--expect-sha256 HEX] [--max-age D]\n"
+	      "         [--max-latency D] [--max-body N] [--timeout D]\n"
+	      "         [--ca-file F] [--no-tls-verify] [--tcp PORT]\n"
+	      "         [--count N] [--concurrency N]\n"
+	      "       mp-check ... --run-for D [--interval D]\n"
+	      "         [--fast-interval D] [--rise N] [--fall N]\n"
+	      "Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n",
+	      out);
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -166,6 +187,86 @@ static void start_next(struct slot *slot)
 	}
 }
 
+static void on_target_done(void *arg, const struct mp_check_result *r,
+			   enum mp_check_verdict v)
+{
+	struct target *t = arg;
+	struct run *run = t->run;
+	enum mp_health_state before = t->health.state;
+	uint64_t at = uv_hrtime() / 1000000 - run->t0;
+
+	(void)v;
+	mp_health_record(&t->health, &run->cfg, NULL, r, NULL);
+	printf("+%llu %s %s %s %ums\n", (unsigned long long)at, t->addr->text,
+	       r->ok ? "ok" : "fail", r->detail, r->latency_ms);
+	if (t->health.state != before)
+		printf("+%llu %s: %s -> %s\n", (unsigned long long)at,
+		       t->addr->text, mp_health_state_name(before),
+		       mp_health_state_name(t->health.state));
+	fflush(stdout);
+	run->done++;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct run *run = h->data;
+
+	run->handles_open--;
+}
+
+static void on_sched_closed(void *arg)
+{
+	struct run *run = arg;
+
+	run->sched = NULL;
+	mp_checker_close(run->checker, on_closed, run);
+}
+
+static void on_stop(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	mp_sched_close(run->sched, on_sched_closed, run);
+	uv_close((uv_handle_t *)&run->stop_timer, on_handle_closed);
+}
+
+/* Runs the scheduler over every address for run_for_ms. */
+static int run_scheduled(struct run *run, uv_loop_t *loop,
+			 uint64_t run_for_ms)
+{
+	struct target *targets;
+	int rc;
+
+	targets = calloc(run->n_addrs, sizeof(*targets));
+	if (!targets)
+		return MP_ENOMEM;
+	rc = mp_sched_new(loop, run->checker, &run->sched);
+	if (rc != MP_OK) {
+		free(targets);
+		return rc;
+	}
+	run->t0 = uv_hrtime() / 1000000;
+	for (size_t i = 0; i < run->n_addrs; i++) {
+		targets[i].run = run;
+		targets[i].addr = &run->addrs[i];
+		mp_health_init(&targets[i].health);
+		targets[i].entry = mp_sched_add(run->sched, &run->cfg,
+						&run->addrs[i],
+						&targets[i].health,
+						on_target_done, &targets[i]);
+		if (!targets[i].entry)
+			rc = MP_ENOMEM;
+	}
+	uv_timer_init(loop, &run->stop_timer);
+	run->stop_timer.data = run;
+	run->handles_open++;
+	uv_timer_start(&run->stop_timer, on_stop, rc == MP_OK ? run_for_ms : 0,
+		       0);
+	uv_run(loop, UV_RUN_DEFAULT);
+	free(targets);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -183,6 +284,11 @@ int main(int argc, char **argv)
 		{"tcp", required_argument, NULL, 'T'},
 		{"count", required_argument, NULL, 'n'},
 		{"concurrency", required_argument, NULL, 'j'},
+		{"run-for", required_argument, NULL, 'R'},
+		{"interval", required_argument, NULL, 'I'},
+		{"fast-interval", required_argument, NULL, 'F'},
+		{"rise", required_argument, NULL, 'r'},
+		{"fall", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -190,6 +296,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	const char *url = NULL;
 	unsigned long v, concurrency = 0;
+	uint64_t run_for = 0;
 	struct slot *slots = NULL;
 	int opt, rc, status = 2;
 	size_t len;
@@ -199,6 +306,10 @@ int main(int argc, char **argv)
 	run.cfg.timeout_ms = 3000;
 	run.cfg.max_body = 65536;
 	run.cfg.tls_verify = true;
+	run.cfg.interval_ms = 10000;
+	run.cfg.fast_interval_ms = 2000;
+	run.cfg.rise = 2;
+	run.cfg.fall = 3;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		rc = MP_OK;
 		switch (opt) {
@@ -256,6 +367,24 @@ int main(int argc, char **argv)
 		case 'j':
 			rc = parse_ulong(optarg, 10000, &concurrency);
 			break;
+		case 'R':
+			rc = mp_duration_parse(optarg, &run_for);
+			break;
+		case 'I':
+			rc = mp_duration_parse(optarg, &run.cfg.interval_ms);
+			break;
+		case 'F':
+			rc = mp_duration_parse(optarg,
+					       &run.cfg.fast_interval_ms);
+			break;
+		case 'r':
+			rc = parse_ulong(optarg, 100, &v);
+			run.cfg.rise = (unsigned)v;
+			break;
+		case 'f':
+			rc = parse_ulong(optarg, 100, &v);
+			run.cfg.fall = (unsigned)v;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -295,6 +424,18 @@ int main(int argc, char **argv)
 	if (rc != MP_OK) {
 		fprintf(stderr, "mp-check: %s\n", mp_strerror(rc));
 		uv_loop_close(&loop);
+		goto cleanup;
+	}
+	if (run_for > 0) {
+		rc = run_scheduled(&run, &loop, run_for);
+		if (rc != MP_OK)
+			fprintf(stderr, "mp-check: %s\n", mp_strerror(rc));
+		if (!run.closed || run.handles_open ||
+		    uv_loop_close(&loop) != 0) {
+			fprintf(stderr, "mp-check: unclean shutdown\n");
+			goto cleanup;
+		}
+		status = rc == MP_OK ? 0 : 1;
 		goto cleanup;
 	}
 	slots = calloc(concurrency, sizeof(*slots));

@@ -4,6 +4,8 @@
     /status/503         that status
     /hang               reads the request, never answers
     /slow/1200          headers at once, the body after 1200 ms
+                        (anything after a further "/" only names the path,
+                        e.g. /slow/300/a, for separate counters)
     /big/100000         200 with a body of that many bytes (Content-Length)
     /bigchunked/100000  the same, chunked (no length announced)
     /text/hello%20world 200 with that body (URL-decoded)
@@ -15,6 +17,7 @@
 
     with FaultServer() as fs:          # 127.0.0.1, a free port
         url = fs.url("/status/503")
+        fs.hit_count("/status/503"), fs.max_concurrent("/slow/300/a")
 """
 
 import email.utils
@@ -37,7 +40,13 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
             with srv.lock:
                 srv.hits[path] = srv.hits.get(path, 0) + 1
-            self._dispatch(srv, sock, path)
+                n = srv.inflight[path] = srv.inflight.get(path, 0) + 1
+                srv.max_inflight[path] = max(n, srv.max_inflight.get(path, 0))
+            try:
+                self._dispatch(srv, sock, path)
+            finally:
+                with srv.lock:
+                    srv.inflight[path] -= 1
         except OSError:
             pass
         finally:
@@ -140,6 +149,8 @@ class FaultServer:
         self.host = host
         self.lock = threading.Lock()
         self.hits = {}
+        self.inflight = {}
+        self.max_inflight = {}
         self.stopping = threading.Event()
         self._socks = set()
         self._srv = cls((host, port), _Handler)
@@ -154,8 +165,14 @@ class FaultServer:
         return "http://%s:%d%s" % (h, self.port, path)
 
     def hit_count(self, path):
+        """Requests received for path."""
         with self.lock:
             return self.hits.get(path, 0)
+
+    def max_concurrent(self, path):
+        """The most requests for path that were open at once."""
+        with self.lock:
+            return self.max_inflight.get(path, 0)
 
     def _track(self, sock):
         with self.lock:
