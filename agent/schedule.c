@@ -41,6 +41,9 @@ static void on_timer(uv_timer_t *t);
 
 static void arm(struct mp_sched_entry *e, uint64_t delay_ms)
 {
+	/* the loop's cached time may be from before a long iteration; the
+	 * delay counts from now, not from then */
+	uv_update_time(e->s->loop);
 	uv_timer_start(&e->timer, on_timer, delay_ms, 0);
 }
 
