@@ -1,0 +1,15 @@
+"""Helpers for mirrorpool's integration tests: real servers on loopback.
+
+Every helper binds to 127.0.0.0/8 or ::1 only, picks free ports, probes for
+readiness instead of sleeping, and stops what it starts (also at exit).
+
+    ports       free/closed ports, readiness probing
+    procs       child processes in their own process group, always reaped
+    tools       paths of the built programs, running them, skipping (77)
+    tlsca       a throw-away CA and server certificates made with openssl
+    nginx       an nginx on a temporary config
+    faultserver an HTTP server that misbehaves on request
+"""
+
+SKIP = 77        # automake: test skipped
+HARD_ERROR = 99  # automake: the test itself could not run
