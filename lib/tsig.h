@@ -32,9 +32,25 @@ enum {
 int mp_tsig_sign(uint8_t *wire, size_t *len, size_t cap,
 		 const struct mp_tsig_key *key, uint64_t now_s, uint8_t *mac);
 
+/*
+ * Signs a response (RFC 8945 §5.3) the way a server does: the MAC covers the
+ * request's MAC (req_mac, req_mac_len bytes; none when req_mac_len is 0), the
+ * message and the TSIG variables with Time Signed time_signed. error is the
+ * TSIG error field: with BADSIG or BADKEY the RR carries no MAC (the
+ * server's "unsigned" error reply); with BADTIME the Other Data holds
+ * other_time (the server's clock). mac (may be NULL) receives the MAC.
+ * Used by test servers and tests; the agent only signs requests.
+ */
+int mp_tsig_sign_response(uint8_t *wire, size_t *len, size_t cap,
+			  const struct mp_tsig_key *key, uint64_t time_signed,
+			  const uint8_t *req_mac, size_t req_mac_len,
+			  uint16_t error, uint64_t other_time, uint8_t *mac);
+
 enum mp_tsig_status {
 	MP_TSIG_VERIFIED = 0,    /* signed, verified, time within fudge */
-	MP_TSIG_UNSIGNED,        /* no TSIG RR at all */
+	MP_TSIG_UNSIGNED,        /* no TSIG RR at all, or one without a MAC
+				    carrying the server's error (BADSIG,
+				    BADKEY: see info->error) */
 	MP_TSIG_MALFORMED,       /* two TSIGs, TSIG not last, truncated RR... */
 	MP_TSIG_WRONG_KEY,       /* key name differs from ours */
 	MP_TSIG_WRONG_ALG,       /* algorithm differs from ours/unsupported */
@@ -50,13 +66,22 @@ struct mp_tsig_info {
 	uint16_t fudge;
 	uint64_t other_time;     /* BADTIME: the server's clock; 0 absent */
 	uint16_t original_id;
+	/* The names found in the TSIG RR, lower-case presentation form
+	 * (escaped, safe to log; possibly truncated). */
+	char key_name[256];
+	char alg_name[256];
+	/* MP_TSIG_MALFORMED: what is wrong ("two TSIG RRs", ...); else NULL */
+	const char *detail;
 };
 
 /*
  * Verifies the TSIG of a response to a request whose MAC was req_mac. Checks
  * exactly one TSIG RR, last in the additional section; our key name and
- * algorithm; the MAC (constant time); Time Signed within the fudge of now_s.
+ * algorithm; the MAC (constant time); Time Signed within the fudge of now_s
+ * (the fudge the message carries); then the error field.
  * info (may be NULL) receives the TSIG fields when a TSIG RR was parsed.
+ * With req_mac_len 0 the message is checked as a request (no request MAC in
+ * the digest), as a server would.
  */
 enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
 				   const struct mp_tsig_key *key,
