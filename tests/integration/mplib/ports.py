@@ -9,11 +9,28 @@ def _family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
-    """A port that is free on host right now (the kernel's choice)."""
-    with socket.socket(_family(host), kind) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def free_port(host="127.0.0.1", kind=None):
+    """A port that is free for both TCP and UDP on host right now (DNS
+    servers need both; the kind argument is accepted for old callers).
+
+    Another process may still take it before our server binds: servers
+    started by this package check that they really own the port (see
+    named.Named) and move on when they do not."""
+    fam = _family(host)
+    for _ in range(100):
+        t = socket.socket(fam, socket.SOCK_STREAM)
+        u = socket.socket(fam, socket.SOCK_DGRAM)
+        try:
+            t.bind((host, 0))
+            port = t.getsockname()[1]
+            u.bind((host, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+    raise RuntimeError("no free port on %s" % host)
 
 
 def closed_port(host="127.0.0.1"):
