@@ -6,7 +6,8 @@
  *
  * Every reply carries "cmd", "user", "uid", "gid", "pid" (the caller, from
  * SO_PEERCRED) and "request" (the parsed request, encoded again), plus what
- * mirrorpoolctl expects of the command: status gets a small status object,
+ * mirrorpoolctl expects of the command: status gets a small status object
+ * (a pool other than dl.example.org. is refused),
  * check answers after 200 ms (the asynchronous path), drain of mirror
  * "refuse" is refused. MP_CTL_IDLE_MS and MP_CTL_MAX_CONNS override the
  * server's limits. SIGTERM or SIGINT closes the server and exits 0.
@@ -114,6 +115,15 @@ static void handle(void *arg, struct mp_ctl_conn *conn,
 
 	switch (rq->cmd) {
 	case MP_CTL_STATUS:
+		if (rq->pool && strcmp(rq->pool, "dl.example.org.") != 0 &&
+		    strcmp(rq->pool, "dl.example.org") != 0) {
+			json_decref(f);
+			mp_ctl_conn_reply(conn,
+					  mp_ctl_reply_error("no pool named "
+							     "\"%s\"",
+							     rq->pool));
+			return;
+		}
 		json_object_set_new(f, "status", status_object());
 		break;
 	case MP_CTL_DRAIN:
