@@ -481,7 +481,9 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 					      : (long)cfg->timeout_ms;
 	CURLcode rc = CURLE_OK;
 
-	bracketed(addr->text, a, sizeof(a));
+	a[0] = '\0';
+	if (addr)
+		bracketed(addr->text, a, sizeof(a));
 	curl_easy_reset(e);
 	job->errbuf[0] = '\0';
 	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf);
@@ -512,14 +514,18 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 		return rc == CURLE_OK ? MP_OK : MP_EIO;
 	}
 
-	bracketed(cfg->host, h, sizeof(h));
-	snprintf(line, sizeof(line), "%s:%u:%s:%u", h, (unsigned)cfg->port, a,
-		 (unsigned)cfg->port);
-	job->connect_to = curl_slist_append(NULL, line);
-	if (!job->connect_to)
-		return MP_ENOMEM;
 	rc |= curl_easy_setopt(e, CURLOPT_URL, cfg->url);
-	rc |= curl_easy_setopt(e, CURLOPT_CONNECT_TO, job->connect_to);
+	/* without an address (sentinels) the URL's host is resolved as any
+	 * client would */
+	if (addr) {
+		bracketed(cfg->host, h, sizeof(h));
+		snprintf(line, sizeof(line), "%s:%u:%s:%u", h,
+			 (unsigned)cfg->port, a, (unsigned)cfg->port);
+		job->connect_to = curl_slist_append(NULL, line);
+		if (!job->connect_to)
+			return MP_ENOMEM;
+		rc |= curl_easy_setopt(e, CURLOPT_CONNECT_TO, job->connect_to);
+	}
 	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT,
 			       "mirrorpool/" PACKAGE_VERSION);
 	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -545,8 +551,8 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 	if (job->busy)
 		return MP_EBUSY;
 	/* a zero timeout would mean "none" to curl: a check that never ends */
-	if (c->closing || !cb || !addr || cfg->port == 0 ||
-	    cfg->timeout_ms == 0)
+	if (c->closing || !cb || cfg->port == 0 || cfg->timeout_ms == 0 ||
+	    (!addr && cfg->type == MP_CHECK_TCP))
 		return MP_EINVAL;
 	if (job->checker && job->checker != c)
 		return MP_EINVAL;

@@ -75,7 +75,8 @@ static inline bool mp_check_job_busy(const struct mp_check_job *job)
 int mp_checker_new(uv_loop_t *loop, struct mp_checker **out);
 
 /*
- * Starts one check of addr with cfg (http: cfg->url, cfg->host and
+ * Starts one check of addr with cfg (addr NULL, http only: resolve the URL's
+ * host normally, as for guard sentinels) (http: cfg->url, cfg->host and
  * cfg->port must be set; tcp: cfg->port; timeout_ms > 0). What the
  * evaluation needs is copied, so cfg may change or be freed while the check
  * runs. A job stays with the first checker it ran on. Returns 0, MP_EBUSY

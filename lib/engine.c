@@ -692,7 +692,10 @@ static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
 {
 	const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
 	const char *ty = rrtype_name(r->rrtype);
-	bool floor = res->n_floor_kept > 0 || res->below_floor;
+	/* an RRset without members of its type (no AAAA configured) has no
+	 * floor to speak of */
+	bool floor = res->n_floor_kept > 0 ||
+		     (res->below_floor && r->has_members);
 	bool freeze = res->n_freeze_kept > 0;
 	bool empty = res->n_empty_kept > 0 || empty_kept;
 
