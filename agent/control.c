@@ -364,7 +364,8 @@ static void on_connection(uv_stream_t *server, int status)
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		mp_log(LOG_ERR, "control: out of memory accepting a connection");
+		mp_log(LOG_ERR,
+		       "control: out of memory accepting a connection");
 		return;
 	}
 	c->s = s;

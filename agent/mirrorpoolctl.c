@@ -54,9 +54,11 @@ static const char usage_text[] =
 	"        [--force]      take a mirror (or one address) out of every\n"
 	"                       pool now; --force may go below min_healthy\n"
 	"  undrain MIRROR [--address ADDR]\n"
-	"                       lift a drain; the address returns once healthy\n"
+	"                       lift a drain; the address returns once\n"
+	"                       healthy\n"
 	"  check [MIRROR]       run the checks now and print their results\n"
-	"  sync                 re-read the RRsets from the primary, reconcile\n"
+	"  sync                 re-read the RRsets from the primary and\n"
+	"                       reconcile\n"
 	"  reload               re-read the configuration (as SIGHUP)\n"
 	"  metrics              Prometheus text exposition\n"
 	"\n"
@@ -394,7 +396,8 @@ static int connect_agent(const char *path)
 			path);
 		break;
 	default:
-		fprintf(stderr, "mirrorpoolctl: cannot reach the agent on %s: %s\n",
+		fprintf(stderr,
+			"mirrorpoolctl: cannot reach the agent on %s: %s\n",
 			path, strerror(e));
 		break;
 	}
@@ -596,7 +599,8 @@ static int run(const struct args *a)
 				path);
 		else
 			fprintf(stderr,
-				"mirrorpoolctl: reading the reply from %s: %s\n",
+				"mirrorpoolctl: reading the reply from %s: "
+				"%s\n",
 				path, strerror(errno));
 		status = errno == ENOMEM || errno == EMSGSIZE
 				 ? EXIT_FAILED
