@@ -259,6 +259,8 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory (logs, config)")
     args = ap.parse_args()
+    if args.trials < 1:
+        sys.exit("--trials must be at least 1")
     builddir = bl.find_builddir(args.builddir)
     bl.need_tools("named", "nsupdate", "curl", "tsig-keygen")
     flavour = bl.warn_if_unfit(builddir)
