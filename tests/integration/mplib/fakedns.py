@@ -285,8 +285,11 @@ class FakeDNS:
             if data is None:
                 self._event(transport, "sent " + kind)
                 continue
-            send(data, alt=(kind == "other-port"))
+            # recorded before it goes out: once the client has its answer
+            # the test may reset() at once, and a late record would land
+            # in the next test's events
             self._event(transport, "sent " + kind)
+            send(data, alt=(kind == "other-port"))
 
     def _base(self, q, qid=None, qr=True, opcode=None, tc=False, rcode=None,
               question=None, answers=True):
