@@ -280,7 +280,7 @@ class FakeDNS:
         for kind in script:
             if kind.startswith("delay:"):
                 time.sleep(float(kind[6:]))
-                continue
+                continue  # not a reply: not recorded
             data = self._reply(kind, q)
             if data is None:
                 self._event(transport, "sent " + kind)
