@@ -64,8 +64,8 @@ class AgentDnsMixin:
     @classmethod
     def setUpClass(cls):
         cls.srv = cls.make_server()
-        cls.srv.start()
         cls.addClassCleanup(cls.srv.close)
+        cls.srv.start()
 
     # -- per test ------------------------------------------------------
     def setUp(self):
@@ -150,6 +150,22 @@ class AgentDnsMixin:
         except AssertionError:
             raise AssertionError("dig never showed %s; last answers: %s"
                                  % (want, seen[-3:]))
+
+    def settle(self, ag, want, timeout=10.0):
+        """Waits until the agent publishes want and DNS holds it: a sync
+        (its read waits for any UPDATE in flight), then status and dig."""
+        want = sorted(want)
+
+        def settled():
+            rc, out, err = ag.ctl("sync")
+            self.assertEqual(rc, 0, out + err)
+            rr = ag.rrset("A")
+            return (sorted(rr["published"]) == want and
+                    sorted(rr["in_dns"] or []) == want and
+                    self.dig() == want)
+
+        wait_until(settled, timeout, "agent and DNS settled on %s" % want,
+                   step=0.2)
 
     @staticmethod
     def changes(ag, start=None):
@@ -291,7 +307,7 @@ class AgentDnsMixin:
         ag.ctl("check")
         for a, n in zip(ALL, ("1", "2", "3")):
             ag.wait_log(r"mirror%s %s: down -> up" % (n, rx(a)), timeout=10)
-        self.wait_dig(ALL)
+        self.settle(ag, ALL)
         self.assertEqual(self.lines(ag, r"^<\d>UPDATE .*"), [], ag.tail())
 
     def test_all_mirrors_fail_floor_keeps_one(self):
