@@ -106,7 +106,7 @@ class AgentDnsMixin:
         if result is None:
             return []
         return [(t, e) for t, e in result.errors + result.failures
-                if t is self]
+                if getattr(t, "test_case", t) is self]
 
     def agent(self, start=True, **kw):
         kw.setdefault("key_file", self.srv.key.path)
@@ -206,8 +206,8 @@ class AgentDnsMixin:
         self.prove_http(M2, 503)
         ag.wait_log(r"^<\d>mirror2 127\.0\.0\.12: up -> down \(2/2 failures, "
                     r"last: HTTP 503 in \d+ ms\)$")
-        ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR in \d+ ms\)$"
-                    % (RX_ZONE, RX_POOL))
+        ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR in \d+ "
+                    r"ms\)$" % (RX_ZONE, RX_POOL))
         self.wait_dig([M1, M3])
 
         ag.mark()
@@ -215,7 +215,7 @@ class AgentDnsMixin:
         self.farm.set_mode(M2, "ok")
         self.prove_http(M2, 200)
         first = ag.wait_log(r"mirror2 127\.0\.0\.12: check passed \(1/2\)")
-        # one success is not enough: DNS still lacks it
+        # one success is not enough: the add follows the second one
         up = ag.wait_log(r"^<\d>mirror2 127\.0\.0\.12: down -> up \(2/2 "
                          r"successes, last: HTTP 200 in \d+ ms\)$")
         self.assertLess(first.start(), up.start())
