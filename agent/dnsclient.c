@@ -504,6 +504,9 @@ int mp_dnsclient_send(struct mp_dnsclient *c, struct mp_dns_request *req,
 	x->cb = cb;
 	x->arg = arg;
 	x->timeout_ms = timeout_ms;
+	/* The loop's cached time may be old (a caller that worked since the
+	 * last turn): the timeout counts from now. */
+	uv_update_time(c->loop);
 	x->start_ns = uv_hrtime();
 
 	uv_timer_init(c->loop, &x->timer);
