@@ -108,43 +108,6 @@ static int absolute(const char *in, char *out, size_t len)
 	return MP_OK;
 }
 
-/* The nsupdate -y form, read here so the tool does not depend on the
- * config parser: "alg:name:base64". */
-static int key_from_inline(const char *spec, struct mp_tsig_key **out)
-{
-	char buf[1024], *name, *b64;
-	unsigned char secret[512];
-	size_t secret_len;
-	enum mp_tsig_alg alg;
-	int rc;
-
-	if (strlen(spec) >= sizeof(buf))
-		return MP_EINVAL;
-	snprintf(buf, sizeof(buf), "%s", spec);
-	name = strchr(buf, ':');
-	if (!name)
-		return MP_EINVAL;
-	*name++ = '\0';
-	b64 = strchr(name, ':');
-	if (!b64)
-		return MP_EINVAL;
-	*b64++ = '\0';
-	rc = mp_tsig_alg_parse(buf, &alg);
-	if (rc != MP_OK)
-		return rc;
-	if (sodium_init() < 0 ||
-	    sodium_base642bin(secret, sizeof(secret), b64, strlen(b64), NULL,
-			      &secret_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0) {
-		sodium_memzero(buf, sizeof(buf));
-		return MP_EINVAL;
-	}
-	rc = mp_tsig_key_new(name, alg, secret, secret_len, out);
-	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(buf, sizeof(buf));
-	return rc;
-}
-
 static void print_addrs(const struct mp_addr_set *s)
 {
 	if (s->n == 0)
@@ -300,15 +263,11 @@ static int load_key(const struct opts *o, struct mp_tsig_key **key)
 	struct mp_diag d;
 	int rc;
 
-	if (o->key_inline) {
-		rc = key_from_inline(o->key_inline, key);
-		if (rc != MP_OK)
-			fprintf(stderr, "mp-dns: bad --key: %s\n",
-				mp_strerror(rc));
-		return rc;
-	}
 	mp_diag_init(&d);
-	rc = mp_tsig_key_load_file(o->key_file, o->key_name, key, &d);
+	if (o->key_inline)
+		rc = mp_tsig_key_parse_inline(o->key_inline, "--key", key, &d);
+	else
+		rc = mp_tsig_key_load_file(o->key_file, o->key_name, key, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "mp-dns: %s\n", d.msgs[i]);
 	mp_diag_clear(&d);
