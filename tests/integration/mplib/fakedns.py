@@ -294,12 +294,13 @@ class FakeDNS:
                 time.sleep(float(kind[6:]))
                 continue  # not a reply: not recorded
             data = self._reply(kind, q)
+            # recorded before it leaves: once the client has reacted to a
+            # reply, the test must find it in the record
+            self._event(transport, "sent " + kind)
             if data is None:
-                self._event(transport, "sent " + kind)
                 continue
             send(data, alt=kind if kind.startswith("other-") and
                  kind != "other-alg" else False)
-            self._event(transport, "sent " + kind)
 
     def _base(self, q, qid=None, qr=True, opcode=None, tc=False, rcode=None,
               question=None, answers=True):
