@@ -19,7 +19,7 @@ static const unsigned char secret[32] = "0123456789abcdef0123456789abcde";
 struct server {
 	uv_udp_t udp;
 	uint16_t port;
-	int answer;   /* 0: stay silent; 1: answer signed; 2: unsigned */
+	int answer; /* 0: stay silent; 1: answer signed; 2: unsigned */
 	unsigned queries;
 	const struct mp_dns_request *req; /* to sign the answer */
 	const struct mp_tsig_key *key;
@@ -32,7 +32,7 @@ struct outcome {
 	enum mp_dns_outcome o;
 	int rcode;
 	char detail[256];
-	struct mp_dnsclient *c;      /* for callbacks that act on the client */
+	struct mp_dnsclient *c;	      /* for callbacks that act on the client */
 	struct mp_dns_request *again; /* send this from the callback */
 	struct outcome *again_out;
 };
@@ -90,16 +90,16 @@ static void srv_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 	while (off < (size_t)n && srv.buf[off])
 		off += srv.buf[off] + 1u;
 	len = off + 1 + 4;
-	srv.buf[2] |= 0x80; /* QR */
-	srv.buf[3] = 0;     /* NOERROR */
+	srv.buf[2] |= 0x80;	   /* QR */
+	srv.buf[3] = 0;		   /* NOERROR */
 	memset(srv.buf + 6, 0, 6); /* no answer, authority, additional */
 	if (srv.answer == 1)
-		CU_ASSERT_EQUAL_FATAL(mp_tsig_sign_response(
-					      srv.buf, &len, sizeof(srv.buf),
-					      srv.key, (uint64_t)time(NULL),
-					      srv.req->mac, srv.req->mac_len, 0,
-					      0, NULL),
-				      MP_OK);
+		CU_ASSERT_EQUAL_FATAL(
+		    mp_tsig_sign_response(srv.buf, &len, sizeof(srv.buf),
+					  srv.key, (uint64_t)time(NULL),
+					  srv.req->mac, srv.req->mac_len, 0, 0,
+					  NULL),
+		    MP_OK);
 	b = uv_buf_init(buf->base, (unsigned)len);
 	uv_udp_try_send(u, &b, 1, from);
 }
@@ -147,8 +147,8 @@ static struct mp_dnsclient *client(void)
 static void build(struct mp_dns_request *r, uint16_t id)
 {
 	memset(r, 0, sizeof(*r));
-	CU_ASSERT_EQUAL_FATAL(mp_query_build("dl.example.org.", MP_RRTYPE_A,
-					     id, key, (uint64_t)time(NULL), r),
+	CU_ASSERT_EQUAL_FATAL(mp_query_build("dl.example.org.", MP_RRTYPE_A, id,
+					     key, (uint64_t)time(NULL), r),
 			      MP_OK);
 }
 
@@ -196,8 +196,7 @@ static void test_answer_and_timeout(void)
 
 	memset(&out, 0, sizeof(out));
 	srv.answer = 0;
-	CU_ASSERT_EQUAL(mp_dnsclient_send(c, &r, false, 50, done, &out),
-			MP_OK);
+	CU_ASSERT_EQUAL(mp_dnsclient_send(c, &r, false, 50, done, &out), MP_OK);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CU_ASSERT_EQUAL(out.calls, 1);
 	CU_ASSERT_EQUAL(out.o, MP_DNS_TIMEOUT);
@@ -215,9 +214,9 @@ static void test_cancel_all(void)
 	srv.answer = 0;
 	for (int i = 0; i < 3; i++) {
 		build(&r[i], (uint16_t)(10 + i));
-		CU_ASSERT_EQUAL(mp_dnsclient_send(c, &r[i], i == 2, 5000, done,
-						  &out[i]),
-				MP_OK);
+		CU_ASSERT_EQUAL(
+		    mp_dnsclient_send(c, &r[i], i == 2, 5000, done, &out[i]),
+		    MP_OK);
 	}
 	CU_ASSERT_EQUAL(mp_dnsclient_pending(c), 3);
 	mp_dnsclient_cancel_all(c);
@@ -312,17 +311,17 @@ static void test_bad_arguments(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"answer, unsigned, timeout", test_answer_and_timeout},
-	{"cancel_all", test_cancel_all},
-	{"send from a callback", test_send_from_callback},
-	{"close with requests pending", test_close_pending},
-	{"bad arguments", test_bad_arguments},
-	CU_TEST_INFO_NULL,
+    {"answer, unsigned, timeout", test_answer_and_timeout},
+    {"cancel_all", test_cancel_all},
+    {"send from a callback", test_send_from_callback},
+    {"close with requests pending", test_close_pending},
+    {"bad arguments", test_bad_arguments},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"dnsclient", setup, teardown, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"dnsclient", setup, teardown, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -57,13 +57,14 @@ struct run {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: mp-dns --server ADDR --port N (--key-file F [--key-name N]"
-		" | --key ALG:NAME:BASE64)\n"
-		"              --zone Z [--tcp] [--timeout D] [--clock-offset S]"
-		" [--verbose]\n"
-		"              (query NAME TYPE | update NAME TYPE TTL "
-		"[+ADDR|-ADDR]...)\n");
+	fprintf(
+	    out,
+	    "Usage: mp-dns --server ADDR --port N (--key-file F [--key-name N]"
+	    " | --key ALG:NAME:BASE64)\n"
+	    "              --zone Z [--tcp] [--timeout D] [--clock-offset S]"
+	    " [--verbose]\n"
+	    "              (query NAME TYPE | update NAME TYPE TTL "
+	    "[+ADDR|-ADDR]...)\n");
 }
 
 static uint64_t skewed_clock(void *arg)
@@ -147,9 +148,9 @@ static void print_tsig(const struct mp_dns_response *resp)
 
 	printf(" tsig=%s", tsig_token(resp->tsig));
 	if (resp->tsig_info.error)
-		printf(" tsig-error=%s",
-		       mp_tsig_error_str(resp->tsig_info.error, eb,
-					 sizeof(eb)));
+		printf(
+		    " tsig-error=%s",
+		    mp_tsig_error_str(resp->tsig_info.error, eb, sizeof(eb)));
 }
 
 static void done(void *arg, enum mp_dns_outcome o,
@@ -277,18 +278,18 @@ static int load_key(const struct opts *o, struct mp_tsig_key **key)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"port", required_argument, NULL, 'p'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"key-name", required_argument, NULL, 'n'},
-		{"key", required_argument, NULL, 'y'},
-		{"zone", required_argument, NULL, 'z'},
-		{"tcp", no_argument, NULL, 't'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"clock-offset", required_argument, NULL, 'o'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"key-file", required_argument, NULL, 'k'},
+	    {"key-name", required_argument, NULL, 'n'},
+	    {"key", required_argument, NULL, 'y'},
+	    {"zone", required_argument, NULL, 'z'},
+	    {"tcp", no_argument, NULL, 't'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"clock-offset", required_argument, NULL, 'o'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	long v;
 	int c;
@@ -320,7 +321,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			if (mp_duration_parse(optarg, &o->timeout_ms) !=
-				    MP_OK ||
+				MP_OK ||
 			    o->timeout_ms == 0)
 				return MP_EINVAL;
 			break;
