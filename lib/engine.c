@@ -800,10 +800,10 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		if (compute_desired(e, r, NULL, NULL, &r->desired, &res,
 				    NULL) != MP_OK)
 			return MP_ENOMEM;
-		/* Foreign-only RRsets: do not empty them by health alone. */
+		/* Never empty an RRset by health alone, not even one holding
+		 * only foreign records: only a forced drain may. */
 		if (r->desired.n == 0 && r->in_dns.n > 0 &&
-		    !forced_drain_in(e, r) && res.n_selected == 0 &&
-		    !r->has_members) {
+		    !forced_drain_in(e, r)) {
 			mp_addr_set_copy(&r->desired, &r->in_dns);
 			empty_kept = true;
 		}

@@ -6,7 +6,7 @@ runs against both servers. What DNS holds is read with dig, what the agent
 did from its log; each fault is first shown to be real (curl sees the 503,
 nsupdate with the wrong key is rejected, dig shows the foreign record).
 
-Fast parameters: checks every 1 s (300 ms while changing), timeout 1 s,
+Fast parameters: checks every 1 s (300 ms while changing), timeout 800 ms,
 rise 2, fall 2, min_interval 500 ms."""
 
 import os
@@ -64,8 +64,8 @@ class AgentDnsMixin:
     @classmethod
     def setUpClass(cls):
         cls.srv = cls.make_server()
-        cls.srv.start()
         cls.addClassCleanup(cls.srv.close)
+        cls.srv.start()
 
     # -- per test ------------------------------------------------------
     def setUp(self):
@@ -87,7 +87,7 @@ class AgentDnsMixin:
             if reports:
                 problems.append("sanitizer: %s" % reports[:3])
             failed = any(err for _, err in self._outcome_errors())
-            if problems or failed:
+            if problems or failed or os.environ.get("MP_TEST_SHOW_LOGS"):
                 sys.stderr.write("\n--- mirrorpoold log (%s) ---\n%s\n"
                                  % (self.id(), ag.tail(8000)))
             ag.close()
@@ -106,7 +106,7 @@ class AgentDnsMixin:
         if result is None:
             return []
         return [(t, e) for t, e in result.errors + result.failures
-                if t is self]
+                if getattr(t, "test_case", t) is self]
 
     def agent(self, start=True, **kw):
         kw.setdefault("key_file", self.srv.key.path)
@@ -151,6 +151,36 @@ class AgentDnsMixin:
             raise AssertionError("dig never showed %s; last answers: %s"
                                  % (want, seen[-3:]))
 
+    def settle(self, ag, want, timeout=10.0):
+        """Waits until the agent publishes want and DNS holds it: a sync
+        (its read waits for any UPDATE in flight), then status and dig."""
+        want = sorted(want)
+
+        def settled():
+            rc, out, err = ag.ctl("sync")
+            self.assertEqual(rc, 0, out + err)
+            rr = ag.rrset("A")
+            return (sorted(rr["published"]) == want and
+                    sorted(rr["in_dns"] or []) == want and
+                    self.dig() == want)
+
+        wait_until(settled, timeout, "agent and DNS settled on %s" % want,
+                   step=0.2)
+
+    @staticmethod
+    def changes(ag, start=None):
+        """(added, removed) over every successful UPDATE in the log."""
+        added, removed = set(), set()
+        for m in ag.find_log(r"^<\d>UPDATE \S+: \S+ A ((?:[-+][0-9.]+ ?)+) "
+                             r"\(NOERROR", start=start):
+            for item in m.group(1).split():
+                (added if item[0] == "+" else removed).add(item[1:])
+        return added, removed
+
+    @staticmethod
+    def lines(ag, regex, start=None):
+        return [m.group(0) for m in ag.find_log(regex, start=start)]
+
     def prove_http(self, addr, status):
         code, body = self.farm.curl(addr)
         self.assertEqual(code, status, "curl to %s: %s" % (addr, body))
@@ -176,8 +206,8 @@ class AgentDnsMixin:
         self.prove_http(M2, 503)
         ag.wait_log(r"^<\d>mirror2 127\.0\.0\.12: up -> down \(2/2 failures, "
                     r"last: HTTP 503 in \d+ ms\)$")
-        ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR in \d+ ms\)$"
-                    % (RX_ZONE, RX_POOL))
+        ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR in \d+ "
+                    r"ms\)$" % (RX_ZONE, RX_POOL))
         self.wait_dig([M1, M3])
 
         ag.mark()
@@ -185,7 +215,7 @@ class AgentDnsMixin:
         self.farm.set_mode(M2, "ok")
         self.prove_http(M2, 200)
         first = ag.wait_log(r"mirror2 127\.0\.0\.12: check passed \(1/2\)")
-        # one success is not enough: DNS still lacks it
+        # one success is not enough: the add follows the second one
         up = ag.wait_log(r"^<\d>mirror2 127\.0\.0\.12: down -> up \(2/2 "
                          r"successes, last: HTTP 200 in \d+ ms\)$")
         self.assertLess(first.start(), up.start())
@@ -197,9 +227,11 @@ class AgentDnsMixin:
             self.farm.count(M2, "mirrorpool/", since=t_ok), 2,
             "re-added before two successful checks reached the mirror")
 
-    def _assert_never_empty(self, ag, until_rx, extra=2.0, timeout=15.0):
-        """Polls dig until until_rx is logged and extra seconds more;
-        every answer must hold at least one record. Returns the answers."""
+    def _assert_never_empty(self, ag, until, extra=2.0, timeout=15.0):
+        """Polls dig until every regex in until (one or a list) is in the
+        log, and extra seconds more; every answer must hold at least one
+        record. Returns the answers."""
+        pending = [until] if isinstance(until, str) else list(until)
         answers = []
         deadline = time.monotonic() + timeout
         seen_at = None
@@ -209,43 +241,100 @@ class AgentDnsMixin:
             self.assertTrue(got, "the RRset went empty; answers so far: %s"
                             % answers[-5:])
             now = time.monotonic()
-            if seen_at is None and ag.find_log(until_rx):
+            pending = [r for r in pending if not ag.find_log(r)]
+            if seen_at is None and not pending:
                 seen_at = now
             if seen_at is not None and now - seen_at >= extra:
                 return answers
             if now > deadline:
                 raise AssertionError("no /%s/ within %.0f s; log:\n%s"
-                                     % (until_rx, timeout, ag.tail()))
+                                     % (pending, timeout, ag.tail()))
+            time.sleep(0.1)
+
+    def _assert_dig_stays(self, want, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.assertEqual(self.dig(), sorted(want))
             time.sleep(0.1)
 
     def test_all_mirrors_fail_freeze_keeps_rrset(self):
         ag = self.agent(all_down_freeze=True)
+        # every address has a (good) result before the outage
+        rc, out, err = ag.ctl("check")
+        self.assertEqual(rc, 0, out + err)
         self.farm.set_all("503")
         for a in ALL:
             self.prove_http(a, 503)
-        self._assert_never_empty(
-            ag, r"freeze engaged: every checked address \(3\) is failing "
-                r"at once", extra=3.0)
-        self.assertTrue(self.dig())
-        # the freeze is visible to operators too
-        st = ag.status()
-        self.assertTrue(st["guard"]["frozen"], st["guard"])
-        self.farm.set_all("ok")
-        ag.wait_log(r"freeze released: ", timeout=10)
-        self.wait_dig(ALL, timeout=15)
-
-    def test_all_mirrors_fail_floor_keeps_one(self):
-        ag = self.agent(all_down_freeze=False, min_healthy=1)
-        self.farm.set_all("503")
-        for a in ALL:
-            self.prove_http(a, 503)
-        rx_kept = (r"(%s A: floor engaged|%s A: every address is unhealthy)"
-                   % (RX_POOL, RX_POOL))
+        # all fail at once: checked together, before any reaches `fall`
+        ag.ctl("check")
+        ag.wait_log(r"^<4>freeze engaged: every checked address \(3\) is "
+                    r"failing at once; removals are suspended")
         for a, n in zip(ALL, ("1", "2", "3")):
             ag.wait_log(r"mirror%s %s: up -> down" % (n, rx(a)), timeout=10)
-        answers = self._assert_never_empty(ag, rx_kept, extra=2.0)
+        ag.wait_log(r"^<4>%s A: freeze holds \d+ address" % RX_POOL)
+        # frozen: nothing at all is removed, though all are down
+        self._assert_dig_stays(ALL, 2.0)
+        self.assertEqual(self.lines(ag, r"^<\d>UPDATE .*"), [], ag.tail())
+        st = ag.status()
+        self.assertTrue(st["guard"]["frozen"], st["guard"])
+        ag.mark()
+        self.farm.set_all("ok")
+        ag.ctl("check")
+        ag.wait_log(r"freeze released: ", timeout=10)
+        self.assertFalse(ag.status()["guard"]["frozen"])
+        # back to every mirror, never through an empty RRset
+        for a, n in zip(ALL, ("1", "2", "3")):
+            ag.wait_log(r"mirror%s %s: down -> up" % (n, rx(a)), timeout=10)
+        self._assert_never_empty(ag, r"mirror\d 127\.0\.0\.1\d: down -> up",
+                                 extra=0.5)
+        self.wait_dig(ALL)
+
+    @unittest.expectedFailure
+    def test_freeze_release_keeps_recovering_addresses(self):
+        # Nothing should change in DNS across a freeze that ends with every
+        # mirror healthy again. Known to fail: the first good check
+        # releases the freeze while every address is still `down` (rise
+        # not reached), so the floor keeps one and removes the others,
+        # which come back an instant later (two needless UPDATEs).
+        ag = self.agent(all_down_freeze=True)
+        ag.ctl("check")
+        self.farm.set_all("503")
+        ag.ctl("check")
+        ag.wait_log(r"freeze engaged: every checked address \(3\)")
+        for a, n in zip(ALL, ("1", "2", "3")):
+            ag.wait_log(r"mirror%s %s: up -> down" % (n, rx(a)), timeout=10)
+        self.farm.set_all("ok")
+        ag.ctl("check")
+        for a, n in zip(ALL, ("1", "2", "3")):
+            ag.wait_log(r"mirror%s %s: down -> up" % (n, rx(a)), timeout=10)
+        self.settle(ag, ALL)
+        self.assertEqual(self.lines(ag, r"^<\d>UPDATE .*"), [], ag.tail())
+
+    def test_all_mirrors_fail_floor_keeps_one(self):
+        # three ways to fail: an error status, a closed port, no answer
+        ag = self.agent(all_down_freeze=False, min_healthy=1)
+        ag.mark()
+        self.farm.set_mode(M1, "503")
+        self.farm.set_mode(M2, "closed")
+        self.farm.set_mode(M3, "hang")
+        self.prove_http(M1, 503)
+        code, err = self.farm.curl(M2)
+        self.assertEqual((code, err[:11]), (0, "curl exit 7"), err)
+        code, err = self.farm.curl(M3, timeout=1)
+        self.assertEqual((code, err[:12]), (0, "curl exit 28"), err)
+        down = [r"mirror1 127\.0\.0\.11: up -> down \(2/2 failures, last: "
+                r"HTTP 503 in \d+ ms\)",
+                r"mirror2 127\.0\.0\.12: up -> down \(2/2 failures, last: "
+                r"connect refused in \d+ ms\)",
+                r"mirror3 127\.0\.0\.13: up -> down \(2/2 failures, last: "
+                r"timeout after 800 ms in \d+ ms\)",
+                r"%s A: floor engaged: 0 healthy of min_healthy 1; keeping 1 "
+                r"unhealthy address published" % RX_POOL]
+        answers = self._assert_never_empty(ag, down, extra=2.0)
         self.assertEqual(len(self.dig()), 1, answers[-5:])
         self.assertFalse(ag.find_log(r"freeze engaged"))
+        kept = self.dig()
+        self.assertEqual(self.changes(ag), (set(), set(ALL) - set(kept)))
 
     def test_foreign_record_removed_on_sync(self):
         ag = self.agent()
@@ -282,7 +371,7 @@ class AgentDnsMixin:
             self.assertEqual(rc, 0, out + err)
         rc, out, err = ag.ctl("sync")
         self.assertEqual(rc, 0, out + err)
-        self.assertEqual(ag.find_log(r"UPDATE"), [], ag.tail())
+        self.assertEqual(self.lines(ag, r"^<\d>UPDATE .*"), [], ag.tail())
         self.assertEqual(self.serial(), serial)
         self.assertEqual(self.dig(), [M1, M2])
 
@@ -309,8 +398,10 @@ class AgentDnsMixin:
         self.assertRegex(out, r"BADSIG|tsig verify failure|NOTAUTH")
         serial = self.serial()
         ag = self.agent(key_file=bad.path)
-        ag.wait_log(r'unsigned NOTAUTH/BADSIG from the server: it could not '
-                    r'verify key "mirrorpool" \(hmac-sha256\) .*; retrying in')
+        ag.wait_log(r'^<4>reading %s A from 127\.0\.0\.1 port %d: unsigned '
+                    r'NOTAUTH/BADSIG from the server: it could not verify '
+                    r'key "mirrorpool\.?" \(hmac-sha256\.?\) .*; retrying in'
+                    % (RX_POOL, self.srv.port))
         self.farm.set_mode(M2, "503")
         # keeps retrying with backoff, never changes DNS
         ag.mark()
@@ -318,7 +409,7 @@ class AgentDnsMixin:
         self.assertTrue(ag.alive())
         self.assertEqual(self.serial(), serial)
         self.assertEqual(self.dig(), ALL)
-        self.assertEqual(ag.find_log(r"NOERROR", start=0), [])
+        self.assertEqual(self.lines(ag, r".*NOERROR.*", start=0), [])
         text = ag.log_text()
         self.assertNotIn(bad.secret, text)
         self.assertNotIn(self.srv.key.secret, text)
@@ -329,6 +420,7 @@ class AgentDnsMixin:
         return d
 
     def unauthorised_rx(self):
+        """(regex of the rejection line, whether an UPDATE was tried)."""
         raise NotImplementedError
 
     def test_unauthorised_key(self):
@@ -337,15 +429,17 @@ class AgentDnsMixin:
             ["update add %s 60 A %s" % (POOL, "192.0.2.98")], key=key)
         self.assertNotEqual(rc, 0, "the server let the stranger key update")
         self.assertRegex(out, r"REFUSED|NOTAUTH")
+        # a foreign record the agent will want to remove at once
         rc, out = self.srv.nsupdate(
             ["update add %s 60 A %s" % (POOL, FOREIGN)])
         self.assertEqual(rc, 0, out)
         serial = self.serial()
         ag = self.agent(key_file=key.path)
-        ag.wait_log(r"^<\d>UPDATE %s: %s; retrying in \d"
-                    % (RX_ZONE, self.unauthorised_rx()))
-        ag.wait_log(r"^<3>UPDATE: %s A -192\.0\.2\.99 not applied$" % RX_POOL,
-                    start=0)
+        line, updates = self.unauthorised_rx()
+        ag.wait_log(line, start=0)
+        if updates:
+            ag.wait_log(r"^<3>UPDATE: %s A -192\.0\.2\.99 not applied$"
+                        % RX_POOL, start=0)
         t0 = time.monotonic()
         ag.mark()
         ag.wait_log(r"retrying in", timeout=10)
@@ -353,10 +447,11 @@ class AgentDnsMixin:
         self.assertTrue(ag.alive())
         self.assertEqual(self.serial(), serial)
         self.assertEqual(self.dig(), sorted(ALL + [FOREIGN]))
-        # backoff, not a storm: at most one attempt per 0.8 s on average
-        attempts = len(ag.find_log(r"UPDATE %s: .*retrying in" % RX_ZONE,
-                                   start=0))
-        self.assertLessEqual(attempts, 2 + int(elapsed / 0.8), ag.tail())
+        self.assertEqual(self.lines(ag, r".*NOERROR.*", start=0), [])
+        # backoff, not a storm
+        attempts = len(ag.find_log(r"retrying in", start=0))
+        self.assertLessEqual(attempts, 3, ag.tail())
+        self.assertGreaterEqual(elapsed, 0.6, "retried without backoff")
         self.assertNotIn(key.secret, ag.log_text())
 
     def test_algorithms_and_transports(self):
@@ -369,8 +464,8 @@ class AgentDnsMixin:
                     self.addCleanup(relay.stop)
                     ag = self.agent(key_file=key.path, transport=transport,
                                     dns_port=relay.port)
-                    ag.wait_log(r"key %s \(%s\)" % (key.name, key.alg),
-                                start=0)
+                    ag.wait_log(r"key %s\.? \(%s\.?\)"
+                                % (key.name, key.alg), start=0)
                     ag.wait_log(r"^<\d>UPDATE %s: %s A -192\.0\.2\.99 "
                                 r"\(NOERROR in \d+ ms\)$"
                                 % (RX_ZONE, RX_POOL), start=0)
@@ -416,7 +511,7 @@ class AgentDnsMixin:
         rc, out, err = ag.ctl("sync")
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(self.dig(), ALL)
-        self.assertEqual(ag.find_log(r"retrying in|not applied"), [])
+        self.assertEqual(self.lines(ag, r".*(retrying in|not applied).*"), [])
 
     def test_primary_killed_and_restarted(self):
         ag = self.agent(transport="tcp")
@@ -446,8 +541,11 @@ class BindTest(AgentDnsMixin, unittest.TestCase):
         return Named(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
 
     def unauthorised_rx(self):
-        return (r'REFUSED: key "stranger" is not allowed to update zone '
-                r'example\.org\.? — check allow-update/update-policy')
+        # named answers the query, then refuses the UPDATE, signed
+        return (r'^<4>UPDATE %s: REFUSED: key "stranger\.?" is not allowed '
+                r'to update zone %s — check allow-update/update-policy '
+                r'\(BIND\) or the acl \(Knot\) and the key name; retrying '
+                r'in \d' % (RX_ZONE, RX_ZONE)), True
 
 
 class KnotTest(AgentDnsMixin, unittest.TestCase):
@@ -458,8 +556,14 @@ class KnotTest(AgentDnsMixin, unittest.TestCase):
         return Knot(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
 
     def unauthorised_rx(self):
-        return (r'unsigned NOTAUTH/BADKEY from the server: it could not '
-                r'verify key "stranger" \(hmac-sha256\)')
+        # knotd treats a key no acl grants as unknown, even for the read:
+        # unsigned NOTAUTH/BADKEY
+        return (r'^<4>reading %s A from 127\.0\.0\.1 port %d: unsigned '
+                r'NOTAUTH/BADKEY from the server: it could not verify key '
+                r'"stranger\.?" \(hmac-sha256\.?\) — check that the primary '
+                r'knows this key name, algorithm and secret \(Knot: and '
+                r'that an acl grants it update\); retrying in \d'
+                % (RX_POOL, self.srv.port)), False
 
 
 def missing_tools():

@@ -362,6 +362,22 @@ static void test_foreign_record_removed(void)
 	teardown();
 }
 
+static void test_foreign_only_not_emptied(void)
+{
+	const char *a[] = {"198.51.100.7"};
+
+	setup("false", 0);
+	view(a, 1, NULL, 0);
+	/* every configured address starts down (absent): removing the foreign
+	 * record would empty the RRset */
+	expect_no_plan();
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rather than emptying the RRset"));
+	/* a configured mirror comes up: it replaces the foreign record */
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A -198.51.100.7 +192.0.2.30");
+	teardown();
+}
+
 static void test_reconfigure_keeps_state(void)
 {
 	struct mp_config *c2;
@@ -561,6 +577,7 @@ static CU_TestInfo tests[] = {
 	{"drain: floor and --force", test_drain_floor_and_force},
 	{"drain --for expires", test_drain_expires},
 	{"foreign records and drift", test_foreign_record_removed},
+	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
 	{"reconfigure keeps state", test_reconfigure_keeps_state},
 	{"reconfigure: renamed mirror starts as in DNS",
 	 test_reconfigure_renamed_mirror_starts_as_in_dns},

@@ -58,7 +58,7 @@ class Agent:
                  server="127.0.0.1", pool="dl.example.org.", ttl=60,
                  min_healthy=1, max_published=0, transport="udp",
                  dns_timeout="1s", reconcile_interval="5m", interval="1s",
-                 fast_interval="300ms", timeout="1s", rise=2, fall=2,
+                 fast_interval="300ms", timeout="800ms", rise=2, fall=2,
                  expect_body="ok", max_age=None, min_interval="500ms",
                  max_per_hour=1000, all_down_freeze=True, sentinels=None,
                  log_level="info", dry_run=False, extra=""):
