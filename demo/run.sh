@@ -22,8 +22,10 @@ if [ -f config.status ]; then
 	# configured in the source tree (as tests/run.sh does): automake
 	# refuses a second, out-of-tree build, so use this one
 	builddir=$top
+	where="the source tree (configured there)"
 else
 	builddir=$top/build/demo
+	where=build/demo
 	[ -x configure ] || ./autogen.sh >/dev/null 2>&1 || ./autogen.sh
 	if [ ! -f "$builddir/config.status" ]; then
 		mkdir -p "$builddir"
@@ -31,7 +33,7 @@ else
 	fi
 fi
 
-echo "==> building mirrorpoold and mirrorpoolctl in ${builddir#"$top"/}"
+echo "==> building mirrorpoold and mirrorpoolctl in $where"
 buildlog=$(mktemp /tmp/mirrorpool-demo-build.XXXXXX)
 if ! make -C "$builddir" -j"$jobs" agent/mirrorpoold agent/mirrorpoolctl \
 	>"$buildlog" 2>&1; then
