@@ -29,6 +29,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from mplib import dnstools  # noqa: E402
 from mplib.agent import Agent, have_programs, program  # noqa: E402
 from mplib.mirrors import MirrorFarm  # noqa: E402
 from mplib.named import Named  # noqa: E402
@@ -685,9 +686,8 @@ class OpsTest(unittest.TestCase):
     def test_sync_with_the_primary_down_fails(self):
         ag = self.agent()
         self.srv.stop()
-        self.assertEqual(subprocess.run(
-            ["dig", "@127.0.0.1", "-p", str(self.srv.port), "+time=1",
-             "+tries=1", ZONE, "SOA"], capture_output=True).returncode, 9)
+        self.assertIsNone(dnstools.dig_status(self.srv.port, ZONE),
+                          "the primary still answers")
         rc, out, err = ag.ctl("sync")
         self.assertEqual((rc, out), (1, ""))
         self.assertRegex(err, r"^mirrorpoolctl: could not read the RRsets "
@@ -1142,8 +1142,8 @@ class OpsTest(unittest.TestCase):
 
     def test_notify_ready_with_primary_unreachable(self):
         port = free_port()
-        self.assertIsNone(__import__("mplib.dnstools", fromlist=["x"])
-                          .dig_status(port, ZONE))
+        self.assertIsNone(dnstools.dig_status(port, ZONE),
+                          "something answers DNS on port %d" % port)
         ag, nl = self.notify_agent(dns_port=port)
         ag.start(wait_ready=False)
         nl.wait(lambda d: d.startswith("READY=1"), 10, "READY=1")
@@ -1188,8 +1188,35 @@ class OpsTest(unittest.TestCase):
         self.assertGreaterEqual(time.monotonic() - t0, 0.5)
         self.assertEqual(ag.stop(), 0)
         self.assertEqual(relay.updates_answered, 1)
-        ag.wait_log(r"^<5>UPDATE in flight at stop: applied$", start=0)
+        ag.wait_log(r"^<5>UPDATE in flight at stop: applied\n"
+                    r"<5>UPDATE %s: %s A -127\.0\.0\.11 \(NOERROR in \d+ ms, "
+                    r"operator action\)\n<5>stopped$" % (RX_ZONE, RX_POOL),
+                    start=0)
         self.assertEqual(self.dig(), [M2, M3])
+
+    def test_second_sigterm_stops_at_once(self):
+        relay = HoldingRelay(self.srv.port, hold=8)
+        self.addCleanup(relay.close)
+        ag = self.agent(dns_port=relay.port, dns_timeout="10s")
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
+                                                   "relay")
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        ag.wait_log(r"SIGTERM: stopping after the UPDATE in flight "
+                    r"completes$", start=0)
+        t0 = time.monotonic()
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        self.assertEqual(ag.proc.popen.wait(5), 0)
+        self.assertLess(time.monotonic() - t0, 3)
+        ag.wait_log(r"^<4>SIGTERM again: stopping at once\n<4>UPDATE: %s A "
+                    r"-127\.0\.0\.11 abandoned at stop; the primary may "
+                    r"have applied it \(the next start re-reads\)$"
+                    % RX_POOL, start=0)
+        self.assertEqual(relay.updates_answered, 0)
+        # the drain itself was saved before the stop
+        with open(ag.state_file) as f:
+            self.assertEqual([d["mirror"] for d in json.load(f)["drains"]],
+                             ["mirror1"])
 
     # -- exit statuses ------------------------------------------------------------
     def run_daemon(self, ag):
@@ -1208,6 +1235,7 @@ class OpsTest(unittest.TestCase):
         key = os.path.join(ag.dir, "world.key")
         shutil.copy(self.srv.key.path, key)
         os.chmod(key, 0o644)
+        self.assertTrue(os.stat(key).st_mode & 0o004)
         ag.set(extra="", key_file=key)
         rc, out = self.run_daemon(ag)
         self.assertEqual(rc, 78, out)
@@ -1217,6 +1245,7 @@ class OpsTest(unittest.TestCase):
 
         ag.set(key_file=self.srv.key.path)
         missing = os.path.join(ag.dir, "no-such-dir", "control.sock")
+        self.assertFalse(os.path.exists(os.path.dirname(missing)))
         with open(ag.conf) as f:
             text = f.read().replace('"%s"' % ag.socket, '"%s"' % missing)
         with open(ag.conf, "w") as f:
