@@ -18,7 +18,7 @@ static uint32_t rnd_uniform(uint32_t upper)
 	return upper ? randombytes_uniform(upper) : 0;
 }
 
-static void start_check(struct mp_sched *s);
+static void start_check(struct mp_slot *s);
 
 static void timer_cb(uv_timer_t *t)
 {
@@ -33,7 +33,7 @@ static bool sentinel_ok(enum mp_check_verdict v)
 	       v != MP_VERDICT_TLS && v != MP_VERDICT_PROTOCOL;
 }
 
-static json_t *result_json(struct mp_daemon *d, struct mp_sched *s,
+static json_t *result_json(struct mp_daemon *d, struct mp_slot *s,
 			   const struct mp_check_result *r)
 {
 	struct mp_target *t = mp_engine_target(d->engine, s->idx);
@@ -44,7 +44,7 @@ static json_t *result_json(struct mp_daemon *d, struct mp_sched *s,
 			 "state", mp_health_state_name(t->health.state));
 }
 
-static void finish_waiters(struct mp_sched *s, json_t *result)
+static void finish_waiters(struct mp_slot *s, json_t *result)
 {
 	struct mp_ctl_waiter *w = s->waiters, *next;
 
@@ -62,7 +62,7 @@ static void finish_waiters(struct mp_sched *s, json_t *result)
 static void check_done(void *arg, const struct mp_check_result *r,
 		       enum mp_check_verdict v)
 {
-	struct mp_sched *s = arg;
+	struct mp_slot *s = arg;
 	struct mp_daemon *d = s->d;
 	uint64_t now = mp_now_ms(), delay;
 	bool changed;
@@ -94,7 +94,7 @@ static void check_done(void *arg, const struct mp_check_result *r,
 	}
 }
 
-static void start_check(struct mp_sched *s)
+static void start_check(struct mp_slot *s)
 {
 	struct mp_daemon *d = s->d;
 	const struct mp_check_cfg *cfg;
@@ -123,10 +123,10 @@ static void start_check(struct mp_sched *s)
 	s->busy = true;
 }
 
-static struct mp_sched *sched_new(struct mp_daemon *d, size_t idx,
+static struct mp_slot *sched_new(struct mp_daemon *d, size_t idx,
 				  bool sentinel, uint64_t interval_ms)
 {
-	struct mp_sched *s = calloc(1, sizeof(*s));
+	struct mp_slot *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -161,31 +161,40 @@ int mp_checks_start(struct mp_daemon *d)
 	}
 	for (size_t i = 0; i < cfg->guard.n_sentinels; i++) {
 		struct mp_check_cfg sc = cfg->check;
-		if (mp_check_cfg_from_url(&sc, cfg->guard.sentinels[i]) != MP_OK)
+		struct mp_slot *s;
+		const char *why;
+		char host[256];
+
+		/* validated at load; a sentinel checks the network, not content */
+		if (mp_config_url_parse(cfg->guard.sentinels[i], &sc.https, host,
+					sizeof(host), &sc.port, &why) != MP_OK)
 			continue;
+		sc.type = MP_CHECK_HTTP;
+		sc.url = cfg->guard.sentinels[i];
 		sc.expect_body = NULL;
 		sc.has_expect_sha256 = false;
 		sc.max_age_ms = 0;
 		sc.max_latency_ms = 0;
-		d->sentinels[d->n_sentinels] =
-			sched_new(d, i, true, sc.interval_ms);
-		if (!d->sentinels[d->n_sentinels])
+		s = sched_new(d, i, true, sc.interval_ms);
+		if (!s)
 			return MP_ENOMEM;
-		d->sentinels[d->n_sentinels]->sentinel_cfg = sc;
-		d->n_sentinels++;
+		snprintf(s->sentinel_host, sizeof(s->sentinel_host), "%s", host);
+		sc.host = s->sentinel_host;
+		s->sentinel_cfg = sc;
+		d->sentinels[d->n_sentinels++] = s;
 	}
 	return MP_OK;
 }
 
 static void sched_closed(uv_handle_t *h)
 {
-	struct mp_sched *s = h->data;
+	struct mp_slot *s = h->data;
 
 	mp_check_job_cleanup(&s->job);
 	free(s);
 }
 
-static void sched_close(struct mp_sched *s)
+static void sched_close(struct mp_slot *s)
 {
 	if (!s)
 		return;
@@ -220,7 +229,7 @@ int mp_checks_run_now(struct mp_daemon *d, const char *mirror,
 	 * at once and must not reply (and free p) half-way */
 	p->outstanding++;
 	for (size_t i = 0; i < d->n_scheds; i++) {
-		struct mp_sched *s = d->scheds[i];
+		struct mp_slot *s = d->scheds[i];
 		struct mp_ctl_waiter *w;
 		if (mirror &&
 		    strcmp(mp_engine_target_mirror(d->engine, s->idx)->name,

@@ -8,6 +8,7 @@
 #define MP_AGENT_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "control_proto.h"
@@ -27,6 +28,7 @@ struct mp_ctl_peer {
  * mp_ctl_conn_reply(conn, ...) exactly once (now or later, e.g. after checks
  * complete); conn stays valid until then even if the client hangs up.
  * Malformed requests never reach the handler: the server answers them.
+ * rq and peer are valid during the call only.
  */
 typedef void (*mp_ctl_request_fn)(void *arg, struct mp_ctl_conn *conn,
 				  const struct mp_ctl_request *rq,
@@ -35,7 +37,8 @@ typedef void (*mp_ctl_request_fn)(void *arg, struct mp_ctl_conn *conn,
 /*
  * Listens on path: removes a stale socket, binds with a restrictive umask,
  * sets group (NULL: the process's own) and mode before listen(). err gets a
- * clear message on failure.
+ * clear message on failure. Also ignores SIGPIPE (when it is at its
+ * default) so that a client hanging up cannot kill the process.
  */
 int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 		      unsigned mode, mp_ctl_request_fn cb, void *arg,
@@ -44,6 +47,13 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 /* Sends one reply line (takes ownership of line, a malloc'd string without
  * the newline) and then waits for the next request on the connection. */
 void mp_ctl_conn_reply(struct mp_ctl_conn *conn, char *line);
+
+/* A client that sends no complete request for ms milliseconds is
+ * disconnected (default 10 s; also counts after each reply). */
+void mp_ctl_server_set_idle_timeout(struct mp_ctl_server *s, uint64_t ms);
+
+/* At most n connections at once (default 64); more are told so and closed. */
+void mp_ctl_server_set_max_conns(struct mp_ctl_server *s, size_t n);
 
 /* Stops listening, closes every connection (pending replies are dropped),
  * removes the socket file; closed(arg) runs once every handle is closed. */

@@ -120,6 +120,11 @@ static void watchdog_cb(uv_timer_t *t)
 
 static void shutdown_now(struct mp_daemon *d);
 
+static const char *signame(int signum)
+{
+	return signum == SIGTERM ? "SIGTERM" : signum == SIGINT ? "SIGINT" : "signal";
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct mp_daemon *d = s->data;
@@ -132,7 +137,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	}
 	if (d->stopping) {
 		mp_log(LOG_WARNING, "%s again: stopping at once",
-		       strsignal(signum));
+		       signame(signum));
 		shutdown_now(d);
 		return;
 	}
@@ -141,10 +146,10 @@ static void on_signal(uv_signal_t *s, int signum)
 	if (d->op == MP_OP_UPDATE) {
 		mp_log(LOG_NOTICE,
 		       "%s: stopping after the UPDATE in flight completes",
-		       strsignal(signum));
+		       signame(signum));
 		return; /* dnsops calls mp_dnsops_kick when it ends */
 	}
-	mp_log(LOG_NOTICE, "%s: stopping", strsignal(signum));
+	mp_log(LOG_NOTICE, "%s: stopping", signame(signum));
 	shutdown_now(d);
 }
 
@@ -223,7 +228,7 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	struct mp_diag diag;
 	int rc;
 
-	mp_notify_reloading();
+	mp_notify_reloading(0);
 	mp_diag_init(&diag);
 	rc = mp_config_load(d->config_path, 0, &ncfg, &diag);
 	if (rc != MP_OK) {

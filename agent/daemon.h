@@ -17,7 +17,7 @@ struct mp_daemon;
 
 /* Per-target check schedule (heap-allocated; freed in the timer's close
  * callback). */
-struct mp_sched {
+struct mp_slot {
 	struct mp_daemon *d;
 	uv_timer_t timer;
 	size_t idx;          /* target index, or sentinel index */
@@ -26,6 +26,7 @@ struct mp_sched {
 	bool closing;
 	struct mp_check_job job;
 	struct mp_check_cfg sentinel_cfg; /* sentinels: derived check */
+	char sentinel_host[256];
 	struct mp_ctl_waiter *waiters; /* `check` commands waiting on it */
 };
 
@@ -57,9 +58,9 @@ struct mp_daemon {
 	struct mp_dnsclient *dns;
 	struct mp_ctl_server *ctl;
 
-	struct mp_sched **scheds;   /* one per target */
+	struct mp_slot **scheds;   /* one per target */
 	size_t n_scheds;
-	struct mp_sched **sentinels;
+	struct mp_slot **sentinels;
 	size_t n_sentinels;
 
 	/* DNS operations: one in flight at a time (so at most one UPDATE per

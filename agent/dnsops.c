@@ -13,6 +13,7 @@
 
 #include "backoff.h"
 #include "daemon.h"
+#include "duration.h"
 #include "error.h"
 #include "log.h"
 

@@ -161,4 +161,13 @@ bool mp_check_cfg_equal(const struct mp_check_cfg *a,
  */
 char *mp_config_summary(const struct mp_config *cfg);
 
+/*
+ * Parses an http:// or https:// URL as check.url and guard.sentinels take
+ * it: host name or [IPv6] literal (host gets it lower-case, without
+ * brackets; hostlen 256 is enough), optional port (else 80/443), then path.
+ * Returns 0, or MP_EINVAL with *why saying what is wrong.
+ */
+int mp_config_url_parse(const char *url, bool *https, char *host,
+			size_t hostlen, uint16_t *port, const char **why);
+
 #endif

@@ -45,14 +45,19 @@ void mp_dns_request_clear(struct mp_dns_request *r);
 /*
  * Builds a signed UPDATE for zone: zone section "zone SOA", no prerequisites,
  * per change one RR of class NONE/TTL 0 per deleted address and one RR of
- * class IN with the change's TTL per added address. RD clear. Returns 0,
- * MP_EINVAL (empty change, name outside zone), MP_ESPACE (over 65535 bytes).
+ * class IN with the change's TTL per added address (deletes first). RD clear.
+ * Names are host names (letters, digits, '-', '_'), absolute with or without
+ * the final dot, any case. Returns 0, MP_EINVAL (no RR in any change, name
+ * outside zone, an address of the other family, TTL over 2^31-1),
+ * MP_ESPACE (over 65535 bytes), MP_ENOMEM. On success out->wire is the caller's
+ * (mp_dns_request_clear); on failure out is cleared.
  */
 int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 		    size_t n, uint16_t id, const struct mp_tsig_key *key,
 		    uint64_t now_s, struct mp_dns_request *out);
 
-/* Builds a signed query (RD clear) for qname/qtype. */
+/* Builds a signed query (RD clear, class IN) for qname/qtype. Same return
+ * values and ownership as mp_update_build. */
 int mp_query_build(const char *qname, int qtype, uint16_t id,
 		   const struct mp_tsig_key *key, uint64_t now_s,
 		   struct mp_dns_request *out);
@@ -91,6 +96,19 @@ void mp_dns_response_clear(struct mp_dns_response *r);
  * for anything but MP_RESP_OK ("ID mismatch", "unsigned NOTAUTH",
  * "TSIG algorithm hmac-sha512. differs from hmac-sha256.", ...).
  * Source address and port are checked by the transport.
+ *
+ * In order: garbage (shorter than a header, over 65535 bytes, records
+ * running past the end), ID, QR, opcode, question (when the response has
+ * one) -> MP_RESP_IGNORE. Then the TSIG: none, or a MAC-less one carrying
+ * BADSIG/BADKEY -> MP_RESP_UNSIGNED; any other failure, including two TSIG
+ * RRs or a TSIG RR that is not last -> MP_RESP_BAD_TSIG (the message is
+ * never handed to ldns then). Verified -> MP_RESP_OK, also when the TSIG
+ * error field is set (out->tsig == MP_TSIG_SERVER_ERROR, e.g. BADTIME with
+ * the server's clock in tsig_info.other_time; why then says so).
+ * rcode and tc are filled for every verdict but IGNORE; answers, answer_ttl
+ * and the SOA serial only for a verified response to a query.
+ * out is overwritten (not freed): clear an earlier MP_RESP_OK result with
+ * mp_dns_response_clear() before reusing it.
  */
 enum mp_resp_verdict mp_response_check(const struct mp_dns_request *req,
 				       const uint8_t *wire, size_t len,

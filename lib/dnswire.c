@@ -9,8 +9,8 @@ static uint8_t lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c - 'A' + 'a') : c;
 }
 
-int mp_wire_read_name(const uint8_t *w, size_t len, size_t *pos,
-		      uint8_t *out, size_t *outlen)
+int mp_wire_read_name(const uint8_t *w, size_t len, size_t *pos, uint8_t *out,
+		      size_t *outlen)
 {
 	size_t p = *pos, o = 0, after = 0, limit = *pos;
 	bool jumped = false;
@@ -204,8 +204,8 @@ int mp_wire_scan(const uint8_t *w, size_t len, struct mp_wire_msg *m)
 				if (m->ntsig == 0) {
 					m->tsig = rr;
 					m->tsig_last =
-						s == MP_WIRE_ADDITIONAL &&
-						i + 1u == m->count[s];
+					    s == MP_WIRE_ADDITIONAL &&
+					    i + 1u == m->count[s];
 				}
 				m->ntsig++;
 			} else if (rr.type == MP_RRTYPE_OPT &&

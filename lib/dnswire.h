@@ -27,9 +27,9 @@ enum mp_wire_section {
 
 /* Where one resource record lies in a message. */
 struct mp_wire_rr {
-	size_t start;  /* owner name */
-	size_t rdata;  /* first RDATA byte */
-	size_t end;    /* one past the last RDATA byte */
+	size_t start; /* owner name */
+	size_t rdata; /* first RDATA byte */
+	size_t end;   /* one past the last RDATA byte */
 	uint16_t type;
 	uint16_t rclass;
 	uint32_t ttl;
@@ -39,14 +39,14 @@ struct mp_wire_rr {
 struct mp_wire_msg {
 	uint16_t id;
 	uint16_t flags;
-	uint16_t count[4];    /* QD, AN, NS, AR */
-	size_t qname;         /* first question's name (when count[0] > 0) */
-	size_t end;           /* one past the last record */
-	size_t ntsig;         /* TSIG RRs in any section */
+	uint16_t count[4];	/* QD, AN, NS, AR */
+	size_t qname;		/* first question's name (when count[0] > 0) */
+	size_t end;		/* one past the last record */
+	size_t ntsig;		/* TSIG RRs in any section */
 	struct mp_wire_rr tsig; /* the first TSIG RR (when ntsig > 0) */
-	bool tsig_last;       /* it is the last RR of the additional section */
+	bool tsig_last; /* it is the last RR of the additional section */
 	bool has_opt;
-	uint8_t ext_rcode;    /* upper 8 bits of the rcode, from the OPT RR */
+	uint8_t ext_rcode; /* upper 8 bits of the rcode, from the OPT RR */
 };
 
 static inline uint16_t mp_wire_u16(const uint8_t *p)
@@ -72,8 +72,8 @@ static inline void mp_wire_put16(uint8_t *p, uint16_t v)
  * uncompressed; at most MP_WIRE_NAME_MAX bytes). *pos moves past the name as
  * it is stored at *pos. out may be NULL to skip. Returns 0 or MP_EPROTO.
  */
-int mp_wire_read_name(const uint8_t *w, size_t len, size_t *pos,
-		      uint8_t *out, size_t *outlen);
+int mp_wire_read_name(const uint8_t *w, size_t len, size_t *pos, uint8_t *out,
+		      size_t *outlen);
 
 /* Canonical wire form of a presentation name ("Example.ORG" or
  * "example.org."; no escapes). Returns 0 or MP_EINVAL. */

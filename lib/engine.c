@@ -217,15 +217,14 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 				struct mp_rrset *nr = &fresh.rrsets[2 * p + (size_t)fam];
 				struct mp_rrset *orr = &old.rrsets[2 * op + (size_t)fam];
 				bool members = nr->has_members;
-				struct mp_ratelimit nrl = nr->rl;
 				rrset_free(nr);
-				mp_ratelimit_free(&nrl);
 				*nr = *orr;
 				nr->pool = p;
 				nr->has_members = members;
+				/* keep the send history under a new max_per_hour */
+				mp_ratelimit_resize(&nr->rl, &cfg->update);
 				/* the old engine must not free what moved */
 				memset(orr, 0, sizeof(*orr));
-				mp_addr_set_init(&orr->in_dns);
 			}
 		}
 	}
@@ -693,7 +692,10 @@ static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
 {
 	const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
 	const char *ty = rrtype_name(r->rrtype);
-	bool floor = res->n_floor_kept > 0 || res->below_floor;
+	/* an RRset without members of its type (no AAAA configured) has no
+	 * floor to speak of */
+	bool floor = res->n_floor_kept > 0 ||
+		     (res->below_floor && r->has_members);
 	bool freeze = res->n_freeze_kept > 0;
 	bool empty = res->n_empty_kept > 0 || empty_kept;
 
@@ -766,10 +768,10 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		if (compute_desired(e, r, NULL, NULL, &r->desired, &res,
 				    NULL) != MP_OK)
 			return MP_ENOMEM;
-		/* Foreign-only RRsets: do not empty them by health alone. */
+		/* Never empty an RRset by health alone, not even one holding
+		 * only foreign records: only a forced drain may. */
 		if (r->desired.n == 0 && r->in_dns.n > 0 &&
-		    !forced_drain_in(e, r) && res.n_selected == 0 &&
-		    !r->has_members) {
+		    !forced_drain_in(e, r)) {
 			mp_addr_set_copy(&r->desired, &r->in_dns);
 			empty_kept = true;
 		}

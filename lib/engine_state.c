@@ -112,20 +112,32 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 	json_array_foreach(drains, i, v) {
 		const char *mirror = NULL, *address = NULL, *reason = "", *by = "";
 		json_int_t uid = -1, since = 0, until = 0;
+		json_t *jaddr = NULL;
 		int force = 0;
 		size_t p = SIZE_MAX, m = 0;
 		struct mp_target *t;
 		struct mp_drain *d;
 		json_error_t je;
 
-		if (json_unpack_ex(v, &je, 0, "{s:s, s?s, s?s, s?s, s?I, s?I, s?I, s?b}",
-				   "mirror", &mirror, "address", &address,
+		/* "address" is null for a drain of the whole mirror */
+		if (json_unpack_ex(v, &je, 0, "{s:s, s?o, s?s, s?s, s?I, s?I, s?I, s?b}",
+				   "mirror", &mirror, "address", &jaddr,
 				   "reason", &reason, "by", &by, "uid", &uid,
 				   "since", &since, "until", &until, "force",
 				   &force) != 0) {
 			mp_log(LOG_WARNING, "state: drain entry %zu skipped: %s", i,
 			       je.text);
 			continue;
+		}
+		if (jaddr && !json_is_null(jaddr)) {
+			address = json_string_value(jaddr);
+			if (!address) {
+				mp_log(LOG_WARNING,
+				       "state: drain entry %zu skipped: address "
+				       "is not a string",
+				       i);
+				continue;
+			}
 		}
 		t = lookup(e, mirror, address, &p, &m);
 		if (p == SIZE_MAX || (address && !t)) {

@@ -156,11 +156,18 @@ void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
 	buf[0] = '\0';
 	for (size_t p = 0; p < e->cfg->n_pools && off < len; p++) {
 		size_t pub = 0, total = 0;
-		for (size_t k = 0; k < e->n_targets; k++)
-			if (e->targets[k].pool == p) {
-				total++;
-				pub += e->targets[k].published;
-			}
+		for (size_t k = 0; k < e->n_targets; k++) {
+			const struct mp_target *t = &e->targets[k];
+			const struct mp_rrset *r =
+				&e->rrsets[2 * p + (t->addr.family == AF_INET ? 0 : 1)];
+			if (t->pool != p)
+				continue;
+			total++;
+			/* before the first plan, what DNS holds is published */
+			pub += r->in_dns_known
+				       ? mp_addr_set_contains(&r->in_dns, &t->addr)
+				       : t->published;
+		}
 		for (int fam = 0; fam < 2; fam++)
 			if (e->rrsets[2 * p + (size_t)fam].has_last &&
 			    e->rrsets[2 * p + (size_t)fam].last_at_s > last)

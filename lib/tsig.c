@@ -98,7 +98,7 @@ static int sign(uint8_t *wire, size_t *len, size_t cap,
 	if (req_mac_len > 0xffff || time_signed > TIME48_MAX)
 		return MP_EINVAL;
 	if (mp_wire_name_from_text(mp_tsig_key_name(key), kname, &klen) !=
-		    MP_OK ||
+		MP_OK ||
 	    mp_wire_name_from_text(mp_tsig_alg_name(mp_tsig_key_alg(key)),
 				   aname, &alen) != MP_OK)
 		return MP_EKEY;
@@ -112,17 +112,17 @@ static int sign(uint8_t *wire, size_t *len, size_t cap,
 		return MP_ESPACE;
 
 	v = (struct tsig_vars){
-		.key_name = kname,
-		.key_name_len = klen,
-		.rclass = MP_RRCLASS_ANY,
-		.ttl = 0,
-		.alg_name = aname,
-		.alg_name_len = alen,
-		.time_signed = time_signed,
-		.fudge = MP_TSIG_FUDGE,
-		.error = error,
-		.other = other,
-		.other_len = other_len,
+	    .key_name = kname,
+	    .key_name_len = klen,
+	    .rclass = MP_RRCLASS_ANY,
+	    .ttl = 0,
+	    .alg_name = aname,
+	    .alg_name_len = alen,
+	    .time_signed = time_signed,
+	    .fudge = MP_TSIG_FUDGE,
+	    .error = error,
+	    .other = other,
+	    .other_len = other_len,
 	};
 	if (with_mac) {
 		if (mp_tsig_hmac_init(&h, key) != MP_OK)
@@ -313,7 +313,7 @@ enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
 			     sizeof(info->alg_name));
 
 	if (mp_wire_name_from_text(mp_tsig_key_name(key), kname, &klen) !=
-		    MP_OK ||
+		MP_OK ||
 	    mp_wire_name_from_text(mp_tsig_alg_name(mp_tsig_key_alg(key)),
 				   aname, &alen) != MP_OK) {
 		info->detail = "unusable key";
@@ -337,17 +337,17 @@ enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
 	mp_wire_put16(hdr, t.original_id);
 	mp_wire_put16(hdr + 10, (uint16_t)(m.count[3] - 1));
 	v = (struct tsig_vars){
-		.key_name = t.key_name,
-		.key_name_len = t.key_name_len,
-		.rclass = m.tsig.rclass,
-		.ttl = m.tsig.ttl,
-		.alg_name = t.alg_name,
-		.alg_name_len = t.alg_name_len,
-		.time_signed = t.time_signed,
-		.fudge = t.fudge,
-		.error = t.error,
-		.other = t.other,
-		.other_len = t.other_len,
+	    .key_name = t.key_name,
+	    .key_name_len = t.key_name_len,
+	    .rclass = m.tsig.rclass,
+	    .ttl = m.tsig.ttl,
+	    .alg_name = t.alg_name,
+	    .alg_name_len = t.alg_name_len,
+	    .time_signed = t.time_signed,
+	    .fudge = t.fudge,
+	    .error = t.error,
+	    .other = t.other,
+	    .other_len = t.other_len,
 	};
 	if (mp_tsig_hmac_init(&h, key) != MP_OK) {
 		info->detail = "unusable key";

@@ -7,38 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-DEPS=(build-essential autoconf automake libtool pkg-config
-      libldns-dev libcurl4-openssl-dev libuv1-dev libsodium-dev
-      libconfig-dev libjansson-dev libcunit1-dev libsystemd-dev
-      bind9 bind9-utils bind9-dnsutils knot knot-dnsutils
-      nginx-light haproxy openssl ca-certificates curl python3
-      valgrind groff-base man-db systemd procps iproute2)
-
 step() { printf '\n==> %s\n' "$*"; }
 
-if [ "${MP_SKIP_INSTALL:-0}" != 1 ]; then
-	missing=()
-	for p in "${DEPS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q "install ok installed" || missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		step "installing ${missing[*]}"
-		if [ "$(id -u)" -ne 0 ]; then
-			echo "run as root (or install: ${missing[*]})" >&2
-			exit 1
-		fi
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -q
-		# Packaged daemons must not grab ports or start during tests.
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-		apt-get install -y -q --no-install-recommends "${missing[@]}"
-		rm -f /usr/sbin/policy-rc.d
-		trap - EXIT
-	fi
-fi
+[ "${MP_SKIP_INSTALL:-0}" = 1 ] || bash scripts/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -gt 2 ] && jobs=2

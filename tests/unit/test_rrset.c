@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-static struct mp_addr A(const char *s)
-{
+static struct mp_addr A(const char *s) {
 	struct mp_addr a;
 
 	CU_ASSERT_FATAL(mp_addr_parse(s, &a) == MP_OK);
@@ -14,7 +13,8 @@ static struct mp_addr A(const char *s)
 }
 
 /* Fills s from a NULL-terminated list of literals. */
-static void fill(struct mp_addr_set *s, const char *const *list)
+static void
+fill(struct mp_addr_set *s, const char *const *list)
 {
 	mp_addr_set_init(s);
 	for (size_t i = 0; list[i]; i++) {
@@ -42,9 +42,9 @@ static const char *join(const struct mp_addr_set *s)
 static void test_add_sorted_unique(void)
 {
 	struct mp_addr_set s;
-	const char *list[] = {"2001:db8::10", "192.0.2.20", "192.0.2.3",
+	const char *list[] = {"2001:db8::10",	"192.0.2.20", "192.0.2.3",
 			      "2001:DB8::0:10", "192.0.2.20", "10.0.0.1",
-			      "2001:db8::9", NULL};
+			      "2001:db8::9",	NULL};
 
 	fill(&s, list);
 	/* IPv4 first, bytewise; "2001:DB8::0:10" is "2001:db8::10" */
@@ -186,17 +186,17 @@ static void test_diff(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"add keeps the set sorted and unique", test_add_sorted_unique},
-	{"grows past its initial capacity", test_grow},
-	{"remove and contains", test_remove_contains},
-	{"equal and copy", test_equal_copy},
-	{"diff desired against DNS", test_diff},
-	CU_TEST_INFO_NULL,
+    {"add keeps the set sorted and unique", test_add_sorted_unique},
+    {"grows past its initial capacity", test_grow},
+    {"remove and contains", test_remove_contains},
+    {"equal and copy", test_equal_copy},
+    {"diff desired against DNS", test_diff},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"rrset", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"rrset", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

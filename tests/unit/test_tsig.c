@@ -45,9 +45,9 @@ static struct mp_tsig_key *key512(void)
 /* A header and one question: dl.example.org/A/IN. */
 static size_t make_msg(uint8_t *w, uint16_t id, bool qr)
 {
-	static const uint8_t q[] = {2,   'd', 'l', 7,   'e', 'x', 'a', 'm',
-				    'p', 'l', 'e', 3,   'o', 'r', 'g', 0,
-				    0,   1,   0,   1};
+	static const uint8_t q[] = {2,	 'd', 'l', 7,	'e', 'x', 'a',
+				    'm', 'p', 'l', 'e', 3,   'o', 'r',
+				    'g', 0,   0,   1,	0,   1};
 
 	memset(w, 0, MP_WIRE_HDRLEN);
 	mp_wire_put16(w, id);
@@ -61,8 +61,8 @@ static size_t make_msg(uint8_t *w, uint16_t id, bool qr)
  * additional section. */
 static void append_a(uint8_t *w, size_t *len)
 {
-	static const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
-				     0,    4,    192, 0, 2, 30};
+	static const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0,   1, 0, 0,
+				     0,	   60,	 0, 4, 192, 0, 2, 30};
 
 	memcpy(w + *len, rr, sizeof(rr));
 	*len += sizeof(rr);
@@ -99,11 +99,10 @@ static void exchange(struct exchange *x, const struct mp_tsig_key *req_key,
 	x->req_mac_len = mp_tsig_alg_maclen(mp_tsig_key_alg(req_key));
 	x->resp_len = make_msg(x->resp, 0x1234, true);
 	append_a(x->resp, &x->resp_len);
-	CU_ASSERT_FATAL(mp_tsig_sign_response(x->resp, &x->resp_len,
-					      sizeof(x->resp), resp_key,
-					      time_signed, x->req_mac,
-					      x->req_mac_len, error,
-					      other_time, NULL) == MP_OK);
+	CU_ASSERT_FATAL(mp_tsig_sign_response(
+			    x->resp, &x->resp_len, sizeof(x->resp), resp_key,
+			    time_signed, x->req_mac, x->req_mac_len, error,
+			    other_time, NULL) == MP_OK);
 }
 
 static enum mp_tsig_status verify(const struct exchange *x,
@@ -123,9 +122,9 @@ static void roundtrip(struct mp_tsig_key *k)
 
 	exchange(&x, k, k, NOW, 0, 0);
 	/* the request verifies as a request (no request MAC) */
-	CU_ASSERT_EQUAL(mp_tsig_verify(x.req, x.req_len, k, NULL, 0, NOW,
-				       &info),
-			MP_TSIG_VERIFIED);
+	CU_ASSERT_EQUAL(
+	    mp_tsig_verify(x.req, x.req_len, k, NULL, 0, NOW, &info),
+	    MP_TSIG_VERIFIED);
 	CU_ASSERT_EQUAL(info.time_signed, NOW);
 	CU_ASSERT_EQUAL(info.fudge, 300);
 	CU_ASSERT_EQUAL(info.original_id, 0x1234);
@@ -138,9 +137,8 @@ static void roundtrip(struct mp_tsig_key *k)
 	CU_ASSERT_EQUAL(m.ntsig, 1);
 	CU_ASSERT_TRUE(m.tsig_last);
 	CU_ASSERT_EQUAL(m.end, x.req_len);
-	CU_ASSERT_EQUAL(memcmp(x.req + x.req_len - 6 - maclen, x.req_mac,
-			       maclen),
-			0);
+	CU_ASSERT_EQUAL(
+	    memcmp(x.req + x.req_len - 6 - maclen, x.req_mac, maclen), 0);
 
 	/* the response verifies against the request's MAC... */
 	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_VERIFIED);
@@ -151,9 +149,9 @@ static void roundtrip(struct mp_tsig_key *k)
 	x.req_mac[0] ^= 1;
 	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_MAC);
 	x.req_mac[0] ^= 1;
-	CU_ASSERT_EQUAL(mp_tsig_verify(x.resp, x.resp_len, k, NULL, 0, NOW,
-				       NULL),
-			MP_TSIG_BAD_MAC);
+	CU_ASSERT_EQUAL(
+	    mp_tsig_verify(x.resp, x.resp_len, k, NULL, 0, NOW, NULL),
+	    MP_TSIG_BAD_MAC);
 	CU_ASSERT_EQUAL(verify(&x, k, NULL), MP_TSIG_VERIFIED);
 }
 
@@ -203,9 +201,9 @@ static void known_answer(const char *fixture, struct mp_tsig_key *k,
 	CU_ASSERT_FATAL(mp_wire_scan(nsu, len, &m) == MP_OK);
 	CU_ASSERT_FATAL(m.ntsig == 1 && m.tsig_last && m.end == len);
 	/* nsupdate's own message verifies as a request */
-	CU_ASSERT_EQUAL(mp_tsig_verify(nsu, len, k, NULL, 0, time_signed,
-				       &info),
-			MP_TSIG_VERIFIED);
+	CU_ASSERT_EQUAL(
+	    mp_tsig_verify(nsu, len, k, NULL, 0, time_signed, &info),
+	    MP_TSIG_VERIFIED);
 	CU_ASSERT_EQUAL(info.time_signed, time_signed);
 	CU_ASSERT_EQUAL(info.fudge, 300);
 	CU_ASSERT_EQUAL(info.original_id, m.id);
@@ -350,8 +348,8 @@ static void test_compressed_owner(void)
 	uint8_t req_mac[MP_TSIG_MAX_MAC];
 	size_t req_len, resp_len, clen;
 	struct mp_wire_msg m;
-	static const uint8_t q[] = {7, 't', 'e', 's', 't', 'k', 'e', 'y', 0,
-				    0, 6, 0, 1};
+	static const uint8_t q[] = {7,	 't', 'e', 's', 't', 'k', 'e',
+				    'y', 0,   0,   6,	0,   1};
 
 	memset(req, 0, MP_WIRE_HDRLEN);
 	mp_wire_put16(req + 4, 1);
@@ -360,8 +358,8 @@ static void test_compressed_owner(void)
 	memcpy(resp, req, req_len);
 	resp[2] = 0x84;
 	resp_len = req_len;
-	CU_ASSERT_FATAL(mp_tsig_sign(req, &req_len, sizeof(req), k, NOW,
-				     req_mac) == MP_OK);
+	CU_ASSERT_FATAL(
+	    mp_tsig_sign(req, &req_len, sizeof(req), k, NOW, req_mac) == MP_OK);
 	CU_ASSERT_FATAL(mp_tsig_sign_response(resp, &resp_len, sizeof(resp), k,
 					      NOW, req_mac, 32, 0, 0,
 					      NULL) == MP_OK);
@@ -391,10 +389,9 @@ static void test_two_tsigs_and_not_last(void)
 
 	/* a second TSIG RR after the first */
 	exchange(&x, k, k, NOW, 0, 0);
-	CU_ASSERT_FATAL(mp_tsig_sign_response(x.resp, &x.resp_len,
-					      sizeof(x.resp), k, NOW,
-					      x.req_mac, x.req_mac_len, 0, 0,
-					      NULL) == MP_OK);
+	CU_ASSERT_FATAL(mp_tsig_sign_response(
+			    x.resp, &x.resp_len, sizeof(x.resp), k, NOW,
+			    x.req_mac, x.req_mac_len, 0, 0, NULL) == MP_OK);
 	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_MALFORMED);
 	CU_ASSERT_STRING_EQUAL(info.detail, "more than one TSIG RR");
 
@@ -467,8 +464,7 @@ static void test_bad_mac(void)
 	/* another secret under the same name and algorithm */
 	{
 		struct mp_tsig_key *k2 = NULL;
-		CU_ASSERT_FATAL(mp_tsig_key_new("testkey",
-						MP_TSIG_HMAC_SHA256,
+		CU_ASSERT_FATAL(mp_tsig_key_new("testkey", MP_TSIG_HMAC_SHA256,
 						(const unsigned char *)"x", 1,
 						&k2) == MP_OK);
 		CU_ASSERT_EQUAL(verify(&x, k2, &info), MP_TSIG_BAD_MAC);
@@ -561,8 +557,7 @@ static void test_truncated(void)
 			      (uint16_t)(m.tsig.end - m.tsig.rdata - 7));
 		x.resp_len -= 7;
 		CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_MALFORMED);
-		CU_ASSERT_STRING_EQUAL(info.detail,
-				       "truncated TSIG RR (MAC)");
+		CU_ASSERT_STRING_EQUAL(info.detail, "truncated TSIG RR (MAC)");
 		mp_wire_put16(x.resp + m.tsig.rdata - 2, 5);
 		x.resp_len = m.tsig.rdata + 5;
 		CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_MALFORMED);
@@ -636,8 +631,8 @@ static void test_garbage(void)
 				    x.req_mac_len, NOW, NULL);
 		bool in_names = (at >= m.tsig.start && at < m.tsig.start + 9) ||
 				(at >= m.tsig.rdata && at < m.tsig.rdata + 13);
-		if (at < 2 || (in_names && bit == 0x20 &&
-			       isalpha(x.resp[at]))) {
+		if (at < 2 ||
+		    (in_names && bit == 0x20 && isalpha(x.resp[at]))) {
 			CU_ASSERT_EQUAL(st, MP_TSIG_VERIFIED);
 		} else {
 			CU_ASSERT_NOT_EQUAL(st, MP_TSIG_VERIFIED);
@@ -673,26 +668,26 @@ static void test_sign_errors(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"sign and verify, hmac-sha256", test_roundtrip_sha256},
-	{"sign and verify, hmac-sha512", test_roundtrip_sha512},
-	{"nsupdate known answer, hmac-sha256", test_nsupdate_sha256},
-	{"nsupdate known answer, hmac-sha512", test_nsupdate_sha512},
-	{"wrong or unsupported algorithm", test_wrong_algorithm},
-	{"Time Signed within fudge", test_time_window},
-	{"key name", test_key_name},
-	{"compressed TSIG owner name", test_compressed_owner},
-	{"two TSIG RRs, TSIG not last", test_two_tsigs_and_not_last},
-	{"bad MAC", test_bad_mac},
-	{"unsigned replies and TSIG errors", test_unsigned_and_server_errors},
-	{"truncated messages", test_truncated},
-	{"garbage never crashes nor verifies", test_garbage},
-	{"sign: short message, no room", test_sign_errors},
-	CU_TEST_INFO_NULL,
+    {"sign and verify, hmac-sha256", test_roundtrip_sha256},
+    {"sign and verify, hmac-sha512", test_roundtrip_sha512},
+    {"nsupdate known answer, hmac-sha256", test_nsupdate_sha256},
+    {"nsupdate known answer, hmac-sha512", test_nsupdate_sha512},
+    {"wrong or unsupported algorithm", test_wrong_algorithm},
+    {"Time Signed within fudge", test_time_window},
+    {"key name", test_key_name},
+    {"compressed TSIG owner name", test_compressed_owner},
+    {"two TSIG RRs, TSIG not last", test_two_tsigs_and_not_last},
+    {"bad MAC", test_bad_mac},
+    {"unsigned replies and TSIG errors", test_unsigned_and_server_errors},
+    {"truncated messages", test_truncated},
+    {"garbage never crashes nor verifies", test_garbage},
+    {"sign: short message, no room", test_sign_errors},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"tsig", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"tsig", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

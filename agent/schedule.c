@@ -1,0 +1,208 @@
+/* Per-address check timers on the libuv loop. */
+#include "autoconfig.h"
+
+#include "schedule.h"
+#include "error.h"
+#include "log.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mp_sched_entry {
+	struct mp_sched *s;
+	struct mp_sched_entry *prev, *next;
+	uv_timer_t timer; /* freed with the entry in its close callback */
+	struct mp_check_job job;
+	const struct mp_check_cfg *cfg;
+	const struct mp_health *health;
+	struct mp_addr addr;
+	mp_check_done_fn cb;
+	void *arg;
+	bool removed;
+};
+
+struct mp_sched {
+	uv_loop_t *loop;
+	struct mp_checker *checker;
+	struct mp_sched_entry *entries;
+	unsigned pending_closes;
+	bool closing;
+	void (*closed)(void *);
+	void *closed_arg;
+};
+
+static uint32_t rnd(uint32_t upper)
+{
+	return randombytes_uniform(upper);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void arm(struct mp_sched_entry *e, uint64_t delay_ms)
+{
+	/* the loop's cached time may be from before a long iteration; the
+	 * delay counts from now, not from then */
+	uv_update_time(e->s->loop);
+	uv_timer_start(&e->timer, on_timer, delay_ms, 0);
+}
+
+static void maybe_finish_close(struct mp_sched *s)
+{
+	void (*closed)(void *) = s->closed;
+	void *arg = s->closed_arg;
+
+	if (!s->closing || s->pending_closes > 0)
+		return;
+	free(s);
+	if (closed)
+		closed(arg);
+}
+
+static void on_done(void *arg, const struct mp_check_result *r,
+		    enum mp_check_verdict v)
+{
+	struct mp_sched_entry *e = arg;
+
+	e->cb(e->arg, r, v);
+	/* the callback may have removed the entry (reload, shutdown) */
+	if (e->removed)
+		return;
+	arm(e, mp_health_next_delay(e->health, e->cfg, rnd));
+}
+
+static int start_check(struct mp_sched_entry *e)
+{
+	int rc = mp_checker_start(e->s->checker, &e->job, e->cfg, &e->addr,
+				  on_done, e);
+
+	if (rc != MP_OK && rc != MP_EBUSY) {
+		struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+
+		f.address = e->addr.text;
+		mp_logf(LOG_ERR, &f, "%s: cannot start check: %s; retrying",
+			e->addr.text, mp_strerror(rc));
+		arm(e, mp_health_next_delay(e->health, e->cfg, rnd));
+	}
+	return rc;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	start_check(t->data);
+}
+
+static void on_entry_closed(uv_handle_t *h)
+{
+	struct mp_sched_entry *e = h->data;
+	struct mp_sched *s = e->s;
+
+	free(e);
+	s->pending_closes--;
+	maybe_finish_close(s);
+}
+
+int mp_sched_new(uv_loop_t *loop, struct mp_checker *checker,
+		 struct mp_sched **out)
+{
+	struct mp_sched *s;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return MP_EIO;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return MP_ENOMEM;
+	s->loop = loop;
+	s->checker = checker;
+	*out = s;
+	return MP_OK;
+}
+
+struct mp_sched_entry *mp_sched_add(struct mp_sched *s,
+				    const struct mp_check_cfg *cfg,
+				    const struct mp_addr *addr,
+				    const struct mp_health *health,
+				    mp_check_done_fn cb, void *arg)
+{
+	struct mp_sched_entry *e;
+	uint64_t first;
+
+	if (s->closing)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (uv_timer_init(s->loop, &e->timer) != 0) {
+		free(e);
+		return NULL;
+	}
+	e->s = s;
+	e->timer.data = e;
+	mp_check_job_init(&e->job);
+	e->cfg = cfg;
+	e->health = health;
+	e->addr = *addr;
+	e->cb = cb;
+	e->arg = arg;
+	e->next = s->entries;
+	if (s->entries)
+		s->entries->prev = e;
+	s->entries = e;
+	/* spread the first checks over one interval */
+	first = cfg->interval_ms;
+	if (first > UINT32_MAX)
+		first = UINT32_MAX;
+	first = first > 0 ? randombytes_uniform((uint32_t)first) : 0;
+	arm(e, first);
+	return e;
+}
+
+void mp_sched_entry_set(struct mp_sched_entry *e,
+			const struct mp_check_cfg *cfg,
+			const struct mp_health *health)
+{
+	e->cfg = cfg;
+	e->health = health;
+}
+
+int mp_sched_check_now(struct mp_sched_entry *e)
+{
+	if (e->removed)
+		return MP_EINVAL;
+	if (mp_check_job_busy(&e->job))
+		return MP_EBUSY;
+	uv_timer_stop(&e->timer);
+	return start_check(e);
+}
+
+void mp_sched_remove(struct mp_sched_entry *e)
+{
+	struct mp_sched *s = e->s;
+
+	if (e->removed)
+		return;
+	e->removed = true;
+	mp_check_job_cleanup(&e->job);
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		s->entries = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	uv_timer_stop(&e->timer);
+	s->pending_closes++;
+	uv_close((uv_handle_t *)&e->timer, on_entry_closed);
+}
+
+void mp_sched_close(struct mp_sched *s, void (*closed)(void *arg), void *arg)
+{
+	if (s->closing)
+		return;
+	s->closing = true;
+	s->closed = closed;
+	s->closed_arg = arg;
+	while (s->entries)
+		mp_sched_remove(s->entries);
+	maybe_finish_close(s);
+}

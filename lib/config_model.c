@@ -1,0 +1,260 @@
+/* Operations on a loaded configuration: lookups, comparison, the
+ * --check-config summary, and freeing. */
+#include "config.h"
+#include "duration.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void free_check(struct mp_check_cfg *ck)
+{
+	free(ck->url);
+	free(ck->host);
+	free(ck->expect_body);
+	free(ck->ca_file);
+}
+
+void mp_config_free(struct mp_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->file);
+	free(cfg->dns.server);
+	free(cfg->dns.zone);
+	free(cfg->dns.key_file);
+	free(cfg->dns.key_name);
+	free_check(&cfg->check);
+	for (size_t i = 0; i < cfg->guard.n_sentinels; i++)
+		free(cfg->guard.sentinels[i]);
+	free(cfg->guard.sentinels);
+	for (size_t p = 0; p < cfg->n_pools; p++) {
+		struct mp_pool_cfg *pool = &cfg->pools[p];
+		free(pool->name);
+		free_check(&pool->check);
+		for (size_t m = 0; m < pool->n_mirrors; m++) {
+			free(pool->mirrors[m].name);
+			free(pool->mirrors[m].addrs);
+			free(pool->mirrors[m].email);
+			free(pool->mirrors[m].notes);
+		}
+		free(pool->mirrors);
+	}
+	free(cfg->pools);
+	free(cfg->control.socket);
+	free(cfg->control.group);
+	free(cfg->state_file);
+	free(cfg->metrics_file);
+	mp_tsig_key_free(cfg->key);
+	free(cfg);
+}
+
+/* Owner names compare without case and with or without the final dot. */
+static bool same_owner(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const struct mp_pool_cfg *mp_config_pool(const struct mp_config *cfg,
+					 const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	for (size_t p = 0; p < cfg->n_pools; p++)
+		if (same_owner(cfg->pools[p].name, name))
+			return &cfg->pools[p];
+	return NULL;
+}
+
+const struct mp_mirror_cfg *mp_config_mirror(const struct mp_config *cfg,
+					     const char *name,
+					     const struct mp_pool_cfg **pool)
+{
+	if (pool)
+		*pool = NULL;
+	if (!cfg || !name)
+		return NULL;
+	for (size_t p = 0; p < cfg->n_pools; p++) {
+		for (size_t m = 0; m < cfg->pools[p].n_mirrors; m++) {
+			if (strcmp(cfg->pools[p].mirrors[m].name, name) == 0) {
+				if (pool)
+					*pool = &cfg->pools[p];
+				return &cfg->pools[p].mirrors[m];
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool mp_check_cfg_equal(const struct mp_check_cfg *a,
+			const struct mp_check_cfg *b)
+{
+	if (a->type != b->type || !str_eq(a->url, b->url) ||
+	    a->https != b->https || !str_eq(a->host, b->host) ||
+	    a->port != b->port || a->interval_ms != b->interval_ms ||
+	    a->fast_interval_ms != b->fast_interval_ms ||
+	    a->timeout_ms != b->timeout_ms || a->rise != b->rise ||
+	    a->fall != b->fall || a->n_expect_status != b->n_expect_status ||
+	    !str_eq(a->expect_body, b->expect_body) ||
+	    a->has_expect_sha256 != b->has_expect_sha256 ||
+	    a->max_age_ms != b->max_age_ms ||
+	    a->max_latency_ms != b->max_latency_ms ||
+	    a->max_body != b->max_body || a->tls_verify != b->tls_verify ||
+	    !str_eq(a->ca_file, b->ca_file))
+		return false;
+	for (size_t i = 0; i < a->n_expect_status; i++)
+		if (a->expect_status[i] != b->expect_status[i])
+			return false;
+	if (a->has_expect_sha256 &&
+	    memcmp(a->expect_sha256, b->expect_sha256, 32) != 0)
+		return false;
+	return true;
+}
+
+static void summary_check(FILE *f, const struct mp_check_cfg *ck)
+{
+	char a[32], b[32], c[32];
+
+	if (ck->type == MP_CHECK_TCP)
+		fprintf(f, "  check tcp port %u", (unsigned)ck->port);
+	else
+		fprintf(f, "  check http %s", ck->url ? ck->url : "(no url)");
+	fprintf(f, " every %s (fast %s), timeout %s, rise %u, fall %u\n",
+		mp_duration_format(ck->interval_ms, a, sizeof(a)),
+		mp_duration_format(ck->fast_interval_ms, b, sizeof(b)),
+		mp_duration_format(ck->timeout_ms, c, sizeof(c)), ck->rise,
+		ck->fall);
+	if (ck->type == MP_CHECK_TCP) {
+		if (ck->max_latency_ms)
+			fprintf(f, "    max_latency %s\n",
+				mp_duration_format(ck->max_latency_ms, a,
+						   sizeof(a)));
+		return;
+	}
+	fprintf(f, "    expect status");
+	for (size_t i = 0; i < ck->n_expect_status; i++)
+		fprintf(f, "%s%d", i ? "," : " ", ck->expect_status[i]);
+	if (ck->expect_body)
+		fprintf(f, ", body contains \"%s\"", ck->expect_body);
+	if (ck->has_expect_sha256) {
+		fprintf(f, ", sha256 ");
+		for (size_t i = 0; i < 32; i++)
+			fprintf(f, "%02x", ck->expect_sha256[i]);
+	}
+	if (ck->max_age_ms)
+		fprintf(f, ", max_age %s",
+			mp_duration_format(ck->max_age_ms, a, sizeof(a)));
+	if (ck->max_latency_ms)
+		fprintf(f, ", max_latency %s",
+			mp_duration_format(ck->max_latency_ms, a, sizeof(a)));
+	fprintf(f, ", max_body %llu", (unsigned long long)ck->max_body);
+	if (ck->https)
+		fprintf(f, ", tls_verify %s%s%s", ck->tls_verify ? "yes" : "NO",
+			ck->ca_file ? ", ca_file " : "",
+			ck->ca_file ? ck->ca_file : "");
+	fputc('\n', f);
+}
+
+static void summary_key(FILE *f, const struct mp_config *cfg)
+{
+	const char *from = cfg->dns.key_file ? "from " : "inline in dns.key";
+	const char *file = cfg->dns.key_file ? cfg->dns.key_file : "";
+
+	if (cfg->key) {
+		char alg[16];
+		/* "hmac-sha256." without its final dot, as operators write it
+		 */
+		snprintf(alg, sizeof(alg), "%s",
+			 mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)));
+		alg[strcspn(alg, ".")] = '\0';
+		fprintf(f, "key: %s (%s, %s%s)\n", mp_tsig_key_name(cfg->key),
+			alg, from, file);
+	} else {
+		fprintf(f, "key: not loaded (%s%s%s%s)\n", from, file,
+			cfg->dns.key_name ? ", key_name " : "",
+			cfg->dns.key_name ? cfg->dns.key_name : "");
+	}
+}
+
+char *mp_config_summary(const struct mp_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	char a[32], b[32], c[32], d[32];
+	FILE *f;
+
+	if (!cfg)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(
+	    f,
+	    "dns: server %s port %u zone %s transport %s timeout %s "
+	    "reconcile %s%s\n",
+	    cfg->dns.server, (unsigned)cfg->dns.port, cfg->dns.zone,
+	    cfg->dns.transport == MP_TRANSPORT_TCP ? "tcp" : "udp",
+	    mp_duration_format(cfg->dns.timeout_ms, a, sizeof(a)),
+	    mp_duration_format(cfg->dns.reconcile_interval_ms, b, sizeof(b)),
+	    cfg->dns.dry_run ? " dry_run (no UPDATE is sent)" : "");
+	summary_key(f, cfg);
+	fprintf(f, "update: min_interval %s, max_per_hour %u\n",
+		mp_duration_format(cfg->update.min_interval_ms, a, sizeof(a)),
+		cfg->update.max_per_hour);
+	fprintf(f,
+		"damping: penalty %u, suppress %u, reuse %u, half_life %s, "
+		"max_suppress %s\n",
+		cfg->damping.penalty, cfg->damping.suppress, cfg->damping.reuse,
+		mp_duration_format(cfg->damping.half_life_ms, c, sizeof(c)),
+		mp_duration_format(cfg->damping.max_suppress_ms, d, sizeof(d)));
+	fprintf(f, "guard: all_down_freeze %s, sentinels",
+		cfg->guard.all_down_freeze ? "yes" : "no");
+	if (cfg->guard.n_sentinels == 0)
+		fprintf(f, " none");
+	for (size_t i = 0; i < cfg->guard.n_sentinels; i++)
+		fprintf(f, " %s", cfg->guard.sentinels[i]);
+	fputc('\n', f);
+	fprintf(f, "control: socket %s mode %04o group %s\n",
+		cfg->control.socket, cfg->control.mode,
+		cfg->control.group ? cfg->control.group : "(own)");
+	fprintf(f, "state_file: %s\n", cfg->state_file);
+	if (cfg->metrics_file)
+		fprintf(f, "metrics_file: %s\n", cfg->metrics_file);
+	for (size_t p = 0; p < cfg->n_pools; p++) {
+		const struct mp_pool_cfg *pool = &cfg->pools[p];
+
+		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s\n",
+			pool->name, pool->ttl, pool->min_healthy,
+			pool->max_published,
+			pool->max_published ? "" : " (all)");
+		summary_check(f, &pool->check);
+		for (size_t m = 0; m < pool->n_mirrors; m++) {
+			const struct mp_mirror_cfg *mr = &pool->mirrors[m];
+			fprintf(f, "  mirror %s weight %u%s:", mr->name,
+				mr->weight, mr->weight ? "" : " (disabled)");
+			for (size_t k = 0; k < mr->n_addrs; k++)
+				fprintf(f, " %s", mr->addrs[k].text);
+			fputc('\n', f);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,694 @@
+/*
+ * Reading values out of libconfig settings for the configuration loader:
+ * typed getters with ranges, the FILE:LINE messages (kept and told in file
+ * order), unknown-key detection, domain names and URLs.
+ */
+#include "config_value.h"
+#include "duration.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ------------------------------------------------------------------------
+ * Messages
+ */
+
+const char *mp_cfg_src_file(const struct mp_cfg_loader *l,
+			    const config_setting_t *s)
+{
+	const char *f = s ? config_setting_source_file(s) : NULL;
+	return f ? f : l->path;
+}
+
+int mp_cfg_src_line(const struct mp_cfg_loader *l, const config_setting_t *s)
+{
+	int line = s ? (int)config_setting_source_line(s) : 0;
+	return line > 0 ? line : l->eof_line;
+}
+
+/* Reports a problem at s (or at the end of the file when s is NULL or the
+ * root). The same message twice (a global check setting inherited by
+ * several pools) is reported once. */
+void mp_cfg_err(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *fmt, ...)
+{
+	const char *file = mp_cfg_src_file(l, s);
+	int line = mp_cfg_src_line(l, s);
+	struct mp_cfg_finding *f;
+	char msg[1024];
+	va_list ap;
+
+	l->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < l->n_found; i++)
+		if (l->found[i].line == line &&
+		    strcmp(l->found[i].file, file) == 0 &&
+		    strcmp(l->found[i].msg, msg) == 0)
+			return;
+	if (l->n_found == l->cap_found) {
+		size_t ncap = l->cap_found ? l->cap_found * 2 : 16;
+		f = realloc(l->found, ncap * sizeof(*f));
+		if (!f) {
+			l->oom = true;
+			return;
+		}
+		l->found = f;
+		l->cap_found = ncap;
+	}
+	f = &l->found[l->n_found];
+	f->msg = strdup(msg);
+	if (!f->msg) {
+		l->oom = true;
+		return;
+	}
+	f->file = file;
+	f->included = strcmp(file, l->path) != 0;
+	f->line = line;
+	f->seq = l->n_found++;
+}
+
+/* The main file first, then included files by name; by line within a file,
+ * in the order found within a line. */
+static int finding_cmp(const void *a, const void *b)
+{
+	const struct mp_cfg_finding *x = a, *y = b;
+	int c = x->included != y->included ? (int)x->included - (int)y->included
+					   : strcmp(x->file, y->file);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void mp_cfg_flush(struct mp_cfg_loader *l)
+{
+	if (l->n_found > 1)
+		qsort(l->found, l->n_found, sizeof(*l->found), finding_cmp);
+	for (size_t i = 0; i < l->n_found; i++) {
+		mp_diag_add(l->d, l->found[i].file, l->found[i].line, "%s",
+			    l->found[i].msg);
+		free(l->found[i].msg);
+	}
+	free(l->found);
+	l->found = NULL;
+	l->n_found = 0;
+}
+
+/* Quotes a user string for a message: at most 64 characters, control bytes
+ * escaped so that a value cannot forge a log line. Returns buf. */
+const char *mp_cfg_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	if (len < 8)
+		return "";
+	buf[o++] = '"';
+	for (i = 0; s[i] && i < 64 && o + 6 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (s[i] && o + 5 < len) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *mp_cfg_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:
+		return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a floating-point number";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array [ ... ]";
+	case CONFIG_TYPE_LIST:
+		return "a list ( ... )";
+	}
+	return "nothing";
+}
+
+/* "dns" + "port" -> "dns.port"; "" + "state_file" -> "state_file". */
+const char *mp_cfg_key_path(const char *ctx, const char *name, char *buf,
+			    size_t len)
+{
+	if (!ctx || !*ctx)
+		snprintf(buf, len, "%s", name);
+	else if (!name)
+		snprintf(buf, len, "%s", ctx);
+	else
+		snprintf(buf, len, "%s.%s", ctx, name);
+	return buf;
+}
+
+char *mp_cfg_strdup(struct mp_cfg_loader *l, const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = strdup(s);
+	if (!r)
+		l->oom = true;
+	return r;
+}
+
+/* ------------------------------------------------------------------------
+ * Unknown keys
+ */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins)
+					   : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[lb];
+}
+
+/* Every member of group g must be one of known (NULL-terminated). */
+void mp_cfg_check_unknown(struct mp_cfg_loader *l, const config_setting_t *g,
+			  const char *where, const char *const *known)
+{
+	int n = config_setting_length(g);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s =
+		    config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s), *best = NULL;
+		size_t best_d = 3, off = 0;
+		char list[512], hint[96] = "", q[96];
+		bool found = false;
+
+		if (!name)
+			continue;
+		for (size_t k = 0; known[k]; k++) {
+			size_t dist;
+			if (strcmp(known[k], name) == 0) {
+				found = true;
+				break;
+			}
+			dist = edit_distance(known[k], name);
+			if (dist < best_d && dist < strlen(known[k])) {
+				best_d = dist;
+				best = known[k];
+			}
+		}
+		if (found)
+			continue;
+		list[0] = '\0';
+		for (size_t k = 0; known[k] && off < sizeof(list); k++) {
+			int w = snprintf(list + off, sizeof(list) - off, "%s%s",
+					 k ? ", " : "", known[k]);
+			if (w < 0)
+				break;
+			off += (size_t)w;
+		}
+		if (best)
+			snprintf(hint, sizeof(hint), "; did you mean \"%s\"?",
+				 best);
+		mp_cfg_err(l, s, "unknown key %s %s (known: %s)%s",
+			   mp_cfg_quote(name, q, sizeof(q)), where, list, hint);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Typed getters: each returns true when the setting is present and valid
+ * (and sets *out), false when absent or invalid (and reports the latter).
+ */
+
+const config_setting_t *mp_cfg_member(const config_setting_t *g,
+				      const char *name)
+{
+	return g ? config_setting_get_member(g, name) : NULL;
+}
+
+/*
+ * libconfig 1.5 silently wraps integer literals that do not fit 32 bits
+ * (3000000000 reads as -1294967296 and 4294967297 as 1), so a value that
+ * looks in range may not be what the file says. The literal is read again
+ * from the file text; returns false when it differs from what libconfig
+ * made of it, with the literal in *lit.
+ */
+bool mp_cfg_literal_differs(const struct mp_cfg_loader *l,
+			    const config_setting_t *s, long long value,
+			    char *lit, size_t litlen)
+{
+	const char *name = config_setting_name(s), *p, *end, *line_start;
+	const char *file = config_setting_source_file(s);
+	int line = (int)config_setting_source_line(s), cur = 1;
+	size_t nlen;
+
+	if (!name || !l->text || line <= 0 ||
+	    (file && strcmp(file, l->path) != 0))
+		return false;
+	p = l->text;
+	end = l->text + l->text_len;
+	while (cur < line && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return false;
+		p = nl + 1;
+		cur++;
+	}
+	line_start = p;
+	{
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl)
+			end = nl;
+	}
+	nlen = strlen(name);
+	for (p = line_start; p + nlen <= end; p++) {
+		const char *q = p + nlen, *digits;
+		char buf[40];
+		size_t dl;
+		long long v;
+		char *ep;
+
+		if (memcmp(p, name, nlen) != 0 ||
+		    (p > line_start && (isalnum((unsigned char)p[-1]) ||
+					p[-1] == '_' || p[-1] == '-')))
+			continue;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= end || (*q != '=' && *q != ':'))
+			continue;
+		q++;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		digits = q;
+		if (q < end && (*q == '-' || *q == '+'))
+			q++;
+		if (q + 1 < end && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+			return false; /* hex: libconfig's own rules */
+		while (q < end && isdigit((unsigned char)*q))
+			q++;
+		dl = (size_t)(q - digits);
+		if (dl == 0)
+			return false;
+		if (dl >= sizeof(buf)) {
+			snprintf(lit, litlen, "%.20s...", digits);
+			return true;
+		}
+		memcpy(buf, digits, dl);
+		buf[dl] = '\0';
+		errno = 0;
+		v = strtoll(buf, &ep, 10);
+		if (errno == ERANGE || *ep != '\0' || v != value) {
+			snprintf(lit, litlen, "%s", buf);
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+bool mp_cfg_int(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, long long min, long long max, long long *out)
+{
+	long long v;
+	char lit[48];
+
+	if (!s)
+		return false;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		mp_cfg_err(l, s, "%s: expected an integer (%lld..%lld), got %s",
+			   path, min, max, mp_cfg_type_name(s));
+		return false;
+	}
+	v = config_setting_get_int64(s);
+	if (mp_cfg_literal_differs(l, s, v, lit, sizeof(lit))) {
+		mp_cfg_err(l, s, "%s: %s is out of range (%lld..%lld)", path,
+			   lit, min, max);
+		return false;
+	}
+	if (v < min || v > max) {
+		mp_cfg_err(l, s, "%s: %lld is out of range (%lld..%lld)", path,
+			   v, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool mp_cfg_uint(struct mp_cfg_loader *l, const config_setting_t *s,
+		 const char *path, unsigned min, unsigned max, unsigned *out)
+{
+	long long v;
+
+	if (!mp_cfg_int(l, s, path, min, max, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+bool mp_cfg_bool(struct mp_cfg_loader *l, const config_setting_t *s,
+		 const char *path, bool *out)
+{
+	if (!s)
+		return false;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		mp_cfg_err(l, s, "%s: expected true or false, got %s", path,
+			   mp_cfg_type_name(s));
+		return false;
+	}
+	*out = config_setting_get_bool(s) != 0;
+	return true;
+}
+
+/* A non-empty string. form describes what is accepted. */
+bool mp_cfg_str(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, const char *form, const char **out)
+{
+	const char *v;
+
+	if (!s)
+		return false;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		mp_cfg_err(l, s, "%s: expected a string (%s), got %s", path,
+			   form, mp_cfg_type_name(s));
+		return false;
+	}
+	v = config_setting_get_string(s);
+	if (!v || !*v) {
+		mp_cfg_err(l, s, "%s: must not be empty (%s)", path, form);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool mp_cfg_duration(struct mp_cfg_loader *l, const config_setting_t *s,
+		     const char *path, uint64_t min, uint64_t *out)
+{
+	char q[96], a[32], b[32];
+	uint64_t ms = 0;
+
+	if (!s)
+		return false;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *v = config_setting_get_string(s);
+		int rc = mp_duration_parse(v, &ms);
+		if (rc == MP_ERANGE) {
+			ms = UINT64_MAX;
+		} else if (rc != MP_OK) {
+			mp_cfg_err(
+			    l, s,
+			    "%s: %s is not a duration (" MP_CFG_DURATION_FORM
+			    ")",
+			    path, mp_cfg_quote(v, q, sizeof(q)));
+			return false;
+		}
+	} else if (config_setting_type(s) == CONFIG_TYPE_INT ||
+		   config_setting_type(s) == CONFIG_TYPE_INT64) {
+		long long v = config_setting_get_int64(s);
+		char lit[48];
+		if (v < 0) {
+			mp_cfg_err(
+			    l, s,
+			    "%s: %lld is not a duration (" MP_CFG_DURATION_FORM
+			    ")",
+			    path, v);
+			return false;
+		}
+		ms = mp_cfg_literal_differs(l, s, v, lit, sizeof(lit)) ||
+			     (uint64_t)v > UINT64_MAX / 1000
+			 ? UINT64_MAX
+			 : (uint64_t)v * 1000;
+	} else {
+		mp_cfg_err(l, s,
+			   "%s: expected a duration (" MP_CFG_DURATION_FORM
+			   "), got %s",
+			   path, mp_cfg_type_name(s));
+		return false;
+	}
+	if (ms < min) {
+		mp_cfg_err(l, s, "%s: %s is too short (at least %s)", path,
+			   mp_duration_format(ms, a, sizeof(a)),
+			   mp_duration_format(min, b, sizeof(b)));
+		return false;
+	}
+	if (ms > MP_CFG_MAX_DURATION_MS) {
+		mp_cfg_err(
+		    l, s, "%s: too long (at most %s)", path,
+		    mp_duration_format(MP_CFG_MAX_DURATION_MS, b, sizeof(b)));
+		return false;
+	}
+	*out = ms;
+	return true;
+}
+
+/* An absolute path, or one relative to the config file's directory when
+ * relative is true. Returns a new string or NULL (reported). */
+char *mp_cfg_file(struct mp_cfg_loader *l, const config_setting_t *s,
+		  const char *path, bool relative)
+{
+	const char *v;
+	char q[96], *r;
+	size_t len;
+
+	if (!mp_cfg_str(l, s, path, "an absolute path", &v))
+		return NULL;
+	if (v[0] == '/')
+		return mp_cfg_strdup(l, v);
+	if (!relative) {
+		mp_cfg_err(l, s,
+			   "%s: %s is not an absolute path (start it with "
+			   "'/')",
+			   path, mp_cfg_quote(v, q, sizeof(q)));
+		return NULL;
+	}
+	len = strlen(l->dir) + strlen(v) + 2;
+	r = malloc(len);
+	if (!r) {
+		l->oom = true;
+		return NULL;
+	}
+	snprintf(r, len, "%s/%s", l->dir, v);
+	return r;
+}
+
+/* Groups and lists: NULL when absent or of the wrong type (reported). */
+const config_setting_t *mp_cfg_group(struct mp_cfg_loader *l,
+				     const config_setting_t *parent,
+				     const char *ctx, const char *name)
+{
+	const config_setting_t *s = mp_cfg_member(parent, name);
+	char p[128];
+
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		mp_cfg_err(l, s, "%s: expected a group { ... }, got %s",
+			   mp_cfg_key_path(ctx, name, p, sizeof(p)),
+			   mp_cfg_type_name(s));
+		return NULL;
+	}
+	return s;
+}
+
+bool mp_cfg_is_sequence(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_ARRAY ||
+	       config_setting_type(s) == CONFIG_TYPE_LIST;
+}
+
+/* ------------------------------------------------------------------------
+ * Names, URLs, addresses
+ */
+
+/* Makes a domain name absolute and lower-case into out[256]. Returns NULL
+ * or what is wrong with it. */
+const char *mp_cfg_domain_normalise(const char *in, char *out, size_t outlen)
+{
+	size_t len = strlen(in), label = 0, j = 0;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return "is empty";
+	if (len > 253)
+		return "is longer than 253 characters";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '.') {
+			if (label == 0)
+				return "has an empty label";
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				return "has a label longer than 63 characters";
+		} else {
+			return "has a character other than letters, digits, "
+			       "'-', '_' and '.'";
+		}
+		if (j + 2 >= outlen)
+			return "is too long";
+		out[j++] = (char)tolower(c);
+	}
+	out[j++] = '.';
+	out[j] = '\0';
+	return NULL;
+}
+
+/* True when name (absolute, lower-case) is zone or below it. */
+bool mp_cfg_in_zone(const char *name, const char *zone)
+{
+	size_t ln = strlen(name), lz = strlen(zone);
+
+	if (ln == lz)
+		return strcmp(name, zone) == 0;
+	return ln > lz && name[ln - lz - 1] == '.' &&
+	       strcmp(name + ln - lz, zone) == 0;
+}
+
+int mp_config_url_parse(const char *url, bool *https, char *host,
+			size_t hostlen, uint16_t *port, const char **why)
+{
+	const char *p, *h, *hend, *rest;
+	size_t n;
+
+	*why = NULL;
+	for (p = url; *p; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			*why = "contains a space or a control or non-ASCII "
+			       "character (percent-encode it)";
+			return MP_EINVAL;
+		}
+	}
+	if (strncasecmp(url, "https://", 8) == 0) {
+		*https = true;
+		*port = 443;
+		h = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		*https = false;
+		*port = 80;
+		h = url + 7;
+	} else {
+		*why = "must start with http:// or https://";
+		return MP_EINVAL;
+	}
+	n = strcspn(h, "/?#");
+	rest = h + n;
+	if (memchr(h, '@', n)) {
+		*why = "must not contain user:password@";
+		return MP_EINVAL;
+	}
+	if (*h == '[') {
+		unsigned char tmp[16];
+		hend = memchr(h, ']', n);
+		if (!hend || (size_t)(hend - h - 1) >= hostlen) {
+			*why = "has an unterminated [IPv6] host";
+			return MP_EINVAL;
+		}
+		for (size_t i = 0; h + 1 + i < hend; i++)
+			host[i] = (char)tolower((unsigned char)h[1 + i]);
+		host[hend - h - 1] = '\0';
+		if (inet_pton(AF_INET6, host, tmp) != 1) {
+			*why = "has an invalid IPv6 address in [ ]";
+			return MP_EINVAL;
+		}
+		p = hend + 1;
+	} else {
+		hend = memchr(h, ':', n);
+		if (!hend)
+			hend = rest;
+		if (hend == h) {
+			*why = "has no host";
+			return MP_EINVAL;
+		}
+		if ((size_t)(hend - h) >= hostlen || hend - h > 253) {
+			*why = "has a host name longer than 253 characters";
+			return MP_EINVAL;
+		}
+		for (p = h; p < hend; p++) {
+			if (!isalnum((unsigned char)*p) && *p != '-' &&
+			    *p != '.' && *p != '_') {
+				*why = "has an invalid host name (letters, "
+				       "digits, '-', '.'; IPv6 in [ ])";
+				return MP_EINVAL;
+			}
+		}
+		for (size_t i = 0; h + i < hend; i++)
+			host[i] = (char)tolower((unsigned char)h[i]);
+		host[hend - h] = '\0';
+		p = hend;
+	}
+	if (p < rest && *p == ':') {
+		unsigned long v = 0;
+		const char *d = ++p;
+		while (p < rest && isdigit((unsigned char)*p) && v <= 65535)
+			v = v * 10 + (unsigned long)(*p++ - '0');
+		if (p == d || p != rest || v == 0 || v > 65535) {
+			*why = "has an invalid port (1..65535 after the host, "
+			       "e.g. https://host:8443/path)";
+			return MP_EINVAL;
+		}
+		*port = (uint16_t)v;
+	} else if (p != rest) {
+		*why = "has something other than :PORT after the host";
+		return MP_EINVAL;
+	}
+	if (strchr(rest, '#')) {
+		*why = "must not contain a #fragment";
+		return MP_EINVAL;
+	}
+	return MP_OK;
+}
+
+/* Validates an http(s) URL setting. */
+bool mp_cfg_url(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, const char **out, bool *https, char *host,
+		size_t hostlen, uint16_t *port)
+{
+	const char *v, *why;
+	char q[96];
+
+	if (!mp_cfg_str(l, s, path, "an http:// or https:// URL", &v))
+		return false;
+	if (mp_config_url_parse(v, https, host, hostlen, port, &why) != MP_OK) {
+		mp_cfg_err(l, s,
+			   "%s: %s %s (use e.g. "
+			   "\"https://dl.example.org/project/trace\")",
+			   path, mp_cfg_quote(v, q, sizeof(q)), why);
+		return false;
+	}
+	*out = v;
+	return true;
+}

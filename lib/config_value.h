@@ -1,0 +1,121 @@
+/*
+ * Internal to the configuration loader (config.c, config_value.c): the
+ * loader's state and the helpers that read one libconfig setting each.
+ * Getters return true when the setting is present and valid (and set *out),
+ * false when it is absent or invalid; the latter is reported with
+ * mp_cfg_err().
+ */
+#ifndef MP_CONFIG_VALUE_H
+#define MP_CONFIG_VALUE_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+
+#define MP_CFG_MAX_DURATION_MS                                                 \
+	(30ULL * 86400 * 1000) /* "30d": keeps sums safe */
+#define MP_CFG_MIN_CHECK_MS 100ULL
+#define MP_CFG_DURATION_FORM                                                   \
+	"use e.g. \"250ms\", \"5s\", \"2m\", \"1h\" or seconds"
+
+/* A problem found, kept until the end so they can be told in file order. */
+struct mp_cfg_finding {
+	const char *file; /* l->path or a libconfig string */
+	bool included;	  /* not the main file */
+	int line;
+	size_t seq;
+	char *msg;
+};
+
+struct mp_cfg_loader {
+	const char *path;
+	char *dir;  /* directory of path: base of relative file names */
+	char *text; /* the main file, to re-read integer literals */
+	size_t text_len;
+	int eof_line; /* where "missing ..." at top level is reported */
+	struct mp_diag *d;
+	struct mp_cfg_finding *found;
+	size_t n_found;
+	size_t cap_found;
+	struct mp_config *cfg;
+	bool failed;
+	bool oom;
+	/* key settings, checked before the key is loaded */
+	bool key_ok;
+	const config_setting_t *key_inline;
+};
+
+const char *mp_cfg_src_file(const struct mp_cfg_loader *l,
+			    const config_setting_t *s);
+int mp_cfg_src_line(const struct mp_cfg_loader *l, const config_setting_t *s);
+
+/* Reports "FILE:LINE: message" at s (NULL or the root: the end of the main
+ * file). Messages are kept, without repeats, until mp_cfg_flush() adds them
+ * to l->d sorted by file and line. */
+void mp_cfg_err(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void mp_cfg_flush(struct mp_cfg_loader *l);
+
+/* A user string quoted for a message: at most 64 characters, control
+ * characters escaped. Returns buf (len at least 8). */
+const char *mp_cfg_quote(const char *s, char *buf, size_t len);
+/* "an integer", "a string", ... */
+const char *mp_cfg_type_name(const config_setting_t *s);
+/* "dns" + "port" -> "dns.port". Returns buf. */
+const char *mp_cfg_key_path(const char *ctx, const char *name, char *buf,
+			    size_t len);
+/* strdup() that records running out of memory in l. */
+char *mp_cfg_strdup(struct mp_cfg_loader *l, const char *s);
+
+/* Reports every member of g not in known (NULL-terminated), suggesting the
+ * closest known key. where: "at top level", "in group \"dns\"", ... */
+void mp_cfg_check_unknown(struct mp_cfg_loader *l, const config_setting_t *g,
+			  const char *where, const char *const *known);
+
+/* The member of g (NULL-safe), or NULL. */
+const config_setting_t *mp_cfg_member(const config_setting_t *g,
+				      const char *name);
+
+/* True when the integer literal written in the file differs from value
+ * (libconfig 1.5 wraps literals beyond 32 bits); the literal goes to lit. */
+bool mp_cfg_literal_differs(const struct mp_cfg_loader *l,
+			    const config_setting_t *s, long long value,
+			    char *lit, size_t litlen);
+
+bool mp_cfg_int(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, long long min, long long max, long long *out);
+bool mp_cfg_uint(struct mp_cfg_loader *l, const config_setting_t *s,
+		 const char *path, unsigned min, unsigned max, unsigned *out);
+bool mp_cfg_bool(struct mp_cfg_loader *l, const config_setting_t *s,
+		 const char *path, bool *out);
+/* A non-empty string; form says what is accepted. */
+bool mp_cfg_str(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, const char *form, const char **out);
+/* A duration string or integer seconds, min..MP_CFG_MAX_DURATION_MS. */
+bool mp_cfg_duration(struct mp_cfg_loader *l, const config_setting_t *s,
+		     const char *path, uint64_t min, uint64_t *out);
+/* An absolute path, or with relative one resolved against l->dir. Returns
+ * a new string, or NULL (reported). */
+char *mp_cfg_file(struct mp_cfg_loader *l, const config_setting_t *s,
+		  const char *path, bool relative);
+/* A group member; NULL when absent or not a group (reported). */
+const config_setting_t *mp_cfg_group(struct mp_cfg_loader *l,
+				     const config_setting_t *parent,
+				     const char *ctx, const char *name);
+bool mp_cfg_is_sequence(const config_setting_t *s);
+/* An http(s) URL (see mp_config_url_parse). */
+bool mp_cfg_url(struct mp_cfg_loader *l, const config_setting_t *s,
+		const char *path, const char **out, bool *https, char *host,
+		size_t hostlen, uint16_t *port);
+
+/* Makes a domain name absolute and lower-case into out. Returns NULL, or
+ * what is wrong with it ("has an empty label"). */
+const char *mp_cfg_domain_normalise(const char *in, char *out, size_t outlen);
+/* True when name (absolute, lower-case) is zone or below it. */
+bool mp_cfg_in_zone(const char *name, const char *zone);
+
+#endif

@@ -1,0 +1,19 @@
+"""Helpers for mirrorpool's integration tests: real servers on loopback.
+
+Every helper binds to 127.0.0.0/8 or ::1 only, picks free ports, probes for
+readiness instead of sleeping, and stops what it starts (also at exit).
+
+    ports       free/closed ports, readiness probing
+    procs       child processes in their own process group, always reaped
+    proc        the same for the DNS servers (named, knotd)
+    tools       paths of the built programs, running them, skipping (77)
+    tlsca       a throw-away CA and server certificates made with openssl
+    nginx       an nginx on a temporary config
+    faultserver an HTTP server that misbehaves on request
+    named, knot throwaway BIND and Knot primaries with TSIG keys
+    fakedns     a scriptable misbehaving DNS server
+    dnstools    TSIG keys, dig and nsupdate wrappers
+"""
+
+SKIP = 77        # automake: test skipped
+HARD_ERROR = 99  # automake: the test itself could not run

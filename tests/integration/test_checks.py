@@ -1,0 +1,476 @@
+#!/usr/bin/env python3
+"""Health checks end to end (SPEC §3): tests/tools/mp-check, which runs the
+agent's checker (curl multi on libuv), against nginx serving real test
+certificates and against a fault-injecting HTTP server, all on loopback.
+
+Every fault test first shows the fault with an independent client (Python's
+ssl/urllib/http.client or a raw socket), then asserts mp-check's exact
+failure reason.
+"""
+
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import socket
+import ssl
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mplib import SKIP, faultserver, nginx, ports, tlsca, tools  # noqa: E402
+
+HOST = "mirror.test"
+MP_CHECK = None
+W = {}  # the module's world: temp dir, CA, servers, ports
+
+
+def setUpModule():
+    W["dir"] = tempfile.mkdtemp(prefix="mp-checks-")
+    try:
+        _build_world()
+    except Exception:
+        tearDownModule()
+        raise
+
+
+def _build_world():
+    d = W["dir"]
+    ca = W["ca"] = tlsca.TestCA(d)
+    other = tlsca.TestCA(d, "otherca", cn="some other CA")
+    good = ca.issue("good", [HOST], ips=["127.0.0.1"])
+    wrong = ca.issue("wrong", ["other.test"])
+    expired = ca.issue("expired", [HOST], start="20200101000000Z",
+                       end="20200102000000Z")
+    untrusted = other.issue("untrusted", [HOST])
+    W["otherca"] = other
+
+    ng = W["nginx"] = nginx.Nginx(d)
+    whoami = ('        location = /whoami { return 200 '
+              '"host=$host sni=$ssl_server_name\\n"; }')
+    for name, cert in (("good", good), ("wrong", wrong),
+                       ("expired", expired), ("untrusted", untrusted)):
+        W[name] = ports.free_port()
+        ng.add_server([("127.0.0.1", W[name])], cert=cert, extra=whoami)
+    # many loopback addresses on one port for the concurrency test
+    W["many"] = ports.free_port()
+    W["many_addrs"] = ["127.0.0.%d" % i for i in range(1, 51)]
+    ng.add_server([(a, W["many"]) for a in W["many_addrs"]], cert=good)
+    W["ipv6"] = None
+    if _has_ipv6_loopback():
+        W["ipv6"] = ports.free_port("::1")
+        ng.add_server([("::1", W["ipv6"])], cert=good, extra=whoami)
+    ng.write_file("trace", "%d\nok\n" % int(time.time()))
+    ng.start()
+
+    W["faults"] = faultserver.FaultServer().start()
+
+
+def tearDownModule():
+    if "faults" in W:
+        W["faults"].stop()
+    if "nginx" in W:
+        W["nginx"].stop()
+    shutil.rmtree(W["dir"], ignore_errors=True)
+
+
+def _has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def mp_check(*args, timeout=60):
+    """Runs mp-check; returns (exit status, output lines)."""
+    r = tools.run([MP_CHECK] + list(args), timeout=timeout)
+    if r.stderr:
+        sys.stderr.write(r.stderr)
+    return r.returncode, r.stdout.splitlines()
+
+
+LINE = re.compile(r"^(ok|fail) (.*) (\d+)ms$")
+
+
+class CheckTest(unittest.TestCase):
+    def assertCheck(self, args, ok, reason, min_ms=None):
+        """One check: exit status, verdict and exact reason; returns the
+        reported latency in ms."""
+        rc, lines = mp_check(*args)
+        self.assertEqual(len(lines), 1, lines)
+        m = LINE.match(lines[0])
+        self.assertIsNotNone(m, lines[0])
+        self.assertEqual(m.group(1), "ok" if ok else "fail", lines[0])
+        if hasattr(reason, "match"):
+            self.assertRegex(m.group(2), reason)
+        else:
+            self.assertEqual(m.group(2), reason)
+        self.assertEqual(rc, 0 if ok else 1)
+        ms = int(m.group(3))
+        if min_ms is not None:
+            self.assertGreaterEqual(ms, min_ms)
+        return ms
+
+
+def https_url(port, path="/trace", host=HOST):
+    return "https://%s:%d%s" % (host, port, path)
+
+
+def tls_handshake(port, cafile, check_hostname=True, addr="127.0.0.1"):
+    """A TLS handshake with Python's ssl to addr:port, SNI HOST."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = check_hostname
+    with socket.create_connection((addr, port), timeout=5) as s:
+        with ctx.wrap_socket(s, server_hostname=HOST) as t:
+            return t.getpeercert()
+
+
+class TlsChecks(CheckTest):
+    def test_right_name_passes(self):
+        self.assertTrue(tls_handshake(W["good"], W["ca"].cert))
+        self.assertCheck(["--url", https_url(W["good"]),
+                          "--address", "127.0.0.1",
+                          "--ca-file", W["ca"].cert, "--expect-body", "ok"],
+                         True, "HTTP 200")
+
+    def test_host_and_sni_come_from_the_url(self):
+        # connect to the address, but Host and SNI are the URL's host
+        self.assertCheck(["--url", https_url(W["good"], "/whoami"),
+                          "--address", "127.0.0.1",
+                          "--ca-file", W["ca"].cert,
+                          "--expect-body", "host=mirror.test sni=mirror.test"],
+                         True, "HTTP 200")
+
+    def test_ipv6_address(self):
+        if not W["ipv6"]:
+            self.skipTest("no IPv6 loopback here")
+        self.assertTrue(tls_handshake(W["ipv6"], W["ca"].cert, addr="::1"))
+        self.assertCheck(["--url", https_url(W["ipv6"], "/whoami"),
+                          "--address", "::1", "--ca-file", W["ca"].cert,
+                          "--expect-body", "host=mirror.test sni=mirror.test"],
+                         True, "HTTP 200")
+
+    def test_wrong_name_fails(self):
+        # the address answers with a valid chain, only the name is wrong
+        self.assertTrue(ports.is_listening("127.0.0.1", W["wrong"]))
+        tls_handshake(W["wrong"], W["ca"].cert, check_hostname=False)
+        with self.assertRaisesRegex(ssl.SSLCertVerificationError,
+                                    "Hostname mismatch"):
+            tls_handshake(W["wrong"], W["ca"].cert)
+        self.assertCheck(["--url", https_url(W["wrong"]),
+                          "--address", "127.0.0.1",
+                          "--ca-file", W["ca"].cert],
+                         False,
+                         "TLS: no alternative certificate subject name "
+                         "matches target host name 'mirror.test'")
+
+    def test_expired_fails(self):
+        with self.assertRaisesRegex(ssl.SSLCertVerificationError,
+                                    "certificate has expired"):
+            tls_handshake(W["expired"], W["ca"].cert)
+        self.assertCheck(["--url", https_url(W["expired"]),
+                          "--address", "127.0.0.1",
+                          "--ca-file", W["ca"].cert],
+                         False, "TLS: certificate has expired")
+
+    def test_expired_passes_without_verification(self):
+        self.assertCheck(["--url", https_url(W["expired"]),
+                          "--address", "127.0.0.1", "--no-tls-verify"],
+                         True, "HTTP 200")
+
+    def test_untrusted_ca_fails(self):
+        self.assertTrue(tls_handshake(W["untrusted"], W["otherca"].cert))
+        with self.assertRaisesRegex(ssl.SSLCertVerificationError,
+                                    "unable to get local issuer"):
+            tls_handshake(W["untrusted"], W["ca"].cert)
+        self.assertCheck(["--url", https_url(W["untrusted"]),
+                          "--address", "127.0.0.1",
+                          "--ca-file", W["ca"].cert],
+                         False, "TLS: unable to get local issuer certificate")
+
+
+def fault_url(path):
+    # the URL names the mirror; the address says where to connect
+    return "http://%s:%d%s" % (HOST, W["faults"].port, path)
+
+
+def fetch(path, timeout=10):
+    """urllib GET straight to the fault server: (status, body)."""
+    url = W["faults"].url(path)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def raw_exchange(path):
+    """Sends a GET on a raw connection; http.client reads the response."""
+    c = http.client.HTTPConnection("127.0.0.1", W["faults"].port, timeout=5)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+class FaultChecks(CheckTest):
+    def check(self, path, ok, reason, *extra, min_ms=None):
+        return self.assertCheck(["--url", fault_url(path),
+                                 "--address", "127.0.0.1"] + list(extra),
+                                ok, reason, min_ms=min_ms)
+
+    def test_healthy(self):
+        self.assertEqual(fetch("/ok")[0], 200)
+        self.check("/ok", True, "HTTP 200", "--expect-body", "ok",
+                   "--max-age", "1m", "--max-latency", "5s")
+
+    def test_status_503(self):
+        self.assertEqual(fetch("/status/503")[0], 503)
+        self.check("/status/503", False, "HTTP 503")
+
+    def test_expected_status_list(self):
+        self.assertEqual(fetch("/status/204")[0], 204)
+        self.check("/status/204", True, "HTTP 204",
+                   "--expect-status", "200,204")
+
+    def test_connect_refused(self):
+        port = ports.closed_port()
+        self.assertTrue(ports.connect_refused("127.0.0.1", port))
+        self.assertCheck(["--url", "http://%s:%d/trace" % (HOST, port),
+                          "--address", "127.0.0.1"],
+                         False, "connect refused")
+
+    def test_hang_times_out(self):
+        with socket.create_connection(("127.0.0.1", W["faults"].port)) as s:
+            s.sendall(b"GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(1.0)
+            with self.assertRaises(socket.timeout):
+                s.recv(1)
+        self.check("/hang", False, "timeout after 500 ms",
+                   "--timeout", "500ms", min_ms=500)
+
+    def test_slow_body(self):
+        t0 = time.monotonic()
+        status, body = fetch("/slow/1200")
+        self.assertEqual(status, 200)
+        self.assertIn(b"ok", body)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.2)
+        self.check("/slow/1200", False, re.compile(r"^slow: \d+ ms > 500 ms$"),
+                   "--max-latency", "500ms", "--timeout", "5s", min_ms=1200)
+
+    def test_oversized_body(self):
+        status, body = fetch("/big/100000")
+        self.assertEqual((status, len(body)), (200, 100000))
+        self.check("/big/100000", False, "body over 65536 bytes")
+        self.check("/big/65536", True, "HTTP 200")  # exactly the limit
+
+    def test_oversized_chunked_body(self):
+        # no Content-Length: the write callback must stop it
+        status, body = fetch("/bigchunked/5000")
+        self.assertEqual((status, len(body)), (200, 5000))
+        self.check("/bigchunked/5000", False, "body over 1000 bytes",
+                   "--max-body", "1000")
+
+    def test_wrong_content(self):
+        status, body = fetch("/text/hello%20world")
+        self.assertEqual((status, body), (200, b"hello world"))
+        self.check("/text/hello%20world", False, 'body lacks "ok"',
+                   "--expect-body", "ok")
+        self.check("/text/hello%20world", False, "sha256 mismatch",
+                   "--expect-sha256", hashlib.sha256(b"ok\n").hexdigest())
+        self.check("/text/hello%20world", True, "HTTP 200",
+                   "--expect-sha256", hashlib.sha256(body).hexdigest(),
+                   "--expect-body", "world")
+
+    def test_stale_trace(self):
+        status, body = fetch("/stale/25920")  # 7h12m
+        self.assertEqual(status, 200)
+        age = time.time() - int(body.split(b"\n")[0])
+        self.assertGreaterEqual(age, 25920)
+        self.check("/stale/25920", False, "stale: 7h12m old",
+                   "--max-age", "6h")
+        self.check("/stale/25920", True, "HTTP 200", "--max-age", "8h")
+
+    def test_stale_last_modified(self):
+        c = http.client.HTTPConnection("127.0.0.1", W["faults"].port,
+                                       timeout=5)
+        try:
+            c.request("GET", "/lastmod/25920")
+            r = c.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertIsNotNone(r.getheader("Last-Modified"))
+            r.read()
+        finally:
+            c.close()
+        self.check("/lastmod/25920", False, "stale: 7h12m old",
+                   "--max-age", "6h")
+
+    def test_no_date(self):
+        status, body = fetch("/text/no%20date%20here")
+        self.assertEqual((status, body), (200, b"no date here"))
+        self.check("/text/no%20date%20here", False,
+                   "stale: no date in first line or Last-Modified",
+                   "--max-age", "6h")
+
+    def test_dropped_mid_response(self):
+        with self.assertRaises(http.client.IncompleteRead):
+            raw_exchange("/drop")
+        self.check("/drop", False,
+                   "connection closed: transfer closed with 900 bytes "
+                   "remaining to read")
+
+    def test_closed_without_response(self):
+        with self.assertRaises(http.client.RemoteDisconnected):
+            raw_exchange("/empty")
+        self.check("/empty", False,
+                   "connection closed: Empty reply from server")
+
+    def test_reset(self):
+        with self.assertRaises(ConnectionResetError):
+            raw_exchange("/reset")
+        self.check("/reset", False,
+                   "connection closed: Connection reset by peer")
+
+    def test_tcp(self):
+        self.assertTrue(ports.is_listening("127.0.0.1", W["faults"].port))
+        self.assertCheck(["--tcp", str(W["faults"].port),
+                          "--address", "127.0.0.1"], True, "connected")
+        port = ports.closed_port()
+        self.assertTrue(ports.connect_refused("127.0.0.1", port))
+        self.assertCheck(["--tcp", str(port), "--address", "127.0.0.1"],
+                         False, "connect refused")
+
+
+class Concurrency(CheckTest):
+    def test_200_concurrent_checks(self):
+        addrs = W["many_addrs"]
+        for a in addrs:
+            self.assertTrue(ports.is_listening(a, W["many"]), a)
+        log = os.path.join(W["nginx"].dir, "access.log")
+        before = _count_lines(log)
+        args = ["--url", https_url(W["many"]), "--ca-file", W["ca"].cert,
+                "--timeout", "20s", "--expect-body", "ok",
+                "--count", "200", "--concurrency", "200"]
+        for a in addrs:
+            args += ["--address", a]
+        t0 = time.monotonic()
+        rc, lines = mp_check(*args)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(len(lines), 200)
+        bad = [ln for ln in lines if not ln.startswith("ok HTTP 200 ")]
+        self.assertEqual(bad, [])
+        self.assertEqual(rc, 0)
+        self.assertLess(elapsed, 20.0)
+        # every check really reached nginx, each on its own connection
+        self.assertEqual(_count_lines(log) - before, 200)
+
+
+SCHED_CHECK = re.compile(r"^\+(\d+) (\S+) (ok|fail) (.*) (\d+)ms$")
+SCHED_CHANGE = re.compile(r"^\+(\d+) (\S+): (\w+) -> (\w+)$")
+
+
+def scheduled(args):
+    """mp-check --run-for: {addr: [(t_ms, ok)]}, {addr: [(from, to)]}."""
+    rc, lines = mp_check(*args)
+    checks, changes = {}, {}
+    for ln in lines:
+        m = SCHED_CHECK.match(ln)
+        if m:
+            checks.setdefault(m.group(2), []).append(
+                (int(m.group(1)), m.group(3) == "ok"))
+            continue
+        m = SCHED_CHANGE.match(ln)
+        if not m:
+            raise AssertionError("unexpected line: %r" % ln)
+        changes.setdefault(m.group(2), []).append((m.group(3), m.group(4)))
+    return rc, checks, changes
+
+
+class Scheduling(CheckTest):
+    def test_states_intervals_and_jitter(self):
+        up = W["many_addrs"][:5]
+        down = "127.0.0.99"  # nginx does not listen there
+        self.assertTrue(ports.connect_refused(down, W["many"]))
+        args = ["--url", https_url(W["many"]), "--ca-file", W["ca"].cert,
+                "--run-for", "2500ms", "--interval", "400ms",
+                "--fast-interval", "100ms", "--rise", "2", "--fall", "3"]
+        for a in up + [down]:
+            args += ["--address", a]
+        rc, checks, changes = scheduled(args)
+        self.assertEqual(rc, 0)
+        for a in up:
+            self.assertEqual(changes.get(a), [("unknown", "up")], a)
+            times = [t for t, ok in checks[a]]
+            self.assertTrue(all(ok for _, ok in checks[a]), checks[a])
+            self.assertGreaterEqual(len(times), 3, checks[a])
+            gaps = [b - t for t, b in zip(times, times[1:])]
+            # unknown: the next check after fast_interval -10% at least
+            self.assertGreaterEqual(gaps[0], 90 - 2, gaps)
+            # up (rise reached on the 2nd): interval -10% at least
+            self.assertTrue(all(g >= 360 - 2 for g in gaps[1:]), gaps)
+            self.assertLess(sum(gaps[1:]) / len(gaps[1:]), 800, gaps)
+        self.assertEqual(changes.get(down), [("unknown", "down")])
+        self.assertFalse(any(ok for _, ok in checks[down]))
+
+    def test_first_checks_spread_over_the_interval(self):
+        # 20 addresses, interval 3 s: the first checks are uniform over
+        # [0, 3 s); in lock-step they would all come within milliseconds.
+        # Fewer than 3 of 20 on either side of 1.5 s has odds of 4e-4.
+        addrs = ["127.0.0.%d" % i for i in range(101, 121)]
+        args = ["--url", fault_url("/ok"), "--run-for", "3200ms",
+                "--interval", "3s", "--fast-interval", "1h"]
+        for a in addrs:
+            args += ["--address", a]
+        rc, checks, _ = scheduled(args)
+        self.assertEqual(rc, 0)
+        self.assertEqual(sorted(checks), sorted(addrs))
+        firsts = sorted(checks[a][0][0] for a in addrs)
+        self.assertGreaterEqual(sum(1 for t in firsts if t > 1500), 3,
+                                firsts)
+        self.assertGreaterEqual(sum(1 for t in firsts if t < 1500), 3,
+                                firsts)
+
+    def test_never_two_checks_of_one_address_in_flight(self):
+        fs = W["faults"]
+        path = "/slow/300/sched"
+        rc, checks, _ = scheduled(["--url", fault_url(path),
+                                   "--address", "127.0.0.1",
+                                   "--run-for", "2s", "--interval", "100ms",
+                                   "--fast-interval", "50ms"])
+        self.assertEqual(rc, 0)
+        # each check takes 300 ms, far longer than the interval
+        self.assertGreaterEqual(len(checks["127.0.0.1"]), 3)
+        self.assertGreaterEqual(fs.hit_count(path), 3)
+        self.assertEqual(fs.max_concurrent(path), 1)
+
+
+def _count_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+
+
+def main():
+    global MP_CHECK
+    tools.require("nginx", "openssl")
+    MP_CHECK = tools.program("tests/tools/mp-check")
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    if r.testsRun == 0:
+        return SKIP
+    return 0 if r.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,530 @@
+/* The engine's decisions end to end, with an injected clock: start-up
+ * adoption, failover, recovery, floor, freeze, rate limit, drains, foreign
+ * records, reload, persisted state, dry run, status and metrics. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+#include "log.h"
+
+#define T0 1763800000000ULL /* a fixed wall clock, ms */
+
+#define BASE_CONF \
+	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; key = " \
+	"\"hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n" \
+	"update = { min_interval = \"5s\"; max_per_hour = 60; };\n" \
+	"check = { url = \"https://dl.example.org/trace\"; interval = \"10s\"; " \
+	"fast_interval = \"2s\"; timeout = \"3s\"; rise = 2; fall = 3; };\n" \
+	"guard = { all_down_freeze = %s; };\n" \
+	"pools = ( { name = \"dl.example.org.\"; ttl = 60; min_healthy = %d; " \
+	"max_published = 0;\n" \
+	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", " \
+	"\"2001:db8::10\" ]; weight = 10; },\n" \
+	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; weight = 10; },\n" \
+	"              { name = \"m3\"; addresses = [ \"192.0.2.30\" ]; weight = 10; } ); } );\n" \
+	"state_file = \"/tmp/mp-unit-state.json\";\n"
+
+static struct mp_config *cfg;
+static struct mp_engine *eng;
+static uint64_t now;
+static char logbuf[16384];
+
+static void capture(int prio, const struct mp_log_fields *f, const char *msg,
+		    void *arg)
+{
+	size_t l = strlen(logbuf);
+	(void)prio;
+	(void)f;
+	(void)arg;
+	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+}
+
+static uint32_t rnd_zero(uint32_t upper)
+{
+	(void)upper;
+	return 0;
+}
+
+static struct mp_config *load(const char *freeze, int min_healthy)
+{
+	char text[4096];
+	struct mp_config *c = NULL;
+	struct mp_diag d;
+
+	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy);
+	mp_diag_init(&d);
+	if (mp_config_load(mp_unit_write_file("engine.conf", text, 0600), 0, &c,
+			   &d) != MP_OK) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+	}
+	mp_diag_clear(&d);
+	return c;
+}
+
+static void setup(const char *freeze, int min_healthy)
+{
+	cfg = load(freeze, min_healthy);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	now = T0;
+	logbuf[0] = '\0';
+	mp_log_set_sink(capture, NULL);
+	mp_log_set_level(LOG_DEBUG);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
+}
+
+static void teardown(void)
+{
+	mp_engine_free(eng);
+	mp_config_free(cfg);
+	eng = NULL;
+	cfg = NULL;
+	mp_log_set_sink(NULL, NULL);
+}
+
+static size_t target(const char *addr)
+{
+	for (size_t i = 0; i < mp_engine_n_targets(eng); i++)
+		if (strcmp(mp_engine_target(eng, i)->addr.text, addr) == 0)
+			return i;
+	CU_FAIL_FATAL("no such target");
+	return 0;
+}
+
+static void result(const char *addr, bool ok)
+{
+	struct mp_check_result r;
+	memset(&r, 0, sizeof(r));
+	r.ok = ok;
+	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
+	r.latency_ms = 12;
+	r.at_ms = now;
+	mp_engine_check_result(eng, target(addr), &r, now);
+}
+
+static void results(const char *addr, bool ok, int n)
+{
+	for (int i = 0; i < n; i++) {
+		now += 2000;
+		result(addr, ok);
+	}
+}
+
+/* Feeds what DNS holds for the pool's A and AAAA RRsets. */
+static void view(const char *const *a, size_t na, const char *const *aaaa,
+		 size_t naaaa)
+{
+	struct mp_addr_set s;
+	struct mp_addr x;
+
+	mp_addr_set_init(&s);
+	for (size_t i = 0; i < na; i++) {
+		mp_addr_parse(a[i], &x);
+		mp_addr_set_add(&s, &x);
+	}
+	mp_engine_dns_view(eng, 0, &s, now);
+	mp_addr_set_clear(&s);
+	for (size_t i = 0; i < naaaa; i++) {
+		mp_addr_parse(aaaa[i], &x);
+		mp_addr_set_add(&s, &x);
+	}
+	mp_engine_dns_view(eng, 1, &s, now);
+	mp_addr_set_clear(&s);
+}
+
+static const char *A_10_20[] = {"192.0.2.10", "192.0.2.20"};
+static const char *AAAA_10[] = {"2001:db8::10"};
+
+/* Plans, checks the single item is "rrset -del +add" and applies it. */
+static void expect_plan(size_t rrset, const char *desc)
+{
+	struct mp_plan p;
+	uint64_t next;
+	char buf[512];
+
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.items[0].rrset, rrset);
+	mp_plan_item_describe(eng, &p.items[0], buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, desc);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_plan_clear(&p);
+}
+
+static void expect_no_plan(void)
+{
+	struct mp_plan p;
+	uint64_t next;
+	int rc = mp_engine_plan(eng, now, &p, &next);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		mp_plan_clear(&p);
+}
+
+static void test_startup_changes_nothing(void)
+{
+	setup("false", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
+			MP_HEALTH_UP);
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.30"))->health.state,
+			MP_HEALTH_DOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m3 192.0.2.30: starts down (absent in DNS)"));
+	expect_no_plan();
+	teardown();
+}
+
+static void test_failover_and_recovery(void)
+{
+	setup("false", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 1);
+	results("192.0.2.20", false, 2);
+	expect_no_plan(); /* fall is 3 */
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms)"));
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	expect_no_plan();
+	/* rise 2: one success is not enough */
+	now += 10000;
+	results("192.0.2.20", true, 1);
+	expect_no_plan();
+	results("192.0.2.20", true, 1);
+	expect_plan(0, "dl.example.org. A +192.0.2.20");
+	teardown();
+}
+
+static void test_all_down_never_empty(void)
+{
+	setup("false", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", false, 3);
+	results("192.0.2.20", false, 3);
+	/* the floor (min_healthy 1) keeps the most recently healthy one */
+	struct mp_plan p;
+	uint64_t next;
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL(p.items[0].del.n, 1);
+	CU_ASSERT_EQUAL(p.items[0].add.n, 0);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_plan_clear(&p);
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "floor engaged"));
+	now += 60000;
+	expect_no_plan(); /* stays at one record, never empty */
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 1);
+	teardown();
+}
+
+static void test_all_down_freezes(void)
+{
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 1);
+	results("192.0.2.20", false, 3); /* m2 alone down: removed */
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	now += 10000;
+	/* now every checked address fails at once */
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 3);
+	results("192.0.2.10", false, 3);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze engaged"));
+	expect_no_plan();
+	/* one recovers: the freeze lifts, the floor keeps the rest sane */
+	results("192.0.2.30", true, 2);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
+	teardown();
+}
+
+static void test_rate_limit_coalesces(void)
+{
+	struct mp_plan p;
+	uint64_t next;
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 2);
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A +192.0.2.30");
+	/* within min_interval (5 s): m2 fails, m3 fails — both wait */
+	now += 1000;
+	mp_engine_target(eng, target("192.0.2.20"))->health.state = MP_HEALTH_DOWN;
+	mp_engine_target(eng, target("192.0.2.30"))->health.state = MP_HEALTH_DOWN;
+	CU_ASSERT_EQUAL(mp_engine_plan(eng, now, &p, &next), 0);
+	CU_ASSERT_EQUAL(next, now - 1000 + 5000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rate limit engaged (min_interval)"));
+	now = next;
+	expect_plan(0, "dl.example.org. A -192.0.2.20 -192.0.2.30");
+	teardown();
+}
+
+static void test_drain_floor_and_force(void)
+{
+	char err[512];
+	struct mp_drain_request rq = {.mirror = "m1", .reason = "disk swap",
+				      .by = "alice", .uid = 1000};
+
+	setup("false", 2);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 1);
+	results("192.0.2.20", true, 1);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_EREFUSED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "min_healthy 2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
+	expect_no_plan();
+	rq.force = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	/* operator actions bypass the rate limit: right after an UPDATE too */
+	struct mp_plan p;
+	uint64_t next;
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_TRUE(p.operator);
+	CU_ASSERT_EQUAL(p.n, 2); /* A and AAAA both lose m1 */
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_plan_clear(&p);
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n, 0); /* forced empty */
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	/* undrain: back at once (it is healthy), bypassing min_interval */
+	now += 1000;
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
+					  err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL(p.n, 2); /* both of m1's addresses are up again */
+	mp_plan_clear(&p);
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
+					  err, sizeof(err)),
+			MP_ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "mirror m1 is not drained");
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "nope", NULL, "a", 1, now, err,
+					  sizeof(err)),
+			MP_ENOENT);
+	teardown();
+}
+
+static void test_drain_expires(void)
+{
+	char err[256];
+	struct mp_addr a;
+	struct mp_drain_request rq = {.mirror = "m2", .address = &a,
+				      .reason = "x", .by = "bob", .uid = 1,
+				      .for_ms = 10000};
+
+	setup("false", 0);
+	mp_addr_parse("192.0.2.20", &a);
+	view(A_10_20, 2, AAAA_10, 1);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	now += 9000;
+	mp_engine_tick(eng, now);
+	CU_ASSERT_TRUE(mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	now += 2000;
+	mp_engine_tick(eng, now);
+	CU_ASSERT_FALSE(mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drain of m2 192.0.2.20 expired"));
+	expect_plan(0, "dl.example.org. A +192.0.2.20");
+	teardown();
+}
+
+static void test_foreign_record_removed(void)
+{
+	const char *a[] = {"192.0.2.10", "198.51.100.7"};
+	setup("false", 0);
+	view(a, 2, AAAA_10, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		logbuf, "holds 198.51.100.7, which belongs to no configured mirror"));
+	expect_plan(0, "dl.example.org. A -198.51.100.7");
+	/* a later change made by someone else is drift, logged and repaired */
+	const char *b[] = {"192.0.2.10", "198.51.100.8"};
+	view(b, 2, AAAA_10, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift: dl.example.org. A changed"));
+	now += 6000;
+	expect_plan(0, "dl.example.org. A -198.51.100.8");
+	teardown();
+}
+
+static void test_foreign_only_not_emptied(void)
+{
+	const char *a[] = {"198.51.100.7"};
+
+	setup("false", 0);
+	view(a, 1, NULL, 0);
+	/* every configured address starts down (absent): removing the foreign
+	 * record would empty the RRset */
+	expect_no_plan();
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rather than emptying the RRset"));
+	/* a configured mirror comes up: it replaces the foreign record */
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A -198.51.100.7 +192.0.2.30");
+	teardown();
+}
+
+static void test_reconfigure_keeps_state(void)
+{
+	struct mp_config *c2;
+	char err[256];
+	struct mp_drain_request rq = {.mirror = "m3", .reason = "r", .by = "c",
+				      .uid = 2};
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.20", false, 2);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	c2 = load("false", 0);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health
+				.consecutive_fail,
+			2);
+	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->in_dns_known);
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2);
+	/* m3's mirror drain survived */
+	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
+	json_t *m3 = json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m3, "name")), "m3");
+	CU_ASSERT_TRUE(json_is_object(json_object_get(m3, "drain")));
+	json_decref(st);
+	teardown();
+}
+
+static void test_state_roundtrip(void)
+{
+	char err[256];
+	json_t *saved;
+	struct mp_drain_request rq = {.mirror = "m2", .reason = "maintenance",
+				      .by = "carol", .uid = 1001,
+				      .for_ms = 3600000, .force = true};
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", false, 3); /* up -> down: a damping penalty */
+	/* m1 is down: only --force may drain the last healthy A */
+	CU_ASSERT_EQUAL_FATAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			      MP_OK);
+	CU_ASSERT_TRUE(mp_engine_state_dirty(eng, true));
+	saved = mp_engine_state_save(eng);
+	mp_engine_free(eng);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_state_load(eng, saved, now, err, sizeof(err)),
+			MP_OK);
+	json_decref(saved);
+	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
+	json_t *mirrors = json_object_get(
+		json_array_get(json_object_get(st, "pools"), 0), "mirrors");
+	json_t *drain = json_object_get(json_array_get(mirrors, 1), "drain");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(drain, "reason")),
+			       "maintenance");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(drain, "by")),
+			       "carol");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(drain, "until")),
+			(json_int_t)((now + 3600000) / 1000));
+	json_t *a10 = json_array_get(
+		json_object_get(json_array_get(mirrors, 0), "addresses"), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a10, "penalty")),
+			(json_int_t)cfg->damping.penalty);
+	json_decref(st);
+	/* corrupt input is refused, not half-applied */
+	json_t *bad = json_pack("{s:i}", "version", 99);
+	CU_ASSERT_EQUAL(mp_engine_state_load(eng, bad, now, err, sizeof(err)),
+			MP_EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unsupported state version 99"));
+	json_decref(bad);
+	teardown();
+}
+
+static void test_dry_run_plans_once(void)
+{
+	struct mp_plan p;
+	uint64_t next;
+
+	setup("false", 0);
+	mp_engine_set_dry_run(eng, true);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.20", false, 3);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_TRUE(mp_engine_dry_run_note(eng, &p, now));
+	mp_plan_clear(&p);
+	now += 60000;
+	expect_no_plan(); /* the same change is not planned again */
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2); /* DNS untouched */
+	teardown();
+}
+
+static void test_status_and_metrics(void)
+{
+	char *m;
+	json_t *st;
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.20", false, 3);
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	st = mp_engine_status(eng, NULL, "9.9", false, now);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(st, "version")), "9.9");
+	json_t *pool = json_array_get(json_object_get(st, "pools"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(pool, "name")),
+			       "dl.example.org.");
+	json_t *a = json_object_get(json_object_get(pool, "rrsets"), "A");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(a, "in_dns")), 1);
+	json_t *lu = json_object_get(a, "last_update");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(lu, "rcode")), "NOERROR");
+	CU_ASSERT_STRING_EQUAL(
+		json_string_value(json_array_get(json_object_get(lu, "removed"), 0)),
+		"192.0.2.20");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(lu, "at")),
+			(json_int_t)(now / 1000));
+	json_decref(st);
+	m = mp_engine_metrics(eng, now);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL(strstr(m,
+		"mirrorpool_address_up{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m,
+		"mirrorpool_checks_total{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\",result=\"fail\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m,
+		"mirrorpool_updates_total{pool=\"dl.example.org.\",type=\"A\",result=\"ok\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m,
+		"mirrorpool_rrset_records{pool=\"dl.example.org.\",type=\"A\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_frozen 0\n"));
+	free(m);
+	teardown();
+}
+
+static CU_TestInfo tests[] = {
+	{"start-up changes nothing", test_startup_changes_nothing},
+	{"failover and recovery", test_failover_and_recovery},
+	{"all down: never empty", test_all_down_never_empty},
+	{"all down: freeze", test_all_down_freezes},
+	{"rate limit coalesces", test_rate_limit_coalesces},
+	{"drain: floor and --force", test_drain_floor_and_force},
+	{"drain --for expires", test_drain_expires},
+	{"foreign records and drift", test_foreign_record_removed},
+	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
+	{"reconfigure keeps state", test_reconfigure_keeps_state},
+	{"state round trip", test_state_roundtrip},
+	{"dry run plans once", test_dry_run_plans_once},
+	{"status and metrics", test_status_and_metrics},
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{"engine", NULL, NULL, NULL, NULL, tests},
+	CU_SUITE_INFO_NULL,
+};
+
+int main(void)
+{
+	return mp_unit_run(suites);
+}
