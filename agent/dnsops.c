@@ -94,10 +94,11 @@ static void explain_unsigned(struct mp_daemon *d,
 			     const struct mp_dns_response *resp,
 			     const char *detail, char *buf, size_t len)
 {
-	char rc[16], te[16];
+	char rcb[16], te[16];
 	const struct mp_tsig_key *k = d->cfg->key;
-
-	mp_rcode_str(resp ? resp->rcode : 0, rc, sizeof(rc));
+	/* known rcodes come back as names; only others are written to rcb */
+	const char *rc =
+		mp_rcode_str(resp ? resp->rcode : 0, rcb, sizeof(rcb));
 	if (resp && resp->verdict == MP_RESP_UNSIGNED && resp->rcode != 0) {
 		const char *tsig_err =
 			resp->tsig_info.error
@@ -129,9 +130,9 @@ static void explain_rejection(struct mp_daemon *d,
 			      size_t len)
 {
 	const struct mp_tsig_key *k = d->cfg->key;
-	char rc[16];
+	char rcb[16];
+	const char *rc = mp_rcode_str(resp->rcode, rcb, sizeof(rcb));
 
-	mp_rcode_str(resp->rcode, rc, sizeof(rc));
 	if (resp->tsig == MP_TSIG_SERVER_ERROR &&
 	    resp->tsig_info.error == MP_TSIG_BADTIME) {
 		long long now = (long long)(mp_now_ms() / 1000);
@@ -276,7 +277,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 			uint64_t rtt_ms)
 {
 	struct mp_daemon *d = arg;
-	char what[200], why[600], rc[16], suffix[120];
+	char what[200], why[600], rcb[16], suffix[120];
 
 	if (o == MP_DNS_CANCELLED) {
 		op_done(d);
@@ -331,13 +332,14 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 	}
 	if (o == MP_DNS_ANSWER) {
 		explain_rejection(d, resp, why, sizeof(why));
-		mp_rcode_str(resp->rcode, rc, sizeof(rc));
 		if (resp->rcode == 7 || resp->rcode == 8) {
 			/* YXRRSET/NXRRSET: our view is stale */
 			mp_dnsops_read_all(d);
 		}
 		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_REJECTED,
-					rc, mp_now_ms());
+					mp_rcode_str(resp->rcode, rcb,
+						     sizeof(rcb)),
+					mp_now_ms());
 	} else {
 		if (o == MP_DNS_UNSIGNED)
 			explain_unsigned(d, resp, detail, why, sizeof(why));
