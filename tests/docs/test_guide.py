@@ -86,11 +86,17 @@ FORMATS = [
     r'sentinel %s: %s (%s)',
     r'mirrorpoold %s starting: %zu pool%s, %zu addresses; primary %s port '
     r'%u, zone %s, key %s (%s)%s',
+    r"DNS %s from %s port %u: possible spoofing or the server's unsigned "
+    r"error: %s",
+    r'unsigned %s, TSIG error BADKEY: the server does not know key \"%s\" '
+    r'with algorithm %s',
+    r'unsigned %s, TSIG error BADSIG: the server could not verify our MAC '
+    r'with key \"%s\" (wrong secret?)',
 ]
 
 # Where most of those messages are written.
 DAEMON_SOURCES = ["agent/dnsops.c", "agent/ctlcmd.c", "agent/daemon.c",
-                  "lib/engine.c"]
+                  "agent/dnsclient.c", "lib/engine.c", "lib/dnsmsg.c"]
 
 CONVERSION = re.compile(
     r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?[sdiuoxXfc%]")
