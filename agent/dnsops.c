@@ -94,24 +94,29 @@ static void explain_unsigned(struct mp_daemon *d,
 			     const struct mp_dns_response *resp,
 			     const char *detail, char *buf, size_t len)
 {
-	char rcb[16], te[16];
+	char rcbuf[16], te[16];
 	const struct mp_tsig_key *k = d->cfg->key;
-	/* known rcodes come back as names; only others are written to rcb */
-	const char *rc =
-		mp_rcode_str(resp ? resp->rcode : 0, rcb, sizeof(rcb));
+	/* the name is returned; the buffer is only for unknown numbers */
+	const char *rc = mp_rcode_str(resp ? resp->rcode : 0, rcbuf,
+				      sizeof(rcbuf));
 	if (resp && resp->verdict == MP_RESP_UNSIGNED && resp->rcode != 0) {
 		const char *tsig_err =
 			resp->tsig_info.error
 				? mp_tsig_error_str(resp->tsig_info.error, te,
 						    sizeof(te))
 				: NULL;
+		/* Knot answers BADKEY as well to a key it knows but no acl
+		 * grants, so the hint names both causes */
+		bool badkey = resp->tsig_info.error == MP_TSIG_BADKEY;
 		snprintf(buf, len,
 			 "unsigned %s%s%s from the server: it could not verify "
 			 "key \"%s\" (%s) — check that the primary knows this "
-			 "key name, algorithm and secret",
+			 "key name, algorithm and secret%s",
 			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
 			 mp_tsig_key_name(k),
-			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+			 mp_tsig_alg_name(mp_tsig_key_alg(k)),
+			 badkey ? " (Knot: and that an acl grants it update)"
+				: "");
 	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
 		snprintf(buf, len,
 			 "unsigned %s answer ignored (possible spoofing): %s", rc,
@@ -130,8 +135,8 @@ static void explain_rejection(struct mp_daemon *d,
 			      size_t len)
 {
 	const struct mp_tsig_key *k = d->cfg->key;
-	char rcb[16];
-	const char *rc = mp_rcode_str(resp->rcode, rcb, sizeof(rcb));
+	char rcbuf[16];
+	const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
 
 	if (resp->tsig == MP_TSIG_SERVER_ERROR &&
 	    resp->tsig_info.error == MP_TSIG_BADTIME) {
@@ -277,7 +282,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 			uint64_t rtt_ms)
 {
 	struct mp_daemon *d = arg;
-	char what[200], why[600], rcb[16], suffix[120];
+	char what[200], why[600], rcbuf[16], suffix[120];
 
 	if (o == MP_DNS_CANCELLED) {
 		op_done(d);
@@ -331,15 +336,15 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		return;
 	}
 	if (o == MP_DNS_ANSWER) {
+		const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
+
 		explain_rejection(d, resp, why, sizeof(why));
 		if (resp->rcode == 7 || resp->rcode == 8) {
 			/* YXRRSET/NXRRSET: our view is stale */
 			mp_dnsops_read_all(d);
 		}
 		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_REJECTED,
-					mp_rcode_str(resp->rcode, rcb,
-						     sizeof(rcb)),
-					mp_now_ms());
+					rc, mp_now_ms());
 	} else {
 		if (o == MP_DNS_UNSIGNED)
 			explain_unsigned(d, resp, detail, why, sizeof(why));
