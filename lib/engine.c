@@ -494,11 +494,13 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 {
 	struct mp_rrset *r;
 	const struct mp_pool_cfg *pc;
+	struct mp_log_fields pf = MP_LOG_FIELDS_INIT;
 
 	if (i >= e->n_rrsets)
 		return;
 	r = &e->rrsets[i];
 	pc = eng_pool(e, r->pool);
+	pf.pool = pc->name;
 	if (!r->in_dns_known) {
 		for (size_t k = 0; k < e->n_targets; k++) {
 			struct mp_target *t = &e->targets[k];
@@ -523,7 +525,7 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		mp_addr_set_init(&del);
 		mp_rrset_diff(in_dns, &r->in_dns, &add, &del);
 		describe_sets(&add, &del, buf, sizeof(buf));
-		mp_log(LOG_WARNING,
+		mp_logf(LOG_WARNING, &pf,
 		       "drift: %s %s changed on the primary outside mirrorpool "
 		       "(%s); re-converging",
 		       pc->name, rrtype_name(r->rrtype), buf);
@@ -534,7 +536,7 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		if (!addr_is_member(e, r, &in_dns->v[k]) &&
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
-			mp_log(LOG_WARNING,
+			mp_logf(LOG_WARNING, &pf,
 			       "%s %s holds %s, which belongs to no configured "
 			       "mirror; removing it",
 			       pc->name, rrtype_name(r->rrtype),
@@ -702,33 +704,36 @@ static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
 		     (res->below_floor && r->has_members);
 	bool freeze = res->n_freeze_kept > 0;
 	bool empty = res->n_empty_kept > 0 || empty_kept;
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+
+	f.pool = pc->name;
 
 	if (floor && !r->floor_logged)
-		mp_log(LOG_WARNING,
+		mp_logf(LOG_WARNING, &f,
 		       "%s %s: floor engaged: %zu healthy of min_healthy %u; "
 		       "keeping %zu unhealthy address%s published",
 		       pc->name, ty, res->n_candidates, pc->min_healthy,
 		       res->n_floor_kept, res->n_floor_kept == 1 ? "" : "es");
 	else if (!floor && r->floor_logged)
-		mp_log(LOG_NOTICE, "%s %s: floor released: %zu healthy",
+		mp_logf(LOG_NOTICE, &f, "%s %s: floor released: %zu healthy",
 		       pc->name, ty, res->n_candidates);
 	r->floor_logged = floor;
 	if (freeze && !r->freeze_logged)
-		mp_log(LOG_WARNING,
+		mp_logf(LOG_WARNING, &f,
 		       "%s %s: freeze holds %zu address%s that would be removed",
 		       pc->name, ty, res->n_freeze_kept,
 		       res->n_freeze_kept == 1 ? "" : "es");
 	else if (!freeze && r->freeze_logged)
-		mp_log(LOG_NOTICE, "%s %s: freeze no longer holds any address",
+		mp_logf(LOG_NOTICE, &f, "%s %s: freeze no longer holds any address",
 		       pc->name, ty);
 	r->freeze_logged = freeze;
 	if (empty && !r->empty_logged)
-		mp_log(LOG_WARNING,
+		mp_logf(LOG_WARNING, &f,
 		       "%s %s: every address is unhealthy; keeping what is "
 		       "published rather than emptying the RRset",
 		       pc->name, ty);
 	else if (!empty && r->empty_logged)
-		mp_log(LOG_NOTICE, "%s %s: healthy addresses are back",
+		mp_logf(LOG_NOTICE, &f, "%s %s: healthy addresses are back",
 		       pc->name, ty);
 	r->empty_logged = empty;
 }
@@ -766,9 +771,11 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		enum mp_ratelimit_reason why;
 		bool empty_kept = false;
 		uint64_t when;
+		struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 
 		if (!r->in_dns_known)
 			continue;
+		f.pool = pc->name;
 		if (compute_desired(e, r, NULL, NULL, &r->desired, &res,
 				    NULL) != MP_OK)
 			return MP_ENOMEM;
@@ -790,7 +797,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		if (add.n == 0 && del.n == 0) {
 			r->operator_pending = false;
 			if (r->ratelimit_logged)
-				mp_log(LOG_INFO, "%s %s: rate limit released",
+				mp_logf(LOG_INFO, &f, "%s %s: rate limit released",
 				       pc->name, rrtype_name(r->rrtype));
 			r->ratelimit_logged = false;
 			continue;
@@ -800,7 +807,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 			if (!r->ratelimit_logged) {
 				char d[32];
 				mp_duration_human(when - now_ms, d, sizeof(d));
-				mp_log(LOG_NOTICE,
+				mp_logf(LOG_NOTICE, &f,
 				       "%s %s: rate limit engaged (%s); change "
 				       "deferred %s",
 				       pc->name, rrtype_name(r->rrtype),

@@ -383,7 +383,8 @@ class AgentDnsMixin:
         self.farm.set_mode(M2, "503")
         self.prove_http(M2, 503)
         ag.wait_log(r"mirror2 127\.0\.0\.12: up -> down")
-        ag.wait_log(r"^<3>UPDATE: %s A -127\.0\.0\.12 not applied$" % RX_POOL)
+        ag.wait_log(r"^<3>UPDATE: %s A -127\.0\.0\.12 not applied "
+                    r"\((TIMEOUT|NETERR)\)$" % RX_POOL)
         ag.wait_log(r"^<4>UPDATE %s: .+; retrying in \d" % RX_ZONE)
         self.srv.restart()
         ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR"
@@ -438,7 +439,8 @@ class AgentDnsMixin:
         line, updates = self.unauthorised_rx()
         ag.wait_log(line, start=0)
         if updates:
-            ag.wait_log(r"^<3>UPDATE: %s A -192\.0\.2\.99 not applied$"
+            ag.wait_log(r"^<3>UPDATE: %s A -192\.0\.2\.99 not applied "
+                        r"\((REFUSED|NOTAUTH)\)$"
                         % RX_POOL, start=0)
         t0 = time.monotonic()
         ag.mark()

@@ -34,14 +34,23 @@ static struct mp_engine *eng;
 static uint64_t now;
 static char logbuf[16384];
 
+/* Messages are kept one per line, followed by their journal fields as
+ * " [POOL=... MIRROR=... ADDRESS=... CALLER_UID=...]" when set. */
 static void capture(int prio, const struct mp_log_fields *f, const char *msg,
 		    void *arg)
 {
 	size_t l = strlen(logbuf);
 	(void)prio;
-	(void)f;
 	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+	l += (size_t)snprintf(logbuf + l, sizeof(logbuf) - l, "%s", msg);
+	if (f && l < sizeof(logbuf))
+		l += (size_t)snprintf(
+			logbuf + l, sizeof(logbuf) - l,
+			" [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
+			f->pool ? f->pool : "", f->mirror ? f->mirror : "",
+			f->address ? f->address : "", f->caller_uid);
+	if (l < sizeof(logbuf))
+		snprintf(logbuf + l, sizeof(logbuf) - l, "\n");
 }
 
 static uint32_t rnd_zero(uint32_t upper)
@@ -188,7 +197,8 @@ static void test_failover_and_recovery(void)
 	expect_no_plan(); /* fall is 3 */
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms)"));
+		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
+			"[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 CALLER_UID=-1]"));
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	expect_no_plan();
 	/* rise 2: one success is not enough */
@@ -296,6 +306,8 @@ static void test_drain_floor_and_force(void)
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n, 0); /* forced empty */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		logbuf, "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
@@ -350,6 +362,7 @@ static void test_foreign_record_removed(void)
 	const char *b[] = {"192.0.2.10", "198.51.100.8"};
 	view(b, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift: dl.example.org. A changed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "re-converging [POOL=dl.example.org. "));
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -198.51.100.8");
 	teardown();
