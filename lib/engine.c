@@ -328,7 +328,11 @@ static bool guard_evaluate(struct mp_engine *e)
 			if (!h->last.ok)
 				n_failing++;
 		}
-		if (mp_guard_all_down(n_checked, n_failing)) {
+		/* "at once" needs a complete picture: until every address has
+		 * been checked, a few early failures prove nothing about our
+		 * own network */
+		if (n_checked == e->n_targets &&
+		    mp_guard_all_down(n_checked, n_failing)) {
 			frozen = true;
 			snprintf(reason, sizeof(reason),
 				 "every checked address (%zu) is failing at once",
