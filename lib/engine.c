@@ -1,6 +1,7 @@
 /* The engine's core: targets, RRsets, events, planning and drains. */
 #include "engine_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,7 +402,19 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	t = &e->targets[i];
 	cc = mp_engine_target_check(e, i);
 	before = t->health.state;
-	ch = mp_health_record(&t->health, cc, &e->cfg->damping, r, &dch);
+	if (e->frozen) {
+		/* The freeze says the failures are ours (our network), not the
+		 * mirrors': count them, but let no address go down on them.
+		 * When the freeze ends, a mirror that is really down goes down
+		 * at its next failure, and one that recovers was never out. */
+		struct mp_check_cfg held = *cc;
+		held.fall = UINT_MAX;
+		ch = mp_health_record(&t->health, &held, &e->cfg->damping, r,
+				      &dch);
+	} else {
+		ch = mp_health_record(&t->health, cc, &e->cfg->damping, r,
+				      &dch);
+	}
 	if (r->ok)
 		t->checks_ok++;
 	else
@@ -423,9 +436,13 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 			t->health.consecutive_ok, cc->rise, r->detail,
 			r->latency_ms);
 	else if (!r->ok && t->health.state != MP_HEALTH_DOWN)
-		mp_logf(LOG_INFO, &f, "%s %s: check failed (%u/%u): %s in %u ms",
+		mp_logf(LOG_INFO, &f, "%s %s: check failed (%u/%u%s): %s in %u ms",
 			mname, t->addr.text, t->health.consecutive_fail,
-			cc->fall, r->detail, r->latency_ms);
+			cc->fall,
+			e->frozen && t->health.consecutive_fail >= cc->fall
+				? ", kept up by the freeze"
+				: "",
+			r->detail, r->latency_ms);
 	else if (r->ok && t->health.state != MP_HEALTH_UP)
 		mp_logf(LOG_INFO, &f, "%s %s: check passed (%u/%u): %s in %u ms",
 			mname, t->addr.text, t->health.consecutive_ok, cc->rise,

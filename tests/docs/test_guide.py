@@ -29,7 +29,7 @@ DRAIN_OPTIONS = ["--address", "--reason", "--for", "--force"]
 FORMATS = [
     r'%s %s: %s -> down (%u/%u failures, last: %s in %u ms)',
     r'%s %s: %s -> up (%u/%u successes, last: %s in %u ms)',
-    r'%s %s: check failed (%u/%u): %s in %u ms',
+    r'%s %s: check failed (%u/%u%s): %s in %u ms',
     r'%s %s: suppressed by flap damping (penalty %.0f > %u); '
     r'held out of the pool, reuse in about %s',
     r'%s %s: flap damping released (penalty below %u); eligible again',

@@ -257,6 +257,39 @@ static void test_all_down_freezes(void)
 	teardown();
 }
 
+static void test_freeze_release_changes_nothing(void)
+{
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A +192.0.2.30");
+	/* our network fails: every address fails, many times over fall */
+	now += 10000;
+	results("192.0.2.10", false, 1);
+	results("192.0.2.20", false, 1);
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 1);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	results("192.0.2.10", false, 5);
+	results("192.0.2.20", false, 5);
+	results("192.0.2.30", false, 5);
+	/* failures during a freeze never take an address down */
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
+			MP_HEALTH_UP);
+	expect_no_plan();
+	/* the network is back: the freeze lifts, nothing is removed */
+	results("192.0.2.10", true, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	expect_no_plan();
+	/* a mirror still failing after the freeze goes at its next failure */
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health.state,
+			MP_HEALTH_DOWN);
+	now += 6000;
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	teardown();
+}
+
 static void test_rate_limit_coalesces(void)
 {
 	struct mp_plan p;
@@ -523,6 +556,7 @@ static CU_TestInfo tests[] = {
 	{"failover and recovery", test_failover_and_recovery},
 	{"all down: never empty", test_all_down_never_empty},
 	{"all down: freeze", test_all_down_freezes},
+	{"freeze release changes nothing", test_freeze_release_changes_nothing},
 	{"rate limit coalesces", test_rate_limit_coalesces},
 	{"drain: floor and --force", test_drain_floor_and_force},
 	{"drain --for expires", test_drain_expires},
