@@ -317,50 +317,67 @@ static const char *plan_pool(struct mp_daemon *d)
 	return pool;
 }
 
+/* One line per RRset changed by an UPDATE the primary accepted. */
+static void log_applied(struct mp_daemon *d, uint64_t rtt_ms)
+{
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char item[1200];
+
+	f.rcode = "NOERROR";
+	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
+				      sizeof(item));
+		f.pool = d->cfg->pools[r->pool].name;
+		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
+			zone_of(d), item, (unsigned long long)rtt_ms,
+			d->plan.operator ? ", operator action" : "");
+	}
+}
+
 static void update_done(void *arg, enum mp_dns_outcome o,
 			const struct mp_dns_response *resp, const char *detail,
 			uint64_t rtt_ms)
 {
 	struct mp_daemon *d = arg;
 	char what[200], why[600], rcbuf[16], suffix[120];
+	bool applied;
 
 	if (o == MP_DNS_CANCELLED) {
+		/* a second SIGTERM: nobody will hear the answer */
+		if (d->stopping)
+			log_plan(d, LOG_WARNING, "UPDATE: ",
+				 " abandoned at stop; the primary may have "
+				 "applied it (the next start re-reads)");
 		op_done(d);
 		mp_plan_clear(&d->plan);
 		return;
 	}
 	op_done(d);
+	applied = o == MP_DNS_ANSWER && resp->rcode == 0 &&
+		  resp->tsig == MP_TSIG_VERIFIED;
 	if (d->stopping) {
 		/* still report what happened, then finish the stop */
 		mp_log(LOG_NOTICE, "UPDATE in flight at stop: %s",
-		       o == MP_DNS_ANSWER && resp->rcode == 0 ? "applied"
-							       : "not applied");
-		if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
-		    resp->tsig == MP_TSIG_VERIFIED)
+		       applied ? "applied" : "not applied");
+		if (applied) {
+			log_applied(d, rtt_ms);
 			mp_engine_update_result(d->engine, &d->plan,
 						MP_UPDATE_DONE, "NOERROR",
 						mp_now_ms());
+		} else {
+			log_plan(d, LOG_ERR, "UPDATE: ", " not applied");
+		}
 		mp_plan_clear(&d->plan);
 		mp_daemon_stop_if_stopping(d);
 		return;
 	}
 	snprintf(what, sizeof(what), "UPDATE %s", zone_of(d));
-	if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
-	    resp->tsig == MP_TSIG_VERIFIED) {
-		struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-		char item[1200];
-		f.rcode = "NOERROR";
+	if (applied) {
+		log_applied(d, rtt_ms);
+		/* verify it took */
 		for (size_t i = 0; i < d->plan.n; i++) {
-			struct mp_rrset *r =
-				mp_engine_rrset(d->engine, d->plan.items[i].rrset);
-			mp_plan_item_describe(d->engine, &d->plan.items[i], item,
-					      sizeof(item));
-			f.pool = d->cfg->pools[r->pool].name;
-			mp_logf(LOG_NOTICE, &f,
-				"UPDATE %s: %s (NOERROR in %llu ms%s)", zone_of(d),
-				item, (unsigned long long)rtt_ms,
-				d->plan.operator ? ", operator action" : "");
-			/* verify it took */
 			if (!d->read_pending[d->plan.items[i].rrset]) {
 				d->read_pending[d->plan.items[i].rrset] = true;
 				d->n_read_pending++;

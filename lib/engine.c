@@ -169,13 +169,14 @@ static struct mp_target *find_target(struct mp_engine *e, const char *pool,
 	return NULL;
 }
 
+static void view_after_reload(struct mp_engine *e, uint64_t now_ms);
+
 int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 			  uint64_t now_ms)
 {
 	struct mp_engine old = *e, fresh;
 	int rc;
 
-	(void)now_ms;
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.rnd = e->rnd;
 	fresh.dry_run = e->dry_run;
@@ -246,6 +247,7 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->n_mirrors = fresh.n_mirrors;
 	e->sentinels = fresh.sentinels;
 	e->dirty = true;
+	view_after_reload(e, now_ms);
 	return MP_OK;
 }
 
@@ -506,6 +508,59 @@ static void describe_sets(const struct mp_addr_set *add,
 		snprintf(buf, len, "no change");
 }
 
+/* Addresses not yet checked start as DNS has them: up when present, down
+ * when absent, so that a start (or a reload) changes nothing in DNS. */
+static void adopt_targets(struct mp_engine *e, const struct mp_rrset *r,
+			  const struct mp_addr_set *in_dns, uint64_t now_ms)
+{
+	for (size_t k = 0; k < e->n_targets; k++) {
+		struct mp_target *t = &e->targets[k];
+		struct mp_log_fields f;
+		bool present;
+
+		if (!target_in_rrset(e, t, r))
+			continue;
+		present = mp_addr_set_contains(in_dns, &t->addr);
+		if (!mp_health_adopt(&t->health, present, now_ms))
+			continue;
+		mp_eng_fields(e, t, &f);
+		mp_logf(LOG_INFO, &f, "%s %s: starts %s (%s in DNS)", f.mirror,
+			t->addr.text, present ? "up" : "down",
+			present ? "present" : "absent");
+	}
+}
+
+static void warn_foreign(struct mp_engine *e, const struct mp_rrset *r,
+			 const struct mp_addr *a)
+{
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+
+	f.pool = eng_pool(e, r->pool)->name;
+	f.address = a->text;
+	mp_logf(LOG_WARNING, &f,
+		"%s %s holds %s, which belongs to no configured mirror; "
+		"removing it",
+		f.pool, rrtype_name(r->rrtype), a->text);
+}
+
+/*
+ * After a reload, for the RRsets whose content is known: mirrors new to
+ * the configuration (or renamed) start as at a start, and addresses of
+ * mirrors taken out of it are now foreign and say so.
+ */
+static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
+{
+	for (size_t i = 0; i < e->n_rrsets; i++) {
+		struct mp_rrset *r = &e->rrsets[i];
+		if (!r->in_dns_known)
+			continue;
+		adopt_targets(e, r, &r->in_dns, now_ms);
+		for (size_t k = 0; k < r->in_dns.n; k++)
+			if (!addr_is_member(e, r, &r->in_dns.v[k]))
+				warn_foreign(e, r, &r->in_dns.v[k]);
+	}
+}
+
 void mp_engine_dns_view(struct mp_engine *e, size_t i,
 			const struct mp_addr_set *in_dns, uint64_t now_ms)
 {
@@ -519,22 +574,7 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 	pc = eng_pool(e, r->pool);
 	pf.pool = pc->name;
 	if (!r->in_dns_known) {
-		for (size_t k = 0; k < e->n_targets; k++) {
-			struct mp_target *t = &e->targets[k];
-			bool present;
-			if (!target_in_rrset(e, t, r))
-				continue;
-			present = mp_addr_set_contains(in_dns, &t->addr);
-			if (mp_health_adopt(&t->health, present, now_ms)) {
-				struct mp_log_fields f;
-				mp_eng_fields(e, t, &f);
-				mp_logf(LOG_INFO, &f,
-					"%s %s: starts %s (%s in DNS)",
-					f.mirror, t->addr.text,
-					present ? "up" : "down",
-					present ? "present" : "absent");
-			}
-		}
+		adopt_targets(e, r, in_dns, now_ms);
 	} else if (!mp_addr_set_equal(&r->in_dns, in_dns)) {
 		struct mp_addr_set add, del;
 		char buf[1024];
@@ -553,11 +593,7 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		if (!addr_is_member(e, r, &in_dns->v[k]) &&
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
-			mp_logf(LOG_WARNING, &pf,
-			       "%s %s holds %s, which belongs to no configured "
-			       "mirror; removing it",
-			       pc->name, rrtype_name(r->rrtype),
-			       in_dns->v[k].text);
+			warn_foreign(e, r, &in_dns->v[k]);
 	mp_addr_set_copy(&r->in_dns, in_dns);
 	r->in_dns_known = true;
 }

@@ -26,7 +26,8 @@
 	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", " \
 	"\"2001:db8::10\" ]; weight = 10; },\n" \
 	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; weight = 10; },\n" \
-	"              { name = \"m3\"; addresses = [ \"192.0.2.30\" ]; weight = 10; } ); } );\n" \
+	"              { name = \"%s\"; addresses = [ \"%s\" ]; weight = 10; " \
+	"} ); } );\n" \
 	"state_file = \"/tmp/mp-unit-state.json\";\n"
 
 static struct mp_config *cfg;
@@ -59,13 +60,17 @@ static uint32_t rnd_zero(uint32_t upper)
 	return 0;
 }
 
-static struct mp_config *load(const char *freeze, int min_healthy)
+/* The configuration with its third mirror named m3 (or m3_name) at
+ * 192.0.2.30 (or m3_addr). */
+static struct mp_config *load_m3(const char *freeze, int min_healthy,
+				 const char *m3_name, const char *m3_addr)
 {
 	char text[4096];
 	struct mp_config *c = NULL;
 	struct mp_diag d;
 
-	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy);
+	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy, m3_name,
+		 m3_addr);
 	mp_diag_init(&d);
 	if (mp_config_load(mp_unit_write_file("engine.conf", text, 0600), 0, &c,
 			   &d) != MP_OK) {
@@ -74,6 +79,11 @@ static struct mp_config *load(const char *freeze, int min_healthy)
 	}
 	mp_diag_clear(&d);
 	return c;
+}
+
+static struct mp_config *load(const char *freeze, int min_healthy)
+{
+	return load_m3(freeze, min_healthy, "m3", "192.0.2.30");
 }
 
 static void setup(const char *freeze, int min_healthy)
@@ -449,6 +459,62 @@ static void test_reconfigure_keeps_state(void)
 	teardown();
 }
 
+/* A renamed mirror is new to the engine: it starts as DNS has it, like at
+ * a start, so the rename changes nothing in DNS. */
+static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
+{
+	const char *a[] = {"192.0.2.10", "192.0.2.20", "192.0.2.30"};
+	struct mp_config *c2;
+
+	setup("false", 1);
+	view(a, 3, AAAA_10, 1);
+	expect_no_plan();
+	c2 = load_m3("false", 1, "m3b", "192.0.2.30");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	logbuf[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
+	    MP_HEALTH_UP);
+	CU_ASSERT_STRING_EQUAL(logbuf,
+			       "m3b 192.0.2.30: starts up (present in DNS)\n");
+	expect_no_plan();
+	teardown();
+}
+
+/* A mirror taken out of the configuration leaves DNS with the foreign
+ * record warning; its replacement, absent from DNS, starts down. */
+static void test_reconfigure_removed_mirror_is_foreign(void)
+{
+	const char *a[] = {"192.0.2.10", "192.0.2.20", "192.0.2.30"};
+	struct mp_config *c2;
+
+	setup("false", 1);
+	view(a, 3, AAAA_10, 1);
+	c2 = load_m3("false", 1, "m4", "192.0.2.40");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	logbuf[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.40"))->health.state,
+	    MP_HEALTH_DOWN);
+	CU_ASSERT_STRING_EQUAL(logbuf,
+			       "m4 192.0.2.40: starts down (absent in DNS)\n"
+			       "dl.example.org. A holds 192.0.2.30, which "
+			       "belongs to no configured mirror; removing it\n");
+	expect_plan(0, "dl.example.org. A -192.0.2.30");
+	/* the re-read after the reload does not repeat the warning */
+	logbuf[0] = '\0';
+	const char *b[] = {"192.0.2.10", "192.0.2.20"};
+	view(b, 2, AAAA_10, 1);
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "no configured mirror"));
+	teardown();
+}
+
 static void test_state_roundtrip(void)
 {
 	char err[256];
@@ -563,6 +629,10 @@ static CU_TestInfo tests[] = {
 	{"foreign records and drift", test_foreign_record_removed},
 	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
 	{"reconfigure keeps state", test_reconfigure_keeps_state},
+	{"reconfigure: renamed mirror starts as in DNS",
+	 test_reconfigure_renamed_mirror_starts_as_in_dns},
+	{"reconfigure: removed mirror is foreign",
+	 test_reconfigure_removed_mirror_is_foreign},
 	{"state round trip", test_state_roundtrip},
 	{"dry run plans once", test_dry_run_plans_once},
 	{"status and metrics", test_status_and_metrics},
