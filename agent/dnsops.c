@@ -349,7 +349,8 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		if (d->stopping)
 			log_plan(d, LOG_WARNING, "UPDATE: ",
 				 " abandoned at stop; the primary may have "
-				 "applied it (the next start re-reads)");
+				 "applied it (the next start re-reads)",
+				 NULL);
 		op_done(d);
 		mp_plan_clear(&d->plan);
 		return;
@@ -367,7 +368,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 						MP_UPDATE_DONE, "NOERROR",
 						mp_now_ms());
 		} else {
-			log_plan(d, LOG_ERR, "UPDATE: ", " not applied");
+			log_plan(d, LOG_ERR, "UPDATE: ", " not applied", NULL);
 		}
 		mp_plan_clear(&d->plan);
 		mp_daemon_stop_if_stopping(d);
