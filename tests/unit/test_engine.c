@@ -479,7 +479,9 @@ static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
 	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
 	    MP_HEALTH_UP);
 	CU_ASSERT_STRING_EQUAL(logbuf,
-			       "m3b 192.0.2.30: starts up (present in DNS)\n");
+			       "m3b 192.0.2.30: starts up (present in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m3b "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
 	expect_no_plan();
 	teardown();
 }
@@ -503,9 +505,13 @@ static void test_reconfigure_removed_mirror_is_foreign(void)
 	    mp_engine_target(eng, target("192.0.2.40"))->health.state,
 	    MP_HEALTH_DOWN);
 	CU_ASSERT_STRING_EQUAL(logbuf,
-			       "m4 192.0.2.40: starts down (absent in DNS)\n"
+			       "m4 192.0.2.40: starts down (absent in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m4 "
+			       "ADDRESS=192.0.2.40 CALLER_UID=-1]\n"
 			       "dl.example.org. A holds 192.0.2.30, which "
-			       "belongs to no configured mirror; removing it\n");
+			       "belongs to no configured mirror; removing it "
+			       "[POOL=dl.example.org. MIRROR= "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
 	expect_plan(0, "dl.example.org. A -192.0.2.30");
 	/* the re-read after the reload does not repeat the warning */
 	logbuf[0] = '\0';
