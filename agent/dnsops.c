@@ -69,16 +69,32 @@ static const char *zone_of(const struct mp_daemon *d)
 	return d->cfg->dns.zone;
 }
 
+/* What RCODE= says in the journal for an outcome: the DNS rcode's name when
+ * an answer came, else TIMEOUT or NETERR. */
+static const char *outcome_rcode(enum mp_dns_outcome o,
+				 const struct mp_dns_response *resp, char *buf,
+				 size_t len)
+{
+	if ((o == MP_DNS_ANSWER || o == MP_DNS_UNSIGNED) && resp)
+		return mp_rcode_str(resp->rcode, buf, len);
+	return o == MP_DNS_TIMEOUT ? "TIMEOUT" : "NETERR";
+}
+
+/* pool and rcode (may be NULL) become journal fields. */
 static void schedule_retry(struct mp_daemon *d, const char *what,
-			   const char *why)
+			   const char *why, const char *pool, const char *rcode)
 {
 	uint64_t delay = mp_backoff_delay(d->attempt, rnd_uniform);
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	char when[32];
 
 	d->attempt++;
 	d->retry_at_ms = mp_now_ms() + delay;
 	mp_duration_human(delay, when, sizeof(when));
-	mp_log(LOG_WARNING, "%s: %s; retrying in %s", what, why, when);
+	f.pool = pool;
+	f.rcode = rcode;
+	f.reason = why;
+	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
 	mp_engine_dns_error(d->engine, why);
 	uv_timer_start(&d->dns_timer, dns_timer_cb, delay, 0);
 }
@@ -193,7 +209,7 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 	struct mp_daemon *d = arg;
 	struct mp_rrset *r = mp_engine_rrset(d->engine, d->read_rrset);
 	const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
-	char what[400], why[600];
+	char what[400], why[600], rcbuf[16];
 
 	(void)rtt_ms;
 	if (o == MP_DNS_CANCELLED) {
@@ -235,7 +251,8 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 		mp_daemon_state_changed(d);
 	}
 	mp_ctlcmd_sync_done(d, why);
-	schedule_retry(d, what, why);
+	schedule_retry(d, what, why, pc->name,
+		       outcome_rcode(o, resp, rcbuf, sizeof(rcbuf)));
 }
 
 static void start_read(struct mp_daemon *d, size_t i)
@@ -259,22 +276,45 @@ static void start_read(struct mp_daemon *d, size_t i)
 			       d->cfg->dns.timeout_ms, read_done, d);
 	if (rc != MP_OK) {
 		op_done(d);
-		schedule_retry(d, "sending query", mp_strerror(rc));
+		schedule_retry(d, "sending query", mp_strerror(rc), pc->name,
+			       NULL);
 	}
 }
 
 /* ---- updates ---------------------------------------------------------- */
 
+/* One line per RRset of the plan, each with its POOL= (and RCODE=). */
 static void log_plan(struct mp_daemon *d, int prio, const char *prefix,
-		     const char *suffix)
+		     const char *suffix, const char *rcode)
 {
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	char item[1200];
 
+	f.rcode = rcode;
 	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		f.pool = d->cfg->pools[r->pool].name;
 		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
 				      sizeof(item));
-		mp_log(prio, "%s%s%s", prefix, item, suffix);
+		mp_logf(prio, &f, "%s%s%s", prefix, item, suffix);
 	}
+}
+
+/* The pool of a plan that touches one pool only, else NULL. */
+static const char *plan_pool(struct mp_daemon *d)
+{
+	const char *pool = NULL;
+
+	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		const char *p = d->cfg->pools[r->pool].name;
+		if (pool && strcmp(pool, p) != 0)
+			return NULL;
+		pool = p;
+	}
+	return pool;
 }
 
 /* One line per RRset changed by an UPDATE the primary accepted. */
@@ -309,7 +349,8 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		if (d->stopping)
 			log_plan(d, LOG_WARNING, "UPDATE: ",
 				 " abandoned at stop; the primary may have "
-				 "applied it (the next start re-reads)");
+				 "applied it (the next start re-reads)",
+				 NULL);
 		op_done(d);
 		mp_plan_clear(&d->plan);
 		return;
@@ -327,7 +368,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 						MP_UPDATE_DONE, "NOERROR",
 						mp_now_ms());
 		} else {
-			log_plan(d, LOG_ERR, "UPDATE: ", " not applied");
+			log_plan(d, LOG_ERR, "UPDATE: ", " not applied", NULL);
 		}
 		mp_plan_clear(&d->plan);
 		mp_daemon_stop_if_stopping(d);
@@ -374,11 +415,17 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 					o == MP_DNS_TIMEOUT ? "TIMEOUT" : "FAILED",
 					mp_now_ms());
 	}
-	snprintf(suffix, sizeof(suffix), " not applied");
-	log_plan(d, LOG_ERR, "UPDATE: ", suffix);
-	mp_plan_clear(&d->plan);
-	mp_daemon_state_changed(d);
-	schedule_retry(d, what, why);
+	{
+		const char *rc = outcome_rcode(o, resp, rcbuf, sizeof(rcbuf));
+		const char *pool = plan_pool(d);
+
+		snprintf(suffix, sizeof(suffix), " not applied (%s)", rc);
+		log_plan(d, LOG_ERR, "UPDATE: ", suffix, rc);
+		/* pool is borrowed from the config, which outlives the plan */
+		mp_plan_clear(&d->plan);
+		mp_daemon_state_changed(d);
+		schedule_retry(d, what, why, pool, rc);
+	}
 }
 
 static void start_update(struct mp_daemon *d)
@@ -406,7 +453,7 @@ static void start_update(struct mp_daemon *d)
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", zone_of(d),
 		       mp_strerror(rc));
-		log_plan(d, LOG_ERR, "UPDATE: ", " not sent");
+		log_plan(d, LOG_ERR, "UPDATE: ", " not sent", NULL);
 		mp_plan_clear(&d->plan);
 		return;
 	}
@@ -418,7 +465,7 @@ static void start_update(struct mp_daemon *d)
 	if (rc != MP_OK) {
 		op_done(d);
 		mp_plan_clear(&d->plan);
-		schedule_retry(d, "sending UPDATE", mp_strerror(rc));
+		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL, NULL);
 	}
 }
 
@@ -447,7 +494,8 @@ static void pump(struct mp_daemon *d)
 		if (mp_daemon_dry_run(d)) {
 			if (mp_engine_dry_run_note(d->engine, &d->plan, now))
 				log_plan(d, LOG_NOTICE,
-					 "dry-run: would send UPDATE: ", "");
+					 "dry-run: would send UPDATE: ", "",
+					 NULL);
 			mp_plan_clear(&d->plan);
 			mp_dnsops_kick(d);
 			return;

@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -246,7 +247,11 @@ class Agent:
         return r.stdout
 
     def start(self):
-        self.proc = Proc([self.mirrorpoold, "-c", self.conf],
+        # MP_DEMO_WRAPPER runs the daemon under a tool, e.g. valgrind
+        # (make check-valgrind does): its exit status then says whether
+        # the tool found errors
+        wrapper = shlex.split(os.environ.get("MP_DEMO_WRAPPER", ""))
+        self.proc = Proc(wrapper + [self.mirrorpoold, "-c", self.conf],
                          self.log_path, env=self.env(), cwd=self.dir)
 
     def alive(self):

@@ -35,14 +35,23 @@ static struct mp_engine *eng;
 static uint64_t now;
 static char logbuf[16384];
 
+/* Messages are kept one per line, followed by their journal fields as
+ * " [POOL=... MIRROR=... ADDRESS=... CALLER_UID=...]" when set. */
 static void capture(int prio, const struct mp_log_fields *f, const char *msg,
 		    void *arg)
 {
 	size_t l = strlen(logbuf);
 	(void)prio;
-	(void)f;
 	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+	l += (size_t)snprintf(logbuf + l, sizeof(logbuf) - l, "%s", msg);
+	if (f && l < sizeof(logbuf))
+		l += (size_t)snprintf(
+			logbuf + l, sizeof(logbuf) - l,
+			" [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
+			f->pool ? f->pool : "", f->mirror ? f->mirror : "",
+			f->address ? f->address : "", f->caller_uid);
+	if (l < sizeof(logbuf))
+		snprintf(logbuf + l, sizeof(logbuf) - l, "\n");
 }
 
 static uint32_t rnd_zero(uint32_t upper)
@@ -198,7 +207,8 @@ static void test_failover_and_recovery(void)
 	expect_no_plan(); /* fall is 3 */
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms)"));
+		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
+			"[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 CALLER_UID=-1]"));
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	expect_no_plan();
 	/* rise 2: one success is not enough */
@@ -257,6 +267,39 @@ static void test_all_down_freezes(void)
 	teardown();
 }
 
+static void test_freeze_release_changes_nothing(void)
+{
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A +192.0.2.30");
+	/* our network fails: every address fails, many times over fall */
+	now += 10000;
+	results("192.0.2.10", false, 1);
+	results("192.0.2.20", false, 1);
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 1);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	results("192.0.2.10", false, 5);
+	results("192.0.2.20", false, 5);
+	results("192.0.2.30", false, 5);
+	/* failures during a freeze never take an address down */
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
+			MP_HEALTH_UP);
+	expect_no_plan();
+	/* the network is back: the freeze lifts, nothing is removed */
+	results("192.0.2.10", true, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	expect_no_plan();
+	/* a mirror still failing after the freeze goes at its next failure */
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health.state,
+			MP_HEALTH_DOWN);
+	now += 6000;
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
+	teardown();
+}
+
 static void test_rate_limit_coalesces(void)
 {
 	struct mp_plan p;
@@ -306,6 +349,8 @@ static void test_drain_floor_and_force(void)
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n, 0); /* forced empty */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		logbuf, "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
@@ -360,6 +405,7 @@ static void test_foreign_record_removed(void)
 	const char *b[] = {"192.0.2.10", "198.51.100.8"};
 	view(b, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift: dl.example.org. A changed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "re-converging [POOL=dl.example.org. "));
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -198.51.100.8");
 	teardown();
@@ -433,7 +479,9 @@ static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
 	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
 	    MP_HEALTH_UP);
 	CU_ASSERT_STRING_EQUAL(logbuf,
-			       "m3b 192.0.2.30: starts up (present in DNS)\n");
+			       "m3b 192.0.2.30: starts up (present in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m3b "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
 	expect_no_plan();
 	teardown();
 }
@@ -457,9 +505,13 @@ static void test_reconfigure_removed_mirror_is_foreign(void)
 	    mp_engine_target(eng, target("192.0.2.40"))->health.state,
 	    MP_HEALTH_DOWN);
 	CU_ASSERT_STRING_EQUAL(logbuf,
-			       "m4 192.0.2.40: starts down (absent in DNS)\n"
+			       "m4 192.0.2.40: starts down (absent in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m4 "
+			       "ADDRESS=192.0.2.40 CALLER_UID=-1]\n"
 			       "dl.example.org. A holds 192.0.2.30, which "
-			       "belongs to no configured mirror; removing it\n");
+			       "belongs to no configured mirror; removing it "
+			       "[POOL=dl.example.org. MIRROR= "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
 	expect_plan(0, "dl.example.org. A -192.0.2.30");
 	/* the re-read after the reload does not repeat the warning */
 	logbuf[0] = '\0';
@@ -576,6 +628,7 @@ static CU_TestInfo tests[] = {
 	{"failover and recovery", test_failover_and_recovery},
 	{"all down: never empty", test_all_down_never_empty},
 	{"all down: freeze", test_all_down_freezes},
+	{"freeze release changes nothing", test_freeze_release_changes_nothing},
 	{"rate limit coalesces", test_rate_limit_coalesces},
 	{"drain: floor and --force", test_drain_floor_and_force},
 	{"drain --for expires", test_drain_expires},
