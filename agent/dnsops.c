@@ -69,6 +69,23 @@ static const char *zone_of(const struct mp_daemon *d)
 	return d->cfg->dns.zone;
 }
 
+/* Names as operators write them, for messages. */
+struct names {
+	char zone[256], key[256], alg[32];
+};
+
+static const struct names *names_of(const struct mp_daemon *d,
+				    struct names *n)
+{
+	const struct mp_tsig_key *k = d->cfg->key;
+
+	mp_name_text(d->cfg->dns.zone, n->zone, sizeof(n->zone));
+	mp_name_text(mp_tsig_key_name(k), n->key, sizeof(n->key));
+	mp_name_text(mp_tsig_alg_name(mp_tsig_key_alg(k)), n->alg,
+		     sizeof(n->alg));
+	return n;
+}
+
 /* What RCODE= says in the journal for an outcome: the DNS rcode's name when
  * an answer came, else TIMEOUT or NETERR. */
 static const char *outcome_rcode(enum mp_dns_outcome o,
@@ -110,8 +127,9 @@ static void explain_unsigned(struct mp_daemon *d,
 			     const struct mp_dns_response *resp,
 			     const char *detail, char *buf, size_t len)
 {
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
 	char rcbuf[16], te[16];
-	const struct mp_tsig_key *k = d->cfg->key;
 	/* the name is returned; the buffer is only for unknown numbers */
 	const char *rc = mp_rcode_str(resp ? resp->rcode : 0, rcbuf,
 				      sizeof(rcbuf));
@@ -129,8 +147,8 @@ static void explain_unsigned(struct mp_daemon *d,
 			 "key \"%s\" (%s) — check that the primary knows this "
 			 "key name, algorithm and secret%s",
 			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
-			 mp_tsig_key_name(k),
-			 mp_tsig_alg_name(mp_tsig_key_alg(k)),
+			 nm.key,
+			 nm.alg,
 			 badkey ? " (Knot: and that an acl grants it update)"
 				: "");
 	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
@@ -141,7 +159,7 @@ static void explain_unsigned(struct mp_daemon *d,
 		snprintf(buf, len,
 			 "answer failed TSIG verification (possible spoofing "
 			 "or wrong key \"%s\"): %s",
-			 mp_tsig_key_name(k), detail ? detail : "bad TSIG");
+			 nm.key, detail ? detail : "bad TSIG");
 	}
 }
 
@@ -150,7 +168,8 @@ static void explain_rejection(struct mp_daemon *d,
 			      const struct mp_dns_response *resp, char *buf,
 			      size_t len)
 {
-	const struct mp_tsig_key *k = d->cfg->key;
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
 	char rcbuf[16];
 	const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
 
@@ -171,8 +190,8 @@ static void explain_rejection(struct mp_daemon *d,
 		char te[16];
 		snprintf(buf, len, "%s/%s: key \"%s\" (%s) rejected", rc,
 			 mp_tsig_error_str(resp->tsig_info.error, te, sizeof(te)),
-			 mp_tsig_key_name(k),
-			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+			 nm.key,
+			 nm.alg);
 		return;
 	}
 	switch (resp->rcode) {
@@ -182,13 +201,13 @@ static void explain_rejection(struct mp_daemon *d,
 			 "%s: key \"%s\" is not allowed to update zone %s — check "
 			 "allow-update/update-policy (BIND) or the acl (Knot) "
 			 "and the key name",
-			 rc, mp_tsig_key_name(k), zone_of(d));
+			 rc, nm.key, nm.zone);
 		break;
 	case 10: /* NOTZONE */
 		snprintf(buf, len,
 			 "NOTZONE: %s is not a zone the server is "
 			 "authoritative for, or a pool name lies outside it",
-			 zone_of(d));
+			 nm.zone);
 		break;
 	case 2:
 		snprintf(buf, len,
@@ -209,7 +228,7 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 	struct mp_daemon *d = arg;
 	struct mp_rrset *r = mp_engine_rrset(d->engine, d->read_rrset);
 	const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
-	char what[400], why[600], rcbuf[16];
+	char what[400], why[1200], rcbuf[16];
 
 	(void)rtt_ms;
 	if (o == MP_DNS_CANCELLED) {
@@ -320,6 +339,8 @@ static const char *plan_pool(struct mp_daemon *d)
 /* One line per RRset changed by an UPDATE the primary accepted. */
 static void log_applied(struct mp_daemon *d, uint64_t rtt_ms)
 {
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	char item[1200];
 
@@ -331,7 +352,7 @@ static void log_applied(struct mp_daemon *d, uint64_t rtt_ms)
 				      sizeof(item));
 		f.pool = d->cfg->pools[r->pool].name;
 		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
-			zone_of(d), item, (unsigned long long)rtt_ms,
+			nm.zone, item, (unsigned long long)rtt_ms,
 			d->plan.operator ? ", operator action" : "");
 	}
 }
@@ -341,7 +362,9 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 			uint64_t rtt_ms)
 {
 	struct mp_daemon *d = arg;
-	char what[200], why[600], rcbuf[16], suffix[120];
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
+	char what[320], why[1200], rcbuf[16], suffix[120];
 	bool applied;
 
 	if (o == MP_DNS_CANCELLED) {
@@ -374,7 +397,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		mp_daemon_stop_if_stopping(d);
 		return;
 	}
-	snprintf(what, sizeof(what), "UPDATE %s", zone_of(d));
+	snprintf(what, sizeof(what), "UPDATE %s", nm.zone);
 	if (applied) {
 		log_applied(d, rtt_ms);
 		/* verify it took */
@@ -430,6 +453,8 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 
 static void start_update(struct mp_daemon *d)
 {
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
 	struct mp_rrset_change *ch;
 	int rc;
 
@@ -451,7 +476,7 @@ static void start_update(struct mp_daemon *d)
 			     d->cfg->key, mp_now_ms() / 1000, &d->req);
 	free(ch);
 	if (rc != MP_OK) {
-		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", zone_of(d),
+		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", nm.zone,
 		       mp_strerror(rc));
 		log_plan(d, LOG_ERR, "UPDATE: ", " not sent", NULL);
 		mp_plan_clear(&d->plan);

@@ -89,15 +89,17 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 {
 	const struct mp_config *cfg = e->cfg;
 	json_t *root = json_object(), *pools = json_array();
+	char zone[256];
 	const char *freason;
 	bool frozen = mp_engine_frozen(e, &freason);
 
+	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
 	json_object_set_new(root, "version", json_string(version));
 	json_object_set_new(root, "dry_run", json_boolean(dry_run));
 	json_object_set_new(
 		root, "dns",
 		json_pack("{s:s, s:i, s:s, s:o}", "server", cfg->dns.server,
-			  "port", (int)cfg->dns.port, "zone", cfg->dns.zone,
+			  "port", (int)cfg->dns.port, "zone", zone,
 			  "last_error",
 			  e->dns_error ? json_string(e->dns_error)
 				       : json_null()));

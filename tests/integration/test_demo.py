@@ -55,12 +55,12 @@ class DemoTest(unittest.TestCase):
             r"(?m)^     HTTP 503$",
             r"mirror2 127\.0\.0\.12: up -> down \(2/2 failures, last: "
             r"HTTP 503",
-            r"UPDATE example\.org\.: dl\.example\.org\. A -127\.0\.0\.12 "
+            r"UPDATE example\.org: dl\.example\.org\. A -127\.0\.0\.12 "
             r"\(NOERROR",
             r"ok: mirror2 \(127\.0\.0\.12\) left the pool",
             # 3: recovery after rise
             r"mirror2 127\.0\.0\.12: down -> up \(2/2 successes",
-            r"UPDATE example\.org\.: dl\.example\.org\. A \+127\.0\.0\.12 ",
+            r"UPDATE example\.org: dl\.example\.org\. A \+127\.0\.0\.12 ",
             r"ok: mirror2 is back in the pool",
             # 4: drain and undrain
             r'\$ mirrorpoolctl drain mirror3 --reason "disk swap"',
