@@ -265,10 +265,28 @@ def main():
     bl.need_tools("named", "nsupdate", "curl", "tsig-keygen")
     flavour = bl.warn_if_unfit(builddir)
     subjects = args.subjects.split(",")
+    for subject in subjects:
+        if subject not in ("mirrorpoold", "script"):
+            sys.exit("unknown subject %s" % subject)
     rng = random.Random(args.seed)
     workdir = tempfile.mkdtemp(prefix="mp-bench-failover-")
     print("machine: %s" % bl.machine())
     print("build:   %s (%s)" % (builddir, flavour))
+    try:
+        rows, rtt = measure(args, builddir, subjects, rng, workdir)
+    except BaseException:
+        sys.stderr.write("failed; logs kept in %s\n" % workdir)
+        raise
+    report(args, rows, rtt)
+    if args.keep:
+        print("work directory kept: %s" % workdir)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure(args, builddir, subjects, rng, workdir):
+    """Runs every subject's trials; returns their summary rows and the
+    UPDATE round trip used in the theoretical minimum."""
     rows = []
     with bl.MirrorFarm(ADDRS) as farm, \
             bl.Named(records={"dl": [("A", a) for a in ADDRS]}) as ns:
@@ -283,10 +301,8 @@ def main():
         for subject in subjects:
             if subject == "mirrorpoold":
                 child = start_mirrorpoold(builddir, ns, farm, workdir)
-            elif subject == "script":
-                child = start_script(ns, farm, workdir)
             else:
-                sys.exit("unknown subject %s" % subject)
+                child = start_script(ns, farm, workdir)
             try:
                 t_start = time.monotonic()
                 rs = run_trials(subject, farm, poller, args.trials,
@@ -302,6 +318,10 @@ def main():
             rows.append(summarize(subject, rs, period, ideal))
             wait_full(poller)
         poller.close()
+    return rows, rtt
+
+
+def report(args, rows, rtt):
     print("interval %d ms, fast_interval %d ms, fall %d, timeout %d s; "
           "UPDATE round trip (mp-dns median) %.2f ms; poll every %g ms; "
           "%s fault phases"
@@ -332,10 +352,6 @@ def main():
                   "NOERROR' %.2f ms -> seen by the poller %.2f ms"
                   % (r["name"], r["to_decision"], r["to_noerror"],
                      r["to_seen"]))
-    if args.keep:
-        print("work directory kept: %s" % workdir)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
