@@ -71,7 +71,7 @@ static void finish_waiters(struct mp_slot *s, json_t *result)
 	for (; w; w = next) {
 		next = w->next;
 		if (result)
-			json_array_append(w->pending->results, result);
+			json_array_set(w->pending->results, w->slot, result);
 		w->pending->outstanding--;
 		mp_ctl_pending_done(w->pending);
 		free(w);
@@ -257,6 +257,13 @@ int mp_checks_run_now(struct mp_daemon *d, const char *mirror,
 		w = calloc(1, sizeof(*w));
 		if (!w)
 			break;
+		/* results are listed in configuration order, whatever order
+		 * the checks finish in */
+		w->slot = json_array_size(p->results);
+		if (json_array_append_new(p->results, json_null()) != 0) {
+			free(w);
+			break;
+		}
 		w->pending = p;
 		w->next = s->waiters;
 		s->waiters = w;

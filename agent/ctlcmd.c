@@ -50,6 +50,10 @@ void mp_ctl_pending_done(struct mp_ctl_pending *p)
 
 	if (p->outstanding > 0)
 		return;
+	/* a check cancelled by a reload left its slot empty */
+	for (size_t i = json_array_size(p->results); i-- > 0;)
+		if (json_is_null(json_array_get(p->results, i)))
+			json_array_remove(p->results, i);
 	fields = json_object();
 	json_object_set_new(fields, "results", p->results);
 	reply_ok(p->conn, fields);

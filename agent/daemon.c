@@ -318,7 +318,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 {
 	struct mp_daemon *d;
 	uv_loop_t loop;
-	char err[1024];
+	char err[1024], zone[256], key[256], alg[32];
 	int rc, exit_code = 0;
 	uint64_t wd;
 
@@ -395,8 +395,11 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 	       "port %u, zone %s, key %s (%s)%s",
 	       PACKAGE_VERSION, cfg->n_pools, cfg->n_pools == 1 ? "" : "s",
 	       mp_engine_n_targets(d->engine), cfg->dns.server,
-	       (unsigned)cfg->dns.port, cfg->dns.zone, mp_tsig_key_name(cfg->key),
-	       mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)),
+	       (unsigned)cfg->dns.port,
+	       mp_name_text(cfg->dns.zone, zone, sizeof(zone)),
+	       mp_name_text(mp_tsig_key_name(cfg->key), key, sizeof(key)),
+	       mp_name_text(mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)), alg,
+			    sizeof(alg)),
 	       mp_daemon_dry_run(d) ? "; DRY RUN: no UPDATE is sent" : "");
 	mp_checks_start(d);
 	mp_dnsops_read_all(d);

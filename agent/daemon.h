@@ -34,6 +34,7 @@ struct mp_slot {
 struct mp_ctl_waiter {
 	struct mp_ctl_waiter *next;      /* in the sched's / daemon's list */
 	struct mp_ctl_pending *pending;
+	size_t slot; /* `check`: its place in pending->results */
 };
 struct mp_ctl_pending {
 	struct mp_ctl_conn *conn;

@@ -16,8 +16,8 @@
 #define MAX_MSG 65535u
 #define UDP_MAX_REQUEST 512u
 
-#define container_of(p, type, member)                                         \
-	((type *)((char *)(p) - offsetof(type, member)))
+#define container_of(p, type, member)                                          \
+	((type *)((char *)(p)-offsetof(type, member)))
 
 /* One request in flight. Its handles are embedded and it is freed only
  * when the last of them has been closed. */
@@ -29,10 +29,10 @@ struct xfer {
 	void *arg;
 	uint64_t timeout_ms;
 	uint64_t start_ns;
-	bool over_tcp;    /* current transport */
-	bool done;        /* outcome delivered */
-	bool cancel;      /* marked by mp_dnsclient_cancel_all */
-	int err;          /* a socket error to report from the timer */
+	bool over_tcp;	  /* current transport */
+	bool done;	  /* outcome delivered */
+	bool cancel;	  /* marked by mp_dnsclient_cancel_all */
+	int err;	  /* a socket error to report from the timer */
 	unsigned handles; /* initialised and not yet closed */
 
 	uv_timer_t timer;
@@ -44,10 +44,10 @@ struct xfer {
 	uv_connect_t conn;
 	uv_write_t wr;
 
-	uint8_t *out;  /* 2-byte length, then the message (TCP framing) */
+	uint8_t *out; /* 2-byte length, then the message (TCP framing) */
 	size_t outlen;
-	uint8_t *in;   /* receive buffer, MAX_MSG + 2 bytes */
-	size_t inlen;  /* bytes held (TCP) */
+	uint8_t *in;  /* receive buffer, MAX_MSG + 2 bytes */
+	size_t inlen; /* bytes held (TCP) */
 
 	bool have_kept; /* an unsigned/unverifiable answer seen over UDP */
 	struct mp_dns_response kept;
@@ -64,7 +64,7 @@ struct mp_dnsclient {
 	void *clock_arg;
 	struct xfer *head;
 	unsigned pending; /* awaiting their outcome */
-	unsigned live;    /* not yet freed */
+	unsigned live;	  /* not yet freed */
 	bool closing;
 	bool timer_closed;
 	/* Only closed, never started: it makes the closed callback of
@@ -170,22 +170,21 @@ static void finish_neterr(struct xfer *x, int uverr)
 	finish(x, MP_DNS_NETERR, NULL, uv_strerror(uverr));
 }
 
-static bool from_server(const struct mp_dnsclient *c,
-			const struct sockaddr *sa)
+static bool from_server(const struct mp_dnsclient *c, const struct sockaddr *sa)
 {
 	if (!sa || sa->sa_family != c->ss.ss_family)
 		return false;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
 		const struct sockaddr_in *b =
-			(const struct sockaddr_in *)&c->ss;
+		    (const struct sockaddr_in *)&c->ss;
 		return a->sin_port == b->sin_port &&
 		       a->sin_addr.s_addr == b->sin_addr.s_addr;
 	}
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
 		const struct sockaddr_in6 *b =
-			(const struct sockaddr_in6 *)&c->ss;
+		    (const struct sockaddr_in6 *)&c->ss;
 		return a->sin6_port == b->sin6_port &&
 		       memcmp(&a->sin6_addr, &b->sin6_addr,
 			      sizeof(a->sin6_addr)) == 0;
@@ -206,8 +205,8 @@ static void handle_message(struct xfer *x, const uint8_t *wire, size_t len)
 
 	memset(&r, 0, sizeof(r));
 	mp_addr_set_init(&r.answers);
-	v = mp_response_check(x->req, wire, len, c->key,
-			      c->clock(c->clock_arg), &r, why, sizeof(why));
+	v = mp_response_check(x->req, wire, len, c->key, c->clock(c->clock_arg),
+			      &r, why, sizeof(why));
 	if (v == MP_RESP_IGNORE) {
 		mp_log(LOG_DEBUG,
 		       "DNS %s from %s port %u: ignored a %zu-byte message "
@@ -265,8 +264,9 @@ static void timer_cb(uv_timer_t *t)
 		finish(x, MP_DNS_UNSIGNED, &x->kept, detail);
 		return;
 	}
-	snprintf(detail, sizeof(detail), "no answer within %" PRIu64
-		 " ms over %s", x->timeout_ms, proto_name(x));
+	snprintf(detail, sizeof(detail),
+		 "no answer within %" PRIu64 " ms over %s", x->timeout_ms,
+		 proto_name(x));
 	mp_log(LOG_DEBUG, "DNS request %u to %s port %u: %s",
 	       (unsigned)x->req->id, x->c->server.text, x->c->port, detail);
 	finish(x, MP_DNS_TIMEOUT, NULL, detail);
@@ -339,8 +339,7 @@ static void udp_sent(uv_udp_send_t *s, int status)
 
 static int start_udp(struct xfer *x)
 {
-	uv_buf_t b = uv_buf_init((char *)x->out + 2,
-				 (unsigned)(x->outlen - 2));
+	uv_buf_t b = uv_buf_init((char *)x->out + 2, (unsigned)(x->outlen - 2));
 	int rc;
 
 	rc = uv_udp_init(x->c->loop, &x->udp);
@@ -504,6 +503,9 @@ int mp_dnsclient_send(struct mp_dnsclient *c, struct mp_dns_request *req,
 	x->cb = cb;
 	x->arg = arg;
 	x->timeout_ms = timeout_ms;
+	/* The loop's cached time may be old (a caller that worked since the
+	 * last turn): the timeout counts from now. */
+	uv_update_time(c->loop);
 	x->start_ns = uv_hrtime();
 
 	uv_timer_init(c->loop, &x->timer);

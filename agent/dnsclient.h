@@ -42,8 +42,8 @@ struct mp_dnsclient;
 
 enum mp_dns_outcome {
 	MP_DNS_ANSWER = 0, /* verified (resp->verdict == MP_RESP_OK) */
-	MP_DNS_TIMEOUT,    /* nothing usable before the timeout */
-	MP_DNS_NETERR,     /* ECONNREFUSED etc.; detail is the errno text */
+	MP_DNS_TIMEOUT,	   /* nothing usable before the timeout */
+	MP_DNS_NETERR,	   /* ECONNREFUSED etc.; detail is the errno text */
 	MP_DNS_UNSIGNED,   /* only unsigned/unverifiable answers: resp is the
 			      last one, detail says why it was rejected */
 	MP_DNS_CANCELLED,  /* mp_dnsclient_cancel_all or _close */

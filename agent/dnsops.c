@@ -69,16 +69,49 @@ static const char *zone_of(const struct mp_daemon *d)
 	return d->cfg->dns.zone;
 }
 
+/* Names as operators write them, for messages. */
+struct names {
+	char zone[256], key[256], alg[32];
+};
+
+static const struct names *names_of(const struct mp_daemon *d,
+				    struct names *n)
+{
+	const struct mp_tsig_key *k = d->cfg->key;
+
+	mp_name_text(d->cfg->dns.zone, n->zone, sizeof(n->zone));
+	mp_name_text(mp_tsig_key_name(k), n->key, sizeof(n->key));
+	mp_name_text(mp_tsig_alg_name(mp_tsig_key_alg(k)), n->alg,
+		     sizeof(n->alg));
+	return n;
+}
+
+/* What RCODE= says in the journal for an outcome: the DNS rcode's name when
+ * an answer came, else TIMEOUT or NETERR. */
+static const char *outcome_rcode(enum mp_dns_outcome o,
+				 const struct mp_dns_response *resp, char *buf,
+				 size_t len)
+{
+	if ((o == MP_DNS_ANSWER || o == MP_DNS_UNSIGNED) && resp)
+		return mp_rcode_str(resp->rcode, buf, len);
+	return o == MP_DNS_TIMEOUT ? "TIMEOUT" : "NETERR";
+}
+
+/* pool and rcode (may be NULL) become journal fields. */
 static void schedule_retry(struct mp_daemon *d, const char *what,
-			   const char *why)
+			   const char *why, const char *pool, const char *rcode)
 {
 	uint64_t delay = mp_backoff_delay(d->attempt, rnd_uniform);
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	char when[32];
 
 	d->attempt++;
 	d->retry_at_ms = mp_now_ms() + delay;
 	mp_duration_human(delay, when, sizeof(when));
-	mp_log(LOG_WARNING, "%s: %s; retrying in %s", what, why, when);
+	f.pool = pool;
+	f.rcode = rcode;
+	f.reason = why;
+	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
 	mp_engine_dns_error(d->engine, why);
 	uv_timer_start(&d->dns_timer, dns_timer_cb, delay, 0);
 }
@@ -94,23 +127,30 @@ static void explain_unsigned(struct mp_daemon *d,
 			     const struct mp_dns_response *resp,
 			     const char *detail, char *buf, size_t len)
 {
-	char rc[16], te[16];
-	const struct mp_tsig_key *k = d->cfg->key;
-
-	mp_rcode_str(resp ? resp->rcode : 0, rc, sizeof(rc));
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
+	char rcbuf[16], te[16];
+	/* the name is returned; the buffer is only for unknown numbers */
+	const char *rc = mp_rcode_str(resp ? resp->rcode : 0, rcbuf,
+				      sizeof(rcbuf));
 	if (resp && resp->verdict == MP_RESP_UNSIGNED && resp->rcode != 0) {
 		const char *tsig_err =
 			resp->tsig_info.error
 				? mp_tsig_error_str(resp->tsig_info.error, te,
 						    sizeof(te))
 				: NULL;
+		/* Knot answers BADKEY as well to a key it knows but no acl
+		 * grants, so the hint names both causes */
+		bool badkey = resp->tsig_info.error == MP_TSIG_BADKEY;
 		snprintf(buf, len,
 			 "unsigned %s%s%s from the server: it could not verify "
 			 "key \"%s\" (%s) — check that the primary knows this "
-			 "key name, algorithm and secret",
+			 "key name, algorithm and secret%s",
 			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
-			 mp_tsig_key_name(k),
-			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+			 nm.key,
+			 nm.alg,
+			 badkey ? " (Knot: and that an acl grants it update)"
+				: "");
 	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
 		snprintf(buf, len,
 			 "unsigned %s answer ignored (possible spoofing): %s", rc,
@@ -119,7 +159,7 @@ static void explain_unsigned(struct mp_daemon *d,
 		snprintf(buf, len,
 			 "answer failed TSIG verification (possible spoofing "
 			 "or wrong key \"%s\"): %s",
-			 mp_tsig_key_name(k), detail ? detail : "bad TSIG");
+			 nm.key, detail ? detail : "bad TSIG");
 	}
 }
 
@@ -128,10 +168,11 @@ static void explain_rejection(struct mp_daemon *d,
 			      const struct mp_dns_response *resp, char *buf,
 			      size_t len)
 {
-	const struct mp_tsig_key *k = d->cfg->key;
-	char rc[16];
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
+	char rcbuf[16];
+	const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
 
-	mp_rcode_str(resp->rcode, rc, sizeof(rc));
 	if (resp->tsig == MP_TSIG_SERVER_ERROR &&
 	    resp->tsig_info.error == MP_TSIG_BADTIME) {
 		long long now = (long long)(mp_now_ms() / 1000);
@@ -149,8 +190,8 @@ static void explain_rejection(struct mp_daemon *d,
 		char te[16];
 		snprintf(buf, len, "%s/%s: key \"%s\" (%s) rejected", rc,
 			 mp_tsig_error_str(resp->tsig_info.error, te, sizeof(te)),
-			 mp_tsig_key_name(k),
-			 mp_tsig_alg_name(mp_tsig_key_alg(k)));
+			 nm.key,
+			 nm.alg);
 		return;
 	}
 	switch (resp->rcode) {
@@ -160,13 +201,13 @@ static void explain_rejection(struct mp_daemon *d,
 			 "%s: key \"%s\" is not allowed to update zone %s — check "
 			 "allow-update/update-policy (BIND) or the acl (Knot) "
 			 "and the key name",
-			 rc, mp_tsig_key_name(k), zone_of(d));
+			 rc, nm.key, nm.zone);
 		break;
 	case 10: /* NOTZONE */
 		snprintf(buf, len,
 			 "NOTZONE: %s is not a zone the server is "
 			 "authoritative for, or a pool name lies outside it",
-			 zone_of(d));
+			 nm.zone);
 		break;
 	case 2:
 		snprintf(buf, len,
@@ -187,7 +228,7 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 	struct mp_daemon *d = arg;
 	struct mp_rrset *r = mp_engine_rrset(d->engine, d->read_rrset);
 	const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
-	char what[400], why[600];
+	char what[400], why[1200], rcbuf[16];
 
 	(void)rtt_ms;
 	if (o == MP_DNS_CANCELLED) {
@@ -229,7 +270,8 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 		mp_daemon_state_changed(d);
 	}
 	mp_ctlcmd_sync_done(d, why);
-	schedule_retry(d, what, why);
+	schedule_retry(d, what, why, pc->name,
+		       outcome_rcode(o, resp, rcbuf, sizeof(rcbuf)));
 }
 
 static void start_read(struct mp_daemon *d, size_t i)
@@ -253,21 +295,65 @@ static void start_read(struct mp_daemon *d, size_t i)
 			       d->cfg->dns.timeout_ms, read_done, d);
 	if (rc != MP_OK) {
 		op_done(d);
-		schedule_retry(d, "sending query", mp_strerror(rc));
+		schedule_retry(d, "sending query", mp_strerror(rc), pc->name,
+			       NULL);
 	}
 }
 
 /* ---- updates ---------------------------------------------------------- */
 
+/* One line per RRset of the plan, each with its POOL= (and RCODE=). */
 static void log_plan(struct mp_daemon *d, int prio, const char *prefix,
-		     const char *suffix)
+		     const char *suffix, const char *rcode)
 {
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	char item[1200];
 
+	f.rcode = rcode;
 	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		f.pool = d->cfg->pools[r->pool].name;
 		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
 				      sizeof(item));
-		mp_log(prio, "%s%s%s", prefix, item, suffix);
+		mp_logf(prio, &f, "%s%s%s", prefix, item, suffix);
+	}
+}
+
+/* The pool of a plan that touches one pool only, else NULL. */
+static const char *plan_pool(struct mp_daemon *d)
+{
+	const char *pool = NULL;
+
+	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		const char *p = d->cfg->pools[r->pool].name;
+		if (pool && strcmp(pool, p) != 0)
+			return NULL;
+		pool = p;
+	}
+	return pool;
+}
+
+/* One line per RRset changed by an UPDATE the primary accepted. */
+static void log_applied(struct mp_daemon *d, uint64_t rtt_ms)
+{
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char item[1200];
+
+	f.rcode = "NOERROR";
+	for (size_t i = 0; i < d->plan.n; i++) {
+		struct mp_rrset *r =
+			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
+				      sizeof(item));
+		f.pool = d->cfg->pools[r->pool].name;
+		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
+			nm.zone, item, (unsigned long long)rtt_ms,
+			d->plan.operator ? ", operator action" : "");
 	}
 }
 
@@ -276,45 +362,46 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 			uint64_t rtt_ms)
 {
 	struct mp_daemon *d = arg;
-	char what[200], why[600], rc[16], suffix[120];
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
+	char what[320], why[1200], rcbuf[16], suffix[120];
+	bool applied;
 
 	if (o == MP_DNS_CANCELLED) {
+		/* a second SIGTERM: nobody will hear the answer */
+		if (d->stopping)
+			log_plan(d, LOG_WARNING, "UPDATE: ",
+				 " abandoned at stop; the primary may have "
+				 "applied it (the next start re-reads)",
+				 NULL);
 		op_done(d);
 		mp_plan_clear(&d->plan);
 		return;
 	}
 	op_done(d);
+	applied = o == MP_DNS_ANSWER && resp->rcode == 0 &&
+		  resp->tsig == MP_TSIG_VERIFIED;
 	if (d->stopping) {
 		/* still report what happened, then finish the stop */
 		mp_log(LOG_NOTICE, "UPDATE in flight at stop: %s",
-		       o == MP_DNS_ANSWER && resp->rcode == 0 ? "applied"
-							       : "not applied");
-		if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
-		    resp->tsig == MP_TSIG_VERIFIED)
+		       applied ? "applied" : "not applied");
+		if (applied) {
+			log_applied(d, rtt_ms);
 			mp_engine_update_result(d->engine, &d->plan,
 						MP_UPDATE_DONE, "NOERROR",
 						mp_now_ms());
+		} else {
+			log_plan(d, LOG_ERR, "UPDATE: ", " not applied", NULL);
+		}
 		mp_plan_clear(&d->plan);
 		mp_daemon_stop_if_stopping(d);
 		return;
 	}
-	snprintf(what, sizeof(what), "UPDATE %s", zone_of(d));
-	if (o == MP_DNS_ANSWER && resp->rcode == 0 &&
-	    resp->tsig == MP_TSIG_VERIFIED) {
-		struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-		char item[1200];
-		f.rcode = "NOERROR";
+	snprintf(what, sizeof(what), "UPDATE %s", nm.zone);
+	if (applied) {
+		log_applied(d, rtt_ms);
+		/* verify it took */
 		for (size_t i = 0; i < d->plan.n; i++) {
-			struct mp_rrset *r =
-				mp_engine_rrset(d->engine, d->plan.items[i].rrset);
-			mp_plan_item_describe(d->engine, &d->plan.items[i], item,
-					      sizeof(item));
-			f.pool = d->cfg->pools[r->pool].name;
-			mp_logf(LOG_NOTICE, &f,
-				"UPDATE %s: %s (NOERROR in %llu ms%s)", zone_of(d),
-				item, (unsigned long long)rtt_ms,
-				d->plan.operator ? ", operator action" : "");
-			/* verify it took */
 			if (!d->read_pending[d->plan.items[i].rrset]) {
 				d->read_pending[d->plan.items[i].rrset] = true;
 				d->n_read_pending++;
@@ -330,8 +417,9 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		return;
 	}
 	if (o == MP_DNS_ANSWER) {
+		const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
+
 		explain_rejection(d, resp, why, sizeof(why));
-		mp_rcode_str(resp->rcode, rc, sizeof(rc));
 		if (resp->rcode == 7 || resp->rcode == 8) {
 			/* YXRRSET/NXRRSET: our view is stale */
 			mp_dnsops_read_all(d);
@@ -350,15 +438,23 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 					o == MP_DNS_TIMEOUT ? "TIMEOUT" : "FAILED",
 					mp_now_ms());
 	}
-	snprintf(suffix, sizeof(suffix), " not applied");
-	log_plan(d, LOG_ERR, "UPDATE: ", suffix);
-	mp_plan_clear(&d->plan);
-	mp_daemon_state_changed(d);
-	schedule_retry(d, what, why);
+	{
+		const char *rc = outcome_rcode(o, resp, rcbuf, sizeof(rcbuf));
+		const char *pool = plan_pool(d);
+
+		snprintf(suffix, sizeof(suffix), " not applied (%s)", rc);
+		log_plan(d, LOG_ERR, "UPDATE: ", suffix, rc);
+		/* pool is borrowed from the config, which outlives the plan */
+		mp_plan_clear(&d->plan);
+		mp_daemon_state_changed(d);
+		schedule_retry(d, what, why, pool, rc);
+	}
 }
 
 static void start_update(struct mp_daemon *d)
 {
+	struct names nmb;
+	const struct names nm = *names_of(d, &nmb);
 	struct mp_rrset_change *ch;
 	int rc;
 
@@ -380,9 +476,9 @@ static void start_update(struct mp_daemon *d)
 			     d->cfg->key, mp_now_ms() / 1000, &d->req);
 	free(ch);
 	if (rc != MP_OK) {
-		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", zone_of(d),
+		mp_log(LOG_ERR, "cannot build UPDATE for %s: %s", nm.zone,
 		       mp_strerror(rc));
-		log_plan(d, LOG_ERR, "UPDATE: ", " not sent");
+		log_plan(d, LOG_ERR, "UPDATE: ", " not sent", NULL);
 		mp_plan_clear(&d->plan);
 		return;
 	}
@@ -394,7 +490,7 @@ static void start_update(struct mp_daemon *d)
 	if (rc != MP_OK) {
 		op_done(d);
 		mp_plan_clear(&d->plan);
-		schedule_retry(d, "sending UPDATE", mp_strerror(rc));
+		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL, NULL);
 	}
 }
 
@@ -423,7 +519,8 @@ static void pump(struct mp_daemon *d)
 		if (mp_daemon_dry_run(d)) {
 			if (mp_engine_dry_run_note(d->engine, &d->plan, now))
 				log_plan(d, LOG_NOTICE,
-					 "dry-run: would send UPDATE: ", "");
+					 "dry-run: would send UPDATE: ", "",
+					 NULL);
 			mp_plan_clear(&d->plan);
 			mp_dnsops_kick(d);
 			return;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -81,6 +82,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* The key lives in guarded memory that is kept out of core dumps;
+	 * refuse core dumps altogether so no copy in a buffer (a request being
+	 * signed) can reach one either. */
+	{
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+	}
 	mp_logsink_setup();
 	if (verbose)
 		mp_log_set_level(LOG_DEBUG);

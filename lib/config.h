@@ -154,6 +154,11 @@ const struct mp_mirror_cfg *mp_config_mirror(const struct mp_config *cfg,
 bool mp_check_cfg_equal(const struct mp_check_cfg *a,
 			const struct mp_check_cfg *b);
 
+/* A domain name as operators write it in messages: without the trailing dot
+ * ("example.org", "mirrorpool", "hmac-sha256"); the root stays ".". Returns
+ * buf. */
+const char *mp_name_text(const char *name, char *buf, size_t len);
+
 /*
  * Writes the one-screen summary of --check-config (pools, mirrors, addresses,
  * server, key name and algorithm; never the secret) into a newly allocated

@@ -258,3 +258,13 @@ char *mp_config_summary(const struct mp_config *cfg)
 	}
 	return buf;
 }
+
+const char *mp_name_text(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, name);
+	return buf;
+}

@@ -1,6 +1,7 @@
 /* The engine's core: targets, RRsets, events, planning and drains. */
 #include "engine_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,13 +169,14 @@ static struct mp_target *find_target(struct mp_engine *e, const char *pool,
 	return NULL;
 }
 
+static void view_after_reload(struct mp_engine *e, uint64_t now_ms);
+
 int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 			  uint64_t now_ms)
 {
 	struct mp_engine old = *e, fresh;
 	int rc;
 
-	(void)now_ms;
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.rnd = e->rnd;
 	fresh.dry_run = e->dry_run;
@@ -247,6 +249,7 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->dirty = true;
 	/* other addresses and guard settings: count again at the next result */
 	e->guard_known = false;
+	view_after_reload(e, now_ms);
 	return MP_OK;
 }
 
@@ -330,7 +333,11 @@ static bool guard_evaluate(struct mp_engine *e)
 			if (!h->last.ok)
 				n_failing++;
 		}
-		if (mp_guard_all_down(n_checked, n_failing)) {
+		/* "at once" needs a complete picture: until every address has
+		 * been checked, a few early failures prove nothing about our
+		 * own network */
+		if (n_checked == e->n_targets &&
+		    mp_guard_all_down(n_checked, n_failing)) {
 			frozen = true;
 			snprintf(reason, sizeof(reason),
 				 "every checked address (%zu) is failing at once",
@@ -403,7 +410,19 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	before = t->health.state;
 	had_result = t->health.has_result;
 	was_ok = t->health.last.ok;
-	ch = mp_health_record(&t->health, cc, &e->cfg->damping, r, &dch);
+	if (e->frozen) {
+		/* The freeze says the failures are ours (our network), not the
+		 * mirrors': count them, but let no address go down on them.
+		 * When the freeze ends, a mirror that is really down goes down
+		 * at its next failure, and one that recovers was never out. */
+		struct mp_check_cfg held = *cc;
+		held.fall = UINT_MAX;
+		ch = mp_health_record(&t->health, &held, &e->cfg->damping, r,
+				      &dch);
+	} else {
+		ch = mp_health_record(&t->health, cc, &e->cfg->damping, r,
+				      &dch);
+	}
 	if (r->ok)
 		t->checks_ok++;
 	else
@@ -425,9 +444,13 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 			t->health.consecutive_ok, cc->rise, r->detail,
 			r->latency_ms);
 	else if (!r->ok && t->health.state != MP_HEALTH_DOWN)
-		mp_logf(LOG_INFO, &f, "%s %s: check failed (%u/%u): %s in %u ms",
+		mp_logf(LOG_INFO, &f, "%s %s: check failed (%u/%u%s): %s in %u ms",
 			mname, t->addr.text, t->health.consecutive_fail,
-			cc->fall, r->detail, r->latency_ms);
+			cc->fall,
+			e->frozen && t->health.consecutive_fail >= cc->fall
+				? ", kept up by the freeze"
+				: "",
+			r->detail, r->latency_ms);
 	else if (r->ok && t->health.state != MP_HEALTH_UP)
 		mp_logf(LOG_INFO, &f, "%s %s: check passed (%u/%u): %s in %u ms",
 			mname, t->addr.text, t->health.consecutive_ok, cc->rise,
@@ -464,7 +487,7 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 
 /* ---- DNS view --------------------------------------------------------- */
 
-static bool target_in_rrset(const struct mp_engine *e, const struct mp_target *t,
+bool mp_eng_target_in_rrset(const struct mp_engine *e, const struct mp_target *t,
 			    const struct mp_rrset *r)
 {
 	(void)e;
@@ -475,13 +498,13 @@ static bool addr_is_member(struct mp_engine *e, const struct mp_rrset *r,
 			   const struct mp_addr *a)
 {
 	for (size_t i = 0; i < e->n_targets; i++)
-		if (target_in_rrset(e, &e->targets[i], r) &&
+		if (mp_eng_target_in_rrset(e, &e->targets[i], r) &&
 		    mp_addr_equal(&e->targets[i].addr, a))
 			return true;
 	return false;
 }
 
-static void describe_sets(const struct mp_addr_set *add,
+void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -497,41 +520,81 @@ static void describe_sets(const struct mp_addr_set *add,
 		snprintf(buf, len, "no change");
 }
 
+/* Addresses not yet checked start as DNS has them: up when present, down
+ * when absent, so that a start (or a reload) changes nothing in DNS. */
+static void adopt_targets(struct mp_engine *e, const struct mp_rrset *r,
+			  const struct mp_addr_set *in_dns, uint64_t now_ms)
+{
+	for (size_t k = 0; k < e->n_targets; k++) {
+		struct mp_target *t = &e->targets[k];
+		struct mp_log_fields f;
+		bool present;
+
+		if (!mp_eng_target_in_rrset(e, t, r))
+			continue;
+		present = mp_addr_set_contains(in_dns, &t->addr);
+		if (!mp_health_adopt(&t->health, present, now_ms))
+			continue;
+		mp_eng_fields(e, t, &f);
+		mp_logf(LOG_INFO, &f, "%s %s: starts %s (%s in DNS)", f.mirror,
+			t->addr.text, present ? "up" : "down",
+			present ? "present" : "absent");
+	}
+}
+
+static void warn_foreign(struct mp_engine *e, const struct mp_rrset *r,
+			 const struct mp_addr *a)
+{
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+
+	f.pool = eng_pool(e, r->pool)->name;
+	f.address = a->text;
+	mp_logf(LOG_WARNING, &f,
+		"%s %s holds %s, which belongs to no configured mirror; "
+		"removing it",
+		f.pool, rrtype_name(r->rrtype), a->text);
+}
+
+/*
+ * After a reload, for the RRsets whose content is known: mirrors new to
+ * the configuration (or renamed) start as at a start, and addresses of
+ * mirrors taken out of it are now foreign and say so.
+ */
+static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
+{
+	for (size_t i = 0; i < e->n_rrsets; i++) {
+		struct mp_rrset *r = &e->rrsets[i];
+		if (!r->in_dns_known)
+			continue;
+		adopt_targets(e, r, &r->in_dns, now_ms);
+		for (size_t k = 0; k < r->in_dns.n; k++)
+			if (!addr_is_member(e, r, &r->in_dns.v[k]))
+				warn_foreign(e, r, &r->in_dns.v[k]);
+	}
+}
+
 void mp_engine_dns_view(struct mp_engine *e, size_t i,
 			const struct mp_addr_set *in_dns, uint64_t now_ms)
 {
 	struct mp_rrset *r;
 	const struct mp_pool_cfg *pc;
+	struct mp_log_fields pf = MP_LOG_FIELDS_INIT;
 
 	if (i >= e->n_rrsets)
 		return;
 	r = &e->rrsets[i];
 	pc = eng_pool(e, r->pool);
+	pf.pool = pc->name;
 	if (!r->in_dns_known) {
-		for (size_t k = 0; k < e->n_targets; k++) {
-			struct mp_target *t = &e->targets[k];
-			bool present;
-			if (!target_in_rrset(e, t, r))
-				continue;
-			present = mp_addr_set_contains(in_dns, &t->addr);
-			if (mp_health_adopt(&t->health, present, now_ms)) {
-				struct mp_log_fields f;
-				mp_eng_fields(e, t, &f);
-				mp_logf(LOG_INFO, &f,
-					"%s %s: starts %s (%s in DNS)",
-					f.mirror, t->addr.text,
-					present ? "up" : "down",
-					present ? "present" : "absent");
-			}
-		}
+		adopt_targets(e, r, in_dns, now_ms);
 	} else if (!mp_addr_set_equal(&r->in_dns, in_dns)) {
 		struct mp_addr_set add, del;
 		char buf[1024];
 		mp_addr_set_init(&add);
 		mp_addr_set_init(&del);
 		mp_rrset_diff(in_dns, &r->in_dns, &add, &del);
-		describe_sets(&add, &del, buf, sizeof(buf));
-		mp_log(LOG_WARNING,
+		mp_eng_describe_sets(&add, &del, buf, sizeof(buf));
+		mp_logf(LOG_WARNING, &pf,
 		       "drift: %s %s changed on the primary outside mirrorpool "
 		       "(%s); re-converging",
 		       pc->name, rrtype_name(r->rrtype), buf);
@@ -542,18 +605,14 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		if (!addr_is_member(e, r, &in_dns->v[k]) &&
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
-			mp_log(LOG_WARNING,
-			       "%s %s holds %s, which belongs to no configured "
-			       "mirror; removing it",
-			       pc->name, rrtype_name(r->rrtype),
-			       in_dns->v[k].text);
+			warn_foreign(e, r, &in_dns->v[k]);
 	mp_addr_set_copy(&r->in_dns, in_dns);
 	r->in_dns_known = true;
 }
 
 /* ---- time ------------------------------------------------------------- */
 
-static void lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d)
+void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d)
 {
 	memset(d, 0, sizeof(*d));
 	e->rrsets[2 * pool].operator_pending = true;
@@ -576,7 +635,7 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
 					"drain of %s expired (was: %s); it returns "
 					"once healthy",
 					f.mirror, d->reason[0] ? d->reason : "no reason given");
-				lift_drain(e, p, d);
+				mp_eng_lift_drain(e, p, d);
 			}
 		}
 	for (size_t i = 0; i < e->n_targets; i++) {
@@ -589,7 +648,7 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
 				"healthy",
 				f.mirror, t->addr.text,
 				t->drain.reason[0] ? t->drain.reason : "no reason given");
-			lift_drain(e, t->pool, &t->drain);
+			mp_eng_lift_drain(e, t->pool, &t->drain);
 		}
 		if (mp_damping_update(&t->health.damping, &e->cfg->damping,
 				      now_ms) == MP_DAMPING_REUSED) {
@@ -602,497 +661,6 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
 		}
 	}
 	guard_evaluate(e);
-}
-
-/* ---- selection and planning ------------------------------------------- */
-
-/*
- * Computes the desired set of RRset r. extra_drain (may be NULL) is treated as
- * drained too (to simulate a drain). Returns the selection result.
- */
-static int compute_desired(struct mp_engine *e, struct mp_rrset *r,
-			   const struct mp_target *extra_drain,
-			   const struct mp_mirror_cfg *extra_mirror,
-			   struct mp_addr_set *out, struct mp_select_result *res,
-			   size_t *n_up_selected)
-{
-	const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
-	struct mp_select_item *items;
-	bool *publish;
-	size_t n = 0;
-	struct mp_select_params sp;
-	int rc = MP_OK;
-
-	items = calloc(e->n_targets + 1, sizeof(*items));
-	publish = calloc(e->n_targets + 1, sizeof(*publish));
-	if (!items || !publish) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
-	for (size_t k = 0; k < e->n_targets; k++) {
-		struct mp_target *t = &e->targets[k];
-		const struct mp_mirror_cfg *mc;
-		if (!target_in_rrset(e, t, r))
-			continue;
-		mc = eng_mirror(e, t);
-		items[n].addr = &t->addr;
-		items[n].mirror = mc->name;
-		items[n].weight = mc->weight;
-		items[n].up = t->health.state == MP_HEALTH_UP;
-		items[n].drained = mp_eng_drained(e, t) || t == extra_drain ||
-				   mc == extra_mirror;
-		items[n].suppressed = t->health.damping.suppressed;
-		items[n].published = mp_addr_set_contains(&r->in_dns, &t->addr);
-		items[n].latency_ms = t->health.has_result
-					      ? t->health.last.latency_ms
-					      : UINT32_MAX;
-		items[n].last_ok_at_ms = t->health.last_ok_at_ms;
-		n++;
-	}
-	sp.min_healthy = pc->min_healthy;
-	sp.max_published = pc->max_published;
-	sp.frozen = e->frozen;
-	mp_select(items, n, &sp, publish, res);
-	mp_addr_set_clear(out);
-	if (n_up_selected)
-		*n_up_selected = 0;
-	for (size_t k = 0; k < n; k++) {
-		if (!publish[k])
-			continue;
-		if (mp_addr_set_add(out, items[k].addr) != MP_OK)
-			rc = MP_ENOMEM;
-		if (n_up_selected && items[k].up && !items[k].drained &&
-		    !items[k].suppressed && items[k].weight > 0)
-			(*n_up_selected)++;
-	}
-cleanup:
-	free(items);
-	free(publish);
-	return rc;
-}
-
-/* True when some address in DNS is drained with --force. */
-static bool forced_drain_in(struct mp_engine *e, const struct mp_rrset *r)
-{
-	for (size_t k = 0; k < e->n_targets; k++) {
-		struct mp_target *t = &e->targets[k];
-		if (!target_in_rrset(e, t, r) ||
-		    !mp_addr_set_contains(&r->in_dns, &t->addr))
-			continue;
-		if ((t->drain.active && t->drain.force) ||
-		    (eng_mirror_rt(e, t->pool, t->mirror)->drain.active &&
-		     eng_mirror_rt(e, t->pool, t->mirror)->drain.force))
-			return true;
-	}
-	return false;
-}
-
-static void update_published_flags(struct mp_engine *e)
-{
-	for (size_t k = 0; k < e->n_targets; k++) {
-		struct mp_target *t = &e->targets[k];
-		struct mp_rrset *r =
-			&e->rrsets[2 * t->pool +
-				   (mp_addr_rrtype(&t->addr) == 1 ? 0 : 1)];
-		t->published = mp_addr_set_contains(&r->desired, &t->addr);
-	}
-}
-
-/* Logs floor/freeze/empty engagement once per engagement. */
-static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
-			    const struct mp_select_result *res, bool empty_kept)
-{
-	const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
-	const char *ty = rrtype_name(r->rrtype);
-	/* an RRset without members of its type (no AAAA configured) has no
-	 * floor to speak of */
-	bool floor = res->n_floor_kept > 0 ||
-		     (res->below_floor && r->has_members);
-	bool freeze = res->n_freeze_kept > 0;
-	bool empty = res->n_empty_kept > 0 || empty_kept;
-
-	if (floor && !r->floor_logged)
-		mp_log(LOG_WARNING,
-		       "%s %s: floor engaged: %zu healthy of min_healthy %u; "
-		       "keeping %zu unhealthy address%s published",
-		       pc->name, ty, res->n_candidates, pc->min_healthy,
-		       res->n_floor_kept, res->n_floor_kept == 1 ? "" : "es");
-	else if (!floor && r->floor_logged)
-		mp_log(LOG_NOTICE, "%s %s: floor released: %zu healthy",
-		       pc->name, ty, res->n_candidates);
-	r->floor_logged = floor;
-	if (freeze && !r->freeze_logged)
-		mp_log(LOG_WARNING,
-		       "%s %s: freeze holds %zu address%s that would be removed",
-		       pc->name, ty, res->n_freeze_kept,
-		       res->n_freeze_kept == 1 ? "" : "es");
-	else if (!freeze && r->freeze_logged)
-		mp_log(LOG_NOTICE, "%s %s: freeze no longer holds any address",
-		       pc->name, ty);
-	r->freeze_logged = freeze;
-	if (empty && !r->empty_logged)
-		mp_log(LOG_WARNING,
-		       "%s %s: every address is unhealthy; keeping what is "
-		       "published rather than emptying the RRset",
-		       pc->name, ty);
-	else if (!empty && r->empty_logged)
-		mp_log(LOG_NOTICE, "%s %s: healthy addresses are back",
-		       pc->name, ty);
-	r->empty_logged = empty;
-}
-
-static int plan_add(struct mp_plan *plan, size_t rrset,
-		    struct mp_addr_set *add, struct mp_addr_set *del)
-{
-	struct mp_plan_item *ni =
-		realloc(plan->items, (plan->n + 1) * sizeof(*plan->items));
-	if (!ni)
-		return MP_ENOMEM;
-	plan->items = ni;
-	ni[plan->n].rrset = rrset;
-	ni[plan->n].add = *add;
-	ni[plan->n].del = *del;
-	mp_addr_set_init(add);
-	mp_addr_set_init(del);
-	plan->n++;
-	return MP_OK;
-}
-
-int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
-		   uint64_t *next_ms)
-{
-	uint64_t next = UINT64_MAX;
-
-	plan->items = NULL;
-	plan->n = 0;
-	plan->operator = false;
-	for (size_t i = 0; i < e->n_rrsets; i++) {
-		struct mp_rrset *r = &e->rrsets[i];
-		const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
-		struct mp_select_result res;
-		struct mp_addr_set add, del;
-		enum mp_ratelimit_reason why;
-		bool empty_kept = false;
-		uint64_t when;
-
-		if (!r->in_dns_known)
-			continue;
-		if (compute_desired(e, r, NULL, NULL, &r->desired, &res,
-				    NULL) != MP_OK)
-			return MP_ENOMEM;
-		/* Foreign-only RRsets: do not empty them by health alone. */
-		if (r->desired.n == 0 && r->in_dns.n > 0 &&
-		    !forced_drain_in(e, r) && res.n_selected == 0 &&
-		    !r->has_members) {
-			mp_addr_set_copy(&r->desired, &r->in_dns);
-			empty_kept = true;
-		}
-		log_engagements(e, r, &res, empty_kept);
-		if (r->dry_has_logged && e->dry_run &&
-		    mp_addr_set_equal(&r->desired, &r->dry_logged))
-			continue;
-		mp_addr_set_init(&add);
-		mp_addr_set_init(&del);
-		if (mp_rrset_diff(&r->desired, &r->in_dns, &add, &del) != MP_OK)
-			return MP_ENOMEM;
-		if (add.n == 0 && del.n == 0) {
-			r->operator_pending = false;
-			if (r->ratelimit_logged)
-				mp_log(LOG_INFO, "%s %s: rate limit released",
-				       pc->name, rrtype_name(r->rrtype));
-			r->ratelimit_logged = false;
-			continue;
-		}
-		when = mp_ratelimit_next(&r->rl, &e->cfg->update, now_ms, &why);
-		if (!r->operator_pending && when > now_ms) {
-			if (!r->ratelimit_logged) {
-				char d[32];
-				mp_duration_human(when - now_ms, d, sizeof(d));
-				mp_log(LOG_NOTICE,
-				       "%s %s: rate limit engaged (%s); change "
-				       "deferred %s",
-				       pc->name, rrtype_name(r->rrtype),
-				       why == MP_RL_PER_HOUR
-					       ? "max_per_hour reached"
-					       : "min_interval",
-				       d);
-				r->ratelimit_logged = true;
-			}
-			if (when < next)
-				next = when;
-			mp_addr_set_clear(&add);
-			mp_addr_set_clear(&del);
-			continue;
-		}
-		if (r->operator_pending)
-			plan->operator = true;
-		if (plan_add(plan, i, &add, &del) != MP_OK) {
-			mp_addr_set_clear(&add);
-			mp_addr_set_clear(&del);
-			mp_plan_clear(plan);
-			return MP_ENOMEM;
-		}
-	}
-	update_published_flags(e);
-	*next_ms = next;
-	return plan->n > 0 ? 1 : 0;
-}
-
-void mp_plan_item_describe(struct mp_engine *e, const struct mp_plan_item *it,
-			   char *buf, size_t len)
-{
-	const struct mp_rrset *r = &e->rrsets[it->rrset];
-	char sets[900];
-
-	describe_sets(&it->add, &it->del, sets, sizeof(sets));
-	snprintf(buf, len, "%s %s %s", eng_pool(e, r->pool)->name,
-		 rrtype_name(r->rrtype), sets);
-}
-
-void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
-			     enum mp_update_status st, const char *rcode,
-			     uint64_t now_ms)
-{
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct mp_plan_item *it = &plan->items[i];
-		struct mp_rrset *r = &e->rrsets[it->rrset];
-
-		r->has_last = true;
-		r->last_at_s = now_ms / 1000;
-		snprintf(r->last_rcode, sizeof(r->last_rcode), "%s",
-			 rcode ? rcode : (st == MP_UPDATE_DONE ? "NOERROR" : "FAILED"));
-		mp_addr_set_copy(&r->last_added, &it->add);
-		mp_addr_set_copy(&r->last_removed, &it->del);
-		if (st != MP_UPDATE_DONE) {
-			r->updates_failed++;
-			continue;
-		}
-		r->updates_ok++;
-		for (size_t k = 0; k < it->del.n; k++)
-			mp_addr_set_remove(&r->in_dns, &it->del.v[k]);
-		for (size_t k = 0; k < it->add.n; k++)
-			mp_addr_set_add(&r->in_dns, &it->add.v[k]);
-		mp_ratelimit_record(&r->rl, now_ms);
-		r->operator_pending = false;
-	}
-}
-
-bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
-			    uint64_t now_ms)
-{
-	bool changed = false;
-
-	for (size_t i = 0; i < plan->n; i++) {
-		struct mp_rrset *r = &e->rrsets[plan->items[i].rrset];
-		if (!r->dry_has_logged ||
-		    !mp_addr_set_equal(&r->dry_logged, &r->desired))
-			changed = true;
-		mp_addr_set_copy(&r->dry_logged, &r->desired);
-		r->dry_has_logged = true;
-		r->operator_pending = false;
-		mp_ratelimit_record(&r->rl, now_ms);
-	}
-	return changed;
-}
-
-/* ---- drains ----------------------------------------------------------- */
-
-static const struct mp_mirror_cfg *find_mirror(struct mp_engine *e,
-					       const char *name, size_t *pool,
-					       size_t *mirror)
-{
-	for (size_t p = 0; p < e->cfg->n_pools; p++)
-		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++)
-			if (strcmp(e->cfg->pools[p].mirrors[m].name, name) == 0) {
-				*pool = p;
-				*mirror = m;
-				return &e->cfg->pools[p].mirrors[m];
-			}
-	return NULL;
-}
-
-static struct mp_target *find_mirror_target(struct mp_engine *e, size_t pool,
-					    size_t mirror,
-					    const struct mp_addr *a)
-{
-	for (size_t k = 0; k < e->n_targets; k++) {
-		struct mp_target *t = &e->targets[k];
-		if (t->pool == pool && t->mirror == mirror &&
-		    mp_addr_equal(&t->addr, a))
-			return t;
-	}
-	return NULL;
-}
-
-/* Would draining (mirror or one target) push an RRset below its floor? */
-static int drain_check_floor(struct mp_engine *e, size_t pool,
-			     const struct mp_mirror_cfg *mc,
-			     const struct mp_target *only, char *err,
-			     size_t errlen)
-{
-	const struct mp_pool_cfg *pc = eng_pool(e, pool);
-
-	for (int fam = 0; fam < 2; fam++) {
-		struct mp_rrset *r = &e->rrsets[2 * pool + (size_t)fam];
-		struct mp_addr_set before, after;
-		struct mp_select_result res;
-		size_t up_before = 0, up_after = 0;
-		unsigned floor = pc->min_healthy ? pc->min_healthy : 1;
-		bool affects = false;
-
-		for (size_t k = 0; k < e->n_targets; k++) {
-			const struct mp_target *t = &e->targets[k];
-			if (!target_in_rrset(e, t, r))
-				continue;
-			if ((only && t == only) ||
-			    (!only && eng_mirror(e, t) == mc))
-				affects = true;
-		}
-		if (!affects)
-			continue;
-		mp_addr_set_init(&before);
-		mp_addr_set_init(&after);
-		compute_desired(e, r, NULL, NULL, &before, &res, &up_before);
-		compute_desired(e, r, only, only ? NULL : mc, &after, &res,
-				&up_after);
-		mp_addr_set_clear(&before);
-		mp_addr_set_clear(&after);
-		if (up_after < floor && up_after < up_before) {
-			snprintf(err, errlen,
-				 "draining %s%s%s would leave %s %s with %zu "
-				 "healthy address%s (min_healthy %u); use --force "
-				 "to drain anyway",
-				 mc->name, only ? " " : "",
-				 only ? only->addr.text : "", pc->name,
-				 rrtype_name(r->rrtype), up_after,
-				 up_after == 1 ? "" : "es", pc->min_healthy);
-			return MP_EREFUSED;
-		}
-	}
-	return MP_OK;
-}
-
-int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		    uint64_t now_ms, char *err, size_t errlen)
-{
-	size_t pool, mirror;
-	const struct mp_mirror_cfg *mc = find_mirror(e, rq->mirror, &pool, &mirror);
-	struct mp_target *only = NULL;
-	struct mp_drain *d;
-	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	char until[64] = "";
-	int rc;
-
-	if (!mc) {
-		snprintf(err, errlen, "no mirror named \"%s\"", rq->mirror);
-		return MP_ENOENT;
-	}
-	if (rq->address) {
-		only = find_mirror_target(e, pool, mirror, rq->address);
-		if (!only) {
-			snprintf(err, errlen, "mirror %s has no address %s",
-				 mc->name, rq->address->text);
-			return MP_ENOENT;
-		}
-	}
-	if (!rq->force) {
-		rc = drain_check_floor(e, pool, mc, only, err, errlen);
-		if (rc != MP_OK)
-			return rc;
-	}
-	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
-	d->active = true;
-	d->force = rq->force;
-	snprintf(d->reason, sizeof(d->reason), "%s", rq->reason ? rq->reason : "");
-	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
-	d->uid = rq->uid;
-	d->since_s = now_ms / 1000;
-	d->until_s = rq->for_ms ? (now_ms + rq->for_ms + 999) / 1000 : 0;
-	e->rrsets[2 * pool].operator_pending = true;
-	e->rrsets[2 * pool + 1].operator_pending = true;
-	e->dirty = true;
-
-	if (rq->for_ms) {
-		char dur[32];
-		mp_duration_human(rq->for_ms, dur, sizeof(dur));
-		snprintf(until, sizeof(until), " for %s", dur);
-	}
-	f.pool = eng_pool(e, pool)->name;
-	f.mirror = mc->name;
-	f.address = only ? only->addr.text : NULL;
-	f.reason = d->reason;
-	f.caller_uid = rq->uid;
-	mp_logf(rq->force ? LOG_WARNING : LOG_NOTICE, &f,
-		"%s%s%s drained%s by %s (uid %ld)%s: %s; bypassing the update "
-		"rate limits",
-		mc->name, only ? " " : "", only ? only->addr.text : "",
-		rq->force ? " with --force" : "", d->by[0] ? d->by : "?",
-		rq->uid, until, d->reason[0] ? d->reason : "no reason given");
-	return MP_OK;
-}
-
-int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
-		      const struct mp_addr *address, const char *by, long uid,
-		      uint64_t now_ms, char *err, size_t errlen)
-{
-	size_t pool, mirror;
-	const struct mp_mirror_cfg *mc =
-		find_mirror(e, mirror_name, &pool, &mirror);
-	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	struct mp_drain *md;
-	bool lifted = false;
-
-	(void)now_ms;
-	if (!mc) {
-		snprintf(err, errlen, "no mirror named \"%s\"", mirror_name);
-		return MP_ENOENT;
-	}
-	md = &eng_mirror_rt(e, pool, mirror)->drain;
-	if (address) {
-		struct mp_target *t = find_mirror_target(e, pool, mirror, address);
-		if (!t) {
-			snprintf(err, errlen, "mirror %s has no address %s",
-				 mc->name, address->text);
-			return MP_ENOENT;
-		}
-		if (!t->drain.active) {
-			snprintf(err, errlen, "%s %s is not drained%s", mc->name,
-				 address->text,
-				 md->active ? " on its own (the whole mirror is: "
-					      "undrain the mirror)"
-					    : "");
-			return MP_ENOENT;
-		}
-		lift_drain(e, pool, &t->drain);
-		lifted = true;
-	} else {
-		if (md->active) {
-			lift_drain(e, pool, md);
-			lifted = true;
-		}
-		for (size_t k = 0; k < e->n_targets; k++) {
-			struct mp_target *t = &e->targets[k];
-			if (t->pool == pool && t->mirror == mirror &&
-			    t->drain.active) {
-				lift_drain(e, pool, &t->drain);
-				lifted = true;
-			}
-		}
-		if (!lifted) {
-			snprintf(err, errlen, "mirror %s is not drained", mc->name);
-			return MP_ENOENT;
-		}
-	}
-	f.pool = eng_pool(e, pool)->name;
-	f.mirror = mc->name;
-	f.address = address ? address->text : NULL;
-	f.caller_uid = uid;
-	mp_logf(LOG_NOTICE, &f,
-		"%s%s%s undrained by %s (uid %ld); it returns once healthy, "
-		"bypassing the update rate limits",
-		mc->name, address ? " " : "", address ? address->text : "",
-		by && by[0] ? by : "?", uid);
-	return MP_OK;
 }
 
 bool mp_engine_state_dirty(struct mp_engine *e, bool clear)

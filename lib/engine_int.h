@@ -57,4 +57,28 @@ void mp_eng_fields(struct mp_engine *e, const struct mp_target *t,
 /* Is target t drained (on its own or with its mirror)? */
 bool mp_eng_drained(struct mp_engine *e, const struct mp_target *t);
 
+/* Does target t belong to RRset r (its pool and address family)? */
+bool mp_eng_target_in_rrset(const struct mp_engine *e,
+			    const struct mp_target *t, const struct mp_rrset *r);
+
+/* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
+void mp_eng_describe_sets(const struct mp_addr_set *add,
+			  const struct mp_addr_set *del, char *buf, size_t len);
+
+/* Lifts drain d of pool `pool`; the change bypasses the rate limit. */
+void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d);
+
+/*
+ * The desired set of RRset r into out. extra_drain / extra_mirror (may be
+ * NULL) are treated as drained too, to simulate a drain. *n_up_selected
+ * (may be NULL) counts selected addresses that are healthy candidates.
+ */
+struct mp_select_result;
+int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
+			   const struct mp_target *extra_drain,
+			   const struct mp_mirror_cfg *extra_mirror,
+			   struct mp_addr_set *out,
+			   struct mp_select_result *res,
+			   size_t *n_up_selected);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "strbuf.h"
 
 static json_t *addr_array(const struct mp_addr_set *s)
 {
@@ -88,15 +89,17 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 {
 	const struct mp_config *cfg = e->cfg;
 	json_t *root = json_object(), *pools = json_array();
+	char zone[256];
 	const char *freason;
 	bool frozen = mp_engine_frozen(e, &freason);
 
+	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
 	json_object_set_new(root, "version", json_string(version));
 	json_object_set_new(root, "dry_run", json_boolean(dry_run));
 	json_object_set_new(
 		root, "dns",
 		json_pack("{s:s, s:i, s:s, s:o}", "server", cfg->dns.server,
-			  "port", (int)cfg->dns.port, "zone", cfg->dns.zone,
+			  "port", (int)cfg->dns.port, "zone", zone,
 			  "last_error",
 			  e->dns_error ? json_string(e->dns_error)
 				       : json_null()));
@@ -194,44 +197,6 @@ void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
 
 /* ---- metrics ---------------------------------------------------------- */
 
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int l;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		l = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if (l < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)l < b->cap - b->n) {
-			b->n += (size_t)l;
-			return;
-		}
-		size_t ncap = b->cap * 2 + (size_t)l;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
 /* Label values are names and addresses from a validated config: they hold
  * no quotes, backslashes or newlines, but escape anyway. */
 static const char *esc(const char *s, char *buf, size_t len)
@@ -254,7 +219,7 @@ static const char *esc(const char *s, char *buf, size_t len)
 
 char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 {
-	struct sbuf b = {malloc(4096), 0, 4096, false};
+	struct mp_strbuf b = MP_STRBUF_INIT;
 	char ep[300], em[300];
 	const char *families[][3] = {
 		{"mirrorpool_address_up", "gauge",
@@ -267,11 +232,8 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	};
 
 	(void)now_ms;
-	if (!b.p)
-		return NULL;
-	b.p[0] = '\0';
 	for (size_t fi = 0; fi < 4; fi++) {
-		sb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", families[fi][0],
+		mp_strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", families[fi][0],
 			  families[fi][2], families[fi][0], families[fi][1]);
 		for (size_t k = 0; k < e->n_targets; k++) {
 			struct mp_target *t = &e->targets[k];
@@ -279,61 +241,57 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 			const char *mn = esc(eng_mirror(e, t)->name, em, sizeof(em));
 			switch (fi) {
 			case 0:
-				sb_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
+				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
 					  families[fi][0], pn, mn, t->addr.text,
 					  t->health.state == MP_HEALTH_UP);
 				break;
 			case 1:
-				sb_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
+				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
 					  families[fi][0], pn, mn, t->addr.text,
 					  t->published ? 1 : 0);
 				break;
 			case 2:
 				if (t->health.has_result)
-					sb_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %.3f\n",
+					mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %.3f\n",
 						  families[fi][0], pn, mn,
 						  t->addr.text,
 						  t->health.last.latency_ms / 1000.0);
 				break;
 			case 3:
-				sb_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"ok\"} %llu\n",
+				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"ok\"} %llu\n",
 					  families[fi][0], pn, mn, t->addr.text,
 					  (unsigned long long)t->checks_ok);
-				sb_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"fail\"} %llu\n",
+				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"fail\"} %llu\n",
 					  families[fi][0], pn, mn, t->addr.text,
 					  (unsigned long long)t->checks_fail);
 				break;
 			}
 		}
 	}
-	sb_printf(&b, "# HELP mirrorpool_updates_total UPDATEs sent by result\n"
+	mp_strbuf_printf(&b, "# HELP mirrorpool_updates_total UPDATEs sent by result\n"
 		      "# TYPE mirrorpool_updates_total counter\n");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
 		const char *pn = esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
-		sb_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"ok\"} %llu\n",
+		mp_strbuf_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"ok\"} %llu\n",
 			  pn, rrtype_name(r->rrtype),
 			  (unsigned long long)r->updates_ok);
-		sb_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"failed\"} %llu\n",
+		mp_strbuf_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"failed\"} %llu\n",
 			  pn, rrtype_name(r->rrtype),
 			  (unsigned long long)r->updates_failed);
 	}
-	sb_printf(&b, "# HELP mirrorpool_rrset_records records the primary holds\n"
+	mp_strbuf_printf(&b, "# HELP mirrorpool_rrset_records records the primary holds\n"
 		      "# TYPE mirrorpool_rrset_records gauge\n");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
 		if (!r->in_dns_known)
 			continue;
-		sb_printf(&b, "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
+		mp_strbuf_printf(&b, "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
 			  esc(eng_pool(e, r->pool)->name, ep, sizeof(ep)),
 			  rrtype_name(r->rrtype), r->in_dns.n);
 	}
-	sb_printf(&b, "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
+	mp_strbuf_printf(&b, "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
 		      "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
 		  e->frozen ? 1 : 0);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return mp_strbuf_take(&b);
 }

@@ -8,64 +8,7 @@
 #include <string.h>
 
 #include "duration.h"
-
-/* ------------------------------------------------------------------------
- * Growing text buffer; after an allocation failure it only records that.
- */
-
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int l;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->n;
-		va_start(ap, fmt);
-		l = vsnprintf(b->p ? b->p + b->n : NULL, room, fmt, ap);
-		va_end(ap);
-		if (l < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)l < room) {
-			b->n += (size_t)l;
-			return;
-		}
-		size_t ncap = b->cap ? b->cap * 2 : 1024;
-		while (ncap - b->n <= (size_t)l)
-			ncap *= 2;
-		char *np = realloc(b->p, ncap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
-/* The text, or NULL (and nothing leaked) after a failure. */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		return NULL;
-	}
-	if (!b->p)
-		return strdup("");
-	return b->p;
-}
+#include "strbuf.h"
 
 /* Display width of UTF-8 text: one column per code point. */
 static size_t width(const char *s)
@@ -79,11 +22,11 @@ static size_t width(const char *s)
 }
 
 /* Pads to w columns after writing s. */
-static void sb_cell(struct sbuf *b, const char *s, size_t w)
+static void sb_cell(struct mp_strbuf *b, const char *s, size_t w)
 {
 	size_t have = width(s);
 
-	sb_printf(b, "%s%*s", s, (int)(w > have ? w - have : 0), "");
+	mp_strbuf_printf(b, "%s%*s", s, (int)(w > have ? w - have : 0), "");
 }
 
 /* ------------------------------------------------------------------------
@@ -150,7 +93,7 @@ static const char *when(json_int_t at, uint64_t now_s, char *buf, size_t len)
 }
 
 /* Appends the addresses of a JSON array as "a, b" with a prefix each. */
-static void sb_addrs(struct sbuf *b, const json_t *arr, const char *prefix,
+static void sb_addrs(struct mp_strbuf *b, const json_t *arr, const char *prefix,
 		     const char *sep)
 {
 	char a[64];
@@ -164,7 +107,7 @@ static void sb_addrs(struct sbuf *b, const json_t *arr, const char *prefix,
 		for (char *p = a; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
-		sb_printf(b, "%s%s%s", i ? sep : "", prefix, a);
+		mp_strbuf_printf(b, "%s%s%s", i ? sep : "", prefix, a);
 	}
 }
 
@@ -196,7 +139,7 @@ static bool same_set(const json_t *x, const json_t *y)
  * RRsets
  */
 
-static void render_rrset(struct sbuf *b, const char *type, const json_t *r,
+static void render_rrset(struct mp_strbuf *b, const char *type, const json_t *r,
 			 uint64_t now_s)
 {
 	const json_t *pub = json_object_get(r, "published");
@@ -205,48 +148,48 @@ static void render_rrset(struct sbuf *b, const char *type, const json_t *r,
 	char t[48], rc[32];
 	json_int_t at;
 
-	sb_printf(b, "  %-5s published    ", type);
+	mp_strbuf_printf(b, "  %-5s published    ", type);
 	if (!json_is_array(pub))
-		sb_printf(b, "?");
+		mp_strbuf_printf(b, "?");
 	else if (json_array_size(pub) == 0)
-		sb_printf(b, "(none)");
+		mp_strbuf_printf(b, "(none)");
 	else
 		sb_addrs(b, pub, "", " ");
-	sb_printf(b, "\n        in DNS       ");
+	mp_strbuf_printf(b, "\n        in DNS       ");
 	if (!json_is_array(dns))
-		sb_printf(b, "(not read yet)");
+		mp_strbuf_printf(b, "(not read yet)");
 	else if (json_array_size(dns) == 0)
-		sb_printf(b, "(none)");
+		mp_strbuf_printf(b, "(none)");
 	else
 		sb_addrs(b, dns, "", " ");
 	if (json_is_array(pub) && json_is_array(dns) && !same_set(pub, dns))
-		sb_printf(b, "  (differs: UPDATE pending)");
-	sb_printf(b, "\n        last UPDATE  ");
+		mp_strbuf_printf(b, "  (differs: UPDATE pending)");
+	mp_strbuf_printf(b, "\n        last UPDATE  ");
 	if (!json_is_object(lu)) {
-		sb_printf(b, "never\n");
+		mp_strbuf_printf(b, "never\n");
 		return;
 	}
-	sb_printf(b, "%s, %s",
+	mp_strbuf_printf(b, "%s, %s",
 		  jint(lu, "at", &at) ? when(at, now_s, t, sizeof(t)) : "?",
 		  jstr(lu, "rcode", rc, sizeof(rc)));
 	if (json_array_size(json_object_get(lu, "added")) == 0 &&
 	    json_array_size(json_object_get(lu, "removed")) == 0) {
-		sb_printf(b, ", no change\n");
+		mp_strbuf_printf(b, ", no change\n");
 		return;
 	}
-	sb_printf(b, ",");
+	mp_strbuf_printf(b, ",");
 	if (json_array_size(json_object_get(lu, "added")) > 0) {
-		sb_printf(b, " ");
+		mp_strbuf_printf(b, " ");
 		sb_addrs(b, json_object_get(lu, "added"), "+", " ");
 	}
 	if (json_array_size(json_object_get(lu, "removed")) > 0) {
-		sb_printf(b, " ");
+		mp_strbuf_printf(b, " ");
 		sb_addrs(b, json_object_get(lu, "removed"), "-", " ");
 	}
-	sb_printf(b, "\n");
+	mp_strbuf_printf(b, "\n");
 }
 
-static void render_rrsets(struct sbuf *b, const json_t *pool, uint64_t now_s)
+static void render_rrsets(struct mp_strbuf *b, const json_t *pool, uint64_t now_s)
 {
 	const json_t *rr = json_object_get(pool, "rrsets");
 
@@ -254,12 +197,12 @@ static void render_rrsets(struct sbuf *b, const json_t *pool, uint64_t now_s)
 	render_rrset(b, "AAAA", json_object_get(rr, "AAAA"), now_s);
 }
 
-static void render_dns(struct sbuf *b, const json_t *dns)
+static void render_dns(struct mp_strbuf *b, const json_t *dns)
 {
 	char s[512];
 
 	if (json_is_string(json_object_get(dns, "last_error")))
-		sb_printf(b, "DNS last error: %s\n",
+		mp_strbuf_printf(b, "DNS last error: %s\n",
 			  jstr(dns, "last_error", s, sizeof(s)));
 }
 
@@ -333,7 +276,7 @@ static void table_note(struct table *t, const char *fmt, ...)
 	table_add(t, true, c);
 }
 
-static void table_render(struct sbuf *b, struct table *t, const char *indent)
+static void table_render(struct mp_strbuf *b, struct table *t, const char *indent)
 {
 	size_t w[N_COLS];
 	int i;
@@ -344,23 +287,23 @@ static void table_render(struct sbuf *b, struct table *t, const char *indent)
 		for (i = 0; !t->rows[r].note && i < N_COLS; i++)
 			if (width(t->rows[r].cell[i]) > w[i])
 				w[i] = width(t->rows[r].cell[i]);
-	sb_printf(b, "%s", indent);
+	mp_strbuf_printf(b, "%s", indent);
 	for (i = 0; i < N_COLS - 1; i++) {
 		sb_cell(b, col_names[i], w[i]);
-		sb_printf(b, "  ");
+		mp_strbuf_printf(b, "  ");
 	}
-	sb_printf(b, "%s\n", col_names[N_COLS - 1]);
+	mp_strbuf_printf(b, "%s\n", col_names[N_COLS - 1]);
 	for (size_t r = 0; r < t->n; r++) {
 		if (t->rows[r].note) {
-			sb_printf(b, "%s  %s\n", indent, t->rows[r].cell[0]);
+			mp_strbuf_printf(b, "%s  %s\n", indent, t->rows[r].cell[0]);
 			continue;
 		}
-		sb_printf(b, "%s", indent);
+		mp_strbuf_printf(b, "%s", indent);
 		for (i = 0; i < N_COLS - 1; i++) {
 			sb_cell(b, t->rows[r].cell[i], w[i]);
-			sb_printf(b, "  ");
+			mp_strbuf_printf(b, "  ");
 		}
-		sb_printf(b, "%s\n", t->rows[r].cell[N_COLS - 1]);
+		mp_strbuf_printf(b, "%s\n", t->rows[r].cell[N_COLS - 1]);
 	}
 }
 
@@ -483,7 +426,7 @@ static void mirror_rows(struct table *t, const json_t *m, uint64_t now_s)
 			   name);
 }
 
-static void render_pool(struct sbuf *b, const json_t *pool,
+static void render_pool(struct mp_strbuf *b, const json_t *pool,
 			const json_t *guard, uint64_t now_s)
 {
 	struct table t = {0};
@@ -492,25 +435,25 @@ static void render_pool(struct sbuf *b, const json_t *pool,
 	size_t i;
 	json_t *m;
 
-	sb_printf(b, "pool %s", jstr(pool, "name", name, sizeof(name)));
+	mp_strbuf_printf(b, "pool %s", jstr(pool, "name", name, sizeof(name)));
 	if (jint(pool, "ttl", &v))
-		sb_printf(b, "  ttl %lld", (long long)v);
+		mp_strbuf_printf(b, "  ttl %lld", (long long)v);
 	if (jint(pool, "min_healthy", &v))
-		sb_printf(b, "  min_healthy %lld", (long long)v);
+		mp_strbuf_printf(b, "  min_healthy %lld", (long long)v);
 	if (jint(pool, "max_published", &v))
-		sb_printf(b, "  max_published %lld%s", (long long)v,
+		mp_strbuf_printf(b, "  max_published %lld%s", (long long)v,
 			  v == 0 ? " (all)" : "");
 	if (jtrue(guard, "frozen"))
-		sb_printf(b, "  guard FROZEN: %s",
+		mp_strbuf_printf(b, "  guard FROZEN: %s",
 			  json_is_string(json_object_get(guard, "reason"))
 				  ? jstr(guard, "reason", reason,
 					 sizeof(reason))
 				  : "(no reason given)");
 	else
-		sb_printf(b, "  guard ok");
-	sb_printf(b, "\n");
+		mp_strbuf_printf(b, "  guard ok");
+	mp_strbuf_printf(b, "\n");
 	render_rrsets(b, pool, now_s);
-	sb_printf(b, "\n");
+	mp_strbuf_printf(b, "\n");
 
 	json_array_foreach(json_object_get(pool, "mirrors"), i, m)
 	{
@@ -519,7 +462,7 @@ static void render_pool(struct sbuf *b, const json_t *pool,
 	if (t.oom)
 		b->oom = true;
 	else if (t.n == 0)
-		sb_printf(b, "  (no mirrors)\n");
+		mp_strbuf_printf(b, "  (no mirrors)\n");
 	else
 		table_render(b, &t, "  ");
 	table_free(&t);
@@ -529,7 +472,7 @@ char *mp_status_text(const json_t *status, uint64_t now_s)
 {
 	const json_t *dns = json_object_get(status, "dns");
 	const json_t *guard = json_object_get(status, "guard");
-	struct sbuf b = {0};
+	struct mp_strbuf b = {0};
 	char v[64], server[128], zone[300], reason[300];
 	json_int_t port = 0;
 	size_t i;
@@ -538,33 +481,33 @@ char *mp_status_text(const json_t *status, uint64_t now_s)
 	if (!json_is_object(status))
 		return NULL;
 	if (jtrue(status, "dry_run"))
-		sb_printf(&b, "DRY RUN: UPDATEs are logged, not sent; DNS is "
+		mp_strbuf_printf(&b, "DRY RUN: UPDATEs are logged, not sent; DNS is "
 			      "not changed\n");
 	jint(dns, "port", &port);
-	sb_printf(&b, "mirrorpool %s; DNS server %s port %lld, zone %s\n",
+	mp_strbuf_printf(&b, "mirrorpool %s; DNS server %s port %lld, zone %s\n",
 		  jstr(status, "version", v, sizeof(v)),
 		  jstr(dns, "server", server, sizeof(server)),
 		  (long long)port, jstr(dns, "zone", zone, sizeof(zone)));
 	render_dns(&b, dns);
 	if (jtrue(guard, "frozen"))
-		sb_printf(&b, "Removals FROZEN: %s\n",
+		mp_strbuf_printf(&b, "Removals FROZEN: %s\n",
 			  json_is_string(json_object_get(guard, "reason"))
 				  ? jstr(guard, "reason", reason,
 					 sizeof(reason))
 				  : "(no reason given)");
 	if (json_array_size(json_object_get(status, "pools")) == 0)
-		sb_printf(&b, "\n(no pools)\n");
+		mp_strbuf_printf(&b, "\n(no pools)\n");
 	json_array_foreach(json_object_get(status, "pools"), i, p)
 	{
-		sb_printf(&b, "\n");
+		mp_strbuf_printf(&b, "\n");
 		render_pool(&b, p, guard, now_s);
 	}
-	return sb_take(&b);
+	return mp_strbuf_take(&b);
 }
 
 char *mp_status_text_rrsets(const json_t *reply, uint64_t now_s)
 {
-	struct sbuf b = {0};
+	struct mp_strbuf b = {0};
 	char name[300];
 	size_t i;
 	json_t *p;
@@ -574,19 +517,19 @@ char *mp_status_text_rrsets(const json_t *reply, uint64_t now_s)
 	render_dns(&b, json_object_get(reply, "dns"));
 	json_array_foreach(json_object_get(reply, "pools"), i, p)
 	{
-		sb_printf(&b, "%spool %s\n", i ? "\n" : "",
+		mp_strbuf_printf(&b, "%spool %s\n", i ? "\n" : "",
 			  jstr(p, "name", name, sizeof(name)));
 		render_rrsets(&b, p, now_s);
 	}
 	if (json_array_size(json_object_get(reply, "pools")) == 0)
-		sb_printf(&b, "(no pools)\n");
-	return sb_take(&b);
+		mp_strbuf_printf(&b, "(no pools)\n");
+	return mp_strbuf_take(&b);
 }
 
 char *mp_status_text_check(const json_t *results)
 {
 	enum { R_MIRROR = 0, R_ADDRESS, R_OK, R_DETAIL, R_LATENCY, N_R };
-	struct sbuf b = {0};
+	struct mp_strbuf b = {0};
 	char (*cells)[N_R][300] = NULL;
 	size_t w[N_R] = {0}, n, i;
 	json_t *r;
@@ -624,12 +567,12 @@ char *mp_status_text_check(const json_t *results)
 		char st[32];
 		for (int c = 0; c < N_R; c++) {
 			sb_cell(&b, cells[i][c], w[c]);
-			sb_printf(&b, "  ");
+			mp_strbuf_printf(&b, "  ");
 		}
-		sb_printf(&b, "state %s\n", jstr(r, "state", st, sizeof(st)));
+		mp_strbuf_printf(&b, "state %s\n", jstr(r, "state", st, sizeof(st)));
 	}
 	if (n == 0)
-		sb_printf(&b, "(no checks ran)\n");
+		mp_strbuf_printf(&b, "(no checks ran)\n");
 	free(cells);
-	return sb_take(&b);
+	return mp_strbuf_take(&b);
 }

@@ -52,6 +52,10 @@ int mp_tsig_key_parse_inline(const char *spec, const char *origin,
 int mp_tsig_key_load_file(const char *path, const char *key_name,
 			  struct mp_tsig_key **out, struct mp_diag *d);
 
+/* Key name as TSIG compares it: absolute and lower-case, into out. Returns
+ * 0 or MP_EINVAL (empty label, bad character, too long). */
+int mp_tsig_name_normalise(const char *in, char *out, size_t outlen);
+
 /* Wipes and frees; NULL is fine. */
 void mp_tsig_key_free(struct mp_tsig_key *key);
 

@@ -57,13 +57,14 @@ struct run {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: mp-dns --server ADDR --port N (--key-file F [--key-name N]"
-		" | --key ALG:NAME:BASE64)\n"
-		"              --zone Z [--tcp] [--timeout D] [--clock-offset S]"
-		" [--verbose]\n"
-		"              (query NAME TYPE | update NAME TYPE TTL "
-		"[+ADDR|-ADDR]...)\n");
+	fprintf(
+	    out,
+	    "Usage: mp-dns --server ADDR --port N (--key-file F [--key-name N]"
+	    " | --key ALG:NAME:BASE64)\n"
+	    "              --zone Z [--tcp] [--timeout D] [--clock-offset S]"
+	    " [--verbose]\n"
+	    "              (query NAME TYPE | update NAME TYPE TTL "
+	    "[+ADDR|-ADDR]...)\n");
 }
 
 static uint64_t skewed_clock(void *arg)
@@ -108,43 +109,6 @@ static int absolute(const char *in, char *out, size_t len)
 	return MP_OK;
 }
 
-/* The nsupdate -y form, read here so the tool does not depend on the
- * config parser: "alg:name:base64". */
-static int key_from_inline(const char *spec, struct mp_tsig_key **out)
-{
-	char buf[1024], *name, *b64;
-	unsigned char secret[512];
-	size_t secret_len;
-	enum mp_tsig_alg alg;
-	int rc;
-
-	if (strlen(spec) >= sizeof(buf))
-		return MP_EINVAL;
-	snprintf(buf, sizeof(buf), "%s", spec);
-	name = strchr(buf, ':');
-	if (!name)
-		return MP_EINVAL;
-	*name++ = '\0';
-	b64 = strchr(name, ':');
-	if (!b64)
-		return MP_EINVAL;
-	*b64++ = '\0';
-	rc = mp_tsig_alg_parse(buf, &alg);
-	if (rc != MP_OK)
-		return rc;
-	if (sodium_init() < 0 ||
-	    sodium_base642bin(secret, sizeof(secret), b64, strlen(b64), NULL,
-			      &secret_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0) {
-		sodium_memzero(buf, sizeof(buf));
-		return MP_EINVAL;
-	}
-	rc = mp_tsig_key_new(name, alg, secret, secret_len, out);
-	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(buf, sizeof(buf));
-	return rc;
-}
-
 static void print_addrs(const struct mp_addr_set *s)
 {
 	if (s->n == 0)
@@ -184,9 +148,9 @@ static void print_tsig(const struct mp_dns_response *resp)
 
 	printf(" tsig=%s", tsig_token(resp->tsig));
 	if (resp->tsig_info.error)
-		printf(" tsig-error=%s",
-		       mp_tsig_error_str(resp->tsig_info.error, eb,
-					 sizeof(eb)));
+		printf(
+		    " tsig-error=%s",
+		    mp_tsig_error_str(resp->tsig_info.error, eb, sizeof(eb)));
 }
 
 static void done(void *arg, enum mp_dns_outcome o,
@@ -300,15 +264,11 @@ static int load_key(const struct opts *o, struct mp_tsig_key **key)
 	struct mp_diag d;
 	int rc;
 
-	if (o->key_inline) {
-		rc = key_from_inline(o->key_inline, key);
-		if (rc != MP_OK)
-			fprintf(stderr, "mp-dns: bad --key: %s\n",
-				mp_strerror(rc));
-		return rc;
-	}
 	mp_diag_init(&d);
-	rc = mp_tsig_key_load_file(o->key_file, o->key_name, key, &d);
+	if (o->key_inline)
+		rc = mp_tsig_key_parse_inline(o->key_inline, "--key", key, &d);
+	else
+		rc = mp_tsig_key_load_file(o->key_file, o->key_name, key, &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "mp-dns: %s\n", d.msgs[i]);
 	mp_diag_clear(&d);
@@ -318,18 +278,18 @@ static int load_key(const struct opts *o, struct mp_tsig_key **key)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"port", required_argument, NULL, 'p'},
-		{"key-file", required_argument, NULL, 'k'},
-		{"key-name", required_argument, NULL, 'n'},
-		{"key", required_argument, NULL, 'y'},
-		{"zone", required_argument, NULL, 'z'},
-		{"tcp", no_argument, NULL, 't'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"clock-offset", required_argument, NULL, 'o'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"key-file", required_argument, NULL, 'k'},
+	    {"key-name", required_argument, NULL, 'n'},
+	    {"key", required_argument, NULL, 'y'},
+	    {"zone", required_argument, NULL, 'z'},
+	    {"tcp", no_argument, NULL, 't'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"clock-offset", required_argument, NULL, 'o'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	long v;
 	int c;
@@ -361,7 +321,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'T':
 			if (mp_duration_parse(optarg, &o->timeout_ms) !=
-				    MP_OK ||
+				MP_OK ||
 			    o->timeout_ms == 0)
 				return MP_EINVAL;
 			break;

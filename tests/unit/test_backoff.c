@@ -54,15 +54,15 @@ static void test_cap_jitters_downwards(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"base doubles to the cap", test_base_doubles_to_cap},
-	{"jitter is +-20%", test_jitter_bounds},
-	{"cap jitters downwards only", test_cap_jitters_downwards},
-	CU_TEST_INFO_NULL,
+    {"base doubles to the cap", test_base_doubles_to_cap},
+    {"jitter is +-20%", test_jitter_bounds},
+    {"cap jitters downwards only", test_cap_jitters_downwards},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"backoff", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"backoff", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

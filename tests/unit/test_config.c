@@ -1474,7 +1474,7 @@ static void test_example(void)
 	struct mp_config *cfg = NULL;
 	struct mp_diag d;
 	char *text, *copy, *at, *sum;
-	const char *from = "key_file = \"/etc/mirrorpool/tsig.key\";";
+	const char *from = "key_file = \"tsig.key\";";
 	const char *to = "key_file = \"example.key\";";
 	int rc;
 
@@ -1486,7 +1486,12 @@ static void test_example(void)
 	CU_ASSERT_EQUAL(d.n, 0);
 	mp_diag_clear(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_STRING_EQUAL(cfg->dns.key_file, "/etc/mirrorpool/tsig.key");
+	/* relative: resolved next to the configuration file */
+	{
+		const char *kf = cfg->dns.key_file, *want = "etc/tsig.key";
+		size_t kl = strlen(kf), wl = strlen(want);
+		CU_ASSERT_TRUE(kl >= wl && strcmp(kf + kl - wl, want) == 0);
+	}
 	CU_ASSERT_EQUAL_FATAL(cfg->n_pools, 2);
 	CU_ASSERT_STRING_EQUAL(cfg->pools[0].name, "dl.example.org.");
 	CU_ASSERT_EQUAL(cfg->pools[0].n_mirrors, 2);
@@ -1500,7 +1505,7 @@ static void test_example(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	at = strstr(text, from);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
-	copy = calloc(1, strlen(text) + 1);
+	copy = calloc(1, strlen(text) + strlen(to) + 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	memcpy(copy, text, (size_t)(at - text));
 	memcpy(copy + (at - text), to, strlen(to));

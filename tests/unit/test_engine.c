@@ -26,7 +26,8 @@
 	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", " \
 	"\"2001:db8::10\" ]; weight = 10; },\n" \
 	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; weight = 10; },\n" \
-	"              { name = \"m3\"; addresses = [ \"192.0.2.30\" ]; weight = 10; } ); } );\n" \
+	"              { name = \"%s\"; addresses = [ \"%s\" ]; weight = 10; " \
+	"} ); } );\n" \
 	"state_file = \"/tmp/mp-unit-state.json\";\n"
 
 static struct mp_config *cfg;
@@ -34,14 +35,23 @@ static struct mp_engine *eng;
 static uint64_t now;
 static char logbuf[16384];
 
+/* Messages are kept one per line, followed by their journal fields as
+ * " [POOL=... MIRROR=... ADDRESS=... CALLER_UID=...]" when set. */
 static void capture(int prio, const struct mp_log_fields *f, const char *msg,
 		    void *arg)
 {
 	size_t l = strlen(logbuf);
 	(void)prio;
-	(void)f;
 	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+	l += (size_t)snprintf(logbuf + l, sizeof(logbuf) - l, "%s", msg);
+	if (f && l < sizeof(logbuf))
+		l += (size_t)snprintf(
+			logbuf + l, sizeof(logbuf) - l,
+			" [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
+			f->pool ? f->pool : "", f->mirror ? f->mirror : "",
+			f->address ? f->address : "", f->caller_uid);
+	if (l < sizeof(logbuf))
+		snprintf(logbuf + l, sizeof(logbuf) - l, "\n");
 }
 
 static uint32_t rnd_zero(uint32_t upper)
@@ -50,13 +60,17 @@ static uint32_t rnd_zero(uint32_t upper)
 	return 0;
 }
 
-static struct mp_config *load(const char *freeze, int min_healthy)
+/* The configuration with its third mirror named m3 (or m3_name) at
+ * 192.0.2.30 (or m3_addr). */
+static struct mp_config *load_m3(const char *freeze, int min_healthy,
+				 const char *m3_name, const char *m3_addr)
 {
 	char text[4096];
 	struct mp_config *c = NULL;
 	struct mp_diag d;
 
-	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy);
+	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy, m3_name,
+		 m3_addr);
 	mp_diag_init(&d);
 	if (mp_config_load(mp_unit_write_file("engine.conf", text, 0600), 0, &c,
 			   &d) != MP_OK) {
@@ -65,6 +79,11 @@ static struct mp_config *load(const char *freeze, int min_healthy)
 	}
 	mp_diag_clear(&d);
 	return c;
+}
+
+static struct mp_config *load(const char *freeze, int min_healthy)
+{
+	return load_m3(freeze, min_healthy, "m3", "192.0.2.30");
 }
 
 static void setup(const char *freeze, int min_healthy)
@@ -188,7 +207,8 @@ static void test_failover_and_recovery(void)
 	expect_no_plan(); /* fall is 3 */
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms)"));
+		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
+			"[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 CALLER_UID=-1]"));
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	expect_no_plan();
 	/* rise 2: one success is not enough */
@@ -226,8 +246,11 @@ static void test_all_down_freezes(void)
 {
 	setup("true", 1);
 	view(A_10_20, 2, AAAA_10, 1);
+	/* before every address has a result, failures never freeze */
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
 	results("192.0.2.10", true, 1);
-	results("192.0.2.20", false, 3); /* m2 alone down: removed */
+	results("192.0.2.20", false, 2); /* m2 alone down: removed */
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	now += 10000;
 	/* now every checked address fails at once */
@@ -241,6 +264,39 @@ static void test_all_down_freezes(void)
 	results("192.0.2.30", true, 2);
 	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
+	teardown();
+}
+
+static void test_freeze_release_changes_nothing(void)
+{
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A +192.0.2.30");
+	/* our network fails: every address fails, many times over fall */
+	now += 10000;
+	results("192.0.2.10", false, 1);
+	results("192.0.2.20", false, 1);
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 1);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	results("192.0.2.10", false, 5);
+	results("192.0.2.20", false, 5);
+	results("192.0.2.30", false, 5);
+	/* failures during a freeze never take an address down */
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
+			MP_HEALTH_UP);
+	expect_no_plan();
+	/* the network is back: the freeze lifts, nothing is removed */
+	results("192.0.2.10", true, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	expect_no_plan();
+	/* a mirror still failing after the freeze goes at its next failure */
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health.state,
+			MP_HEALTH_DOWN);
+	now += 6000;
+	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	teardown();
 }
 
@@ -293,6 +349,8 @@ static void test_drain_floor_and_force(void)
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n, 0); /* forced empty */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		logbuf, "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
@@ -347,8 +405,25 @@ static void test_foreign_record_removed(void)
 	const char *b[] = {"192.0.2.10", "198.51.100.8"};
 	view(b, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift: dl.example.org. A changed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "re-converging [POOL=dl.example.org. "));
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -198.51.100.8");
+	teardown();
+}
+
+static void test_foreign_only_not_emptied(void)
+{
+	const char *a[] = {"198.51.100.7"};
+
+	setup("false", 0);
+	view(a, 1, NULL, 0);
+	/* every configured address starts down (absent): removing the foreign
+	 * record would empty the RRset */
+	expect_no_plan();
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rather than emptying the RRset"));
+	/* a configured mirror comes up: it replaces the foreign record */
+	results("192.0.2.30", true, 2);
+	expect_plan(0, "dl.example.org. A -198.51.100.7 +192.0.2.30");
 	teardown();
 }
 
@@ -381,6 +456,68 @@ static void test_reconfigure_keeps_state(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m3, "name")), "m3");
 	CU_ASSERT_TRUE(json_is_object(json_object_get(m3, "drain")));
 	json_decref(st);
+	teardown();
+}
+
+/* A renamed mirror is new to the engine: it starts as DNS has it, like at
+ * a start, so the rename changes nothing in DNS. */
+static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
+{
+	const char *a[] = {"192.0.2.10", "192.0.2.20", "192.0.2.30"};
+	struct mp_config *c2;
+
+	setup("false", 1);
+	view(a, 3, AAAA_10, 1);
+	expect_no_plan();
+	c2 = load_m3("false", 1, "m3b", "192.0.2.30");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	logbuf[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
+	    MP_HEALTH_UP);
+	CU_ASSERT_STRING_EQUAL(logbuf,
+			       "m3b 192.0.2.30: starts up (present in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m3b "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
+	expect_no_plan();
+	teardown();
+}
+
+/* A mirror taken out of the configuration leaves DNS with the foreign
+ * record warning; its replacement, absent from DNS, starts down. */
+static void test_reconfigure_removed_mirror_is_foreign(void)
+{
+	const char *a[] = {"192.0.2.10", "192.0.2.20", "192.0.2.30"};
+	struct mp_config *c2;
+
+	setup("false", 1);
+	view(a, 3, AAAA_10, 1);
+	c2 = load_m3("false", 1, "m4", "192.0.2.40");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	logbuf[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.40"))->health.state,
+	    MP_HEALTH_DOWN);
+	CU_ASSERT_STRING_EQUAL(logbuf,
+			       "m4 192.0.2.40: starts down (absent in DNS) "
+			       "[POOL=dl.example.org. MIRROR=m4 "
+			       "ADDRESS=192.0.2.40 CALLER_UID=-1]\n"
+			       "dl.example.org. A holds 192.0.2.30, which "
+			       "belongs to no configured mirror; removing it "
+			       "[POOL=dl.example.org. MIRROR= "
+			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
+	expect_plan(0, "dl.example.org. A -192.0.2.30");
+	/* the re-read after the reload does not repeat the warning */
+	logbuf[0] = '\0';
+	const char *b[] = {"192.0.2.10", "192.0.2.20"};
+	view(b, 2, AAAA_10, 1);
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "no configured mirror"));
 	teardown();
 }
 
@@ -491,11 +628,17 @@ static CU_TestInfo tests[] = {
 	{"failover and recovery", test_failover_and_recovery},
 	{"all down: never empty", test_all_down_never_empty},
 	{"all down: freeze", test_all_down_freezes},
+	{"freeze release changes nothing", test_freeze_release_changes_nothing},
 	{"rate limit coalesces", test_rate_limit_coalesces},
 	{"drain: floor and --force", test_drain_floor_and_force},
 	{"drain --for expires", test_drain_expires},
 	{"foreign records and drift", test_foreign_record_removed},
+	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
 	{"reconfigure keeps state", test_reconfigure_keeps_state},
+	{"reconfigure: renamed mirror starts as in DNS",
+	 test_reconfigure_renamed_mirror_starts_as_in_dns},
+	{"reconfigure: removed mirror is foreign",
+	 test_reconfigure_removed_mirror_is_foreign},
 	{"state round trip", test_state_roundtrip},
 	{"dry run plans once", test_dry_run_plans_once},
 	{"status and metrics", test_status_and_metrics},

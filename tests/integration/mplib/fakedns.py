@@ -19,10 +19,12 @@ the script of its transport: a list of reply kinds, each sending one message
   wrong-opcode   signed, opcode differs from the query's
   wrong-question signed, another question name
   other-port     signed NOERROR sent from another source port
+  other-addr     signed NOERROR sent from 127.0.0.2 (same port number)
   tc             signed, TC=1, no answer records
   two-tsig       signed, then the TSIG RR twice
   tsig-not-last  signed, then an A record after the TSIG RR
   other-alg      signed with the same secret but the other algorithm
+  md5            signed with the same secret as hmac-md5 (unsupported)
   bad-time       signed correctly with Time Signed 1000 s in the past
   badtime        signed NOTAUTH/BADTIME with our clock in Other Data
   delay:SECONDS  wait before the next kind
@@ -102,7 +104,8 @@ def parse_query(msg):
             "tsig": tsig}
 
 
-HASHES = {"hmac-sha256.": hashlib.sha256, "hmac-sha512.": hashlib.sha512}
+HASHES = {"hmac-sha256.": hashlib.sha256, "hmac-sha512.": hashlib.sha512,
+          "hmac-md5.sig-alg.reg.int.": hashlib.md5}
 
 
 def tsig_rr(msg, key_name, alg, secret, req_mac, time_signed, error=0,
@@ -171,6 +174,12 @@ class FakeDNS:
             raise RuntimeError("fakedns: no free port")
         self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.other.bind((self.host, 0))
+        # the server's own port number on another loopback address
+        self.other_addr = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            self.other_addr.bind(("127.0.0.2", self.port))
+        except OSError:
+            self.other_addr.bind(("127.0.0.2", 0))
         for fn in (self._udp_loop, self._tcp_loop):
             th = threading.Thread(target=fn, daemon=True)
             th.start()
@@ -182,7 +191,8 @@ class FakeDNS:
         for th in self._threads:
             th.join(5)
         for s in (getattr(self, "udp", None), getattr(self, "tcp", None),
-                  getattr(self, "other", None)):
+                  getattr(self, "other", None),
+                  getattr(self, "other_addr", None)):
             if s:
                 s.close()
 
@@ -222,9 +232,11 @@ class FakeDNS:
                 continue
             except OSError:
                 return
+            socks = {False: self.udp, "other-port": self.other,
+                     "other-addr": self.other_addr}
             self._serve("udp", msg,
                         lambda data, alt=False, p=peer:
-                        (self.other if alt else self.udp).sendto(data, p))
+                        socks[alt].sendto(data, p))
 
     def _tcp_loop(self):
         while not self._stop.is_set():
@@ -282,11 +294,13 @@ class FakeDNS:
                 time.sleep(float(kind[6:]))
                 continue  # not a reply: not recorded
             data = self._reply(kind, q)
-            if data is None:
-                self._event(transport, "sent " + kind)
-                continue
-            send(data, alt=(kind == "other-port"))
+            # recorded before it leaves: once the client has reacted to a
+            # reply, the test must find it in the record
             self._event(transport, "sent " + kind)
+            if data is None:
+                continue
+            send(data, alt=kind if kind.startswith("other-") and
+                 kind != "other-alg" else False)
 
     def _base(self, q, qid=None, qr=True, opcode=None, tc=False, rcode=None,
               question=None, answers=True):
@@ -336,7 +350,7 @@ class FakeDNS:
             return add_rrs(msg, [tsig_rr(msg, t["key"], t["alg"], None,
                                          None, int(time.time()),
                                          error=17)])
-        if kind in ("ok", "other-port"):
+        if kind in ("ok", "other-port", "other-addr"):
             return self._sign(q, self._base(q))
         if kind == "wrong-id":
             return self._sign(q, self._base(q, qid=(q["id"] + 1) & 0xFFFF))
@@ -363,6 +377,9 @@ class FakeDNS:
             alg = ("hmac-sha512." if q["tsig"]["alg"] == "hmac-sha256."
                    else "hmac-sha256.")
             return self._sign(q, self._base(q), alg=alg)
+        if kind == "md5":
+            return self._sign(q, self._base(q),
+                              alg="hmac-md5.sig-alg.reg.int.")
         if kind == "bad-time":
             return self._sign(q, self._base(q),
                               time_signed=int(time.time()) - 1000)

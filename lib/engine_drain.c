@@ -1,0 +1,209 @@
+/* Operator drains: the floor rule, --force, --for and undrain. */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "duration.h"
+#include "error.h"
+#include "select.h"
+
+/* ---- drains ----------------------------------------------------------- */
+
+static const struct mp_mirror_cfg *find_mirror(struct mp_engine *e,
+					       const char *name, size_t *pool,
+					       size_t *mirror)
+{
+	for (size_t p = 0; p < e->cfg->n_pools; p++)
+		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++)
+			if (strcmp(e->cfg->pools[p].mirrors[m].name, name) == 0) {
+				*pool = p;
+				*mirror = m;
+				return &e->cfg->pools[p].mirrors[m];
+			}
+	return NULL;
+}
+
+static struct mp_target *find_mirror_target(struct mp_engine *e, size_t pool,
+					    size_t mirror,
+					    const struct mp_addr *a)
+{
+	for (size_t k = 0; k < e->n_targets; k++) {
+		struct mp_target *t = &e->targets[k];
+		if (t->pool == pool && t->mirror == mirror &&
+		    mp_addr_equal(&t->addr, a))
+			return t;
+	}
+	return NULL;
+}
+
+/* Would draining (mirror or one target) push an RRset below its floor? */
+static int drain_check_floor(struct mp_engine *e, size_t pool,
+			     const struct mp_mirror_cfg *mc,
+			     const struct mp_target *only, char *err,
+			     size_t errlen)
+{
+	const struct mp_pool_cfg *pc = eng_pool(e, pool);
+
+	for (int fam = 0; fam < 2; fam++) {
+		struct mp_rrset *r = &e->rrsets[2 * pool + (size_t)fam];
+		struct mp_addr_set before, after;
+		struct mp_select_result res;
+		size_t up_before = 0, up_after = 0;
+		unsigned floor = pc->min_healthy ? pc->min_healthy : 1;
+		bool affects = false;
+
+		for (size_t k = 0; k < e->n_targets; k++) {
+			const struct mp_target *t = &e->targets[k];
+			if (!mp_eng_target_in_rrset(e, t, r))
+				continue;
+			if ((only && t == only) ||
+			    (!only && eng_mirror(e, t) == mc))
+				affects = true;
+		}
+		if (!affects)
+			continue;
+		mp_addr_set_init(&before);
+		mp_addr_set_init(&after);
+		mp_eng_compute_desired(e, r, NULL, NULL, &before, &res, &up_before);
+		mp_eng_compute_desired(e, r, only, only ? NULL : mc, &after, &res,
+				&up_after);
+		mp_addr_set_clear(&before);
+		mp_addr_set_clear(&after);
+		if (up_after < floor && up_after < up_before) {
+			snprintf(err, errlen,
+				 "draining %s%s%s would leave %s %s with %zu "
+				 "healthy address%s (min_healthy %u); use --force "
+				 "to drain anyway",
+				 mc->name, only ? " " : "",
+				 only ? only->addr.text : "", pc->name,
+				 rrtype_name(r->rrtype), up_after,
+				 up_after == 1 ? "" : "es", pc->min_healthy);
+			return MP_EREFUSED;
+		}
+	}
+	return MP_OK;
+}
+
+int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
+		    uint64_t now_ms, char *err, size_t errlen)
+{
+	size_t pool, mirror;
+	const struct mp_mirror_cfg *mc = find_mirror(e, rq->mirror, &pool, &mirror);
+	struct mp_target *only = NULL;
+	struct mp_drain *d;
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char until[64] = "";
+	int rc;
+
+	if (!mc) {
+		snprintf(err, errlen, "no mirror named \"%s\"", rq->mirror);
+		return MP_ENOENT;
+	}
+	if (rq->address) {
+		only = find_mirror_target(e, pool, mirror, rq->address);
+		if (!only) {
+			snprintf(err, errlen, "mirror %s has no address %s",
+				 mc->name, rq->address->text);
+			return MP_ENOENT;
+		}
+	}
+	if (!rq->force) {
+		rc = drain_check_floor(e, pool, mc, only, err, errlen);
+		if (rc != MP_OK)
+			return rc;
+	}
+	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
+	d->active = true;
+	d->force = rq->force;
+	snprintf(d->reason, sizeof(d->reason), "%s", rq->reason ? rq->reason : "");
+	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
+	d->uid = rq->uid;
+	d->since_s = now_ms / 1000;
+	d->until_s = rq->for_ms ? (now_ms + rq->for_ms + 999) / 1000 : 0;
+	e->rrsets[2 * pool].operator_pending = true;
+	e->rrsets[2 * pool + 1].operator_pending = true;
+	e->dirty = true;
+
+	if (rq->for_ms) {
+		char dur[32];
+		mp_duration_human(rq->for_ms, dur, sizeof(dur));
+		snprintf(until, sizeof(until), " for %s", dur);
+	}
+	f.pool = eng_pool(e, pool)->name;
+	f.mirror = mc->name;
+	f.address = only ? only->addr.text : NULL;
+	f.reason = d->reason;
+	f.caller_uid = rq->uid;
+	mp_logf(rq->force ? LOG_WARNING : LOG_NOTICE, &f,
+		"%s%s%s drained%s by %s (uid %ld)%s: %s; bypassing the update "
+		"rate limits",
+		mc->name, only ? " " : "", only ? only->addr.text : "",
+		rq->force ? " with --force" : "", d->by[0] ? d->by : "?",
+		rq->uid, until, d->reason[0] ? d->reason : "no reason given");
+	return MP_OK;
+}
+
+int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
+		      const struct mp_addr *address, const char *by, long uid,
+		      uint64_t now_ms, char *err, size_t errlen)
+{
+	size_t pool, mirror;
+	const struct mp_mirror_cfg *mc =
+		find_mirror(e, mirror_name, &pool, &mirror);
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	struct mp_drain *md;
+	bool lifted = false;
+
+	(void)now_ms;
+	if (!mc) {
+		snprintf(err, errlen, "no mirror named \"%s\"", mirror_name);
+		return MP_ENOENT;
+	}
+	md = &eng_mirror_rt(e, pool, mirror)->drain;
+	if (address) {
+		struct mp_target *t = find_mirror_target(e, pool, mirror, address);
+		if (!t) {
+			snprintf(err, errlen, "mirror %s has no address %s",
+				 mc->name, address->text);
+			return MP_ENOENT;
+		}
+		if (!t->drain.active) {
+			snprintf(err, errlen, "%s %s is not drained%s", mc->name,
+				 address->text,
+				 md->active ? " on its own (the whole mirror is: "
+					      "undrain the mirror)"
+					    : "");
+			return MP_ENOENT;
+		}
+		mp_eng_lift_drain(e, pool, &t->drain);
+		lifted = true;
+	} else {
+		if (md->active) {
+			mp_eng_lift_drain(e, pool, md);
+			lifted = true;
+		}
+		for (size_t k = 0; k < e->n_targets; k++) {
+			struct mp_target *t = &e->targets[k];
+			if (t->pool == pool && t->mirror == mirror &&
+			    t->drain.active) {
+				mp_eng_lift_drain(e, pool, &t->drain);
+				lifted = true;
+			}
+		}
+		if (!lifted) {
+			snprintf(err, errlen, "mirror %s is not drained", mc->name);
+			return MP_ENOENT;
+		}
+	}
+	f.pool = eng_pool(e, pool)->name;
+	f.mirror = mc->name;
+	f.address = address ? address->text : NULL;
+	f.caller_uid = uid;
+	mp_logf(LOG_NOTICE, &f,
+		"%s%s%s undrained by %s (uid %ld); it returns once healthy, "
+		"bypassing the update rate limits",
+		mc->name, address ? " " : "", address ? address->text : "",
+		by && by[0] ? by : "?", uid);
+	return MP_OK;
+}

@@ -1,0 +1,928 @@
+/* TSIG key files (BIND and Knot formats) and inline keys. */
+#include "tsig_key.h"
+#include "error.h"
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Key files and inline keys.
+ *
+ * The secret is never copied out of the buffer it was read into except by
+ * the base64 decoder, whose output buffer is wiped as soon as
+ * mp_tsig_key_new() has moved it into guarded memory; the file buffer is
+ * wiped before it is freed. Messages describe the tokens they complain about
+ * ("a quoted string") instead of quoting them, so a malformed file cannot
+ * leak its secret into the journal.
+ */
+
+#define KF_MAX_SIZE (64 * 1024) /* a key file is a few hundred bytes */
+#define KF_MAX_KEYS 64
+#define KF_SECRET_MAX 1024 /* as mp_tsig_key_new() */
+
+struct kf_key {
+	char name[256];	    /* absolute, lower-case */
+	char alg[32];	    /* as written; empty when missing */
+	const char *secret; /* into the file buffer, not terminated */
+	size_t secret_len;
+	bool has_secret;
+	int line;
+	int alg_line;
+	int secret_line;
+};
+
+struct kf {
+	const char *path;
+	const char *buf;
+	size_t len;
+	size_t pos;
+	int line;
+	struct mp_diag *d;
+	struct kf_key keys[KF_MAX_KEYS];
+	size_t n;
+};
+
+enum kf_tok_type {
+	KT_EOF = 0,
+	KT_WORD,
+	KT_STRING,
+	KT_LBRACE,
+	KT_RBRACE,
+	KT_SEMI,
+	KT_ERROR,
+};
+
+struct kf_tok {
+	enum kf_tok_type type;
+	const char *p;
+	size_t len;
+	int line;
+};
+
+static const char unsupported_hint[] =
+    "is a valid TSIG algorithm but this build cannot sign with it; use "
+    "hmac-sha256 or hmac-sha512 (tsig-keygen -a hmac-sha256)";
+
+/* A word that cannot be a fragment of a base64 secret may be quoted back. */
+static bool kf_safe_word(const char *p, size_t len)
+{
+	if (len == 0 || len > 24)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalpha((unsigned char)p[i]) && p[i] != '-' && p[i] != '_')
+			return false;
+	return true;
+}
+
+static const char *kf_describe(const struct kf_tok *t, bool quiet, char *buf,
+			       size_t len)
+{
+	switch (t->type) {
+	case KT_EOF:
+		return "end of file";
+	case KT_LBRACE:
+		return "'{'";
+	case KT_RBRACE:
+		return "'}'";
+	case KT_SEMI:
+		return "';'";
+	case KT_STRING:
+		return "a quoted string";
+	case KT_WORD:
+		if (!quiet && kf_safe_word(t->p, t->len)) {
+			snprintf(buf, len, "`%.*s`", (int)t->len, t->p);
+			return buf;
+		}
+		return "a word";
+	case KT_ERROR:
+		break;
+	}
+	return "an invalid token";
+}
+
+static bool kf_is_word(const struct kf_tok *t, const char *w)
+{
+	return t->type == KT_WORD && t->len == strlen(w) &&
+	       strncasecmp(t->p, w, t->len) == 0;
+}
+
+/* Skips blanks and #, // and C comments. Returns false on an unterminated
+ * comment (reported). */
+static bool kf_skip(struct kf *k)
+{
+	while (k->pos < k->len) {
+		char c = k->buf[k->pos];
+		char n = k->pos + 1 < k->len ? k->buf[k->pos + 1] : '\0';
+
+		if (c == '\n') {
+			k->line++;
+			k->pos++;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
+			   c == '\v') {
+			k->pos++;
+		} else if (c == '#' || (c == '/' && n == '/')) {
+			while (k->pos < k->len && k->buf[k->pos] != '\n')
+				k->pos++;
+		} else if (c == '/' && n == '*') {
+			int start = k->line;
+			k->pos += 2;
+			while (k->pos + 1 < k->len &&
+			       !(k->buf[k->pos] == '*' &&
+				 k->buf[k->pos + 1] == '/')) {
+				if (k->buf[k->pos] == '\n')
+					k->line++;
+				k->pos++;
+			}
+			if (k->pos + 1 >= k->len) {
+				mp_diag_add(k->d, k->path, start,
+					    "unterminated /* comment");
+				return false;
+			}
+			k->pos += 2;
+		} else {
+			break;
+		}
+	}
+	return true;
+}
+
+static struct kf_tok kf_next(struct kf *k)
+{
+	struct kf_tok t = {KT_ERROR, NULL, 0, 0};
+	char c;
+
+	if (!kf_skip(k))
+		return t;
+	t.line = k->line;
+	if (k->pos >= k->len) {
+		t.type = KT_EOF;
+		return t;
+	}
+	c = k->buf[k->pos];
+	t.p = k->buf + k->pos;
+	if (c == '{' || c == '}' || c == ';') {
+		t.type = c == '{' ? KT_LBRACE : c == '}' ? KT_RBRACE : KT_SEMI;
+		t.len = 1;
+		k->pos++;
+		return t;
+	}
+	if (c == '"') {
+		size_t start = ++k->pos;
+		while (k->pos < k->len && k->buf[k->pos] != '"' &&
+		       k->buf[k->pos] != '\n')
+			k->pos++;
+		if (k->pos >= k->len || k->buf[k->pos] != '"') {
+			mp_diag_add(k->d, k->path, t.line,
+				    "unterminated quoted string (a string ends "
+				    "with '\"' on the same line)");
+			return t;
+		}
+		t.type = KT_STRING;
+		t.p = k->buf + start;
+		t.len = k->pos - start;
+		k->pos++;
+		return t;
+	}
+	while (k->pos < k->len) {
+		c = k->buf[k->pos];
+		if ((unsigned char)c <= ' ' || c == '{' || c == '}' ||
+		    c == ';' || c == '"' || c == '#' ||
+		    (unsigned char)c >= 0x7f)
+			break;
+		if (c == '/' && k->pos + 1 < k->len &&
+		    (k->buf[k->pos + 1] == '/' || k->buf[k->pos + 1] == '*'))
+			break;
+		k->pos++;
+	}
+	t.len = (size_t)(k->buf + k->pos - t.p);
+	if (t.len == 0) {
+		mp_diag_add(k->d, k->path, t.line,
+			    "unexpected byte 0x%02x (a key file is text)",
+			    (unsigned char)c);
+		return t;
+	}
+	t.type = KT_WORD;
+	return t;
+}
+
+static int kf_expect_semi(struct kf *k, const char *after, bool quiet)
+{
+	struct kf_tok t = kf_next(k);
+	char buf[64];
+
+	if (t.type == KT_SEMI)
+		return MP_OK;
+	if (t.type != KT_ERROR)
+		mp_diag_add(k->d, k->path, t.line,
+			    "expected ';' after %s, found %s", after,
+			    kf_describe(&t, quiet, buf, sizeof(buf)));
+	return MP_EKEY;
+}
+
+/* Normalises a key name into kk->name; reports an invalid one. */
+static int kf_set_name(struct kf *k, struct kf_key *kk, const char *p,
+		       size_t len, int line)
+{
+	char raw[256];
+
+	if (len == 0 || len >= sizeof(raw)) {
+		mp_diag_add(k->d, k->path, line,
+			    "key name is %s (a domain name such as "
+			    "\"mirrorpool\" is expected)",
+			    len == 0 ? "empty" : "too long");
+		return MP_EKEY;
+	}
+	memcpy(raw, p, len);
+	raw[len] = '\0';
+	if (mp_tsig_name_normalise(raw, kk->name, sizeof(kk->name)) != MP_OK) {
+		mp_diag_add(k->d, k->path, line,
+			    "key name \"%.64s\" is not a valid domain name",
+			    raw);
+		return MP_EKEY;
+	}
+	kk->line = line;
+	return MP_OK;
+}
+
+static int kf_set_alg(struct kf *k, struct kf_key *kk, const char *p,
+		      size_t len, int line)
+{
+	if (kk->alg[0]) {
+		mp_diag_add(k->d, k->path, line,
+			    "key \"%s\" has a second algorithm (first at line "
+			    "%d)",
+			    kk->name, kk->alg_line);
+		return MP_EKEY;
+	}
+	if (len == 0 || len >= sizeof(kk->alg)) {
+		mp_diag_add(k->d, k->path, line,
+			    "key \"%s\": algorithm name is %s (use hmac-sha256 "
+			    "or hmac-sha512)",
+			    kk->name, len == 0 ? "empty" : "too long");
+		return MP_EKEY;
+	}
+	memcpy(kk->alg, p, len);
+	kk->alg[len] = '\0';
+	kk->alg_line = line;
+	return MP_OK;
+}
+
+static int kf_set_secret(struct kf *k, struct kf_key *kk, const char *p,
+			 size_t len, int line)
+{
+	if (kk->has_secret) {
+		mp_diag_add(k->d, k->path, line,
+			    "key \"%s\" has a second secret (first at line %d)",
+			    kk->name, kk->secret_line);
+		return MP_EKEY;
+	}
+	kk->secret = p;
+	kk->secret_len = len;
+	kk->has_secret = true;
+	kk->secret_line = line;
+	return MP_OK;
+}
+
+/* Checks the block just parsed and keeps it. */
+static int kf_add(struct kf *k, struct kf_key *kk)
+{
+	int rc = MP_OK;
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (strcmp(k->keys[i].name, kk->name) == 0) {
+			mp_diag_add(k->d, k->path, kk->line,
+				    "key \"%s\" is defined twice (first at "
+				    "line %d)",
+				    kk->name, k->keys[i].line);
+			return MP_EKEY;
+		}
+	}
+	if (!kk->alg[0]) {
+		mp_diag_add(k->d, k->path, kk->line,
+			    "key \"%s\" has no algorithm (add `algorithm "
+			    "hmac-sha256;`)",
+			    kk->name);
+		rc = MP_EKEY;
+	}
+	if (!kk->has_secret) {
+		mp_diag_add(
+		    k->d, k->path, kk->line,
+		    "key \"%s\" has no secret (add `secret \"BASE64\";` "
+		    "as written by tsig-keygen)",
+		    kk->name);
+		rc = MP_EKEY;
+	}
+	if (rc != MP_OK)
+		return rc;
+	if (k->n == KF_MAX_KEYS) {
+		mp_diag_add(k->d, k->path, kk->line,
+			    "more than %d keys in one file", KF_MAX_KEYS);
+		return MP_EKEY;
+	}
+	k->keys[k->n++] = *kk;
+	return MP_OK;
+}
+
+/* BIND syntax: key "name" { algorithm hmac-sha256; secret "..."; }; */
+static int kf_parse_bind(struct kf *k)
+{
+	char buf[64];
+
+	for (;;) {
+		struct kf_key kk;
+		struct kf_tok t = kf_next(k), v;
+
+		memset(&kk, 0, sizeof(kk));
+		if (t.type == KT_EOF)
+			return MP_OK;
+		if (t.type == KT_ERROR)
+			return MP_EKEY;
+		if (!kf_is_word(&t, "key")) {
+			mp_diag_add(k->d, k->path, t.line,
+				    "expected `key \"NAME\" { algorithm ...; "
+				    "secret \"...\"; };`, found %s",
+				    kf_describe(&t, false, buf, sizeof(buf)));
+			return MP_EKEY;
+		}
+		v = kf_next(k);
+		if (v.type != KT_WORD && v.type != KT_STRING) {
+			if (v.type != KT_ERROR)
+				mp_diag_add(
+				    k->d, k->path, v.line,
+				    "expected the key name after "
+				    "`key`, found %s",
+				    kf_describe(&v, true, buf, sizeof(buf)));
+			return MP_EKEY;
+		}
+		if (kf_set_name(k, &kk, v.p, v.len, t.line) != MP_OK)
+			return MP_EKEY;
+		t = kf_next(k);
+		if (t.type != KT_LBRACE) {
+			if (t.type != KT_ERROR)
+				mp_diag_add(
+				    k->d, k->path, t.line,
+				    "expected '{' after key \"%s\", "
+				    "found %s",
+				    kk.name,
+				    kf_describe(&t, true, buf, sizeof(buf)));
+			return MP_EKEY;
+		}
+		for (;;) {
+			bool is_alg, is_secret;
+			int rc;
+
+			t = kf_next(k);
+			if (t.type == KT_RBRACE)
+				break;
+			if (t.type == KT_ERROR)
+				return MP_EKEY;
+			if (t.type == KT_EOF) {
+				mp_diag_add(k->d, k->path, t.line,
+					    "end of file inside key \"%s\" "
+					    "(missing `};`)",
+					    kk.name);
+				return MP_EKEY;
+			}
+			is_alg = kf_is_word(&t, "algorithm");
+			is_secret = kf_is_word(&t, "secret");
+			if (!is_alg && !is_secret) {
+				mp_diag_add(
+				    k->d, k->path, t.line,
+				    "unexpected %s in key \"%s\" "
+				    "(expected `algorithm` or "
+				    "`secret`)",
+				    kf_describe(&t, false, buf, sizeof(buf)),
+				    kk.name);
+				return MP_EKEY;
+			}
+			v = kf_next(k);
+			if (v.type != KT_WORD && v.type != KT_STRING) {
+				if (v.type != KT_ERROR)
+					mp_diag_add(k->d, k->path, v.line,
+						    "expected a value after "
+						    "`%s` in key \"%s\", found "
+						    "%s",
+						    is_alg ? "algorithm"
+							   : "secret",
+						    kk.name,
+						    kf_describe(&v, true, buf,
+								sizeof(buf)));
+				return MP_EKEY;
+			}
+			if (is_alg)
+				rc = kf_set_alg(k, &kk, v.p, v.len, v.line);
+			else
+				rc = kf_set_secret(k, &kk, v.p, v.len, v.line);
+			if (rc != MP_OK)
+				return rc;
+			rc = kf_expect_semi(
+			    k, is_alg ? "the algorithm" : "the secret", true);
+			if (rc != MP_OK)
+				return rc;
+		}
+		if (kf_expect_semi(k, "the closing '}' of a key", false) !=
+		    MP_OK)
+			return MP_EKEY;
+		if (kf_add(k, &kk) != MP_OK)
+			return MP_EKEY;
+	}
+}
+
+/* Strips a YAML comment and trailing blanks; returns the new length. */
+static size_t kf_yaml_trim(const char *p, size_t len)
+{
+	char quote = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (quote) {
+			if (p[i] == quote)
+				quote = 0;
+		} else if (p[i] == '"' || p[i] == '\'') {
+			quote = p[i];
+		} else if (p[i] == '#' &&
+			   (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t')) {
+			len = i;
+			break;
+		}
+	}
+	while (len > 0 &&
+	       (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
+/*
+ * Knot's `keymgr -t NAME` output, a YAML `key:` section:
+ *   key:
+ *     - id: NAME
+ *       algorithm: hmac-sha256
+ *       secret: BASE64
+ */
+static int kf_parse_yaml(struct kf *k)
+{
+	struct kf_key kk;
+	bool in_item = false, in_section = false;
+	char buf[64];
+	int rc;
+
+	memset(&kk, 0, sizeof(kk));
+	while (k->pos < k->len) {
+		const char *p = k->buf + k->pos, *nl, *colon;
+		size_t len, indent = 0, flen;
+		int line = ++k->line;
+
+		nl = memchr(p, '\n', k->len - k->pos);
+		len = nl ? (size_t)(nl - p) : k->len - k->pos;
+		k->pos += len + (nl ? 1 : 0);
+		len = kf_yaml_trim(p, len);
+		while (indent < len && p[indent] == ' ')
+			indent++;
+		if (indent == len)
+			continue;
+		if (p[indent] == '\t') {
+			mp_diag_add(k->d, k->path, line,
+				    "tab in indentation (YAML indents with "
+				    "spaces)");
+			return MP_EKEY;
+		}
+		if (indent == 0) {
+			if (len == 4 && memcmp(p, "key:", 4) == 0 &&
+			    !in_section) {
+				in_section = true;
+				continue;
+			}
+			colon = memchr(p, ':', len);
+			mp_diag_add(k->d, k->path, line,
+				    "only one `key:` section (as written by "
+				    "keymgr -t) is understood, found %s",
+				    colon &&
+					    kf_safe_word(p, (size_t)(colon - p))
+					? "another section"
+					: "something else");
+			return MP_EKEY;
+		}
+		p += indent;
+		len -= indent;
+		if (p[0] == '-' && (len == 1 || p[1] == ' ')) {
+			if (in_item && kf_add(k, &kk) != MP_OK)
+				return MP_EKEY;
+			memset(&kk, 0, sizeof(kk));
+			in_item = true;
+			p++;
+			len--;
+			while (len > 0 && *p == ' ') {
+				p++;
+				len--;
+			}
+			if (len == 0)
+				continue;
+		} else if (!in_item) {
+			mp_diag_add(k->d, k->path, line,
+				    "expected `- id: NAME` to start a key");
+			return MP_EKEY;
+		}
+		colon = memchr(p, ':', len);
+		if (!colon || (colon + 1 < p + len && colon[1] != ' ')) {
+			mp_diag_add(k->d, k->path, line,
+				    "expected `id:`, `algorithm:` or `secret:` "
+				    "followed by a value");
+			return MP_EKEY;
+		}
+		flen = (size_t)(colon - p);
+		len -= flen + 1;
+		p = colon + 1;
+		while (len > 0 && *p == ' ') {
+			p++;
+			len--;
+		}
+		if (len >= 2 && (p[0] == '"' || p[0] == '\'') &&
+		    p[len - 1] == p[0]) {
+			p++;
+			len -= 2;
+		}
+		if (flen == 2 && memcmp(colon - 2, "id", 2) == 0) {
+			if (kk.name[0]) {
+				mp_diag_add(k->d, k->path, line,
+					    "key \"%s\" has a second id",
+					    kk.name);
+				return MP_EKEY;
+			}
+			rc = kf_set_name(k, &kk, p, len, line);
+		} else if (flen == 9 &&
+			   memcmp(colon - 9, "algorithm", 9) == 0) {
+			rc = kf_set_alg(k, &kk, p, len, line);
+		} else if (flen == 6 && memcmp(colon - 6, "secret", 6) == 0) {
+			rc = kf_set_secret(k, &kk, p, len, line);
+		} else {
+			struct kf_tok t = {KT_WORD, colon - flen, flen, line};
+			mp_diag_add(k->d, k->path, line,
+				    "unknown field %s in a key (expected id, "
+				    "algorithm, secret)",
+				    kf_describe(&t, false, buf, sizeof(buf)));
+			return MP_EKEY;
+		}
+		if (rc != MP_OK)
+			return rc;
+		if (!kk.name[0]) {
+			mp_diag_add(k->d, k->path, line,
+				    "a key must start with `- id: NAME`");
+			return MP_EKEY;
+		}
+	}
+	if (in_item && kf_add(k, &kk) != MP_OK)
+		return MP_EKEY;
+	return MP_OK;
+}
+
+/* True when the first significant line is a YAML `key:` section. */
+static bool kf_is_yaml(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t l = kf_yaml_trim(buf + i, end - i);
+
+		if (l > 0)
+			return l == 4 && memcmp(buf + i, "key:", 4) == 0;
+		i = end + 1;
+	}
+	return false;
+}
+
+/* Decodes a base64 secret and builds the key. */
+static int kf_build(const char *file, int line, int secret_line,
+		    const char *name, const char *alg_name, const char *b64,
+		    size_t b64_len, struct mp_tsig_key **out, struct mp_diag *d)
+{
+	unsigned char bin[KF_SECRET_MAX];
+	const char *end = NULL;
+	enum mp_tsig_alg alg = MP_TSIG_HMAC_SHA256;
+	size_t bin_len = 0;
+	int rc;
+
+	rc = mp_tsig_alg_parse(alg_name, &alg);
+	if (rc == MP_ENOTSUP) {
+		mp_diag_add(d, file, line, "key \"%s\": %s %s", name, alg_name,
+			    unsupported_hint);
+		return MP_EKEY;
+	}
+	if (rc != MP_OK) {
+		mp_diag_add(d, file, line,
+			    "key \"%s\": unknown algorithm \"%.32s\" (use "
+			    "hmac-sha256 or hmac-sha512)",
+			    name, alg_name);
+		return MP_EKEY;
+	}
+	if (b64_len == 0) {
+		mp_diag_add(
+		    d, file, secret_line,
+		    "key \"%s\": the secret is empty (generate one with "
+		    "tsig-keygen)",
+		    name);
+		return MP_EKEY;
+	}
+	if (b64_len / 4 * 3 > sizeof(bin)) {
+		mp_diag_add(d, file, secret_line,
+			    "key \"%s\": the secret is longer than %zu bytes",
+			    name, sizeof(bin));
+		return MP_EKEY;
+	}
+	rc = sodium_base642bin(bin, sizeof(bin), b64, b64_len, NULL, &bin_len,
+			       &end, sodium_base64_VARIANT_ORIGINAL);
+	if (rc != 0 || end != b64 + b64_len || bin_len == 0) {
+		sodium_memzero(bin, sizeof(bin));
+		mp_diag_add(d, file, secret_line,
+			    "key \"%s\": the secret is not valid base64 (as "
+			    "written by tsig-keygen, padded with '=')",
+			    name);
+		return MP_EKEY;
+	}
+	rc = mp_tsig_key_new(name, alg, bin, bin_len, out);
+	sodium_memzero(bin, sizeof(bin));
+	if (rc == MP_EINVAL) {
+		mp_diag_add(d, file, secret_line,
+			    "key name \"%s\" is not a valid domain name", name);
+		return MP_EKEY;
+	}
+	if (rc != MP_OK)
+		mp_diag_add(d, file, secret_line, "key \"%s\": %s", name,
+			    mp_strerror(rc));
+	return rc;
+}
+
+/* Lists the key names of the file into buf, comma-separated. */
+static void kf_list(const struct kf *k, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < k->n && off < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				 k->keys[i].name);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static int kf_select(struct kf *k, const char *key_name,
+		     const struct kf_key **sel)
+{
+	char want[256], list[512];
+
+	kf_list(k, list, sizeof(list));
+	if (k->n == 0) {
+		mp_diag_add(k->d, k->path, 0,
+			    "no key found (expected `key \"NAME\" { algorithm "
+			    "hmac-sha256; secret \"BASE64\"; };` as written by "
+			    "tsig-keygen)");
+		return MP_EKEY;
+	}
+	if (!key_name) {
+		if (k->n == 1) {
+			*sel = &k->keys[0];
+			return MP_OK;
+		}
+		mp_diag_add(k->d, k->path, 0,
+			    "the file holds %zu keys (%s); choose one with "
+			    "key_name",
+			    k->n, list);
+		return MP_EKEY;
+	}
+	if (mp_tsig_name_normalise(key_name, want, sizeof(want)) != MP_OK) {
+		mp_diag_add(k->d, k->path, 0,
+			    "key name \"%.64s\" is not a valid domain name",
+			    key_name);
+		return MP_EKEY;
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		if (strcmp(k->keys[i].name, want) == 0) {
+			*sel = &k->keys[i];
+			return MP_OK;
+		}
+	}
+	mp_diag_add(k->d, k->path, 0,
+		    "no key named \"%s\" (keys in the file: %s)", want, list);
+	return MP_EKEY;
+}
+
+static void kf_describe_access(mode_t mode, char *buf, size_t len)
+{
+	const char *what;
+
+	if ((mode & S_IROTH) && (mode & S_IWOTH))
+		what = "readable and writable";
+	else if (mode & S_IROTH)
+		what = "readable";
+	else if (mode & S_IWOTH)
+		what = "writable";
+	else
+		what = "accessible";
+	snprintf(buf, len, "%s", what);
+}
+
+/* Reads the whole file with read(2): stdio would keep a copy of the secret
+ * in its own buffer, which nobody wipes. */
+static int kf_read(const char *path, char **out, size_t *out_len,
+		   struct mp_diag *d)
+{
+	struct stat st;
+	char *buf = NULL, access[32];
+	size_t len = 0;
+	int fd, rc = MP_OK;
+
+	*out = NULL;
+	*out_len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		mp_diag_add(d, path, 0, "cannot open the key file: %s%s",
+			    strerror(e),
+			    e == EACCES ? " (the key must be readable by the "
+					  "user mirrorpoold runs as)"
+					: "");
+		return e == EACCES ? MP_EPERM : MP_EKEY;
+	}
+	if (fstat(fd, &st) != 0) {
+		mp_diag_add(d, path, 0, "cannot stat the key file: %s",
+			    strerror(errno));
+		rc = MP_EKEY;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		mp_diag_add(d, path, 0,
+			    "not a regular file (a key file as written by "
+			    "tsig-keygen is expected)");
+		rc = MP_EKEY;
+		goto cleanup;
+	}
+	if (st.st_mode & S_IRWXO) {
+		kf_describe_access(st.st_mode, access, sizeof(access));
+		mp_diag_add(d, path, 0,
+			    "the key file is %s by other users (mode %04o); "
+			    "run `chmod o-rwx %s`",
+			    access, (unsigned)(st.st_mode & 07777), path);
+		rc = MP_EPERM;
+		goto cleanup;
+	}
+	if (st.st_size > KF_MAX_SIZE) {
+		mp_diag_add(d, path, 0,
+			    "too large for a key file (%lld bytes, at most %d)",
+			    (long long)st.st_size, KF_MAX_SIZE);
+		rc = MP_EKEY;
+		goto cleanup;
+	}
+	buf = malloc(KF_MAX_SIZE + 1);
+	if (!buf) {
+		rc = MP_ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + len, KF_MAX_SIZE + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			mp_diag_add(d, path, 0, "cannot read the key file: %s",
+				    strerror(errno));
+			rc = MP_EKEY;
+			goto cleanup;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > KF_MAX_SIZE) {
+			mp_diag_add(d, path, 0,
+				    "too large for a key file (at most %d "
+				    "bytes)",
+				    KF_MAX_SIZE);
+			rc = MP_EKEY;
+			goto cleanup;
+		}
+	}
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+cleanup:
+	if (buf) {
+		sodium_memzero(buf, KF_MAX_SIZE + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+int mp_tsig_key_load_file(const char *path, const char *key_name,
+			  struct mp_tsig_key **out, struct mp_diag *d)
+{
+	struct kf *k = NULL;
+	const struct kf_key *sel = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return MP_ENOMEM;
+	rc = kf_read(path, &buf, &len, d);
+	if (rc != MP_OK)
+		goto cleanup;
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		rc = MP_ENOMEM;
+		goto cleanup;
+	}
+	k->path = path;
+	k->buf = buf;
+	k->len = len;
+	k->d = d;
+	if (kf_is_yaml(buf, len)) {
+		rc = kf_parse_yaml(k);
+	} else {
+		k->line = 1;
+		rc = kf_parse_bind(k);
+	}
+	if (rc != MP_OK)
+		goto cleanup;
+	rc = kf_select(k, key_name, &sel);
+	if (rc != MP_OK)
+		goto cleanup;
+	rc = kf_build(path, sel->alg_line, sel->secret_line, sel->name,
+		      sel->alg, sel->secret, sel->secret_len, out, d);
+cleanup:
+	if (k) {
+		sodium_memzero(k, sizeof(*k));
+		free(k);
+	}
+	if (buf) {
+		sodium_memzero(buf, KF_MAX_SIZE + 1);
+		free(buf);
+	}
+	return rc;
+}
+
+int mp_tsig_key_parse_inline(const char *spec, const char *origin,
+			     struct mp_tsig_key **out, struct mp_diag *d)
+{
+	const char *c1, *c2, *secret;
+	char alg[32] = "hmac-sha256", name[256];
+	size_t alen, nlen;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return MP_ENOMEM;
+	c1 = spec ? strchr(spec, ':') : NULL;
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c1 || (c2 && strchr(c2 + 1, ':'))) {
+		mp_diag_add(d, origin, 0,
+			    "inline key: expected \"ALGORITHM:NAME:BASE64\" "
+			    "(e.g. \"hmac-sha256:mirrorpool:...\", as nsupdate "
+			    "-y) or \"NAME:BASE64\"");
+		return MP_EKEY;
+	}
+	if (c2) {
+		alen = (size_t)(c1 - spec);
+		if (alen == 0 || alen >= sizeof(alg)) {
+			mp_diag_add(d, origin, 0,
+				    "inline key: the algorithm is %s (use "
+				    "hmac-sha256 or hmac-sha512)",
+				    alen ? "too long" : "empty");
+			return MP_EKEY;
+		}
+		memcpy(alg, spec, alen);
+		alg[alen] = '\0';
+		nlen = (size_t)(c2 - c1 - 1);
+		memcpy(name, c1 + 1, nlen < sizeof(name) ? nlen : 0);
+		secret = c2 + 1;
+	} else {
+		nlen = (size_t)(c1 - spec);
+		memcpy(name, spec, nlen < sizeof(name) ? nlen : 0);
+		secret = c1 + 1;
+	}
+	if (nlen == 0 || nlen >= sizeof(name)) {
+		mp_diag_add(d, origin, 0, "inline key: the key name is %s",
+			    nlen ? "too long" : "empty");
+		return MP_EKEY;
+	}
+	name[nlen] = '\0';
+	{
+		char norm[256];
+		if (mp_tsig_name_normalise(name, norm, sizeof(norm)) != MP_OK) {
+			mp_diag_add(d, origin, 0,
+				    "inline key: key name \"%.64s\" is not a "
+				    "valid domain name",
+				    name);
+			return MP_EKEY;
+		}
+		return kf_build(origin, 0, 0, norm, alg, secret, strlen(secret),
+				out, d);
+	}
+}

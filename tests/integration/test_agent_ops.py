@@ -1,0 +1,1273 @@
+#!/usr/bin/env python3
+"""Operating mirrorpoold: every mirrorpoolctl command against a running
+agent, drains across crashes, reloads, a hostile control socket, systemd
+notification and exit statuses (SPEC sections 1, 6 and 7).
+
+A real BIND primary (started here on a random port, keys from tsig-keygen)
+holds dl.example.org; real HTTP mirrors answer on 127.0.0.11.. on one shared
+port (mplib.mirrors). What DNS holds is read with dig, what the agent did
+from its log and from mirrorpoolctl's output; each fault is first shown to
+be real (curl sees the 503, dig sees the record nsupdate removed).
+
+Fast parameters: checks every 1 s (300 ms while changing), timeout 900 ms,
+rise 2, fall 2, min_interval 1 s."""
+
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from mplib import dnstools  # noqa: E402
+from mplib.agent import Agent, have_programs, program  # noqa: E402
+from mplib.mirrors import MirrorFarm  # noqa: E402
+from mplib.named import Named  # noqa: E402
+from mplib.ports import free_port  # noqa: E402
+from mplib.proc import Proc  # noqa: E402
+
+ZONE = "example.org"
+POOL = "dl.example.org."
+M1, M2, M3, M4 = "127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"
+MIRRORS = [("mirror1", [M1]), ("mirror2", [M2]), ("mirror3", [M3])]
+ALL = [M1, M2, M3]
+RX_ZONE = r"example\.org\.?"
+RX_POOL = r"dl\.example\.org\."
+USER = pwd.getpwuid(os.getuid()).pw_name
+UID = os.getuid()
+METRIC_NAMES = (
+    "mirrorpool_address_up", "mirrorpool_address_published",
+    "mirrorpool_check_duration_seconds", "mirrorpool_checks_total",
+    "mirrorpool_updates_total", "mirrorpool_rrset_records",
+    "mirrorpool_frozen")
+CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
+
+
+def rx(addr):
+    return re.escape(addr)
+
+
+def wait_until(pred, timeout, what, step=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s"
+                                 % (timeout, what))
+        time.sleep(step)
+
+
+def version():
+    r = subprocess.run([program("mirrorpoold"), "-V"], capture_output=True,
+                       text=True, timeout=10)
+    return r.stdout.split()[-1]
+
+
+class OpsAgent(Agent):
+    """mirrorpoold with extra environment variables (NOTIFY_SOCKET,
+    WATCHDOG_USEC), which the plain runner removes."""
+
+    env = None
+
+    def start(self, wait_ready=True, timeout=15):
+        if not self.env:
+            return super().start(wait_ready, timeout)
+        if self.proc and self.proc.alive():
+            raise RuntimeError("mirrorpoold already running")
+        self.mark()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
+                            "WATCHDOG_PID", "JOURNAL_STREAM")}
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.update(self.env)
+        self.proc = Proc([program("mirrorpoold"), "-c", self.conf],
+                         self.log_path, env=env, cwd=self.dir)
+        if wait_ready:
+            self.wait_log(r"ready: ", timeout=timeout)
+        return self
+
+
+class NotifyListener:
+    """A fake service manager: an AF_UNIX datagram socket bound at a path,
+    recording (monotonic time, sender pid, payload) for each datagram."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.sock.bind(path)
+        self.sock.settimeout(0.1)
+        self.got = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                data, anc, _f, _a = self.sock.recvmsg(
+                    4096, socket.CMSG_SPACE(CRED.size))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            pid = None
+            for level, kind, payload in anc:
+                if level == socket.SOL_SOCKET and \
+                        kind == socket.SCM_CREDENTIALS:
+                    pid = CRED.unpack(payload[:CRED.size])[0]
+            with self._lock:
+                self.got.append((time.monotonic(), pid, data.decode()))
+
+    def messages(self):
+        with self._lock:
+            return list(self.got)
+
+    def wait(self, pred, timeout, what):
+        """Waits for a message matching pred; returns its index."""
+        def find():
+            for i, (_, _, d) in enumerate(self.messages()):
+                if pred(d):
+                    return i + 1
+            return None
+        return wait_until(find, timeout, what) - 1
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+class SilentServer:
+    """A UDP socket that receives DNS queries and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.1)
+        self.arrivals = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.arrivals.append(time.monotonic())
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+class HoldingRelay:
+    """A UDP relay in front of the primary that holds every UPDATE (DNS
+    opcode 5) for `hold` seconds before passing it on; queries pass at
+    once. Messages are relayed unchanged, so TSIG verifies end to end."""
+
+    def __init__(self, upstream_port, hold):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.hold = hold
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.1)
+        self.update_seen = threading.Event()
+        self.updates_answered = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(data, peer),
+                             daemon=True).start()
+
+    def _relay(self, data, peer):
+        is_update = len(data) > 2 and (data[2] >> 3) & 0xF == 5
+        if is_update:
+            self.update_seen.set()
+            if self._stop.wait(self.hold):
+                return
+        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            up.settimeout(3)
+            up.sendto(data, self.upstream)
+            reply, _ = up.recvfrom(65535)
+            self.sock.sendto(reply, peer)
+            if is_update:
+                self.updates_answered += 1
+        except OSError:
+            pass
+        finally:
+            up.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+class OpsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Named(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
+        cls.srv.start()
+        cls.addClassCleanup(cls.srv.close)
+        cls.version = version()
+
+    def setUp(self):
+        if not self.srv.proc or not self.srv.proc.alive():
+            self.srv.restart()
+        self.farm = MirrorFarm(ALL + [M4]).start()
+        self.addCleanup(self.farm.stop)
+        self.agents = []
+        self.set_rrset(ALL)
+
+    def tearDown(self):
+        problems = []
+        failed = any(err for _, err in self._outcome_errors())
+        for ag in self.agents:
+            running = ag.alive()
+            code = ag.stop()
+            if running and code != 0:
+                problems.append("mirrorpoold exited %s after SIGTERM" % code)
+            reports = ag.sanitizer_reports()
+            if reports:
+                problems.append("sanitizer: %s" % reports[:3])
+            if problems or failed:
+                sys.stderr.write("\n--- mirrorpoold log (%s) ---\n%s\n"
+                                 % (self.id(), ag.tail(8000)))
+            ag.close()
+        if problems:
+            self.fail("; ".join(problems))
+
+    def _outcome_errors(self):
+        outcome = getattr(self, "_outcome", None)
+        errs = getattr(outcome, "errors", None)
+        if errs is not None:
+            return errs
+        result = getattr(outcome, "result", None)
+        if result is None:
+            return []
+        return [(t, e) for t, e in result.errors + result.failures
+                if t is self]
+
+    # -- helpers -------------------------------------------------------
+    def agent(self, start=True, env=None, **kw):
+        kw.setdefault("key_file", self.srv.key.path)
+        kw.setdefault("dns_port", self.srv.port)
+        kw.setdefault("mirrors", MIRRORS)
+        kw.setdefault("url", self.farm.url())
+        kw.setdefault("interval", "1s")
+        kw.setdefault("fast_interval", "300ms")
+        kw.setdefault("timeout", "900ms")
+        kw.setdefault("rise", 2)
+        kw.setdefault("fall", 2)
+        kw.setdefault("min_interval", "1s")
+        ag = OpsAgent(**kw)
+        ag.env = env
+        self.agents.append(ag)
+        if start:
+            ag.start()
+        return ag
+
+    def set_rrset(self, addrs, rtype="A"):
+        cmds = ["update delete %s %s" % (POOL, rtype)]
+        cmds += ["update add %s 60 %s %s" % (POOL, rtype, a) for a in addrs]
+        rc, out = self.srv.nsupdate(cmds)
+        self.assertEqual(rc, 0, "nsupdate failed: " + out)
+        self.assertEqual(self.dig(), sorted(addrs))
+
+    def dig(self, rtype="A"):
+        return self.srv.dig(POOL, rtype)
+
+    def serial(self):
+        soa = self.srv.dig(ZONE, "SOA")
+        return int(soa[0].split()[2])
+
+    def wait_dig(self, addrs, timeout=10.0):
+        """Waits until dig shows addrs; returns the seconds it took."""
+        want = sorted(addrs)
+        seen = []
+        t0 = time.monotonic()
+
+        def match():
+            got = self.dig()
+            seen.append(got)
+            return got == want
+        try:
+            wait_until(match, timeout, "dig %s A == %s" % (POOL, want))
+        except AssertionError:
+            raise AssertionError("dig never showed %s; last answers: %s"
+                                 % (want, seen[-3:]))
+        return time.monotonic() - t0
+
+    def prove_http(self, addr, status):
+        code, body = self.farm.curl(addr)
+        self.assertEqual(code, status, "curl to %s: %s" % (addr, body))
+
+    def ctl_ok(self, ag, *args):
+        rc, out, err = ag.ctl(*args)
+        self.assertEqual(rc, 0, "mirrorpoolctl %s: exit %d\n%s%s"
+                         % (" ".join(args), rc, out, err))
+        self.assertEqual(err, "")
+        return out
+
+    def mirror_status(self, st, name):
+        for m in st["pools"][0]["mirrors"]:
+            if m["name"] == name:
+                return m
+        self.fail("no mirror %s in status" % name)
+
+    def addr_status(self, st, name):
+        return self.mirror_status(st, name)["addresses"][0]
+
+    def wait_all_checked(self, ag, timeout=10):
+        """Waits until every address has a check result."""
+        def done():
+            return all(x["last_check"] is not None
+                       for m in ag.status()["pools"][0]["mirrors"]
+                       for x in m["addresses"])
+        wait_until(done, timeout, "a check of every address", step=0.2)
+
+    # -- status --------------------------------------------------------
+    def test_status_human_json_and_pool(self):
+        self.farm.set_mode(M3, "503")
+        self.prove_http(M3, 503)
+        ag = self.agent()
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig([M1, M2])
+        t_update = int(time.time())
+        self.wait_all_checked(ag)
+
+        out = self.ctl_ok(ag, "status")
+        lines = out.splitlines()
+        self.assertRegex(lines[0], r"^mirrorpool %s; DNS server 127\.0\.0\.1 "
+                         r"port %d, zone %s$" % (re.escape(self.version),
+                                                 self.srv.port, RX_ZONE))
+        self.assertRegex(out, r"(?m)^pool %s  ttl 60  min_healthy 1  "
+                         r"max_published 0 \(all\)  guard ok$" % RX_POOL)
+        self.assertRegex(out, r"(?m)^  A     published    127\.0\.0\.11 "
+                         r"127\.0\.0\.12$")
+        self.assertRegex(out, r"(?m)^        in DNS       127\.0\.0\.11 "
+                         r"127\.0\.0\.12$")
+        self.assertRegex(out, r"(?m)^        last UPDATE  .*NOERROR, "
+                         r"-127\.0\.0\.13$")
+        self.assertRegex(out, r"(?m)^  mirror1\s+127\.0\.0\.11\s+up\s+yes\s+"
+                         r".*ok: HTTP 200\s+\d+ ms$")
+        self.assertRegex(out, r"(?m)^  mirror3\s+127\.0\.0\.13\s+down\s+no\s+"
+                         r".*HTTP 503\s+\d+ ms$")
+
+        st = ag.status()
+        self.assertEqual(st["version"], self.version)
+        self.assertIs(st["dry_run"], False)
+        self.assertEqual(st["dns"]["server"], "127.0.0.1")
+        self.assertEqual(st["dns"]["port"], self.srv.port)
+        self.assertEqual(st["dns"]["zone"].rstrip("."), ZONE)
+        self.assertIsNone(st["dns"]["last_error"])
+        self.assertEqual(st["guard"], {"frozen": False, "reason": None})
+        self.assertEqual(len(st["pools"]), 1)
+        pool = st["pools"][0]
+        self.assertEqual((pool["name"], pool["ttl"], pool["min_healthy"]),
+                         (POOL, 60, 1))
+        a = pool["rrsets"]["A"]
+        self.assertEqual(sorted(a["published"]), [M1, M2])
+        self.assertEqual(sorted(a["in_dns"]), [M1, M2])
+        lu = a["last_update"]
+        self.assertEqual((lu["rcode"], lu["added"], lu["removed"]),
+                         ("NOERROR", [], [M3]))
+        self.assertLessEqual(abs(lu["at"] - t_update), 5)
+        self.assertEqual(pool["rrsets"]["AAAA"],
+                         {"published": [], "in_dns": [], "last_update": None})
+        self.assertEqual([m["name"] for m in pool["mirrors"]],
+                         ["mirror1", "mirror2", "mirror3"])
+        now = time.time()
+        for name, addr, up in (("mirror1", M1, True), ("mirror2", M2, True),
+                               ("mirror3", M3, False)):
+            m = self.mirror_status(st, name)
+            self.assertEqual(m["weight"], 10)
+            self.assertIsNone(m["drain"])
+            self.assertEqual(len(m["addresses"]), 1)
+            x = m["addresses"][0]
+            self.assertEqual(x["address"], addr)
+            self.assertEqual(x["state"], "up" if up else "down")
+            self.assertIs(x["published"], up)
+            self.assertIs(x["suppressed"], False)
+            self.assertIsInstance(x["penalty"], int)
+            lc = x["last_check"]
+            self.assertLessEqual(abs(lc["at"] - now), 5)
+            self.assertIs(lc["ok"], up)
+            self.assertEqual(lc["detail"], "HTTP 200" if up else "HTTP 503")
+            self.assertIsInstance(lc["latency_ms"], int)
+            if up:
+                self.assertGreaterEqual(x["consecutive_ok"], 1)
+                self.assertEqual(x["consecutive_fail"], 0)
+                self.assertEqual(x["penalty"], 0)
+            else:
+                self.assertEqual(x["consecutive_ok"], 0)
+                self.assertGreaterEqual(x["consecutive_fail"], 2)
+                self.assertGreater(x["penalty"], 0)
+
+        # status POOL: with or without the final dot; unknown pools fail
+        for name in (POOL, POOL.rstrip(".")):
+            rc, out, err = ag.ctl("--json", "status", name)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual([p["name"] for p in json.loads(out)["pools"]],
+                             [POOL])
+            out = self.ctl_ok(ag, "status", name)
+            self.assertRegex(out, r"(?m)^pool %s " % RX_POOL)
+        rc, out, err = ag.ctl("status", "nosuch.example.org.")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertEqual(err, 'mirrorpoolctl: no pool named '
+                         '"nosuch.example.org."\n')
+        # every command is logged with the caller
+        ag.wait_log(r"^<6>control: status from %s \(uid %d, pid \d+\): ok$"
+                    % (re.escape(USER), UID), start=0)
+
+    # -- drain / undrain -----------------------------------------------
+    def test_drain_bypasses_rate_limit_and_undrain_returns_at_once(self):
+        ag = self.agent(min_interval="20s")
+        # an UPDATE from health first, so that min_interval is running
+        self.farm.set_mode(M3, "503")
+        self.prove_http(M3, 503)
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR in \d+ ms\)$"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig([M1, M2])
+
+        ag.mark()
+        t0 = time.monotonic()
+        out = self.ctl_ok(ag, "drain", "mirror1", "--reason", "disk swap")
+        self.assertEqual(out, "mirror1 drained; its records leave the pool "
+                              "now\n")
+        self.wait_dig([M2], timeout=5)
+        took = time.monotonic() - t0
+        self.assertLess(took, 1.5, "the drain waited %.1f s" % took)
+        ag.wait_log(r"^<5>mirror1 drained by %s \(uid %d\): disk swap; "
+                    r"bypassing the update rate limits$"
+                    % (re.escape(USER), UID))
+        ag.wait_log(r"^<5>control: drain from %s \(uid %d, pid \d+\): "
+                    r"accepted$" % (re.escape(USER), UID))
+        ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.11 \(NOERROR in \d+ "
+                    r"ms, operator action\)$" % (RX_ZONE, RX_POOL))
+
+        st = ag.status()
+        d = self.mirror_status(st, "mirror1")["drain"]
+        self.assertEqual((d["reason"], d["by"], d["uid"], d["until"]),
+                         ("disk swap", USER, UID, None))
+        self.assertLessEqual(abs(d["since"] - time.time()), 5)
+        lu = st["pools"][0]["rrsets"]["A"]["last_update"]
+        self.assertEqual((lu["rcode"], lu["removed"]), ("NOERROR", [M1]))
+        self.assertIs(self.addr_status(st, "mirror1")["published"], False)
+
+        # the limit is real: a health change now waits for min_interval
+        ag.mark()
+        self.farm.set_mode(M3, "ok")
+        ag.wait_log(r"mirror3 127\.0\.0\.13: down -> up")
+        ag.wait_log(r"^<5>%s A: rate limit engaged \(min_interval\); change "
+                    r"deferred" % RX_POOL)
+        self.assertEqual(self.dig(), [M2])
+
+        # undrain of an address that stayed up: back at once, no rise wait
+        ag.mark()
+        t0 = time.monotonic()
+        out = self.ctl_ok(ag, "undrain", "mirror1")
+        self.assertEqual(out, "mirror1 undrained; it returns to the pool "
+                              "once healthy\n")
+        self.wait_dig([M1, M2, M3], timeout=5)
+        took = time.monotonic() - t0
+        self.assertLess(took, 1.5, "the undrain waited %.1f s" % took)
+        ag.wait_log(r"^<5>mirror1 undrained by %s \(uid %d\); it returns "
+                    r"once healthy, bypassing the update rate limits$"
+                    % (re.escape(USER), UID))
+        ag.wait_log(r"UPDATE %s: %s A \+127\.0\.0\.11 \+127\.0\.0\.13 "
+                    r"\(NOERROR in \d+ ms, operator action\)$"
+                    % (RX_ZONE, RX_POOL))
+        self.assertEqual(ag.find_log(r"mirror1 127\.0\.0\.11: (check passed"
+                                     r"|down -> up)"), [])
+        rc, out, err = ag.ctl("undrain", "mirror1")
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: mirror mirror1 is "
+                                        "not drained\n"))
+
+    def test_undrain_of_a_down_address_waits_for_rise(self):
+        ag = self.agent()
+        self.ctl_ok(ag, "drain", "mirror2", "--reason", "reinstall")
+        self.wait_dig([M1, M3])
+        self.farm.set_mode(M2, "503")
+        self.prove_http(M2, 503)
+        ag.wait_log(r"mirror2 127\.0\.0\.12: up -> down")
+        ag.mark()
+        t0 = time.monotonic()
+        self.ctl_ok(ag, "undrain", "mirror2")
+        ag.wait_log(r"mirror2 undrained by")
+        # it failed while drained: not back while it keeps failing (the
+        # undrain planned at once; two more failed checks since then)
+        wait_until(lambda: self.farm.count(M2, "mirrorpool/", since=t0) >= 2,
+                   5, "two more checks of mirror2")
+        self.assertEqual(self.dig(), [M1, M3])
+        self.assertEqual(ag.find_log(r"^<\d>UPDATE "), [])
+        self.farm.set_mode(M2, "ok")
+        ag.wait_log(r"mirror2 127\.0\.0\.12: down -> up \(2/2 successes")
+        add = ag.wait_log(r"UPDATE %s: %s A \+127\.0\.0\.12 \(NOERROR"
+                          % (RX_ZONE, RX_POOL))
+        first = ag.wait_log(r"mirror2 127\.0\.0\.12: check passed \(1/2\)")
+        self.assertLess(first.start(), add.start())
+        self.wait_dig(ALL)
+
+    def test_drain_floor_refusal_and_force(self):
+        ag = self.agent(min_healthy=2)
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.wait_dig([M2, M3])
+
+        ag.mark()
+        rc, out, err = ag.ctl("drain", "mirror2", "--reason", "oops")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertEqual(err, "mirrorpoolctl: draining mirror2 would leave "
+                         "dl.example.org. A with 1 healthy address "
+                         "(min_healthy 2); use --force to drain anyway\n")
+        ag.wait_log(r"^<5>control: drain from %s \(uid %d, pid \d+\): "
+                    r"draining mirror2 would leave" % (re.escape(USER), UID))
+        self.assertIsNone(self.mirror_status(ag.status(), "mirror2")["drain"])
+        self.assertEqual(self.dig(), [M2, M3])
+
+        # --force goes below the floor, down to an empty RRset
+        self.ctl_ok(ag, "drain", "mirror2", "--force", "--reason",
+                    "compromised")
+        ag.wait_log(r"^<4>mirror2 drained with --force by %s \(uid %d\): "
+                    r"compromised; bypassing the update rate limits$"
+                    % (re.escape(USER), UID))
+        self.wait_dig([M3], timeout=5)
+        self.ctl_ok(ag, "drain", "mirror3", "--force")
+        self.wait_dig([], timeout=5)
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR in \d+ ms, "
+                    r"operator action\)" % (RX_ZONE, RX_POOL))
+        st = ag.status()
+        self.assertEqual(st["pools"][0]["rrsets"]["A"]["in_dns"], [])
+        self.assertIs(self.mirror_status(st, "mirror2")["drain"]["force"],
+                      True)
+        # health decisions never refill what --force emptied
+        rc, out, err = ag.ctl("check")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.dig(), [])
+
+        for m in ("mirror1", "mirror2", "mirror3"):
+            self.ctl_ok(ag, "undrain", m)
+        self.wait_dig(ALL, timeout=5)
+
+    def test_drain_address(self):
+        self.set_rrset([M1, M2, M3, M4])
+        ag = self.agent(mirrors=[("mirror1", [M1, M4]), ("mirror2", [M2]),
+                                 ("mirror3", [M3])])
+        rc, out, err = ag.ctl("drain", "mirror1", "--address", "192.0.2.1")
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: mirror mirror1 has "
+                                        "no address 192.0.2.1\n"))
+        out = self.ctl_ok(ag, "drain", "mirror1", "--address", M4,
+                          "--reason", "nic swap")
+        self.assertEqual(out, "mirror1 127.0.0.14 drained; its records leave "
+                              "the pool now\n")
+        self.wait_dig([M1, M2, M3], timeout=3)
+        ag.wait_log(r"^<5>mirror1 127\.0\.0\.14 drained by %s \(uid %d\): "
+                    r"nic swap; bypassing" % (re.escape(USER), UID))
+        m = self.mirror_status(ag.status(), "mirror1")
+        self.assertIsNone(m["drain"])
+        by_addr = {a["address"]: a for a in m["addresses"]}
+        self.assertEqual(by_addr[M4]["drain"]["reason"], "nic swap")
+        self.assertIsNone(by_addr[M1]["drain"])
+        self.assertIs(by_addr[M1]["published"], True)
+        self.assertIs(by_addr[M4]["published"], False)
+
+        rc, out, err = ag.ctl("undrain", "mirror1", "--address", M1)
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: mirror1 127.0.0.11 is "
+                                        "not drained\n"))
+        out = self.ctl_ok(ag, "undrain", "mirror1", "--address", M4)
+        self.assertEqual(out, "mirror1 127.0.0.14 undrained; it returns to "
+                              "the pool once healthy\n")
+        self.wait_dig([M1, M2, M3, M4], timeout=3)
+
+    def test_unknown_mirror(self):
+        ag = self.agent()
+        for cmd in ("drain", "undrain", "check"):
+            rc, out, err = ag.ctl(cmd, "nosuch")
+            self.assertEqual((rc, out, err),
+                             (1, "", 'mirrorpoolctl: no mirror named '
+                                     '"nosuch"\n'), cmd)
+        self.assertEqual(self.dig(), ALL)
+
+    # -- check, sync, metrics --------------------------------------------
+    def test_check_runs_checks_now(self):
+        self.farm.set_mode(M3, "503")
+        self.prove_http(M3, 503)
+        ag = self.agent(interval="30s", fast_interval="20s")
+        t0 = time.monotonic()
+        out = self.ctl_ok(ag, "check")
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 3, out)
+        self.assertRegex(lines[0], r"^mirror1  127\.0\.0\.11  ok    HTTP 200  "
+                         r"\d+ ms +state up$")
+        self.assertRegex(lines[1], r"^mirror2  127\.0\.0\.12  ok    HTTP 200  "
+                         r"\d+ ms +state up$")
+        # the first failure, or the second after a scheduled check
+        self.assertRegex(lines[2], r"^mirror3  127\.0\.0\.13  FAIL  HTTP 503  "
+                         r"\d+ ms +state (up|down)$")
+        for a in ALL:
+            self.assertGreaterEqual(self.farm.count(a, "mirrorpool/",
+                                                    since=t0), 1)
+        # the second failure from `check` takes mirror3 down (fall 2),
+        # long before its 20 s fast interval would have
+        t0 = time.monotonic()
+        out = self.ctl_ok(ag, "check", "mirror3")
+        self.assertRegex(out, r"^mirror3  127\.0\.0\.13  FAIL  HTTP 503  "
+                         r"\d+ ms +state down\n$")
+        self.assertEqual(self.farm.count(M1, "mirrorpool/", since=t0), 0)
+        self.assertEqual(self.farm.count(M3, "mirrorpool/", since=t0), 1)
+        self.wait_dig([M1, M2], timeout=5)
+        ag.wait_log(r"mirror3 127\.0\.0\.13: up -> down \(2/2 failures, last: "
+                    r"HTTP 503")
+        ag.wait_log(r"^<5>control: check from %s \(uid %d, pid \d+\): "
+                    r"running checks$" % (re.escape(USER), UID), start=0)
+        rc, out, err = ag.ctl("--json", "check", "mirror1")
+        self.assertEqual(rc, 0, err)
+        res = json.loads(out)["results"]
+        self.assertEqual(len(res), 1)
+        self.assertEqual((res[0]["mirror"], res[0]["address"], res[0]["ok"],
+                          res[0]["detail"], res[0]["state"]),
+                         ("mirror1", M1, True, "HTTP 200", "up"))
+
+    def test_sync_repairs_a_record_removed_behind_its_back(self):
+        ag = self.agent()
+        rc, out = self.srv.nsupdate(["update delete %s A %s" % (POOL, M3)])
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.dig(), [M1, M2])
+        ag.mark()
+        out = self.ctl_ok(ag, "sync")
+        self.assertRegex(out, r"(?m)^  A     published    127\.0\.0\.11 "
+                         r"127\.0\.0\.12 127\.0\.0\.13$")
+        self.assertRegex(out, r"(?m)^        in DNS       127\.0\.0\.11 "
+                         r"127\.0\.0\.12  \(differs: UPDATE pending\)$")
+        ag.wait_log(r"^<5>control: sync from %s \(uid %d, pid \d+\): "
+                    r"re-reading the RRsets$" % (re.escape(USER), UID))
+        ag.wait_log(r"^<4>drift: %s A changed on the primary outside "
+                    r"mirrorpool \(-127\.0\.0\.13\); re-converging$" % RX_POOL)
+        ag.wait_log(r"^<5>UPDATE %s: %s A \+127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig(ALL, timeout=5)
+        rc, out, err = ag.ctl("--json", "sync")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(sorted(json.loads(out)["pools"][0]["rrsets"]["A"]
+                                ["in_dns"]), ALL)
+
+    def test_sync_with_the_primary_down_fails(self):
+        ag = self.agent()
+        self.srv.stop()
+        self.assertIsNone(dnstools.dig_status(self.srv.port, ZONE),
+                          "the primary still answers")
+        rc, out, err = ag.ctl("sync")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r"^mirrorpoolctl: could not read the RRsets "
+                         r"from the primary: ")
+        self.srv.restart()
+        self.ctl_ok(ag, "sync")
+
+    def test_metrics(self):
+        self.farm.set_mode(M3, "503")
+        self.prove_http(M3, 503)
+        ag = self.agent()
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_all_checked(ag)
+        out = self.ctl_ok(ag, "metrics")
+        for name in METRIC_NAMES:
+            self.assertRegex(out, r"(?m)^# TYPE %s (gauge|counter)$" % name)
+        samples = {}
+        for line in out.splitlines():
+            if line.startswith("#"):
+                continue
+            m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
+            self.assertIsNotNone(m, "not a Prometheus sample: %r" % line)
+            samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+
+        def lab(mirror, addr, extra=""):
+            return '{pool="%s",mirror="%s",address="%s"%s}' % (
+                POOL, mirror, addr, extra)
+        for mirror, addr, up in (("mirror1", M1, 1), ("mirror2", M2, 1),
+                                 ("mirror3", M3, 0)):
+            self.assertEqual(samples["mirrorpool_address_up" +
+                                     lab(mirror, addr)], up)
+            self.assertEqual(samples["mirrorpool_address_published" +
+                                     lab(mirror, addr)], up)
+            self.assertGreaterEqual(
+                samples["mirrorpool_check_duration_seconds" +
+                        lab(mirror, addr)], 0)
+            ok = samples["mirrorpool_checks_total" +
+                         lab(mirror, addr, ',result="ok"')]
+            fail = samples["mirrorpool_checks_total" +
+                           lab(mirror, addr, ',result="fail"')]
+            if up:
+                self.assertGreaterEqual(ok, 1)
+                self.assertEqual(fail, 0)
+            else:
+                self.assertEqual(ok, 0)
+                self.assertGreaterEqual(fail, 2)
+        self.assertEqual(samples['mirrorpool_updates_total{pool="%s",type="A"'
+                                 ',result="ok"}' % POOL], 1)
+        self.assertEqual(samples['mirrorpool_rrset_records{pool="%s",type="A"}'
+                                 % POOL], 2)
+        self.assertEqual(samples['mirrorpool_rrset_records{pool="%s",type='
+                                 '"AAAA"}' % POOL], 0)
+        self.assertEqual(samples["mirrorpool_frozen"], 0)
+        # the same exposition goes to metrics_file
+        wait_until(lambda: os.path.exists(ag.metrics_file), 5,
+                   "metrics_file")
+        with open(ag.metrics_file) as f:
+            text = f.read()
+        for name in METRIC_NAMES:
+            self.assertIn("# TYPE %s " % name, text)
+
+    # -- state file ------------------------------------------------------
+    def test_drains_survive_kill9_and_restart(self):
+        ag = self.agent()
+        self.ctl_ok(ag, "drain", "mirror1", "--reason", "rack move", "--for",
+                    "1h")
+        self.ctl_ok(ag, "drain", "mirror2", "--address", M2, "--reason",
+                    "disk")
+        self.wait_dig([M3], timeout=5)
+        before = ag.status()
+        ag.kill9()
+        self.assertEqual(ag.exit_codes[-1], -signal.SIGKILL)
+        with open(ag.state_file) as f:
+            saved = json.load(f)
+        self.assertEqual(sorted((d["mirror"], d["address"], d["reason"])
+                                for d in saved["drains"]),
+                         [("mirror1", None, "rack move"),
+                          ("mirror2", M2, "disk")])
+        self.assertFalse([n for n in os.listdir(ag.dir) if ".tmp." in n])
+        serial = self.serial()
+
+        ag.start()
+        ag.wait_log(r"^<6>state restored from %s$" % re.escape(ag.state_file))
+        after = ag.status()
+        self.assertEqual(self.mirror_status(after, "mirror1")["drain"],
+                         self.mirror_status(before, "mirror1")["drain"])
+        self.assertEqual(self.addr_status(after, "mirror2")["drain"],
+                         self.addr_status(before, "mirror2")["drain"])
+        self.assertIsNotNone(self.mirror_status(after, "mirror1")["drain"]
+                             ["until"])
+        # a full round of checks and a fresh read: DNS untouched
+        self.ctl_ok(ag, "check")
+        self.ctl_ok(ag, "sync")
+        self.assertEqual(self.dig(), [M3])
+        self.assertEqual(self.serial(), serial)
+        self.assertEqual(ag.find_log(r"^<\d>UPDATE "), [])
+        # and the restored drains still work as drains
+        self.ctl_ok(ag, "undrain", "mirror1")
+        self.ctl_ok(ag, "undrain", "mirror2")
+        self.wait_dig(ALL, timeout=5)
+
+    def test_corrupt_state_file_is_kept_aside(self):
+        ag = self.agent(start=False)
+        garbage = '{"version": 1, "drains": [ {"mirror": '
+        with open(ag.state_file, "w") as f:
+            f.write(garbage)
+        ag.start()
+        m = ag.wait_log(r"^<3>state file is corrupt: %s:\d+: .+; kept as "
+                        r"(%s\.corrupt-\d+); starting without saved drains "
+                        r"and penalties$" % (re.escape(ag.state_file),
+                                             re.escape(ag.state_file)),
+                        start=0)
+        aside = m.group(1)
+        with open(aside) as f:
+            self.assertEqual(f.read(), garbage)
+        st = ag.status()
+        self.assertTrue(all(x["drain"] is None
+                            for x in st["pools"][0]["mirrors"]))
+        # it runs normally and saves a good state file again
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.wait_dig([M2, M3], timeout=5)
+        with open(ag.state_file) as f:
+            self.assertEqual([d["mirror"] for d in json.load(f)["drains"]],
+                             ["mirror1"])
+
+    # -- --for -------------------------------------------------------------
+    def test_drain_for_expires_by_itself(self):
+        ag = self.agent()
+        t0 = time.monotonic()
+        self.ctl_ok(ag, "drain", "mirror1", "--for", "3s", "--reason",
+                    "short")
+        self.wait_dig([M2, M3], timeout=3)
+        d = self.mirror_status(ag.status(), "mirror1")["drain"]
+        self.assertIn(d["until"] - d["since"], (3, 4))
+        ag.wait_log(r"^<5>mirror1 drained by %s \(uid %d\) for 3s: short; "
+                    r"bypassing" % (re.escape(USER), UID))
+        ag.wait_log(r"^<5>drain of mirror1 expired \(was: short\); it returns "
+                    r"once healthy$", timeout=8)
+        t_exp = time.monotonic() - t0
+        self.assertGreaterEqual(t_exp, 2.0)
+        self.wait_dig(ALL, timeout=3)
+        self.assertLess(time.monotonic() - t0, 7)
+        self.assertIsNone(self.mirror_status(ag.status(), "mirror1")["drain"])
+        with open(ag.state_file) as f:
+            self.assertEqual(json.load(f)["drains"], [])
+
+    # -- reload --------------------------------------------------------------
+    def test_reload_good_config_by_sighup_and_command(self):
+        ag = self.agent()
+        self.ctl_ok(ag, "drain", "mirror2", "--reason", "keep me")
+        self.wait_dig([M1, M3], timeout=5)
+        wait_until(lambda: self.addr_status(ag.status(), "mirror1")
+                   ["consecutive_ok"] >= 3, 10, "3 checks of mirror1",
+                   step=0.2)
+        drain_before = self.mirror_status(ag.status(), "mirror2")["drain"]
+
+        # SIGHUP: mirror3 removed, mirror4 added
+        ag.set(mirrors=[("mirror1", [M1]), ("mirror2", [M2]),
+                        ("mirror4", [M4])])
+        ag.mark()
+        n1 = self.addr_status(ag.status(), "mirror1")["consecutive_ok"]
+        os.kill(ag.proc.pid, signal.SIGHUP)
+        ag.wait_log(r"^<5>SIGHUP: reloading %s$" % re.escape(ag.conf))
+        ag.wait_log(r"^<5>reload: configuration accepted \(1 pool, 3 "
+                    r"addresses\)$")
+        st = ag.status()
+        self.assertEqual([m["name"] for m in st["pools"][0]["mirrors"]],
+                         ["mirror1", "mirror2", "mirror4"])
+        self.assertGreaterEqual(self.addr_status(st, "mirror1")
+                                ["consecutive_ok"], n1)
+        self.assertEqual(self.mirror_status(st, "mirror2")["drain"],
+                         drain_before)
+        ag.wait_log(r"^<4>%s A holds 127\.0\.0\.13, which belongs to no "
+                    r"configured mirror; removing it$" % RX_POOL)
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        ag.wait_log(r"mirror4 127\.0\.0\.14: starts down \(absent in DNS\)")
+        ag.wait_log(r"mirror4 127\.0\.0\.14: down -> up \(2/2 successes")
+        ag.wait_log(r"UPDATE %s: %s A \+127\.0\.0\.14 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig([M1, M4])
+        # and it goes on counting from there
+        wait_until(lambda: self.addr_status(ag.status(), "mirror1")
+                   ["consecutive_ok"] > n1, 5, "another check of mirror1",
+                   step=0.2)
+        n1 = self.addr_status(ag.status(), "mirror1")["consecutive_ok"]
+
+        # mirrorpoolctl reload: mirror3 back; the drain still holds
+        ag.set(mirrors=MIRRORS + [("mirror4", [M4])])
+        ag.mark()
+        out = self.ctl_ok(ag, "reload")
+        self.assertEqual(out, "new configuration accepted\n")
+        ag.wait_log(r"^<5>reload: configuration accepted \(1 pool, 4 "
+                    r"addresses\)$")
+        ag.wait_log(r"^<5>control: reload from %s \(uid %d, pid \d+\): "
+                    r"accepted$" % (re.escape(USER), UID))
+        st = ag.status()
+        self.assertGreaterEqual(self.addr_status(st, "mirror1")
+                                ["consecutive_ok"], n1)
+        self.assertEqual(self.mirror_status(st, "mirror2")["drain"],
+                         drain_before)
+        ag.wait_log(r"mirror3 127\.0\.0\.13: starts down \(absent in DNS\)")
+        ag.wait_log(r"UPDATE %s: %s A \+127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig([M1, M3, M4])
+        self.assertNotIn(M2, self.dig())
+        with open(ag.state_file) as f:
+            self.assertEqual([d["mirror"] for d in json.load(f)["drains"]],
+                             ["mirror2"])
+
+    def test_reload_renamed_mirror_keeps_its_record(self):
+        ag = self.agent()
+        ag.set(mirrors=[("mirror1", [M1]), ("mirror2", [M2]),
+                        ("mirror3-new", [M3])])
+        serial = self.serial()
+        ag.mark()
+        self.assertEqual(self.ctl_ok(ag, "reload"),
+                         "new configuration accepted\n")
+        # the renamed mirror is a new one whose address DNS already holds:
+        # it starts up, as at a start, and DNS is left alone
+        ag.wait_log(r"^<6>mirror3-new 127\.0\.0\.13: starts up \(present in "
+                    r"DNS\)$")
+        self.ctl_ok(ag, "check")
+        self.ctl_ok(ag, "sync")
+        self.assertEqual(ag.find_log(r"^<\d>UPDATE |no configured mirror"),
+                         [])
+        self.assertEqual(self.dig(), ALL)
+        self.assertEqual(self.serial(), serial)
+        self.assertEqual(self.addr_status(ag.status(), "mirror3-new")
+                         ["state"], "up")
+
+    def test_reload_broken_config_keeps_the_old_one(self):
+        ag = self.agent()
+        with open(ag.conf) as f:
+            good = f.read()
+        ag.set(extra='log_levle = "debug";')
+        ag.mark()
+        rc, out, err = ag.ctl("reload")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r'^mirrorpoolctl: new configuration rejected: '
+                         r'%s:\d+: unknown key "log_levle" at top level .*did '
+                         r'you mean "log_level"\?\n$' % re.escape(ag.conf))
+        ag.wait_log(r'^<3>reload: %s:\d+: unknown key "log_levle"'
+                    % re.escape(ag.conf))
+        ag.wait_log(r"^<3>reload rejected \(1 error\); the running "
+                    r"configuration stays in force$")
+        ag.wait_log(r"^<5>control: reload from %s \(uid %d, pid \d+\): "
+                    r"rejected$" % (re.escape(USER), UID))
+
+        # SIGHUP with another broken file: rejected as well
+        ag.set(extra="", mirrors=[("mirror1", ["not-an-address"])])
+        ag.mark()
+        os.kill(ag.proc.pid, signal.SIGHUP)
+        ag.wait_log(r'^<3>reload: %s:\d+: .*not-an-address'
+                    % re.escape(ag.conf))
+        ag.wait_log(r"^<3>reload rejected \(\d errors?\); the running "
+                    r"configuration stays in force$")
+        with open(ag.conf) as f:
+            self.assertNotEqual(f.read(), good)
+
+        # the old configuration still runs: all mirrors, still checked,
+        # faults still acted on
+        st = ag.status()
+        self.assertEqual([m["name"] for m in st["pools"][0]["mirrors"]],
+                         ["mirror1", "mirror2", "mirror3"])
+        t0 = time.monotonic()
+        wait_until(lambda: all(self.farm.count(a, "mirrorpool/", since=t0)
+                               for a in ALL), 5, "checks of every mirror")
+        self.farm.set_mode(M3, "503")
+        self.prove_http(M3, 503)
+        ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.wait_dig([M1, M2])
+        self.assertTrue(ag.alive())
+
+    # -- the control socket, raw -----------------------------------------------
+    def raw(self, ag, payload, n_replies=1, timeout=5):
+        """Sends payload on a fresh connection; returns the reply lines
+        (parsed) and whether the agent closed the connection after them."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # blocking: waits while the listen backlog is full
+            s.connect(ag.socket)
+            s.settimeout(timeout)
+            if payload:
+                s.sendall(payload)
+            buf = b""
+            while buf.count(b"\n") < n_replies:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            lines = buf.split(b"\n")
+            replies = [json.loads(x) for x in lines[:n_replies]]
+            self.assertEqual(lines[n_replies:], [b""], buf)
+            try:
+                s.settimeout(0.5)
+                closed = s.recv(1) == b""
+            except socket.timeout:
+                closed = False
+            return replies, closed
+        finally:
+            s.close()
+
+    def test_malformed_and_oversized_requests(self):
+        ag = self.agent()
+        cases = [
+            (b"hello\n", "request is not valid JSON"),
+            (b"[1, 2]\n", "request must be a JSON object"),
+            (b"{}\n", 'missing "cmd"'),
+            (b'{"cmd": 7}\n', '"cmd" must be a string'),
+            (b'{"cmd": "explode"}\n', 'unknown command "explode"'),
+            (b'{"cmd": "drain"}\n', 'drain needs "mirror"'),
+            (b'{"cmd": "status", "mirror": "mirror1", "x": 1}\n', None),
+            (b'{"cmd": "drain", "mirror": "mirror1", "force": "yes"}\n',
+             '"force" must be true or false'),
+            (b'{"cmd": "drain", "mirror": "mirror1", "for": "soon"}\n',
+             'invalid duration "soon"'),
+            (b'{"cmd": "drain", "mirror": "mirror1", "address": "1.2.3"}\n',
+             'invalid address "1.2.3"'),
+            (b'{"cmd": "drain", "cmd": "drain", "mirror": "mirror1"}\n',
+             "duplicate key in request"),
+            (b'{"cmd": "drain", "mirror": "mirror1", "reason": "\xff\xfe"}\n',
+             None),
+        ]
+        for payload, error in cases:
+            with self.subTest(payload=payload):
+                (reply,), closed = self.raw(ag, payload)
+                self.assertIs(reply["ok"], False, reply)
+                if error is not None:
+                    self.assertEqual(reply["error"], error)
+                else:
+                    self.assertTrue(reply["error"])
+                self.assertFalse(closed)
+        ag.wait_log(r"^<5>control: bad request from %s \(uid %d, pid \d+\): "
+                    r"request is not valid JSON$" % (re.escape(USER), UID))
+
+        # two requests on one connection, the bad one does not spoil the
+        # good one
+        (bad, good), _ = self.raw(ag, b'nonsense\n{"cmd": "status"}\n', 2)
+        self.assertIs(bad["ok"], False)
+        self.assertIs(good["ok"], True)
+        self.assertEqual(good["status"]["pools"][0]["name"], POOL)
+
+        # oversized: one error reply, then the agent hangs up
+        (reply,), closed = self.raw(ag, b"x" * 70000)
+        self.assertEqual(reply, {"ok": False,
+                                 "error": "request is longer than 65536 "
+                                          "bytes"})
+        self.assertTrue(closed)
+        ag.wait_log(r"^<5>control: request from %s \(uid %d, pid \d+\) is "
+                    r"longer than 65536 bytes; closing the connection$"
+                    % (re.escape(USER), UID))
+
+        # more clients than it serves at once: the one too many is told
+        conns = []
+        try:
+            for _ in range(64):
+                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                conns.append(c)
+                c.connect(ag.socket)
+            (reply,), closed = self.raw(ag, b"")
+            self.assertEqual(reply, {"ok": False,
+                                     "error": "too many connections (at "
+                                              "most 64); try again later"})
+            self.assertTrue(closed)
+        finally:
+            for c in conns:
+                c.close()
+        ag.wait_log(r"^<4>control: refusing a connection from %s \(uid %d, "
+                    r"pid \d+\): 64 connections already open$"
+                    % (re.escape(USER), UID))
+        wait_until(lambda: ag.ctl("status")[0] == 0, 5, "status again")
+
+        # clients that vanish mid-request or say nothing
+        for payload in (b'{"cmd": "sta', b""):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(ag.socket)
+            s.sendall(payload)
+            s.close()
+
+        # nothing changed, and the agent still serves and works
+        self.assertTrue(ag.alive())
+        st = ag.status()
+        self.assertTrue(all(m["drain"] is None
+                            for m in st["pools"][0]["mirrors"]))
+        self.assertEqual(self.dig(), ALL)
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.wait_dig([M2, M3], timeout=5)
+
+    # -- systemd notification --------------------------------------------------
+    def notify_agent(self, **kw):
+        ag = self.agent(start=False, **kw)
+        listener = NotifyListener(os.path.join(ag.dir, "notify.sock"))
+        self.addCleanup(listener.close)
+        ag.env = {"NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "1000000"}
+        return ag, listener
+
+    def test_notify_ready_status_watchdog_reload_stop(self):
+        ag, nl = self.notify_agent()
+        ag.start(wait_ready=False)
+        pid = ag.proc.pid
+        i = nl.wait(lambda d: d.startswith("READY=1"), 10, "READY=1")
+        msgs = nl.messages()
+        # READY comes after the first read of the RRsets
+        self.assertTrue(ag.find_log(r"mirror3 127\.0\.0\.13: starts up "
+                                    r"\(present in DNS\)", start=0))
+        self.assertEqual(msgs[i][2], "READY=1\nSTATUS=dl.example.org.: 3/3 "
+                                     "published; no UPDATE yet")
+        self.assertFalse([d for _, _, d in msgs[:i] if "READY" in d])
+        ag.wait_log(r"^<6>ready: dl\.example\.org\.: 3/3 published; no "
+                    r"UPDATE yet$", start=0)
+
+        # a state change: a new STATUS line
+        self.farm.set_mode(M3, "503")
+        nl.wait(lambda d: d.startswith("STATUS=") and "2/3 published" in d,
+                10, "STATUS after mirror3 went")
+        self.wait_dig([M1, M2])
+
+        # the watchdog at about WATCHDOG_USEC / 2, from the start on
+        wait_until(lambda: len([m for m in nl.messages()
+                                if m[2] == "WATCHDOG=1"]) >= 5, 6,
+                   "5 watchdog pings")
+        pings = [t for t, _, d in nl.messages() if d == "WATCHDOG=1"]
+        gaps = sorted(b - a for a, b in zip(pings, pings[1:]))
+        self.assertLess(pings[0] - nl.messages()[0][0], 0.9)
+        self.assertTrue(0.4 <= gaps[len(gaps) // 2] <= 0.65, gaps)
+        self.assertLess(gaps[-1], 0.95, gaps)
+
+        # SIGHUP: RELOADING=1 (with MONOTONIC_USEC), then READY=1
+        n = len(nl.messages())
+        os.kill(pid, signal.SIGHUP)
+        r = nl.wait(lambda d: d.startswith("RELOADING=1"), 5, "RELOADING=1")
+        self.assertGreaterEqual(r, n)
+        self.assertRegex(nl.messages()[r][2],
+                         r"^RELOADING=1\nMONOTONIC_USEC=\d+$")
+        usec = int(nl.messages()[r][2].split("=")[-1])
+        self.assertLess(abs(usec / 1e6 - time.monotonic()), 5)
+        nl.wait(lambda d: d.startswith("READY=1"), 5, "READY=1 after reload")
+        ready = [k for k, m in enumerate(nl.messages())
+                 if m[2].startswith("READY=1")]
+        self.assertGreater(ready[-1], r)
+        ag.wait_log(r"reload: configuration accepted")
+
+        # SIGTERM: STOPPING=1 and exit 0
+        n = len(nl.messages())
+        self.assertEqual(ag.stop(), 0)
+        s = nl.wait(lambda d: d == "STOPPING=1", 3, "STOPPING=1")
+        self.assertGreaterEqual(s, n)
+        # every datagram came from the main process itself
+        self.assertEqual({p for _, p, _ in nl.messages()}, {pid})
+
+    def test_notify_ready_with_primary_unreachable(self):
+        port = free_port()
+        self.assertIsNone(dnstools.dig_status(port, ZONE),
+                          "something answers DNS on port %d" % port)
+        ag, nl = self.notify_agent(dns_port=port)
+        ag.start(wait_ready=False)
+        nl.wait(lambda d: d.startswith("READY=1"), 10, "READY=1")
+        ag.wait_log(r"^<4>reading %s A from 127\.0\.0\.1 port %d: connection "
+                    r"refused; retrying in" % (RX_POOL, port), start=0,
+                    timeout=3)
+        # SIGINT stops it as SIGTERM does
+        ag.proc.popen.send_signal(signal.SIGINT)
+        self.assertEqual(ag.proc.popen.wait(10), 0)
+        ag.wait_log(r"^<5>SIGINT: stopping$", start=0)
+        nl.wait(lambda d: d == "STOPPING=1", 3, "STOPPING=1")
+
+    def test_notify_ready_waits_for_the_first_read(self):
+        silent = SilentServer()
+        self.addCleanup(silent.close)
+        ag, nl = self.notify_agent(dns_port=silent.port, dns_timeout="900ms")
+        ag.start(wait_ready=False)
+        i = nl.wait(lambda d: d.startswith("READY=1"), 10, "READY=1")
+        t_ready = nl.messages()[i][0]
+        self.assertTrue(silent.arrivals, "no query reached the server")
+        # only after the first query had its chance (timeout 900 ms)
+        self.assertGreaterEqual(t_ready - silent.arrivals[0], 0.8)
+        ag.wait_log(r"reading %s A from 127\.0\.0\.1 port %d: no answer "
+                    r"\(timeout\); retrying in" % (RX_POOL, silent.port),
+                    start=0, timeout=3)
+        self.assertEqual(ag.stop(), 0)
+
+    # -- stop with an UPDATE in flight ------------------------------------------
+    def test_sigterm_finishes_update_in_flight(self):
+        relay = HoldingRelay(self.srv.port, hold=1.5)
+        self.addCleanup(relay.close)
+        ag = self.agent(dns_port=relay.port, dns_timeout="4s")
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
+                                                   "relay")
+        self.assertEqual(self.dig(), ALL)  # still held by the relay
+        t0 = time.monotonic()
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        ag.wait_log(r"^<5>SIGTERM: stopping after the UPDATE in flight "
+                    r"completes$", start=0)
+        ag.proc.popen.wait(10)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.5)
+        self.assertEqual(ag.stop(), 0)
+        self.assertEqual(relay.updates_answered, 1)
+        ag.wait_log(r"^<5>UPDATE in flight at stop: applied\n"
+                    r"<5>UPDATE %s: %s A -127\.0\.0\.11 \(NOERROR in \d+ ms, "
+                    r"operator action\)\n<5>stopped$" % (RX_ZONE, RX_POOL),
+                    start=0)
+        self.assertEqual(self.dig(), [M2, M3])
+
+    def test_second_sigterm_stops_at_once(self):
+        relay = HoldingRelay(self.srv.port, hold=8)
+        self.addCleanup(relay.close)
+        ag = self.agent(dns_port=relay.port, dns_timeout="10s")
+        self.ctl_ok(ag, "drain", "mirror1")
+        self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
+                                                   "relay")
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        ag.wait_log(r"SIGTERM: stopping after the UPDATE in flight "
+                    r"completes$", start=0)
+        t0 = time.monotonic()
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        self.assertEqual(ag.proc.popen.wait(5), 0)
+        self.assertLess(time.monotonic() - t0, 3)
+        ag.wait_log(r"^<4>SIGTERM again: stopping at once\n<4>UPDATE: %s A "
+                    r"-127\.0\.0\.11 abandoned at stop; the primary may "
+                    r"have applied it \(the next start re-reads\)$"
+                    % RX_POOL, start=0)
+        self.assertEqual(relay.updates_answered, 0)
+        # the drain itself was saved before the stop
+        with open(ag.state_file) as f:
+            self.assertEqual([d["mirror"] for d in json.load(f)["drains"]],
+                             ["mirror1"])
+
+    # -- exit statuses ------------------------------------------------------------
+    def run_daemon(self, ag):
+        r = subprocess.run([program("mirrorpoold"), "-c", ag.conf],
+                           capture_output=True, text=True, timeout=30,
+                           start_new_session=True)
+        return r.returncode, r.stdout + r.stderr
+
+    def test_exit_statuses_at_start(self):
+        ag = self.agent(start=False, extra='log_levle = "info";')
+        rc, out = self.run_daemon(ag)
+        self.assertEqual(rc, 78, out)
+        self.assertIn('unknown key "log_levle" at top level', out)
+        self.assertIn("configuration rejected, not starting", out)
+
+        key = os.path.join(ag.dir, "world.key")
+        shutil.copy(self.srv.key.path, key)
+        os.chmod(key, 0o644)
+        self.assertTrue(os.stat(key).st_mode & 0o004)
+        ag.set(extra="", key_file=key)
+        rc, out = self.run_daemon(ag)
+        self.assertEqual(rc, 78, out)
+        self.assertIn("%s: the key file is readable by other users "
+                      "(mode 0644)" % key, out)
+        self.assertNotIn(self.srv.key.secret, out)
+
+        ag.set(key_file=self.srv.key.path)
+        missing = os.path.join(ag.dir, "no-such-dir", "control.sock")
+        self.assertFalse(os.path.exists(os.path.dirname(missing)))
+        with open(ag.conf) as f:
+            text = f.read().replace('"%s"' % ag.socket, '"%s"' % missing)
+        with open(ag.conf, "w") as f:
+            f.write(text)
+        rc, out = self.run_daemon(ag)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("cannot start: control socket: directory %s does not "
+                      "exist" % os.path.dirname(missing), out)
+        self.assertEqual(self.dig(), ALL)
+
+
+def missing_tools():
+    return [t for t in ("named", "dig", "nsupdate", "tsig-keygen", "curl")
+            if not shutil.which(t)]
+
+
+if __name__ == "__main__":
+    if not have_programs():
+        print("SKIP: %s is not built" % program("mirrorpoold"))
+        sys.exit(77)
+    if missing_tools():
+        print("SKIP: missing %s" % ", ".join(missing_tools()))
+        sys.exit(77)
+    unittest.main(verbosity=2)
