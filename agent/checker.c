@@ -1,15 +1,19 @@
 /*
  * Health checks over curl multi on libuv.
  *
- * This departs from STYLE.md "curl multi on libuv" (one uv_poll_t per
- * socket) for speed: every check opens a new socket, and a uv_poll_t per
- * socket costs seven epoll_ctl calls and an ioctl per check (libuv probes
- * each new fd with an add and a delete, and stops it twice on close). The
- * checker keeps its own epoll set instead, registered with the loop as one
- * uv_poll_t: add, modify and delete, three calls per check. Everything
- * still runs on the loop's thread, from its callbacks; the timer is the
- * usual one-shot uv_timer_t, and curl_multi_info_read is drained after
- * every curl_multi_socket_action. See docs/performance.md.
+ * What a check costs matters with a thousand addresses checked every
+ * second (docs/performance.md, "Check throughput"):
+ * - This departs from STYLE.md "curl multi on libuv" (one uv_poll_t per
+ *   socket): every check opens a new socket, and a uv_poll_t per socket
+ *   costs seven epoll_ctl calls and an ioctl per check (libuv probes each
+ *   new fd with an add and a delete, and stops it twice on close). The
+ *   checker keeps its own epoll set instead, polled on the loop by one
+ *   uv_poll_t: add, modify and delete, three calls per check. Everything
+ *   still runs on the loop's thread, from its callbacks; curl's timer is
+ *   the usual one-shot uv_timer_t, and curl_multi_info_read is drained
+ *   after every curl_multi_socket_action.
+ * - Easy handles are pooled, not one per address.
+ * - Address checks bypass curl's DNS cache (see setup_easy).
  */
 #include "autoconfig.h"
 

@@ -1,7 +1,8 @@
 /*
  * HTTP(S) and TCP health checks on libcurl's multi socket interface, driven
- * by the libuv loop (SPEC §3). One mp_checker owns one CURLM, its timer and
- * one uv_poll_t per socket; checks of many addresses run concurrently.
+ * by the libuv loop (SPEC §3). One mp_checker owns one CURLM, its timer, an
+ * epoll set of the checks' sockets (one uv_poll_t on the loop) and a pool
+ * of easy handles; checks of many addresses run concurrently.
  *
  * Each check opens a fresh connection to the mirror's address and the URL's
  * port, while Host, SNI and certificate verification use the URL's host

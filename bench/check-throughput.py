@@ -490,8 +490,8 @@ def medians(results):
     for r in results:
         groups.setdefault((r["n"], r["tool"]), []).append(r)
     rows = []
-    for key in sorted(groups, key=lambda k: (k[0], k[1] == "haproxy",
-                                             k[1])):
+    # by N, then in the order the tools ran
+    for key in sorted(groups, key=lambda k: k[0]):
         runs = sorted(groups[key], key=lambda r: r["cpu_us_per_check"] or 0)
         row = dict(runs[(len(runs) - 1) // 2])
         row["runs"] = len(runs)
@@ -522,7 +522,8 @@ def table(rows):
 def ratios(rows):
     out = []
     by = {(r["n"], r["tool"]): r for r in rows}
-    for (n, tool), r in sorted(by.items()):
+    for r in rows:
+        n, tool = r["n"], r["tool"]
         h = by.get((n, "haproxy"))
         if tool == "haproxy" or not h:
             continue
