@@ -4,8 +4,7 @@ Every helper binds to 127.0.0.0/8 or ::1 only, picks free ports, probes for
 readiness instead of sleeping, and stops what it starts (also at exit).
 
     ports       free/closed ports, readiness probing
-    procs       child processes in their own process group, always reaped
-    proc        the same for the DNS servers (named, knotd)
+    proc        child processes in their own process group, always reaped
     tools       paths of the built programs, running them, skipping (77)
     tlsca       a throw-away CA and server certificates made with openssl
     nginx       an nginx on a temporary config
