@@ -9,6 +9,7 @@ readiness instead of sleeping, and stops what it starts (also at exit).
     tlsca       a throw-away CA and server certificates made with openssl
     nginx       an nginx on a temporary config
     faultserver an HTTP server that misbehaves on request
+    dnsserver   what the throwaway primaries share: start, stop, dig, keys
     named, knot throwaway BIND and Knot primaries with TSIG keys
     fakedns     a scriptable misbehaving DNS server
     dnstools    TSIG keys, dig and nsupdate wrappers
