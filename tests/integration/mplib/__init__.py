@@ -13,6 +13,10 @@ readiness instead of sleeping, and stops what it starts (also at exit).
     named, knot throwaway BIND and Knot primaries with TSIG keys
     fakedns     a scriptable misbehaving DNS server
     dnstools    TSIG keys, dig and nsupdate wrappers
+    dnsrelay    a one-transport relay in front of a primary
+    mirrors     a farm of controllable HTTP mirrors on 127.0.0.X
+    agent       mirrorpoold from a generated config, its log, mirrorpoolctl
+    agenttest   the pool, waiting and a TestCase mixin for the agent tests
 """
 
 SKIP = 77        # automake: test skipped
