@@ -29,11 +29,12 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from mplib import dnstools  # noqa: E402
+from mplib import dnstools, sockloop  # noqa: E402
 from mplib.agent import program  # noqa: E402
 from mplib.agenttest import (ALL, M1, M2, M3, M4, MIRRORS,  # noqa: E402
                              POOL, RX_POOL, RX_ZONE, ZONE, AgentTestMixin,
                              main, wait_until)
+from mplib.dnsrelay import DnsRelay  # noqa: E402
 from mplib.named import Named  # noqa: E402
 from mplib.ports import free_port  # noqa: E402
 
@@ -66,25 +67,18 @@ class NotifyListener:
         self.got = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self._thread = sockloop.serve(
+            lambda: self.sock.recvmsg(4096, socket.CMSG_SPACE(CRED.size)),
+            self._received, self._stop)
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                data, anc, _f, _a = self.sock.recvmsg(
-                    4096, socket.CMSG_SPACE(CRED.size))
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            pid = None
-            for level, kind, payload in anc:
-                if level == socket.SOL_SOCKET and \
-                        kind == socket.SCM_CREDENTIALS:
-                    pid = CRED.unpack(payload[:CRED.size])[0]
-            with self._lock:
-                self.got.append((time.monotonic(), pid, data.decode()))
+    def _received(self, data, anc, _flags, _addr):
+        pid = None
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and \
+                    kind == socket.SCM_CREDENTIALS:
+                pid = CRED.unpack(payload[:CRED.size])[0]
+        with self._lock:
+            self.got.append((time.monotonic(), pid, data.decode()))
 
     def messages(self):
         with self._lock:
@@ -115,18 +109,10 @@ class SilentServer:
         self.sock.settimeout(0.1)
         self.arrivals = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.arrivals.append(time.monotonic())
+        self._thread = sockloop.serve(
+            lambda: self.sock.recvfrom(65535),
+            lambda _msg, _peer: self.arrivals.append(time.monotonic()),
+            self._stop)
 
     def close(self):
         self._stop.set()
@@ -134,58 +120,33 @@ class SilentServer:
         self.sock.close()
 
 
-class HoldingRelay:
+class HoldingRelay(DnsRelay):
     """A UDP relay in front of the primary that holds every UPDATE (DNS
     opcode 5) for `hold` seconds before passing it on; queries pass at
     once. Messages are relayed unchanged, so TSIG verifies end to end."""
 
+    upstream_timeout = 3
+
     def __init__(self, upstream_port, hold):
-        self.upstream = ("127.0.0.1", upstream_port)
+        super().__init__(upstream_port, "udp")
         self.hold = hold
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.settimeout(0.1)
         self.update_seen = threading.Event()
         self.updates_answered = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self.start()
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(data, peer),
-                             daemon=True).start()
-
-    def _relay(self, data, peer):
-        is_update = len(data) > 2 and (data[2] >> 3) & 0xF == 5
+    def _udp_one(self, msg, peer):
+        is_update = len(msg) > 2 and (msg[2] >> 3) & 0xF == 5
         if is_update:
             self.update_seen.set()
             if self._stop.wait(self.hold):
-                return
-        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            up.settimeout(3)
-            up.sendto(data, self.upstream)
-            reply, _ = up.recvfrom(65535)
-            self.sock.sendto(reply, peer)
-            if is_update:
-                self.updates_answered += 1
-        except OSError:
-            pass
-        finally:
-            up.close()
+                return False
+        passed = super()._udp_one(msg, peer)
+        if passed and is_update:
+            self.updates_answered += 1
+        return passed
 
     def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+        self.stop()
 
 
 class OpsTest(AgentTestMixin, unittest.TestCase):

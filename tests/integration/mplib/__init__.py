@@ -12,6 +12,7 @@ readiness instead of sleeping, and stops what it starts (also at exit).
     dnsserver   what the throwaway primaries share: start, stop, dig, keys
     named, knot throwaway BIND and Knot primaries with TSIG keys
     fakedns     a scriptable misbehaving DNS server
+    sockloop    socket plumbing of the fakes: free port, receive loop, framing
     dnstools    TSIG keys, dig and nsupdate wrappers
     dnsrelay    a one-transport relay in front of a primary
     mirrors     a farm of controllable HTTP mirrors on 127.0.0.X
