@@ -1004,13 +1004,19 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertEqual(ag.stop(), 0)
 
     # -- stop with an UPDATE in flight ------------------------------------------
-    def test_sigterm_finishes_update_in_flight(self):
-        relay = HoldingRelay(self.srv.port, hold=1.5)
+    def drain_held(self, hold, dns_timeout):
+        """An agent behind a HoldingRelay (hold seconds), and mirror1
+        drained: returns (relay, agent) once the relay holds the UPDATE."""
+        relay = HoldingRelay(self.srv.port, hold=hold)
         self.addCleanup(relay.close)
-        ag = self.agent(dns_port=relay.port, dns_timeout="4s")
+        ag = self.agent(dns_port=relay.port, dns_timeout=dns_timeout)
         self.ctl_ok(ag, "drain", "mirror1")
         self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
                                                    "relay")
+        return relay, ag
+
+    def test_sigterm_finishes_update_in_flight(self):
+        relay, ag = self.drain_held(hold=1.5, dns_timeout="4s")
         self.assertEqual(self.dig(), ALL)  # still held by the relay
         t0 = time.monotonic()
         ag.proc.popen.send_signal(signal.SIGTERM)
@@ -1027,12 +1033,7 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertEqual(self.dig(), [M2, M3])
 
     def test_second_sigterm_stops_at_once(self):
-        relay = HoldingRelay(self.srv.port, hold=8)
-        self.addCleanup(relay.close)
-        ag = self.agent(dns_port=relay.port, dns_timeout="10s")
-        self.ctl_ok(ag, "drain", "mirror1")
-        self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
-                                                   "relay")
+        relay, ag = self.drain_held(hold=8, dns_timeout="10s")
         ag.proc.popen.send_signal(signal.SIGTERM)
         ag.wait_log(r"SIGTERM: stopping after the UPDATE in flight "
                     r"completes$", start=0)
