@@ -45,7 +45,7 @@ class Result:
 
 
 def mp_dns(port, key, *command, tcp=False, timeout="2s", offset=None,
-           server="127.0.0.1", key_file=False):
+           server="127.0.0.1", key_file=False, repeat=None):
     argv = [MP_DNS, "--server", server, "--port", str(port), "--zone", ZONE,
             "--timeout", timeout]
     if key_file:
@@ -56,6 +56,8 @@ def mp_dns(port, key, *command, tcp=False, timeout="2s", offset=None,
         argv.append("--tcp")
     if offset is not None:
         argv += ["--clock-offset", str(offset)]
+    if repeat is not None:
+        argv += ["--repeat", str(repeat)]
     argv += list(command)
     t0 = time.monotonic()
     p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
@@ -68,6 +70,10 @@ def update(port, key, *changes, rtype="A", **kw):
 
 def query(port, key, rtype="A", **kw):
     return mp_dns(port, key, "query", DL, rtype, **kw)
+
+
+def query_soa(port, key):
+    return mp_dns(port, key, "query", ZONE, "SOA")
 
 
 class ServerTests:
@@ -230,8 +236,60 @@ class ServerTests:
         self.assertNotIn("192.0.2.54", self.ns.dig(DL, "A"))
 
 
+    # the benchmark mode: N UPDATEs in one process, alternating the change
+    # and its inverse, each timed
+    def test_repeat_alternates_and_times(self):
+        before = int(query_soa(self.ns.port, self.ns.key).fields["serial"])
+        r = self.run_update("+192.0.2.60", repeat=5)
+        self.assertEqual(r.status, 0, r)
+        lines = r.out.splitlines()
+        self.assertEqual(len(lines), 6, r)
+        for i, line in enumerate(lines[:5]):
+            f = dict(re.findall(r"(\S+?)=(\S+)", line))
+            self.assertTrue(line.startswith("RTT "), line)
+            self.assertEqual(f["seq"], str(i + 1), line)
+            self.assertEqual(f["op"], "inverse" if i % 2 else "given", line)
+            self.assertEqual(f["rcode"], "NOERROR", line)
+            self.assertEqual(f["tsig"], "verified", line)
+            self.assertLessEqual(int(f["send_us"]), int(f["total_us"]), line)
+        s = dict(re.findall(r"(\S+?)=(\S+)", lines[5]))
+        self.assertTrue(lines[5].startswith("SUMMARY "), lines[5])
+        self.assertEqual((s["requests"], s["ok"]), ("5", "5"), lines[5])
+        self.assertLessEqual(int(s["send_median_us"]),
+                             int(s["send_max_us"]), lines[5])
+        # three adds and two deletes, each a real change of the zone
+        self.assertEqual(self.ns.dig(DL, "A"),
+                         ["192.0.2.10", "192.0.2.20", "192.0.2.60"])
+        after = int(query_soa(self.ns.port, self.ns.key).fields["serial"])
+        self.assertEqual(after - before, 5)
+        r = self.run_update("-192.0.2.60", repeat=2)
+        self.assertEqual(r.status, 0, r)
+        self.assertEqual(self.ns.dig(DL, "A"),
+                         ["192.0.2.10", "192.0.2.20", "192.0.2.60"])
+
+    def test_repeat_only_for_updates(self):
+        r = mp_dns(self.ns.port, self.ns.key, "query", DL, "A", repeat=3)
+        self.assertEqual(r.status, 2, r)
+        self.assertEqual(r.out, "", r)
+        for bad in ("0", "-1", "x"):
+            r = mp_dns(self.ns.port, self.ns.key, "update", DL, "A", "60",
+                       "+192.0.2.61", repeat=bad)
+            self.assertEqual(r.status, 2, r)
+
+
 class BindTests(ServerTests, unittest.TestCase):
     SERVER = Named
+
+    # a refused UPDATE ends the --repeat run there, with exit status 1
+    def test_repeat_stops_at_first_failure(self):
+        r = self.run_update("+192.0.2.62", key=self.ns.stranger, repeat=4)
+        self.assertEqual(r.status, 1, r)
+        lines = r.out.splitlines()
+        self.assertEqual(len(lines), 2, r)
+        self.assertTrue(lines[0].startswith("FAILED seq=1 ANSWER "
+                                            "rcode=REFUSED"), r)
+        self.assertEqual(lines[1], "SUMMARY requests=4 ok=0", r)
+        self.assertEqual(self.ns.dig(DL, "A"), ["192.0.2.10", "192.0.2.20"])
 
     # [17] BIND: update-policy denies the key -> REFUSED, signed
     def test_permission_denied(self):

@@ -13,6 +13,24 @@
  *
  * Exit status 0 only for a verified NOERROR; 1 for any other outcome; 2 for
  * usage errors.
+ *
+ * With --repeat N (updates only) it sends N UPDATEs one after the other on
+ * one loop, alternating the change as given with its inverse (+ADDR becomes
+ * -ADDR and back), so every request really changes the zone. Each is timed
+ * inside the process with the loop's monotonic clock, and one line per
+ * request and a summary are printed (microseconds):
+ *
+ *   RTT seq=1 op=given rcode=NOERROR tsig=verified via=udp send_us=US
+ *       total_us=US
+ *   SUMMARY requests=N ok=N send_median_us=US send_p90_us=US
+ *           send_max_us=US total_median_us=US total_p90_us=US
+ *           total_max_us=US elapsed_us=US
+ *
+ * send_us runs from handing the signed request to the transport to the
+ * verified answer's callback; total_us also counts building and signing;
+ * elapsed_us runs from the first build to the last answer. The run stops
+ * at the first request that is not a verified NOERROR ("FAILED seq=K "
+ * and the usual outcome line); the exit status is 0 only when all N were.
  */
 #include "autoconfig.h"
 
@@ -48,11 +66,24 @@ struct opts {
 	bool tcp;
 	uint64_t timeout_ms;
 	long long clock_offset;
+	long repeat;
 };
 
 struct run {
 	int64_t offset;
 	int exit_status;
+	/* --repeat: two request buffers, so the next one can be built and
+	 * sent from the previous one's callback while that one's buffer is
+	 * still the transport's */
+	const struct opts *o;
+	char **args;
+	int nargs;
+	const struct mp_tsig_key *key;
+	struct mp_dnsclient *client;
+	struct mp_dns_request reqs[2];
+	long sent, ok;
+	uint64_t t_build, t_send, t_first, t_last;
+	uint64_t *send_ns, *total_ns;
 };
 
 static void usage(FILE *out)
@@ -62,7 +93,7 @@ static void usage(FILE *out)
 	    "Usage: mp-dns --server ADDR --port N (--key-file F [--key-name N]"
 	    " | --key ALG:NAME:BASE64)\n"
 	    "              --zone Z [--tcp] [--timeout D] [--clock-offset S]"
-	    " [--verbose]\n"
+	    " [--repeat N] [--verbose]\n"
 	    "              (query NAME TYPE | update NAME TYPE TTL "
 	    "[+ADDR|-ADDR]...)\n");
 }
@@ -198,27 +229,29 @@ static void done(void *arg, enum mp_dns_outcome o,
 	fflush(stdout);
 }
 
-/* Fills add/del from "+ADDR"/"-ADDR" words of the type's family. */
-static int parse_changes(char **words, int n, int rrtype,
+/* Fills add/del from "+ADDR"/"-ADDR" words of the type's family; invert
+ * swaps the two (the undo of the change, for --repeat). */
+static int parse_changes(char **words, int n, int rrtype, bool invert,
 			 struct mp_addr_set *add, struct mp_addr_set *del)
 {
 	struct mp_addr a;
 
 	for (int i = 0; i < n; i++) {
 		const char *w = words[i];
+		bool plus = w[0] == '+';
 		if ((w[0] != '+' && w[0] != '-') ||
 		    mp_addr_parse(w + 1, &a) != MP_OK ||
 		    mp_addr_rrtype(&a) != rrtype) {
 			fprintf(stderr, "mp-dns: bad change \"%s\"\n", w);
 			return MP_EINVAL;
 		}
-		if (mp_addr_set_add(w[0] == '+' ? add : del, &a) != MP_OK)
+		if (mp_addr_set_add(plus != invert ? add : del, &a) != MP_OK)
 			return MP_ENOMEM;
 	}
 	return MP_OK;
 }
 
-static int build(const struct opts *o, char **args, int nargs,
+static int build(const struct opts *o, char **args, int nargs, bool invert,
 		 const struct mp_tsig_key *key, uint64_t now_s,
 		 struct mp_dns_request *req)
 {
@@ -240,7 +273,8 @@ static int build(const struct opts *o, char **args, int nargs,
 	} else if (strcmp(args[0], "update") == 0 && nargs >= 4 &&
 		   type != MP_RRTYPE_SOA &&
 		   parse_long(args[3], 0, 2147483647, &ttl) == MP_OK) {
-		rc = parse_changes(args + 4, nargs - 4, type, &add, &del);
+		rc = parse_changes(args + 4, nargs - 4, type, invert, &add,
+				   &del);
 		if (rc != MP_OK)
 			goto cleanup;
 		ch.owner = name;
@@ -257,6 +291,113 @@ cleanup:
 	mp_addr_set_clear(&add);
 	mp_addr_set_clear(&del);
 	return rc;
+}
+
+/* ---- --repeat ---------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of n sorted values (n > 0). */
+static uint64_t percentile(const uint64_t *v, long n, unsigned p)
+{
+	long k = (long)(((uint64_t)n * p + 99) / 100);
+
+	if (k < 1)
+		k = 1;
+	return v[k - 1];
+}
+
+static void repeat_done(void *arg, enum mp_dns_outcome o,
+			const struct mp_dns_response *resp, const char *detail,
+			uint64_t rtt_ms);
+
+/* Builds, signs and sends request number r->sent (0-based; odd ones undo
+ * the change), into the buffer the previous request did not use. */
+static int repeat_send(struct run *r)
+{
+	struct mp_dns_request *req = &r->reqs[r->sent % 2];
+	int rc;
+
+	mp_dns_request_clear(req);
+	r->t_build = uv_hrtime();
+	if (r->sent == 0)
+		r->t_first = r->t_build;
+	rc = build(r->o, r->args, r->nargs, r->sent % 2 == 1, r->key,
+		   skewed_clock(r), req);
+	if (rc != MP_OK)
+		return rc;
+	r->t_send = uv_hrtime();
+	rc = mp_dnsclient_send(r->client, req, r->o->tcp, r->o->timeout_ms,
+			       repeat_done, r);
+	if (rc != MP_OK)
+		return rc;
+	r->sent++;
+	return MP_OK;
+}
+
+static void repeat_done(void *arg, enum mp_dns_outcome o,
+			const struct mp_dns_response *resp, const char *detail,
+			uint64_t rtt_ms)
+{
+	struct run *r = arg;
+	uint64_t now = uv_hrtime();
+	long i = r->sent - 1;
+	int rc;
+
+	if (o != MP_DNS_ANSWER || resp->rcode != 0 ||
+	    resp->tsig != MP_TSIG_VERIFIED) {
+		printf("FAILED seq=%ld ", i + 1);
+		done(r, o, resp, detail, rtt_ms);
+		r->exit_status = 1;
+		return;
+	}
+	r->t_last = now;
+	r->send_ns[i] = now - r->t_send;
+	r->total_ns[i] = now - r->t_build;
+	r->ok++;
+	printf("RTT seq=%ld op=%s rcode=NOERROR tsig=verified via=%s "
+	       "send_us=%" PRIu64 " total_us=%" PRIu64 "\n",
+	       i + 1, i % 2 ? "inverse" : "given", detail, r->send_ns[i] / 1000,
+	       r->total_ns[i] / 1000);
+	if (r->sent >= r->o->repeat)
+		return;
+	rc = repeat_send(r);
+	if (rc != MP_OK) {
+		fprintf(stderr, "mp-dns: request %ld not sent: %s\n",
+			r->sent + 1, mp_strerror(rc));
+		r->exit_status = 1;
+	}
+}
+
+static void repeat_summary(struct run *r)
+{
+	long n = r->ok;
+
+	if (n > 0) {
+		qsort(r->send_ns, (size_t)n, sizeof(*r->send_ns), cmp_u64);
+		qsort(r->total_ns, (size_t)n, sizeof(*r->total_ns), cmp_u64);
+	}
+	printf("SUMMARY requests=%ld ok=%ld", r->o->repeat, n);
+	if (n > 0)
+		printf(" send_median_us=%" PRIu64 " send_p90_us=%" PRIu64
+		       " send_max_us=%" PRIu64 " total_median_us=%" PRIu64
+		       " total_p90_us=%" PRIu64 " total_max_us=%" PRIu64
+		       " elapsed_us=%" PRIu64,
+		       percentile(r->send_ns, n, 50) / 1000,
+		       percentile(r->send_ns, n, 90) / 1000,
+		       r->send_ns[n - 1] / 1000,
+		       percentile(r->total_ns, n, 50) / 1000,
+		       percentile(r->total_ns, n, 90) / 1000,
+		       r->total_ns[n - 1] / 1000,
+		       (r->t_last - r->t_first) / 1000);
+	printf("\n");
+	if (n == r->o->repeat)
+		r->exit_status = 0;
 }
 
 static int load_key(const struct opts *o, struct mp_tsig_key **key)
@@ -287,6 +428,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"tcp", no_argument, NULL, 't'},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"clock-offset", required_argument, NULL, 'o'},
+	    {"repeat", required_argument, NULL, 'r'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -331,6 +473,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return MP_EINVAL;
 			o->clock_offset = v;
 			break;
+		case 'r':
+			if (parse_long(optarg, 1, 10000000, &o->repeat) !=
+			    MP_OK)
+				return MP_EINVAL;
+			break;
 		case 'v':
 			mp_log_set_level(LOG_DEBUG);
 			break;
@@ -363,15 +510,18 @@ int main(int argc, char **argv)
 		return 1;
 	mp_log_set_level(LOG_WARNING);
 	if (parse_opts(argc, argv, &o) != MP_OK ||
-	    mp_addr_parse(o.server, &server) != MP_OK) {
+	    mp_addr_parse(o.server, &server) != MP_OK ||
+	    (o.repeat > 0 &&
+	     (optind >= argc || strcmp(argv[optind], "update") != 0))) {
 		usage(stderr);
 		goto cleanup;
 	}
 	r.offset = o.clock_offset;
 	if (load_key(&o, &key) != MP_OK)
 		goto cleanup;
-	if (build(&o, argv + optind, argc - optind, key, skewed_clock(&r),
-		  &req) != MP_OK) {
+	/* also checks the command line for --repeat, which builds its own */
+	if (build(&o, argv + optind, argc - optind, false, key,
+		  skewed_clock(&r), &req) != MP_OK) {
 		usage(stderr);
 		goto cleanup;
 	}
@@ -380,12 +530,28 @@ int main(int argc, char **argv)
 	if (rc != MP_OK)
 		goto cleanup;
 	mp_dnsclient_set_clock(client, skewed_clock, &r);
-	rc = mp_dnsclient_send(client, &req, o.tcp, o.timeout_ms, done, &r);
+	if (o.repeat > 0) {
+		r.o = &o;
+		r.args = argv + optind;
+		r.nargs = argc - optind;
+		r.key = key;
+		r.client = client;
+		r.send_ns = calloc((size_t)o.repeat, sizeof(*r.send_ns));
+		r.total_ns = calloc((size_t)o.repeat, sizeof(*r.total_ns));
+		if (!r.send_ns || !r.total_ns)
+			goto cleanup;
+		rc = repeat_send(&r);
+	} else {
+		rc = mp_dnsclient_send(client, &req, o.tcp, o.timeout_ms, done,
+				       &r);
+	}
 	if (rc != MP_OK) {
 		fprintf(stderr, "mp-dns: %s\n", mp_strerror(rc));
 		goto cleanup;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
+	if (o.repeat > 0)
+		repeat_summary(&r);
 	status = r.exit_status;
 cleanup:
 	if (client)
@@ -395,6 +561,10 @@ cleanup:
 	if (uv_loop_close(&loop) != 0)
 		fprintf(stderr, "mp-dns: handles left open at exit\n");
 	mp_dns_request_clear(&req);
+	mp_dns_request_clear(&r.reqs[0]);
+	mp_dns_request_clear(&r.reqs[1]);
+	free(r.send_ns);
+	free(r.total_ns);
 	mp_tsig_key_free(key);
 	return status;
 }
