@@ -514,6 +514,32 @@ static void test_reconfigure_keeps_state(void)
 	teardown();
 }
 
+/* The all-down count is skipped for results that do not change it; a
+ * reload must still be judged afresh at the next result, however
+ * unremarkable (here a failure after failures). */
+static void test_reconfigure_reevaluates_freeze(void)
+{
+	struct mp_config *c2;
+
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", false, 1);
+	results("192.0.2.20", false, 1);
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 1);
+	CU_ASSERT_TRUE_FATAL(mp_engine_frozen(eng, NULL));
+	results("192.0.2.10", false, 2);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	c2 = load("false", 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
+	teardown();
+}
+
 /* A renamed mirror is new to the engine: it starts as DNS has it, like at
  * a start, so the rename changes nothing in DNS. */
 static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
@@ -691,6 +717,7 @@ static CU_TestInfo tests[] = {
 	{"foreign records and drift", test_foreign_record_removed},
 	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
 	{"reconfigure keeps state", test_reconfigure_keeps_state},
+	{"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
 	{"reconfigure: renamed mirror starts as in DNS",
 	 test_reconfigure_renamed_mirror_starts_as_in_dns},
 	{"reconfigure: removed mirror is foreign",
