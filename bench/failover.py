@@ -236,6 +236,7 @@ def start_script(ns, farm, workdir):
 def summarize(name, rs, period, ideal):
     tot = [r["total"] * 1e3 for r in rs]
     row = {"name": name, "n": len(rs), "median": bl.median(tot),
+           "mean": sum(tot) / len(tot),
            "p90": bl.percentile(tot, 90), "min": min(tot), "max": max(tot),
            "period": period * 1e3, "ideal": ideal * 1e3}
     for k in ("detect", "fall", "update", "after", "resolution",
@@ -328,23 +329,26 @@ def report(args, rows, rtt):
           % (INTERVAL_MS, FAST_MS, FALL, TIMEOUT_S, rtt * 1e3, args.poll_ms,
              args.phase))
     print("")
-    print("%-12s %3s %8s %8s %8s %8s | %8s %8s %8s | %8s %8s"
-          % ("subject", "n", "median", "p90", "min", "max", "detect",
-             "fall", "update", "period", "ideal"))
+    print("%-12s %3s %7s %7s %7s %7s %7s | %7s %7s %7s %7s | %7s %7s"
+          % ("subject", "n", "median", "mean", "p90", "min", "max",
+             "detect", "fall", "update", "after", "period", "ideal"))
     for r in rows:
-        print("%-12s %3d %8.1f %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f | "
-              "%8.1f %8.1f" % (r["name"], r["n"], r["median"], r["p90"],
-                               r["min"], r["max"], r["detect"], r["fall"],
-                               r["update"], r["period"], r["ideal"]))
+        print("%-12s %3d %7.1f %7.1f %7.1f %7.1f %7.1f | %7.1f %7.1f %7.1f "
+              "%7.1f | %7.1f %7.1f"
+              % (r["name"], r["n"], r["median"], r["mean"], r["p90"],
+                 r["min"], r["max"], r["detect"], r["fall"], r["update"],
+                 r["after"], r["period"], r["ideal"]))
     print("")
-    print("times in ms from the fault; detect/fall/update are medians of "
-          "the phases; period = measured steady check period; ideal = the "
-          "theoretical minimum (docs/performance.md): interval/2 + (fall-1) "
-          "x re-check delay + UPDATE round trip")
+    print("times in ms from the fault; detect/fall/update/after are medians "
+          "of the phases (after = fall + update); period = measured steady "
+          "check period; ideal = the theoretical minimum "
+          "(docs/performance.md): interval/2 + (fall-1) x re-check delay + "
+          "UPDATE round trip")
     for r in rows:
-        print("%s: median %.3f x the theoretical minimum; after the first "
-              "failing check %.1f ms (ideal %.1f)"
-              % (r["name"], r["median"] / r["ideal"], r["after"],
+        print("%s: median %.3f x, mean %.3f x the theoretical minimum; "
+              "after the first failing check %.1f ms (ideal %.1f)"
+              % (r["name"], r["median"] / r["ideal"],
+                 r["mean"] / r["ideal"], r["after"],
                  r["ideal"] - INTERVAL_MS / 2.0))
         if r["to_decision"] is not None:
             print("%s update phase (medians, from its log lines): failing "
