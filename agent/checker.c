@@ -1,4 +1,20 @@
-/* Health checks over curl multi on libuv (STYLE.md "curl multi on libuv"). */
+/*
+ * Health checks over curl multi on libuv.
+ *
+ * What a check costs matters with a thousand addresses checked every
+ * second (docs/performance.md, "Check throughput"):
+ * - This departs from STYLE.md "curl multi on libuv" (one uv_poll_t per
+ *   socket): every check opens a new socket, and a uv_poll_t per socket
+ *   costs seven epoll_ctl calls and an ioctl per check (libuv probes each
+ *   new fd with an add and a delete, and stops it twice on close). The
+ *   checker keeps its own epoll set instead, polled on the loop by one
+ *   uv_poll_t: add, modify and delete, three calls per check. Everything
+ *   still runs on the loop's thread, from its callbacks; curl's timer is
+ *   the usual one-shot uv_timer_t, and curl_multi_info_read is drained
+ *   after every curl_multi_socket_action.
+ * - Easy handles are pooled, not one per address.
+ * - Address checks bypass curl's DNS cache (see setup_easy).
+ */
 #include "autoconfig.h"
 
 #include "checker.h"
@@ -8,25 +24,63 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
-/* One uv_poll_t per socket curl tells us about; freed in its close cb. */
+/* Idle transfers kept for reuse. Checks of a steady pool take a few
+ * milliseconds each, so a handful run at once even with a thousand
+ * addresses; more than this many idle handles are freed again. */
+#define MP_XFER_IDLE_MAX 64
+
+/*
+ * One transfer: an easy handle and what it writes into, lent to a job for
+ * one check and then back to the checker's idle list. Reusing the handle
+ * keeps nothing of the previous check but allocations: options are reset,
+ * and every check still opens a fresh connection with a full handshake.
+ */
+struct mp_xfer {
+	CURL *easy;
+	struct mp_check_job *job; /* while lent */
+	/* CURLOPT_CONNECT_TO's one-entry list, without an allocation */
+	struct curl_slist connect_to;
+	char connect_line[700];
+	unsigned char *body;
+	size_t body_len, body_cap;
+	size_t max_body;
+	bool too_big;
+	int sock_errno; /* SO_ERROR seen when the poll reported an error */
+	char errbuf[CURL_ERROR_SIZE];
+	struct mp_xfer *next; /* idle list */
+};
+
+/* One per socket curl tells us about, in the checker's epoll set. */
 struct mp_sock {
-	uv_poll_t poll;
 	curl_socket_t fd;
-	struct mp_checker *c;
-	struct mp_check_job *job; /* the transfer using it (busy while open) */
-	int what;                 /* CURL_POLL_* curl last asked for */
+	struct mp_xfer *x; /* the transfer using it */
+	int what;          /* CURL_POLL_* curl last asked for */
+	uint32_t events;   /* registered with epoll; 0: not in the set */
+	bool dead;         /* curl is done with it; freed after the batch */
 	struct mp_sock *prev, *next;
 };
+
+/* Events taken from the epoll set per loop callback. */
+#define MP_EPOLL_BATCH 64
 
 struct mp_checker {
 	uv_loop_t *loop;
 	CURLM *multi;
 	uv_timer_t timer;
-	struct mp_sock *socks;      /* open poll handles */
-	struct mp_check_job *jobs;  /* jobs holding an easy handle of ours */
+	uint64_t timer_due;         /* loop time the timer fires at */
+	int epfd;                   /* the sockets of the checks */
+	uv_poll_t epoll_poll;       /* epfd on the loop */
+	bool in_batch;              /* dispatching epoll events */
+	struct mp_sock *socks;      /* sockets curl uses */
+	struct mp_sock *dead;       /* removed during a batch */
+	struct mp_check_job *jobs;  /* busy jobs */
+	struct mp_xfer *idle;       /* transfers ready for reuse */
+	size_t n_idle;
 	size_t n_running;
 	unsigned pending_closes;    /* uv_close callbacks still to come */
 	bool closing;
@@ -55,16 +109,6 @@ static void maybe_finish_close(struct mp_checker *c)
 		closed(arg);
 }
 
-static void on_sock_closed(uv_handle_t *h)
-{
-	struct mp_sock *s = h->data;
-	struct mp_checker *c = s->c;
-
-	free(s);
-	c->pending_closes--;
-	maybe_finish_close(c);
-}
-
 static void on_timer_closed(uv_handle_t *h)
 {
 	struct mp_checker *c = h->data;
@@ -73,6 +117,28 @@ static void on_timer_closed(uv_handle_t *h)
 	maybe_finish_close(c);
 }
 
+static void on_epoll_closed(uv_handle_t *h)
+{
+	struct mp_checker *c = h->data;
+
+	close(c->epfd);
+	c->epfd = -1;
+	c->pending_closes--;
+	maybe_finish_close(c);
+}
+
+static void sock_free_dead(struct mp_checker *c)
+{
+	while (c->dead) {
+		struct mp_sock *s = c->dead;
+
+		c->dead = s->next;
+		free(s);
+	}
+}
+
+/* Out of the epoll set and the list; freed now, or after the batch of
+ * events being dispatched (which may still name it). */
 static void sock_close(struct mp_checker *c, struct mp_sock *s)
 {
 	if (s->prev)
@@ -81,16 +147,71 @@ static void sock_close(struct mp_checker *c, struct mp_sock *s)
 		c->socks = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	s->prev = s->next = NULL;
-	uv_poll_stop(&s->poll);
-	c->pending_closes++;
-	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+	s->prev = NULL;
+	if (s->events)
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	s->events = 0;
+	if (c->in_batch) {
+		s->dead = true;
+		s->next = c->dead;
+		c->dead = s;
+	} else {
+		free(s);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
 /* Job bookkeeping */
 
-/* A job joins the checker's list when it first gets an easy handle. */
+static void xfer_free(struct mp_xfer *x)
+{
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	free(x->body);
+	free(x);
+}
+
+/* An idle transfer from the pool, or a new one. */
+static struct mp_xfer *xfer_get(struct mp_checker *c)
+{
+	struct mp_xfer *x = c->idle;
+
+	if (x) {
+		c->idle = x->next;
+		c->n_idle--;
+		x->next = NULL;
+		return x;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->easy = curl_easy_init();
+	if (!x->easy) {
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Back to the pool; the caller has taken it out of the multi handle. */
+static void xfer_put(struct mp_checker *c, struct mp_xfer *x)
+{
+	/* curl has closed the check's sockets by now (no connection is
+	 * kept); should one linger, it must not point at x */
+	for (struct mp_sock *s = c->socks; s; s = s->next)
+		if (s->x == x)
+			s->x = NULL;
+	x->job = NULL;
+	if (c->closing || c->n_idle >= MP_XFER_IDLE_MAX) {
+		xfer_free(x);
+		return;
+	}
+	x->next = c->idle;
+	c->idle = x;
+	c->n_idle++;
+}
+
+/* A busy job is on the checker's list, so closing can cancel it. */
 static void job_register(struct mp_checker *c, struct mp_check_job *job)
 {
 	job->checker = c;
@@ -115,14 +236,19 @@ static void job_unregister(struct mp_check_job *job)
 	job->checker = NULL;
 }
 
-/* Releases what one check holds beyond the reusable easy handle/buffer. */
-static void job_release(struct mp_check_job *job)
+/* Ends the job's transfer: out of the multi handle, the transfer back to
+ * the pool, the job idle and off the busy list. */
+static void job_end(struct mp_check_job *job)
 {
-	curl_slist_free_all(job->connect_to);
-	job->connect_to = NULL;
-	free(job->expect_body);
-	job->expect_body = NULL;
-	job->cfg.expect_body = NULL;
+	struct mp_checker *c = job->checker;
+
+	curl_multi_remove_handle(c->multi, job->x->easy);
+	xfer_put(c, job->x);
+	job->x = NULL;
+	job->busy = false;
+	if (--c->n_running == 0)
+		uv_unref((uv_handle_t *)&c->epoll_poll);
+	job_unregister(job);
 }
 
 void mp_check_job_init(struct mp_check_job *job)
@@ -133,15 +259,9 @@ void mp_check_job_init(struct mp_check_job *job)
 void mp_check_job_cleanup(struct mp_check_job *job)
 {
 	mp_checker_cancel(job);
-	job_release(job);
-	if (job->checker)
-		job_unregister(job);
-	if (job->easy)
-		curl_easy_cleanup(job->easy);
-	job->easy = NULL;
-	free(job->body);
-	job->body = NULL;
-	job->body_len = job->body_cap = 0;
+	free(job->expect_body);
+	job->expect_body = NULL;
+	job->cfg.expect_body = NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -170,18 +290,18 @@ static const char *tls_detail(const char *msg)
 	return msg;
 }
 
-static enum mp_xfer_error map_curl(struct mp_check_job *job, CURLcode rc,
+static enum mp_xfer_error map_curl(struct mp_xfer *x, CURLcode rc,
 				   const char **detail)
 {
 	long os_errno = 0;
-	const char *msg = job->errbuf[0] ? job->errbuf : curl_easy_strerror(rc);
+	const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 
 	*detail = msg;
 	switch (rc) {
 	case CURLE_OK:
 		return MP_XFER_OK;
 	case CURLE_COULDNT_CONNECT:
-		curl_easy_getinfo(job->easy, CURLINFO_OS_ERRNO, &os_errno);
+		curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
 		if (os_errno == ECONNREFUSED)
 			return MP_XFER_REFUSED;
 		if (os_errno != 0)
@@ -210,8 +330,8 @@ static enum mp_xfer_error map_curl(struct mp_check_job *job, CURLcode rc,
 		return MP_XFER_TLS;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		if (job->sock_errno != 0)
-			*detail = strerror(job->sock_errno);
+		if (x->sock_errno != 0)
+			*detail = strerror(x->sock_errno);
 		return MP_XFER_CLOSED;
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
@@ -221,7 +341,7 @@ static enum mp_xfer_error map_curl(struct mp_check_job *job, CURLcode rc,
 	case CURLE_FILESIZE_EXCEEDED:
 		return MP_XFER_TOO_BIG;
 	case CURLE_WRITE_ERROR:
-		if (job->too_big)
+		if (x->too_big)
 			return MP_XFER_TOO_BIG;
 		return MP_XFER_OTHER;
 	default:
@@ -229,9 +349,9 @@ static enum mp_xfer_error map_curl(struct mp_check_job *job, CURLcode rc,
 	}
 }
 
-static void job_finish(struct mp_checker *c, struct mp_check_job *job,
-		       CURLcode rc)
+static void job_finish(struct mp_xfer *x, CURLcode rc)
 {
+	struct mp_check_job *job = x->job;
 	struct mp_check_outcome o;
 	struct mp_check_result r;
 	enum mp_check_verdict v;
@@ -241,17 +361,17 @@ static void job_finish(struct mp_checker *c, struct mp_check_job *job,
 	void *arg = job->arg;
 
 	memset(&o, 0, sizeof(o));
-	o.xfer = map_curl(job, rc, &o.xfer_detail);
+	o.xfer = map_curl(x, rc, &o.xfer_detail);
 	if (o.xfer == MP_XFER_OK && job->cfg.type == MP_CHECK_HTTP) {
-		curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (curl_easy_getinfo(job->easy, CURLINFO_FILETIME_T,
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (curl_easy_getinfo(x->easy, CURLINFO_FILETIME_T,
 				      &filetime) != CURLE_OK)
 			filetime = -1;
 	}
-	curl_easy_getinfo(job->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total_us);
 	o.http_status = status;
-	o.body = job->body;
-	o.body_len = job->body_len;
+	o.body = x->body;
+	o.body_len = x->body_len;
 	o.last_modified = filetime;
 	o.total_ms = total_us > 0 ? (uint64_t)total_us / 1000 : 0;
 	memset(&r, 0, sizeof(r));
@@ -262,10 +382,7 @@ static void job_finish(struct mp_checker *c, struct mp_check_job *job,
 	r.latency_ms = o.total_ms > UINT32_MAX ? UINT32_MAX
 					       : (uint32_t)o.total_ms;
 
-	curl_multi_remove_handle(c->multi, job->easy);
-	job->busy = false;
-	c->n_running--;
-	job_release(job);
+	job_end(job);
 	/* the job is idle: cb may restart or free it */
 	cb(arg, &r, v);
 }
@@ -278,51 +395,79 @@ static void check_done(struct mp_checker *c)
 
 	while (!c->closing &&
 	       (msg = curl_multi_info_read(c->multi, &pending))) {
-		struct mp_check_job *job = NULL;
+		struct mp_xfer *x = NULL;
 		CURL *easy = msg->easy_handle;
 		CURLcode rc = msg->data.result;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&job);
-		if (!job)
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		if (!x || !x->job)
 			continue;
-		job_finish(c, job, rc);
+		job_finish(x, rc);
 	}
 }
 
 /* ---------------------------------------------------------------------- */
 /* curl <-> libuv glue */
 
-static void on_poll(uv_poll_t *h, int status, int events)
+/* One socket's readiness, mapped as libuv's uv_poll_t would: an error
+ * is CURL_CSELECT_ERR alone, a hang-up is the events curl waits for. */
+static void sock_event(struct mp_checker *c, struct mp_sock *s,
+		       uint32_t ev)
 {
-	struct mp_sock *s = h->data;
-	struct mp_checker *c = s->c;
 	int flags = 0, running;
 
-	if (status < 0) {
+	if (ev & EPOLLERR) {
 		flags = CURL_CSELECT_ERR;
 		/* libuv says only "error" and curl "select/poll returned
 		 * error"; keep the socket's own reason for the report. Not
 		 * while connecting (curl waits for POLL_OUT then): curl reads
 		 * SO_ERROR itself to tell "refused", and reading clears it. */
-		if (s->job && s->job->busy && s->job->sock_errno == 0 &&
+		if (s->x && s->x->job && s->x->sock_errno == 0 &&
 		    s->what == CURL_POLL_IN) {
 			int err = 0;
 			socklen_t len = sizeof(err);
 
 			if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err,
 				       &len) == 0)
-				s->job->sock_errno = err;
+				s->x->sock_errno = err;
 		}
+		/* reported once, like a stopped uv_poll_t: epoll would
+		 * repeat it until curl asks for the socket again */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+		s->events = 0;
 	} else {
-		if (events & UV_READABLE)
+		if (ev & EPOLLHUP)
+			ev |= (s->what & CURL_POLL_IN ? EPOLLIN : 0) |
+			      (s->what & CURL_POLL_OUT ? EPOLLOUT : 0);
+		if (ev & EPOLLIN)
 			flags |= CURL_CSELECT_IN;
-		if (events & UV_WRITABLE)
+		if (ev & EPOLLOUT)
 			flags |= CURL_CSELECT_OUT;
 	}
 	curl_multi_socket_action(c->multi, s->fd, flags, &running);
 	check_done(c);
+}
+
+static void on_epoll(uv_poll_t *h, int status, int events)
+{
+	struct mp_checker *c = h->data;
+	struct epoll_event ev[MP_EPOLL_BATCH];
+	int n;
+
+	(void)status;
+	(void)events;
+	n = epoll_wait(c->epfd, ev, MP_EPOLL_BATCH, 0);
+	c->in_batch = true;
+	for (int i = 0; i < n && !c->closing; i++) {
+		struct mp_sock *s = ev[i].data.ptr;
+
+		if (!s->dead)
+			sock_event(c, s, ev[i].events);
+	}
+	c->in_batch = false;
+	sock_free_dead(c);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -339,7 +484,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 {
 	struct mp_checker *c = userp;
 	struct mp_sock *s = socketp;
-	int events = 0;
+	struct epoll_event ev;
 
 	if (what == CURL_POLL_REMOVE) {
 		if (s) {
@@ -352,33 +497,41 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -1;
-		if (uv_poll_init_socket(c->loop, &s->poll, fd) != 0) {
-			free(s);
-			return -1;
-		}
 		s->fd = fd;
-		s->c = c;
-		s->poll.data = s;
 		s->next = c->socks;
 		if (c->socks)
 			c->socks->prev = s;
 		c->socks = s;
 		curl_multi_assign(c->multi, fd, s);
 	}
-	s->job = NULL;
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s->job);
+	s->x = NULL;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&s->x);
 	s->what = what;
+	memset(&ev, 0, sizeof(ev));
 	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
+		ev.events |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	uv_poll_start(&s->poll, events, on_poll);
+		ev.events |= EPOLLOUT;
+	ev.data.ptr = s;
+	if (ev.events == s->events)
+		return 0;
+	if (ev.events == 0) {
+		/* CURL_POLL_NONE: out of the set (epoll would still report
+		 * errors and hang-ups of a socket with no events) */
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+	} else if (epoll_ctl(c->epfd,
+			     s->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+			     &ev) != 0) {
+		return -1;
+	}
+	s->events = ev.events;
 	return 0;
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct mp_checker *c = userp;
+	uint64_t due;
 
 	if (timeout_ms < 0) {
 		uv_timer_stop(&c->timer);
@@ -387,37 +540,43 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	/* never act from inside curl: 0 becomes "as soon as possible" */
 	if (timeout_ms == 0)
 		timeout_ms = 1;
+	due = uv_now(c->loop) + (uint64_t)timeout_ms;
+	/* curl repeats itself many times per transfer; a restart would
+	 * take the timer out of libuv's heap and put it back */
+	if (due == c->timer_due && uv_is_active((uv_handle_t *)&c->timer))
+		return 0;
+	c->timer_due = due;
 	uv_timer_start(&c->timer, on_timer, (uint64_t)timeout_ms, 0);
 	return 0;
 }
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
-	struct mp_check_job *job = userp;
+	struct mp_xfer *x = userp;
 	size_t n = size * nmemb;
 	size_t need;
 
-	if (n > job->cfg.max_body - job->body_len) {
-		job->too_big = true;
+	if (n > x->max_body - x->body_len) {
+		x->too_big = true;
 		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	}
-	need = job->body_len + n;
-	if (need > job->body_cap) {
-		size_t cap = job->body_cap ? job->body_cap : 4096;
+	need = x->body_len + n;
+	if (need > x->body_cap) {
+		size_t cap = x->body_cap ? x->body_cap : 4096;
 		unsigned char *p;
 
 		while (cap < need)
 			cap *= 2;
-		if (cap > job->cfg.max_body)
-			cap = job->cfg.max_body;
-		p = realloc(job->body, cap);
+		if (cap > x->max_body)
+			cap = x->max_body;
+		p = realloc(x->body, cap);
 		if (!p)
 			return 0;
-		job->body = p;
-		job->body_cap = cap;
+		x->body = p;
+		x->body_cap = cap;
 	}
-	memcpy(job->body + job->body_len, data, n);
-	job->body_len += n;
+	memcpy(x->body + x->body_len, data, n);
+	x->body_len += n;
 	return n;
 }
 
@@ -427,6 +586,7 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 {
 	struct mp_checker *c;
+	int rc = MP_ENOMEM;
 
 	*out = NULL;
 	if (global_refs == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
@@ -436,11 +596,22 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 	if (!c)
 		goto fail;
 	c->loop = loop;
+	c->epfd = -1;
 	c->multi = curl_multi_init();
 	if (!c->multi)
 		goto fail;
-	if (uv_timer_init(loop, &c->timer) != 0)
+	rc = MP_EIO;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0)
 		goto fail;
+	if (uv_poll_init(loop, &c->epoll_poll, c->epfd) != 0)
+		goto fail;
+	/* from here on the handle is closed, not dropped (uv_close) */
+	c->epoll_poll.data = c;
+	uv_poll_start(&c->epoll_poll, UV_READABLE, on_epoll);
+	/* an idle checker does not keep the loop running */
+	uv_unref((uv_handle_t *)&c->epoll_poll);
+	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -449,13 +620,14 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 	*out = c;
 	return MP_OK;
 fail:
-	/* the timer is the last step: nothing to uv_close here */
+	if (c && c->epfd >= 0)
+		close(c->epfd);
 	if (c && c->multi)
 		curl_multi_cleanup(c->multi);
 	free(c);
 	if (--global_refs == 0)
 		curl_global_cleanup();
-	return MP_ENOMEM;
+	return rc;
 }
 
 size_t mp_checker_running(const struct mp_checker *c)
@@ -472,11 +644,11 @@ static void bracketed(const char *host, char *buf, size_t len)
 		snprintf(buf, len, "%s", host);
 }
 
-static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
+static int setup_easy(struct mp_xfer *x, const struct mp_check_cfg *cfg,
 		      const struct mp_addr *addr)
 {
-	char a[MP_ADDR_STRLEN + 2], h[300], line[700], url[MP_ADDR_STRLEN + 32];
-	CURL *e = job->easy;
+	char a[MP_ADDR_STRLEN + 2], h[300], url[MP_ADDR_STRLEN + 32];
+	CURL *e = x->easy;
 	long tmo = cfg->timeout_ms > LONG_MAX ? LONG_MAX
 					      : (long)cfg->timeout_ms;
 	CURLcode rc = CURLE_OK;
@@ -485,9 +657,9 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 	if (addr)
 		bracketed(addr->text, a, sizeof(a));
 	curl_easy_reset(e);
-	job->errbuf[0] = '\0';
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf);
-	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, job);
+	x->errbuf[0] = '\0';
+	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
 	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
@@ -519,20 +691,27 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 	 * client would */
 	if (addr) {
 		bracketed(cfg->host, h, sizeof(h));
-		snprintf(line, sizeof(line), "%s:%u:%s:%u", h,
-			 (unsigned)cfg->port, a, (unsigned)cfg->port);
-		job->connect_to = curl_slist_append(NULL, line);
-		if (!job->connect_to)
-			return MP_ENOMEM;
-		rc |= curl_easy_setopt(e, CURLOPT_CONNECT_TO, job->connect_to);
+		snprintf(x->connect_line, sizeof(x->connect_line),
+			 "%s:%u:%s:%u", h, (unsigned)cfg->port, a,
+			 (unsigned)cfg->port);
+		x->connect_to.data = x->connect_line;
+		x->connect_to.next = NULL;
+		rc |= curl_easy_setopt(e, CURLOPT_CONNECT_TO, &x->connect_to);
+		/* the "resolved" name is an address literal: caching it buys
+		 * nothing, and libcurl 7.x scans its whole DNS cache after
+		 * every transfer and on each lookup, one entry per address
+		 * checked -- the largest cost of a check with 1000 mirrors */
+		rc |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	}
 	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT,
 			       "mirrorpool/" PACKAGE_VERSION);
 	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 			       (curl_off_t)cfg->max_body);
-	rc |= curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
+	/* Last-Modified only matters to max_age; parsing its date costs */
+	if (cfg->max_age_ms > 0)
+		rc |= curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER,
 			       cfg->tls_verify ? 1L : 0L);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST,
@@ -542,10 +721,26 @@ static int setup_easy(struct mp_check_job *job, const struct mp_check_cfg *cfg,
 	return rc == CURLE_OK ? MP_OK : MP_EIO;
 }
 
+/* Keeps the job's own copy of expect_body; unchanged, it is reused. */
+static int keep_expect_body(struct mp_check_job *job, const char *want)
+{
+	if (job->expect_body && want && strcmp(job->expect_body, want) == 0)
+		return MP_OK;
+	free(job->expect_body);
+	job->expect_body = NULL;
+	if (want) {
+		job->expect_body = strdup(want);
+		if (!job->expect_body)
+			return MP_ENOMEM;
+	}
+	return MP_OK;
+}
+
 int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		     const struct mp_check_cfg *cfg, const struct mp_addr *addr,
 		     mp_check_done_fn cb, void *arg)
 {
+	struct mp_xfer *x;
 	int rc;
 
 	if (job->busy)
@@ -554,58 +749,50 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 	if (c->closing || !cb || cfg->port == 0 || cfg->timeout_ms == 0 ||
 	    (!addr && cfg->type == MP_CHECK_TCP))
 		return MP_EINVAL;
-	if (job->checker && job->checker != c)
-		return MP_EINVAL;
 	if (cfg->type == MP_CHECK_HTTP && (!cfg->url || !cfg->host))
 		return MP_EINVAL;
-	if (!job->easy) {
-		job->easy = curl_easy_init();
-		if (!job->easy)
-			return MP_ENOMEM;
-		job_register(c, job);
-	}
+	rc = keep_expect_body(job, cfg->expect_body);
+	if (rc != MP_OK)
+		return rc;
 	job->cfg = *cfg;
 	/* only the evaluation's strings are kept; curl copies the rest */
 	job->cfg.url = NULL;
 	job->cfg.host = NULL;
 	job->cfg.ca_file = NULL;
-	job->cfg.expect_body = NULL;
-	if (cfg->expect_body) {
-		job->expect_body = strdup(cfg->expect_body);
-		if (!job->expect_body)
-			return MP_ENOMEM;
-		job->cfg.expect_body = job->expect_body;
-	}
-	job->body_len = 0;
-	job->too_big = false;
-	job->sock_errno = 0;
-	job->cb = cb;
-	job->arg = arg;
-	rc = setup_easy(job, cfg, addr);
+	job->cfg.expect_body = job->expect_body;
+	x = xfer_get(c);
+	if (!x)
+		return MP_ENOMEM;
+	x->body_len = 0;
+	x->max_body = cfg->max_body;
+	x->too_big = false;
+	x->sock_errno = 0;
+	rc = setup_easy(x, cfg, addr);
 	if (rc != MP_OK)
 		goto fail;
-	if (curl_multi_add_handle(c->multi, job->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
 		rc = MP_EIO;
 		goto fail;
 	}
+	x->job = job;
+	job->x = x;
+	job->cb = cb;
+	job->arg = arg;
 	job->busy = true;
-	c->n_running++;
+	if (c->n_running++ == 0)
+		uv_ref((uv_handle_t *)&c->epoll_poll);
+	job_register(c, job);
 	return MP_OK;
 fail:
-	job_release(job);
+	xfer_put(c, x);
 	return rc;
 }
 
 void mp_checker_cancel(struct mp_check_job *job)
 {
-	struct mp_checker *c = job->checker;
-
-	if (!job->busy || !c)
+	if (!job->busy || !job->checker)
 		return;
-	curl_multi_remove_handle(c->multi, job->easy);
-	job->busy = false;
-	c->n_running--;
-	job_release(job);
+	job_end(job);
 }
 
 void mp_checker_close(struct mp_checker *c, void (*closed)(void *arg),
@@ -613,15 +800,16 @@ void mp_checker_close(struct mp_checker *c, void (*closed)(void *arg),
 {
 	if (c->closing)
 		return;
-	while (c->jobs) {
-		struct mp_check_job *job = c->jobs;
+	c->closing = true; /* from now on, ended transfers are freed */
+	while (c->jobs)
+		job_end(c->jobs);
+	while (c->idle) {
+		struct mp_xfer *x = c->idle;
 
-		mp_checker_cancel(job);
-		job_unregister(job);
-		curl_easy_cleanup(job->easy);
-		job->easy = NULL;
+		c->idle = x->next;
+		xfer_free(x);
 	}
-	c->closing = true;
+	c->n_idle = 0;
 	c->closed = closed;
 	c->closed_arg = arg;
 	/* may still report sockets it closes; then it is gone */
@@ -629,6 +817,11 @@ void mp_checker_close(struct mp_checker *c, void (*closed)(void *arg),
 	c->multi = NULL;
 	while (c->socks)
 		sock_close(c, c->socks);
+	if (!c->in_batch)
+		sock_free_dead(c);
+	uv_poll_stop(&c->epoll_poll);
+	c->pending_closes++;
+	uv_close((uv_handle_t *)&c->epoll_poll, on_epoll_closed);
 	uv_timer_stop(&c->timer);
 	c->pending_closes++;
 	uv_close((uv_handle_t *)&c->timer, on_timer_closed);

@@ -1,7 +1,8 @@
 /*
  * HTTP(S) and TCP health checks on libcurl's multi socket interface, driven
- * by the libuv loop (SPEC §3). One mp_checker owns one CURLM, its timer and
- * one uv_poll_t per socket; checks of many addresses run concurrently.
+ * by the libuv loop (SPEC §3). One mp_checker owns one CURLM, its timer, an
+ * epoll set of the checks' sockets (one uv_poll_t on the loop) and a pool
+ * of easy handles; checks of many addresses run concurrently.
  *
  * Each check opens a fresh connection to the mirror's address and the URL's
  * port, while Host, SNI and certificate verification use the URL's host
@@ -35,24 +36,21 @@ struct mp_checker;
 typedef void (*mp_check_done_fn)(void *arg, const struct mp_check_result *r,
 				 enum mp_check_verdict v);
 
+struct mp_xfer; /* a pooled curl transfer, private to checker.c */
+
 /*
  * One check slot, owned by the caller (embed it in the per-address state).
- * It keeps its curl easy handle and body buffer between checks. Fields are
- * private to checker.c.
+ * While a check runs it borrows a curl easy handle and body buffer from
+ * its checker's pool; an idle job holds none, so a thousand addresses
+ * cost a few handles, not a thousand. Fields are private to checker.c.
  */
 struct mp_check_job {
-	struct mp_checker *checker; /* owner of easy, NULL before first use */
-	struct mp_check_job *prev, *next; /* the checker's job list */
-	CURL *easy;
+	struct mp_checker *checker; /* while busy */
+	struct mp_check_job *prev, *next; /* the checker's busy list */
+	struct mp_xfer *x;       /* while busy */
 	bool busy;
 	struct mp_check_cfg cfg; /* what the evaluation needs (copy) */
 	char *expect_body;       /* owned copy for cfg.expect_body */
-	struct curl_slist *connect_to;
-	unsigned char *body;
-	size_t body_len, body_cap;
-	bool too_big;
-	int sock_errno; /* SO_ERROR seen when the poll reported an error */
-	char errbuf[CURL_ERROR_SIZE];
 	mp_check_done_fn cb;
 	void *arg;
 };
@@ -60,9 +58,9 @@ struct mp_check_job {
 /* Makes an idle job. */
 void mp_check_job_init(struct mp_check_job *job);
 
-/* Cancels the job if busy and frees its easy handle and buffers; the job
- * may be reused after mp_check_job_init(). Call it before freeing the
- * memory holding the job; it is fine before or after mp_checker_close. */
+/* Cancels the job if busy and frees what it holds; the job may be reused
+ * after mp_check_job_init(). Call it before freeing the memory holding
+ * the job; it is fine before or after mp_checker_close. */
 void mp_check_job_cleanup(struct mp_check_job *job);
 
 static inline bool mp_check_job_busy(const struct mp_check_job *job)
@@ -79,9 +77,8 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out);
  * host normally, as for guard sentinels) (http: cfg->url, cfg->host and
  * cfg->port must be set; tcp: cfg->port; timeout_ms > 0). What the
  * evaluation needs is copied, so cfg may change or be freed while the check
- * runs. A job stays with the first checker it ran on. Returns 0, MP_EBUSY
- * when job is already running a check, MP_EINVAL for a bad cfg (or a job
- * of another checker), MP_ENOMEM, or MP_EIO when curl refuses; cb is
+ * runs. Returns 0, MP_EBUSY when job is already running a check,
+ * MP_EINVAL for a bad cfg, MP_ENOMEM, or MP_EIO when curl refuses; cb is
  * called only after 0.
  */
 int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
@@ -97,7 +94,7 @@ size_t mp_checker_running(const struct mp_checker *c);
 
 /*
  * Shuts down while the loop still runs: cancels every check (no
- * callbacks) and frees the jobs' easy handles, curl_multi_cleanup, closes
+ * callbacks) and frees the pooled easy handles, curl_multi_cleanup, closes
  * the timer and every poll handle, and calls closed(arg) (may be NULL)
  * from the last close callback, after which c is freed. The job structs
  * stay the caller's (mp_check_job_cleanup frees their buffers). May be

@@ -13,9 +13,28 @@
 #include "error.h"
 #include "log.h"
 
+/* Jitter needs spread, not secrecy: a xorshift64* generator seeded once
+ * from libsodium spares the getrandom(2) call randombytes_uniform makes
+ * for every check. */
+static uint64_t jitter_state;
+
 static uint32_t rnd_uniform(uint32_t upper)
 {
-	return upper ? randombytes_uniform(upper) : 0;
+	uint64_t x;
+
+	if (upper == 0)
+		return 0;
+	while (jitter_state == 0)
+		randombytes_buf(&jitter_state, sizeof(jitter_state));
+	x = jitter_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	jitter_state = x;
+	x *= UINT64_C(2685821657736338717);
+	/* the top 32 bits scaled to [0, upper): off from uniform by at
+	 * most upper / 2^32, nothing for a jitter */
+	return (uint32_t)(((x >> 32) * upper) >> 32);
 }
 
 static void start_check(struct mp_slot *s);

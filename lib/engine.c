@@ -247,6 +247,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->n_mirrors = fresh.n_mirrors;
 	e->sentinels = fresh.sentinels;
 	e->dirty = true;
+	/* other addresses and guard settings: count again at the next result */
+	e->guard_known = false;
 	view_after_reload(e, now_ms);
 	return MP_OK;
 }
@@ -352,6 +354,7 @@ static bool guard_evaluate(struct mp_engine *e)
 		       e->freeze_reason);
 	bool changed = frozen != e->frozen;
 	e->frozen = frozen;
+	e->guard_known = true;
 	if (frozen)
 		snprintf(e->freeze_reason, sizeof(e->freeze_reason), "%s",
 			 reason);
@@ -398,12 +401,15 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	enum mp_damping_change dch = MP_DAMPING_NONE;
 	struct mp_log_fields f;
 	const char *mname;
+	bool had_result, was_ok, guard_changed = false;
 
 	if (i >= e->n_targets)
 		return false;
 	t = &e->targets[i];
 	cc = mp_engine_target_check(e, i);
 	before = t->health.state;
+	had_result = t->health.has_result;
+	was_ok = t->health.last.ok;
 	if (e->frozen) {
 		/* The freeze says the failures are ours (our network), not the
 		 * mirrors': count them, but let no address go down on them.
@@ -469,7 +475,13 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	}
 	if (dch != MP_DAMPING_NONE)
 		e->dirty = true;
-	return guard_evaluate(e) || ch != MP_HEALTH_SAME ||
+	/* The all-down guard counts checked and failing addresses over all
+	 * targets; a result that leaves this one's count where it was (it
+	 * had a result, with the same ok) cannot change the outcome, and a
+	 * thousand addresses would make every check cost a thousand steps. */
+	if (!e->guard_known || !had_result || was_ok != r->ok)
+		guard_changed = guard_evaluate(e);
+	return guard_changed || ch != MP_HEALTH_SAME ||
 	       dch != MP_DAMPING_NONE;
 }
 

@@ -21,6 +21,7 @@ struct mp_engine {
 	struct mp_sentinel *sentinels;
 
 	bool frozen;
+	bool guard_known; /* frozen has been evaluated at least once */
 	char freeze_reason[160];
 	char *dns_error;
 	bool dirty; /* persisted state changed */

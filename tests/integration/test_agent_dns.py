@@ -9,9 +9,11 @@ nsupdate with the wrong key is rejected, dig shows the foreign record).
 Fast parameters: checks every 1 s (300 ms while changing), timeout 800 ms,
 rise 2, fall 2, min_interval 500 ms."""
 
+import base64
 import os
 import shutil
 import sys
+import tempfile
 import time
 import unittest
 
@@ -19,175 +21,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from mplib import dnstools  # noqa: E402
-from mplib.agent import Agent, have_programs, program  # noqa: E402
+from mplib.agenttest import (ALL, M1, M2, M3, POOL, RX_POOL,  # noqa: E402
+                             RX_ZONE, ZONE, AgentTestMixin, main, rx)
 from mplib.dnsrelay import DnsRelay  # noqa: E402
 from mplib.knot import Knot  # noqa: E402
-from mplib.mirrors import MirrorFarm  # noqa: E402
 from mplib.named import Named  # noqa: E402
 
-ZONE = "example.org"
-POOL = "dl.example.org."
-M1, M2, M3 = "127.0.0.11", "127.0.0.12", "127.0.0.13"
-MIRRORS = [("mirror1", [M1]), ("mirror2", [M2]), ("mirror3", [M3])]
-ALL = [M1, M2, M3]
 FOREIGN = "192.0.2.99"
-RX_ZONE = r"example\.org\.?"
-RX_POOL = r"dl\.example\.org\."
 
 
-def rx(addr):
-    return addr.replace(".", r"\.")
-
-
-def wait_until(pred, timeout, what, step=0.1):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = pred()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s"
-                                 % (timeout, what))
-        time.sleep(step)
-
-
-class AgentDnsMixin:
+class AgentDnsMixin(AgentTestMixin):
     """The scenarios; subclasses say which primary runs them."""
 
     server_name = None
 
-    @classmethod
-    def make_server(cls):
-        raise NotImplementedError
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = cls.make_server()
-        cls.addClassCleanup(cls.srv.close)
-        cls.srv.start()
-
-    # -- per test ------------------------------------------------------
-    def setUp(self):
-        if not self.srv.proc or not self.srv.proc.alive():
-            self.srv.restart()
-        self.farm = MirrorFarm(ALL).start()
-        self.addCleanup(self.farm.stop)
-        self.agents = []
-        self.set_rrset(ALL)
-
-    def tearDown(self):
-        problems = []
-        for ag in self.agents:
-            running = ag.alive()
-            code = ag.stop()
-            if running and code != 0:
-                problems.append("mirrorpoold exited %s after SIGTERM" % code)
-            reports = ag.sanitizer_reports()
-            if reports:
-                problems.append("sanitizer: %s" % reports[:3])
-            failed = any(err for _, err in self._outcome_errors())
-            if problems or failed or os.environ.get("MP_TEST_SHOW_LOGS"):
-                sys.stderr.write("\n--- mirrorpoold log (%s) ---\n%s\n"
-                                 % (self.id(), ag.tail(8000)))
-            ag.close()
-        # a test that stopped the primary must not leave it down
-        if not self.srv.proc or not self.srv.proc.alive():
-            self.srv.restart()
-        if problems:
-            self.fail("; ".join(problems))
-
-    def _outcome_errors(self):
-        outcome = getattr(self, "_outcome", None)
-        result = getattr(outcome, "result", None)
-        errs = getattr(outcome, "errors", None)
-        if errs is not None:
-            return errs
-        if result is None:
-            return []
-        return [(t, e) for t, e in result.errors + result.failures
-                if getattr(t, "test_case", t) is self]
-
-    def agent(self, start=True, **kw):
-        kw.setdefault("key_file", self.srv.key.path)
-        kw.setdefault("dns_port", self.srv.port)
-        kw.setdefault("mirrors", MIRRORS)
-        kw.setdefault("url", self.farm.url())
-        ag = Agent(**kw)
-        self.agents.append(ag)
-        if start:
-            ag.start()
-        return ag
-
-    # -- DNS helpers ---------------------------------------------------
-    def set_rrset(self, addrs, rtype="A"):
-        """Puts the pool's RRset into a known state with nsupdate."""
-        cmds = ["update delete %s %s" % (POOL, rtype)]
-        cmds += ["update add %s 60 %s %s" % (POOL, rtype, a) for a in addrs]
-        rc, out = self.srv.nsupdate(cmds)
-        self.assertEqual(rc, 0, "nsupdate failed: " + out)
-        self.assertEqual(self.dig(), sorted(addrs))
-
-    def dig(self, rtype="A"):
-        return self.srv.dig(POOL, rtype)
-
-    def serial(self):
-        soa = self.srv.dig(ZONE, "SOA")
-        self.assertEqual(len(soa), 1, soa)
-        return int(soa[0].split()[2])
-
-    def wait_dig(self, addrs, timeout=10.0):
-        want = sorted(addrs)
-        seen = []
-
-        def match():
-            got = self.dig()
-            seen.append(got)
-            return got == want
-
-        try:
-            wait_until(match, timeout, "dig %s A == %s" % (POOL, want))
-        except AssertionError:
-            raise AssertionError("dig never showed %s; last answers: %s"
-                                 % (want, seen[-3:]))
-
-    def settle(self, ag, want, timeout=10.0):
-        """Waits until the agent publishes want and DNS holds it: a sync
-        (its read waits for any UPDATE in flight), then status and dig."""
-        want = sorted(want)
-
-        def settled():
-            rc, out, err = ag.ctl("sync")
-            self.assertEqual(rc, 0, out + err)
-            rr = ag.rrset("A")
-            return (sorted(rr["published"]) == want and
-                    sorted(rr["in_dns"] or []) == want and
-                    self.dig() == want)
-
-        wait_until(settled, timeout, "agent and DNS settled on %s" % want,
-                   step=0.2)
-
-    @staticmethod
-    def changes(ag, start=None):
-        """(added, removed) over every successful UPDATE in the log."""
-        added, removed = set(), set()
-        for m in ag.find_log(r"^<\d>UPDATE \S+: \S+ A ((?:[-+][0-9.]+ ?)+) "
-                             r"\(NOERROR", start=start):
-            for item in m.group(1).split():
-                (added if item[0] == "+" else removed).add(item[1:])
-        return added, removed
-
-    @staticmethod
-    def lines(ag, regex, start=None):
-        return [m.group(0) for m in ag.find_log(regex, start=start)]
-
-    def prove_http(self, addr, status):
-        code, body = self.farm.curl(addr)
-        self.assertEqual(code, status, "curl to %s: %s" % (addr, body))
-
     def wrong_key(self, key, directory):
         """key with another secret of the same length, in a key file."""
-        import base64
         raw = base64.b64decode(key.secret)
         bad = base64.b64encode(bytes(b ^ 0x5A for b in raw)).decode()
         k = key.variant(secret=bad)
@@ -416,7 +265,7 @@ class AgentDnsMixin:
         self.assertNotIn(self.srv.key.secret, text)
 
     def farm_dir(self):
-        d = __import__("tempfile").mkdtemp(prefix="mp-keys-")
+        d = tempfile.mkdtemp(prefix="mp-keys-")
         self.addCleanup(shutil.rmtree, d, True)
         return d
 
@@ -568,16 +417,6 @@ class KnotTest(AgentDnsMixin, unittest.TestCase):
                 % (RX_POOL, self.srv.port)), False
 
 
-def missing_tools():
-    return [t for t in ("named", "knotd", "dig", "nsupdate", "tsig-keygen",
-                        "keymgr", "curl") if not shutil.which(t)]
-
-
 if __name__ == "__main__":
-    if not have_programs():
-        print("SKIP: %s is not built" % program("mirrorpoold"))
-        sys.exit(77)
-    if missing_tools():
-        print("SKIP: missing %s" % ", ".join(missing_tools()))
-        sys.exit(77)
-    unittest.main(verbosity=2)
+    main(("named", "knotd", "dig", "nsupdate", "tsig-keygen", "keymgr",
+          "curl"))

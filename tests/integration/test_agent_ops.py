@@ -29,20 +29,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from mplib import dnstools  # noqa: E402
-from mplib.agent import Agent, have_programs, program  # noqa: E402
-from mplib.mirrors import MirrorFarm  # noqa: E402
+from mplib import dnstools, sockloop  # noqa: E402
+from mplib.agent import program  # noqa: E402
+from mplib.agenttest import (ALL, M1, M2, M3, M4, MIRRORS,  # noqa: E402
+                             POOL, RX_POOL, RX_ZONE, ZONE, AgentTestMixin,
+                             main, wait_until)
+from mplib.dnsrelay import DnsRelay  # noqa: E402
 from mplib.named import Named  # noqa: E402
 from mplib.ports import free_port  # noqa: E402
-from mplib.proc import Proc  # noqa: E402
 
-ZONE = "example.org"
-POOL = "dl.example.org."
-M1, M2, M3, M4 = "127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"
-MIRRORS = [("mirror1", [M1]), ("mirror2", [M2]), ("mirror3", [M3])]
-ALL = [M1, M2, M3]
-RX_ZONE = r"example\.org\.?"
-RX_POOL = r"dl\.example\.org\."
 USER = pwd.getpwuid(os.getuid()).pw_name
 UID = os.getuid()
 METRIC_NAMES = (
@@ -53,50 +48,10 @@ METRIC_NAMES = (
 CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 
 
-def rx(addr):
-    return re.escape(addr)
-
-
-def wait_until(pred, timeout, what, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s"
-                                 % (timeout, what))
-        time.sleep(step)
-
-
 def version():
     r = subprocess.run([program("mirrorpoold"), "-V"], capture_output=True,
                        text=True, timeout=10)
     return r.stdout.split()[-1]
-
-
-class OpsAgent(Agent):
-    """mirrorpoold with extra environment variables (NOTIFY_SOCKET,
-    WATCHDOG_USEC), which the plain runner removes."""
-
-    env = None
-
-    def start(self, wait_ready=True, timeout=15):
-        if not self.env:
-            return super().start(wait_ready, timeout)
-        if self.proc and self.proc.alive():
-            raise RuntimeError("mirrorpoold already running")
-        self.mark()
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
-                            "WATCHDOG_PID", "JOURNAL_STREAM")}
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
-        env.update(self.env)
-        self.proc = Proc([program("mirrorpoold"), "-c", self.conf],
-                         self.log_path, env=env, cwd=self.dir)
-        if wait_ready:
-            self.wait_log(r"ready: ", timeout=timeout)
-        return self
 
 
 class NotifyListener:
@@ -112,25 +67,18 @@ class NotifyListener:
         self.got = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self._thread = sockloop.serve(
+            lambda: self.sock.recvmsg(4096, socket.CMSG_SPACE(CRED.size)),
+            self._received, self._stop)
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                data, anc, _f, _a = self.sock.recvmsg(
-                    4096, socket.CMSG_SPACE(CRED.size))
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            pid = None
-            for level, kind, payload in anc:
-                if level == socket.SOL_SOCKET and \
-                        kind == socket.SCM_CREDENTIALS:
-                    pid = CRED.unpack(payload[:CRED.size])[0]
-            with self._lock:
-                self.got.append((time.monotonic(), pid, data.decode()))
+    def _received(self, data, anc, _flags, _addr):
+        pid = None
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and \
+                    kind == socket.SCM_CREDENTIALS:
+                pid = CRED.unpack(payload[:CRED.size])[0]
+        with self._lock:
+            self.got.append((time.monotonic(), pid, data.decode()))
 
     def messages(self):
         with self._lock:
@@ -161,18 +109,10 @@ class SilentServer:
         self.sock.settimeout(0.1)
         self.arrivals = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.arrivals.append(time.monotonic())
+        self._thread = sockloop.serve(
+            lambda: self.sock.recvfrom(65535),
+            lambda _msg, _peer: self.arrivals.append(time.monotonic()),
+            self._stop)
 
     def close(self):
         self._stop.set()
@@ -180,159 +120,51 @@ class SilentServer:
         self.sock.close()
 
 
-class HoldingRelay:
+class HoldingRelay(DnsRelay):
     """A UDP relay in front of the primary that holds every UPDATE (DNS
     opcode 5) for `hold` seconds before passing it on; queries pass at
     once. Messages are relayed unchanged, so TSIG verifies end to end."""
 
+    upstream_timeout = 3
+
     def __init__(self, upstream_port, hold):
-        self.upstream = ("127.0.0.1", upstream_port)
+        super().__init__(upstream_port, "udp")
         self.hold = hold
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.settimeout(0.1)
         self.update_seen = threading.Event()
         self.updates_answered = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        self.start()
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                data, peer = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(data, peer),
-                             daemon=True).start()
-
-    def _relay(self, data, peer):
-        is_update = len(data) > 2 and (data[2] >> 3) & 0xF == 5
+    def _udp_one(self, msg, peer):
+        is_update = len(msg) > 2 and (msg[2] >> 3) & 0xF == 5
         if is_update:
             self.update_seen.set()
             if self._stop.wait(self.hold):
-                return
-        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            up.settimeout(3)
-            up.sendto(data, self.upstream)
-            reply, _ = up.recvfrom(65535)
-            self.sock.sendto(reply, peer)
-            if is_update:
-                self.updates_answered += 1
-        except OSError:
-            pass
-        finally:
-            up.close()
+                return False
+        passed = super()._udp_one(msg, peer)
+        if passed and is_update:
+            self.updates_answered += 1
+        return passed
 
     def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+        self.stop()
 
 
-class OpsTest(unittest.TestCase):
+class OpsTest(AgentTestMixin, unittest.TestCase):
+    farm_addresses = ALL + [M4]
+    agent_defaults = {"interval": "1s", "fast_interval": "300ms",
+                      "timeout": "900ms", "rise": 2, "fall": 2,
+                      "min_interval": "1s"}
+
+    @classmethod
+    def make_server(cls):
+        return Named(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
+
     @classmethod
     def setUpClass(cls):
-        cls.srv = Named(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
-        cls.srv.start()
-        cls.addClassCleanup(cls.srv.close)
+        super().setUpClass()
         cls.version = version()
 
-    def setUp(self):
-        if not self.srv.proc or not self.srv.proc.alive():
-            self.srv.restart()
-        self.farm = MirrorFarm(ALL + [M4]).start()
-        self.addCleanup(self.farm.stop)
-        self.agents = []
-        self.set_rrset(ALL)
-
-    def tearDown(self):
-        problems = []
-        failed = any(err for _, err in self._outcome_errors())
-        for ag in self.agents:
-            running = ag.alive()
-            code = ag.stop()
-            if running and code != 0:
-                problems.append("mirrorpoold exited %s after SIGTERM" % code)
-            reports = ag.sanitizer_reports()
-            if reports:
-                problems.append("sanitizer: %s" % reports[:3])
-            if problems or failed:
-                sys.stderr.write("\n--- mirrorpoold log (%s) ---\n%s\n"
-                                 % (self.id(), ag.tail(8000)))
-            ag.close()
-        if problems:
-            self.fail("; ".join(problems))
-
-    def _outcome_errors(self):
-        outcome = getattr(self, "_outcome", None)
-        errs = getattr(outcome, "errors", None)
-        if errs is not None:
-            return errs
-        result = getattr(outcome, "result", None)
-        if result is None:
-            return []
-        return [(t, e) for t, e in result.errors + result.failures
-                if t is self]
-
     # -- helpers -------------------------------------------------------
-    def agent(self, start=True, env=None, **kw):
-        kw.setdefault("key_file", self.srv.key.path)
-        kw.setdefault("dns_port", self.srv.port)
-        kw.setdefault("mirrors", MIRRORS)
-        kw.setdefault("url", self.farm.url())
-        kw.setdefault("interval", "1s")
-        kw.setdefault("fast_interval", "300ms")
-        kw.setdefault("timeout", "900ms")
-        kw.setdefault("rise", 2)
-        kw.setdefault("fall", 2)
-        kw.setdefault("min_interval", "1s")
-        ag = OpsAgent(**kw)
-        ag.env = env
-        self.agents.append(ag)
-        if start:
-            ag.start()
-        return ag
-
-    def set_rrset(self, addrs, rtype="A"):
-        cmds = ["update delete %s %s" % (POOL, rtype)]
-        cmds += ["update add %s 60 %s %s" % (POOL, rtype, a) for a in addrs]
-        rc, out = self.srv.nsupdate(cmds)
-        self.assertEqual(rc, 0, "nsupdate failed: " + out)
-        self.assertEqual(self.dig(), sorted(addrs))
-
-    def dig(self, rtype="A"):
-        return self.srv.dig(POOL, rtype)
-
-    def serial(self):
-        soa = self.srv.dig(ZONE, "SOA")
-        return int(soa[0].split()[2])
-
-    def wait_dig(self, addrs, timeout=10.0):
-        """Waits until dig shows addrs; returns the seconds it took."""
-        want = sorted(addrs)
-        seen = []
-        t0 = time.monotonic()
-
-        def match():
-            got = self.dig()
-            seen.append(got)
-            return got == want
-        try:
-            wait_until(match, timeout, "dig %s A == %s" % (POOL, want))
-        except AssertionError:
-            raise AssertionError("dig never showed %s; last answers: %s"
-                                 % (want, seen[-3:]))
-        return time.monotonic() - t0
-
-    def prove_http(self, addr, status):
-        code, body = self.farm.curl(addr)
-        self.assertEqual(code, status, "curl to %s: %s" % (addr, body))
-
     def ctl_ok(self, ag, *args):
         rc, out, err = ag.ctl(*args)
         self.assertEqual(rc, 0, "mirrorpoolctl %s: exit %d\n%s%s"
@@ -1173,13 +1005,19 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(ag.stop(), 0)
 
     # -- stop with an UPDATE in flight ------------------------------------------
-    def test_sigterm_finishes_update_in_flight(self):
-        relay = HoldingRelay(self.srv.port, hold=1.5)
+    def drain_held(self, hold, dns_timeout):
+        """An agent behind a HoldingRelay (hold seconds), and mirror1
+        drained: returns (relay, agent) once the relay holds the UPDATE."""
+        relay = HoldingRelay(self.srv.port, hold=hold)
         self.addCleanup(relay.close)
-        ag = self.agent(dns_port=relay.port, dns_timeout="4s")
+        ag = self.agent(dns_port=relay.port, dns_timeout=dns_timeout)
         self.ctl_ok(ag, "drain", "mirror1")
         self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
                                                    "relay")
+        return relay, ag
+
+    def test_sigterm_finishes_update_in_flight(self):
+        relay, ag = self.drain_held(hold=1.5, dns_timeout="4s")
         self.assertEqual(self.dig(), ALL)  # still held by the relay
         t0 = time.monotonic()
         ag.proc.popen.send_signal(signal.SIGTERM)
@@ -1196,12 +1034,7 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(self.dig(), [M2, M3])
 
     def test_second_sigterm_stops_at_once(self):
-        relay = HoldingRelay(self.srv.port, hold=8)
-        self.addCleanup(relay.close)
-        ag = self.agent(dns_port=relay.port, dns_timeout="10s")
-        self.ctl_ok(ag, "drain", "mirror1")
-        self.assertTrue(relay.update_seen.wait(5), "no UPDATE reached the "
-                                                   "relay")
+        relay, ag = self.drain_held(hold=8, dns_timeout="10s")
         ag.proc.popen.send_signal(signal.SIGTERM)
         ag.wait_log(r"SIGTERM: stopping after the UPDATE in flight "
                     r"completes$", start=0)
@@ -1258,16 +1091,5 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(self.dig(), ALL)
 
 
-def missing_tools():
-    return [t for t in ("named", "dig", "nsupdate", "tsig-keygen", "curl")
-            if not shutil.which(t)]
-
-
 if __name__ == "__main__":
-    if not have_programs():
-        print("SKIP: %s is not built" % program("mirrorpoold"))
-        sys.exit(77)
-    if missing_tools():
-        print("SKIP: missing %s" % ", ".join(missing_tools()))
-        sys.exit(77)
-    unittest.main(verbosity=2)
+    main(("named", "dig", "nsupdate", "tsig-keygen", "curl"))

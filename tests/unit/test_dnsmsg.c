@@ -1,11 +1,11 @@
 #include "unit.h"
+#include "unit_dns.h"
 
 #include "dnsmsg.h"
 #include "dnswire.h"
 #include "error.h"
 
 #include <ldns/ldns.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,7 @@
 
 static struct mp_tsig_key *key_alg(const char *name, enum mp_tsig_alg alg)
 {
-	unsigned char secret[64];
-	size_t n;
-	struct mp_tsig_key *k = NULL;
-
-	CU_ASSERT_FATAL(sodium_base642bin(secret, sizeof(secret), SECRET256,
-					  strlen(SECRET256), NULL, &n, NULL,
-					  sodium_base64_VARIANT_ORIGINAL) == 0);
-	CU_ASSERT_FATAL(mp_tsig_key_new(name, alg, secret, n, &k) == MP_OK);
-	return k;
+	return mp_unit_tsig_key(name, alg, SECRET256);
 }
 
 static struct mp_tsig_key *key256(void)
@@ -58,21 +50,6 @@ static const char *rr_text(const ldns_rr *rr)
 	if (n && out[n - 1] == '\n')
 		out[n - 1] = '\0';
 	return out;
-}
-
-static uint8_t *read_fixture(const char *name, size_t *len)
-{
-	FILE *f = fopen(mp_unit_fixture(name), "rb");
-	uint8_t *buf = malloc(65536);
-	size_t n;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	n = fread(buf, 1, 65536, f);
-	fclose(f);
-	CU_ASSERT_FATAL(n > MP_WIRE_HDRLEN && n < 65536);
-	*len = n;
-	return buf;
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -268,7 +245,7 @@ static void test_update_like_nsupdate(void)
 	struct mp_rrset_change c;
 	struct mp_dns_request req;
 	size_t nlen;
-	uint8_t *nsu = read_fixture("nsupdate-hmac-sha256.bin", &nlen);
+	uint8_t *nsu = mp_unit_read_msg("nsupdate-hmac-sha256.bin", &nlen);
 	ldns_pkt *ours = NULL, *theirs = NULL;
 	ldns_rr_list *lo, *lt;
 
@@ -874,15 +851,6 @@ static void test_tsig_placement(void)
 	mp_tsig_key_free(k);
 }
 
-/* xorshift: deterministic garbage */
-static uint32_t rnd(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static void test_garbage(void)
 {
 	struct mp_tsig_key *k = key256();
@@ -943,13 +911,13 @@ static void test_garbage(void)
 	}
 	/* random datagrams, some with our ID and QR set */
 	for (int i = 0; i < 3000; i++) {
-		size_t n = rnd(&seed) % 700;
+		size_t n = mp_unit_xorshift(&seed) % 700;
 		enum mp_resp_verdict v;
 
 		buf = malloc(n ? n : 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 		for (size_t j = 0; j < n; j++)
-			buf[j] = (uint8_t)rnd(&seed);
+			buf[j] = (uint8_t)mp_unit_xorshift(&seed);
 		if (n >= MP_WIRE_HDRLEN && (i & 1)) {
 			mp_wire_put16(buf, 11);
 			buf[2] = 0x80;
@@ -968,11 +936,11 @@ static void test_garbage(void)
 	reply_sign(r, k, &req, NOW, 0, 0);
 	for (int i = 0; i < 3000; i++) {
 		uint8_t copy[512];
-		size_t at = rnd(&seed) % r->len;
+		size_t at = mp_unit_xorshift(&seed) % r->len;
 		enum mp_resp_verdict v;
 
 		memcpy(copy, r->w, r->len);
-		copy[at] ^= (uint8_t)(1u << (rnd(&seed) % 8));
+		copy[at] ^= (uint8_t)(1u << (mp_unit_xorshift(&seed) % 8));
 		v = mp_response_check(&req, copy, r->len, k, NOW, &resp, why,
 				      sizeof(why));
 		mp_dns_response_clear(&resp);

@@ -300,6 +300,61 @@ static void test_freeze_release_changes_nothing(void)
 	teardown();
 }
 
+/* Applies whatever is due and returns how many changes touched addr. */
+static int apply_count(const char *addr)
+{
+	struct mp_plan p;
+	uint64_t next;
+	struct mp_addr a;
+	int n = 0;
+
+	mp_addr_parse(addr, &a);
+	now += 6000; /* past min_interval: only damping may hold a change */
+	if (mp_engine_plan(eng, now, &p, &next) != 1)
+		return 0;
+	for (size_t i = 0; i < p.n; i++)
+		n += mp_addr_set_contains(&p.items[i].add, &a) +
+		     mp_addr_set_contains(&p.items[i].del, &a);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_plan_clear(&p);
+	return n;
+}
+
+/* FAULTS 3: a flapping mirror costs a bounded number of UPDATEs. With
+ * penalty 1000, suppress 2000 and a 15-minute half-life, the third quick
+ * up->down suppresses it: 3 removals and 2 re-additions, then nothing
+ * however long it flaps, until it stays up and the figure decays. */
+static void test_flapping_within_damping_budget(void)
+{
+	int updates = 0;
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 1);
+	for (int flap = 0; flap < 30; flap++) {
+		results("192.0.2.20", false, 3);
+		updates += apply_count("192.0.2.20");
+		results("192.0.2.20", true, 2);
+		updates += apply_count("192.0.2.20");
+	}
+	CU_ASSERT_EQUAL(updates, 5);
+	CU_ASSERT_TRUE(mp_engine_target(eng, target("192.0.2.20"))
+			       ->health.damping.suppressed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 192.0.2.20: suppressed by flap damping"));
+	logbuf[0] = '\0'; /* thirty flaps fill it */
+	/* it stays up: once the figure decays below reuse it comes back, once */
+	uint64_t reuse = mp_damping_reuse_at(
+		&mp_engine_target(eng, target("192.0.2.20"))->health.damping,
+		&cfg->damping);
+	CU_ASSERT_TRUE(reuse > now);
+	now = reuse + 1000;
+	mp_engine_tick(eng, now);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 192.0.2.20: flap damping released"));
+	results("192.0.2.20", true, 1);
+	CU_ASSERT_EQUAL(apply_count("192.0.2.20"), 1);
+	teardown();
+}
+
 static void test_rate_limit_coalesces(void)
 {
 	struct mp_plan p;
@@ -456,6 +511,32 @@ static void test_reconfigure_keeps_state(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m3, "name")), "m3");
 	CU_ASSERT_TRUE(json_is_object(json_object_get(m3, "drain")));
 	json_decref(st);
+	teardown();
+}
+
+/* The all-down count is skipped for results that do not change it; a
+ * reload must still be judged afresh at the next result, however
+ * unremarkable (here a failure after failures). */
+static void test_reconfigure_reevaluates_freeze(void)
+{
+	struct mp_config *c2;
+
+	setup("true", 1);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", false, 1);
+	results("192.0.2.20", false, 1);
+	results("192.0.2.30", false, 1);
+	results("2001:db8::10", false, 1);
+	CU_ASSERT_TRUE_FATAL(mp_engine_frozen(eng, NULL));
+	results("192.0.2.10", false, 2);
+	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
+	c2 = load("false", 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	results("192.0.2.20", false, 1);
+	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
 	teardown();
 }
 
@@ -629,12 +710,14 @@ static CU_TestInfo tests[] = {
 	{"all down: never empty", test_all_down_never_empty},
 	{"all down: freeze", test_all_down_freezes},
 	{"freeze release changes nothing", test_freeze_release_changes_nothing},
+	{"flapping within the damping budget", test_flapping_within_damping_budget},
 	{"rate limit coalesces", test_rate_limit_coalesces},
 	{"drain: floor and --force", test_drain_floor_and_force},
 	{"drain --for expires", test_drain_expires},
 	{"foreign records and drift", test_foreign_record_removed},
 	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
 	{"reconfigure keeps state", test_reconfigure_keeps_state},
+	{"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
 	{"reconfigure: renamed mirror starts as in DNS",
 	 test_reconfigure_renamed_mirror_starts_as_in_dns},
 	{"reconfigure: removed mirror is foreign",

@@ -1,11 +1,11 @@
 #include "unit.h"
+#include "unit_dns.h"
 
 #include "dnswire.h"
 #include "error.h"
 #include "tsig.h"
 
 #include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,28 +18,14 @@
 	"X81n10ADi+JBJ6A8HFKEbjQACtUfLtv71bsqizzJyx6A/1juLVMk5RyJuHTEwF5VBFZ/" \
 	"mvk8YbJeP9xyA/Ezcw=="
 
-static struct mp_tsig_key *key_b64(const char *name, enum mp_tsig_alg alg,
-				   const char *b64)
-{
-	unsigned char secret[128];
-	size_t n;
-	struct mp_tsig_key *k = NULL;
-
-	CU_ASSERT_FATAL(sodium_base642bin(secret, sizeof(secret), b64,
-					  strlen(b64), NULL, &n, NULL,
-					  sodium_base64_VARIANT_ORIGINAL) == 0);
-	CU_ASSERT_FATAL(mp_tsig_key_new(name, alg, secret, n, &k) == MP_OK);
-	return k;
-}
-
 static struct mp_tsig_key *key256(void)
 {
-	return key_b64("testkey", MP_TSIG_HMAC_SHA256, SECRET256);
+	return mp_unit_tsig_key("testkey", MP_TSIG_HMAC_SHA256, SECRET256);
 }
 
 static struct mp_tsig_key *key512(void)
 {
-	return key_b64("testkey", MP_TSIG_HMAC_SHA512, SECRET512);
+	return mp_unit_tsig_key("testkey", MP_TSIG_HMAC_SHA512, SECRET512);
 }
 
 /* A header and one question: dl.example.org/A/IN. */
@@ -171,28 +157,13 @@ static void test_roundtrip_sha512(void)
 	mp_tsig_key_free(k);
 }
 
-static uint8_t *read_fixture(const char *name, size_t *len)
-{
-	FILE *f = fopen(mp_unit_fixture(name), "rb");
-	uint8_t *buf = malloc(65536);
-	size_t n;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	n = fread(buf, 1, 65536, f);
-	fclose(f);
-	CU_ASSERT_FATAL(n > MP_WIRE_HDRLEN && n < 65536);
-	*len = n;
-	return buf;
-}
-
 /* Strips nsupdate's TSIG and signs the rest again at its Time Signed: our
  * TSIG RR must come out byte for byte as nsupdate's. */
 static void known_answer(const char *fixture, struct mp_tsig_key *k,
 			 uint64_t time_signed)
 {
 	size_t len, ours_len;
-	uint8_t *nsu = read_fixture(fixture, &len);
+	uint8_t *nsu = mp_unit_read_msg(fixture, &len);
 	uint8_t ours[1024], mac[MP_TSIG_MAX_MAC];
 	struct mp_wire_msg m;
 	struct mp_tsig_info info;
@@ -247,16 +218,10 @@ static void test_wrong_algorithm(void)
 {
 	/* same name, same secret bytes, other algorithm */
 	struct mp_tsig_key *k = key256(), *other;
-	unsigned char secret[32];
-	size_t n;
 	struct exchange x;
 	struct mp_tsig_info info;
 
-	CU_ASSERT_FATAL(sodium_base642bin(secret, sizeof(secret), SECRET256,
-					  strlen(SECRET256), NULL, &n, NULL,
-					  sodium_base64_VARIANT_ORIGINAL) == 0);
-	CU_ASSERT_FATAL(mp_tsig_key_new("testkey", MP_TSIG_HMAC_SHA512, secret,
-					n, &other) == MP_OK);
+	other = mp_unit_tsig_key("testkey", MP_TSIG_HMAC_SHA512, SECRET256);
 	exchange(&x, k, other, NOW, 0, 0);
 	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_WRONG_ALG);
 	CU_ASSERT_STRING_EQUAL(info.alg_name, "hmac-sha512.");
@@ -312,17 +277,11 @@ static void test_time_window(void)
 static void test_key_name(void)
 {
 	struct mp_tsig_key *k = key256(), *other;
-	unsigned char secret[32];
-	size_t n;
 	struct exchange x;
 	struct mp_tsig_info info;
 	uint8_t *p;
 
-	CU_ASSERT_FATAL(sodium_base642bin(secret, sizeof(secret), SECRET256,
-					  strlen(SECRET256), NULL, &n, NULL,
-					  sodium_base64_VARIANT_ORIGINAL) == 0);
-	CU_ASSERT_FATAL(mp_tsig_key_new("otherkey.", MP_TSIG_HMAC_SHA256,
-					secret, n, &other) == MP_OK);
+	other = mp_unit_tsig_key("otherkey.", MP_TSIG_HMAC_SHA256, SECRET256);
 	exchange(&x, k, other, NOW, 0, 0);
 	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_WRONG_KEY);
 	CU_ASSERT_STRING_EQUAL(info.key_name, "otherkey.");
@@ -567,15 +526,6 @@ static void test_truncated(void)
 	mp_tsig_key_free(k);
 }
 
-/* xorshift: deterministic garbage */
-static uint32_t rnd(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static void test_garbage(void)
 {
 	struct mp_tsig_key *k = key256();
@@ -604,11 +554,11 @@ static void test_garbage(void)
 
 	/* random bytes of random lengths */
 	for (int i = 0; i < 2000; i++) {
-		size_t n = rnd(&seed) % 600;
+		size_t n = mp_unit_xorshift(&seed) % 600;
 		buf = malloc(n ? n : 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 		for (size_t j = 0; j < n; j++)
-			buf[j] = (uint8_t)rnd(&seed);
+			buf[j] = (uint8_t)mp_unit_xorshift(&seed);
 		st = mp_tsig_verify(buf, n, k, NULL, 0, NOW, NULL);
 		CU_ASSERT_NOT_EQUAL(st, MP_TSIG_VERIFIED);
 		free(buf);
@@ -622,8 +572,8 @@ static void test_garbage(void)
 	CU_ASSERT_FATAL(mp_wire_scan(x.resp, x.resp_len, &m) == MP_OK);
 	for (int i = 0; i < 4000; i++) {
 		uint8_t copy[1024];
-		size_t at = rnd(&seed) % x.resp_len;
-		uint8_t bit = (uint8_t)(1u << (rnd(&seed) % 8));
+		size_t at = mp_unit_xorshift(&seed) % x.resp_len;
+		uint8_t bit = (uint8_t)(1u << (mp_unit_xorshift(&seed) % 8));
 
 		memcpy(copy, x.resp, x.resp_len);
 		copy[at] ^= bit;

@@ -1,9 +1,9 @@
 #include "unit.h"
+#include "unit_dns.h"
 
 #include "error.h"
 #include "tsig_key.h"
 
-#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,22 +49,6 @@ static int load(const char *path, const char *key_name,
 	rc = mp_tsig_key_load_file(path, key_name, key, d);
 	keep_diag(d);
 	return rc;
-}
-
-/* A key built from the raw secret, to compare loaded ones with. */
-static struct mp_tsig_key *ref_key(const char *name, enum mp_tsig_alg alg,
-				   const char *b64)
-{
-	unsigned char bin[256];
-	size_t len = 0;
-	struct mp_tsig_key *k = NULL;
-
-	CU_ASSERT_EQUAL_FATAL(sodium_base642bin(bin, sizeof(bin), b64,
-						strlen(b64), NULL, &len, NULL,
-						sodium_base64_VARIANT_ORIGINAL),
-			      0);
-	CU_ASSERT_EQUAL_FATAL(mp_tsig_key_new(name, alg, bin, len, &k), MP_OK);
-	return k;
 }
 
 /*
@@ -189,7 +173,7 @@ static void test_tsig_keygen(void)
 		CU_ASSERT_EQUAL(mp_tsig_key_alg(key), algs[i].id);
 		CU_ASSERT_EQUAL(mp_tsig_key_secret_len(key), algs[i].len);
 		extract_secret(text, b64, sizeof(b64));
-		ref = ref_key("mirror-pool", algs[i].id, b64);
+		ref = mp_unit_tsig_key("mirror-pool", algs[i].id, b64);
 		CU_ASSERT_TRUE(mp_tsig_key_equal(key, ref));
 		mp_tsig_key_free(ref);
 		mp_tsig_key_free(key);
@@ -209,7 +193,7 @@ static void test_ddns_confgen(void)
 	CU_ASSERT_STRING_EQUAL(mp_tsig_key_name(key), "ddns-key.");
 	CU_ASSERT_EQUAL(mp_tsig_key_alg(key), MP_TSIG_HMAC_SHA256);
 	extract_secret(text, b64, sizeof(b64));
-	ref = ref_key("ddns-key", MP_TSIG_HMAC_SHA256, b64);
+	ref = mp_unit_tsig_key("ddns-key", MP_TSIG_HMAC_SHA256, b64);
 	CU_ASSERT_TRUE(mp_tsig_key_equal(key, ref));
 	mp_tsig_key_free(ref);
 	mp_tsig_key_free(key);
@@ -247,7 +231,7 @@ static void test_keymgr(void)
 static void test_yaml(void)
 {
 	struct mp_tsig_key *key,
-	    *ref = ref_key("b", MP_TSIG_HMAC_SHA256, SECRET);
+	    *ref = mp_unit_tsig_key("b", MP_TSIG_HMAC_SHA256, SECRET);
 	const char *path = mp_unit_write_file("yaml.key",
 					      "# keys for the primary\n"
 					      "key:\n"
@@ -293,7 +277,7 @@ static void test_yaml(void)
 static void test_syntax_variants(void)
 {
 	struct mp_tsig_key *key,
-	    *ref = ref_key("x.example", MP_TSIG_HMAC_SHA256, SECRET);
+	    *ref = mp_unit_tsig_key("x.example", MP_TSIG_HMAC_SHA256, SECRET);
 	const char *path = mp_unit_write_file(
 	    "variants.key",
 	    "/* a C comment\n   over two lines */\n"
@@ -571,7 +555,7 @@ static void test_inline(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
 	CU_ASSERT_STRING_EQUAL(mp_tsig_key_name(key), "name.example.");
 	CU_ASSERT_EQUAL(mp_tsig_key_alg(key), MP_TSIG_HMAC_SHA512);
-	ref = ref_key("name.example", MP_TSIG_HMAC_SHA512, SECRET);
+	ref = mp_unit_tsig_key("name.example", MP_TSIG_HMAC_SHA512, SECRET);
 	CU_ASSERT_TRUE(mp_tsig_key_equal(key, ref));
 	CU_ASSERT_EQUAL(mp_tsig_key_secret_len(key), strlen(SECRET_RAW));
 	mp_tsig_key_free(ref);

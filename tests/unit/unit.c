@@ -67,6 +67,14 @@ const char *mp_unit_write_file(const char *name, const char *content,
 	return path;
 }
 
+uint32_t mp_unit_xorshift(uint32_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
 const char *mp_unit_fixture(const char *name)
 {
 	static char path[1024];

@@ -4,6 +4,7 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <stdint.h>
 
 /* Registers suites (CU_SuiteInfo array ending in CU_SUITE_INFO_NULL), runs
  * them verbosely and returns the process exit status: 0 only when every
@@ -22,5 +23,9 @@ const char *mp_unit_tmpdir(void);
  * static rotating buffer (valid for the next 8 calls). */
 const char *mp_unit_write_file(const char *name, const char *content,
 			       unsigned mode);
+
+/* xorshift32: the next number of a deterministic sequence (for garbage
+ * input that is the same on every run); *state must not be 0. */
+uint32_t mp_unit_xorshift(uint32_t *state);
 
 #endif

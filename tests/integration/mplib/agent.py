@@ -71,6 +71,9 @@ class Agent:
         self.metrics_file = os.path.join(self.dir, "mirrorpool.prom")
         self.log_path = os.path.join(self.dir, "mirrorpoold.log")
         self.proc = None
+        # extra environment for the daemon (e.g. NOTIFY_SOCKET), set before
+        # start(); the service manager's own variables are never passed on
+        self.env = None
         self.exit_codes = []
         self._mark = 0
         self.write_config()
@@ -181,10 +184,11 @@ log_level = %(log_level)s;
         if self.proc and self.proc.alive():
             raise RuntimeError("mirrorpoold already running")
         self.mark()
-        env = dict(os.environ)
-        env.pop("NOTIFY_SOCKET", None)
-        env.pop("JOURNAL_STREAM", None)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
+                            "WATCHDOG_PID", "JOURNAL_STREAM")}
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.update(self.env or {})
         self.proc = Proc([program("mirrorpoold"), "-c", self.conf],
                          self.log_path, env=env, cwd=self.dir)
         if wait_ready:

@@ -10,10 +10,12 @@ import socket
 import struct
 import threading
 
-from .ports import free_port
+from . import sockloop
 
 
 class DnsRelay:
+    upstream_timeout = 5    # seconds to wait for the server's UDP reply
+
     def __init__(self, upstream_port, transport, host="127.0.0.1",
                  upstream_host="127.0.0.1"):
         if transport not in ("udp", "tcp"):
@@ -31,24 +33,19 @@ class DnsRelay:
     def start(self):
         kind = socket.SOCK_DGRAM if self.transport == "udp" \
             else socket.SOCK_STREAM
-        for _ in range(20):
-            port = free_port(self.host)
-            s = socket.socket(socket.AF_INET, kind)
-            try:
-                s.bind((self.host, port))
-            except OSError:
-                s.close()
-                continue
-            break
-        else:
-            raise RuntimeError("dnsrelay: no free port")
+        self.port, (s,) = sockloop.bind_free(self.host, (kind,))
         if self.transport == "tcp":
             s.listen(16)
         s.settimeout(0.1)
-        self._sock, self.port = s, port
-        loop = self._udp_loop if self.transport == "udp" else self._tcp_loop
-        self._thread = threading.Thread(target=loop, daemon=True)
-        self._thread.start()
+        self._sock = s
+        if self.transport == "udp":
+            self._thread = sockloop.serve(lambda: s.recvfrom(65535),
+                                          self._udp_msg, self._stop)
+        else:
+            self._thread = sockloop.serve(
+                s.accept,
+                lambda conn, _peer: sockloop.thread(self._tcp_conn, conn),
+                self._stop)
         return self
 
     def stop(self):
@@ -69,67 +66,36 @@ class DnsRelay:
             self.messages += 1
 
     # -- UDP -----------------------------------------------------------
-    def _udp_loop(self):
-        while not self._stop.is_set():
-            try:
-                msg, peer = self._sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self._count()
-            threading.Thread(target=self._udp_one, args=(msg, peer),
-                             daemon=True).start()
+    def _udp_msg(self, msg, peer):
+        self._count()
+        sockloop.thread(self._udp_one, msg, peer)
 
     def _udp_one(self, msg, peer):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.settimeout(5)
+        """Passes msg on and its reply back; True when it did."""
+        reply = sockloop.udp_exchange(msg, self.upstream,
+                                      self.upstream_timeout)
+        if reply is None:
+            return False
         try:
-            u.sendto(msg, self.upstream)
-            reply, _ = u.recvfrom(65535)
             self._sock.sendto(reply, peer)
         except OSError:
-            pass
-        finally:
-            u.close()
+            return False
+        return True
 
     # -- TCP -----------------------------------------------------------
-    def _tcp_loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._tcp_conn, args=(conn,),
-                             daemon=True).start()
-
-    @staticmethod
-    def _recv_exact(conn, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = conn.recv(n - len(buf))
-            if not chunk:
-                raise EOFError()
-            buf += chunk
-        return buf
-
     def _tcp_conn(self, conn):
         conn.settimeout(10)
         try:
             while not self._stop.is_set():
-                n = struct.unpack("!H", self._recv_exact(conn, 2))[0]
-                msg = self._recv_exact(conn, n)
+                msg = sockloop.recv_framed(conn)
                 self._count()
                 up = socket.create_connection(self.upstream, timeout=5)
                 try:
-                    up.sendall(struct.pack("!H", len(msg)) + msg)
-                    m = struct.unpack("!H", self._recv_exact(up, 2))[0]
-                    reply = self._recv_exact(up, m)
+                    sockloop.send_framed(up, msg)
+                    reply = sockloop.recv_framed(up)
                 finally:
                     up.close()
-                conn.sendall(struct.pack("!H", len(reply)) + reply)
+                sockloop.send_framed(conn, reply)
         except (OSError, EOFError, struct.error):
             pass
         finally:

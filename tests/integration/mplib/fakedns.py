@@ -40,7 +40,7 @@ import struct
 import threading
 import time
 
-from .ports import free_port
+from . import sockloop
 
 TSIG_TYPE = 250
 CLASS_ANY = 255
@@ -154,24 +154,12 @@ class FakeDNS:
 
     # life cycle
     def start(self):
-        for _ in range(20):
-            port = free_port(self.host)
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                u.bind((self.host, port))
-                t.bind((self.host, port))
-            except OSError:
-                u.close()
-                t.close()
-                continue
-            t.listen(8)
-            u.settimeout(0.1)
-            t.settimeout(0.1)
-            self.port, self.udp, self.tcp = port, u, t
-            break
-        else:
-            raise RuntimeError("fakedns: no free port")
+        self.port, (u, t) = sockloop.bind_free(
+            self.host, (socket.SOCK_DGRAM, socket.SOCK_STREAM))
+        t.listen(8)
+        u.settimeout(0.1)
+        t.settimeout(0.1)
+        self.udp, self.tcp = u, t
         self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.other.bind((self.host, 0))
         # the server's own port number on another loopback address
@@ -180,10 +168,10 @@ class FakeDNS:
             self.other_addr.bind(("127.0.0.2", self.port))
         except OSError:
             self.other_addr.bind(("127.0.0.2", 0))
-        for fn in (self._udp_loop, self._tcp_loop):
-            th = threading.Thread(target=fn, daemon=True)
-            th.start()
-            self._threads.append(th)
+        self._threads = [
+            sockloop.serve(lambda: u.recvfrom(65535), self._udp_msg,
+                           self._stop),
+            sockloop.serve(t.accept, self._tcp_conn, self._stop)]
         return self
 
     def stop(self):
@@ -224,59 +212,31 @@ class FakeDNS:
                        if t == transport and w == "query")
 
     # transports
-    def _udp_loop(self):
-        while not self._stop.is_set():
-            try:
-                msg, peer = self.udp.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            socks = {False: self.udp, "other-port": self.other,
-                     "other-addr": self.other_addr}
-            self._serve("udp", msg,
-                        lambda data, alt=False, p=peer:
-                        socks[alt].sendto(data, p))
+    def _udp_msg(self, msg, peer):
+        socks = {False: self.udp, "other-port": self.other,
+                 "other-addr": self.other_addr}
+        self._serve("udp", msg,
+                    lambda data, alt=False: socks[alt].sendto(data, peer))
 
-    def _tcp_loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.tcp.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(5)
-            try:
-                hdr = self._recv_exact(conn, 2)
-                msg = self._recv_exact(conn, struct.unpack("!H", hdr)[0])
-
-                def send(data, alt=False, c=conn):
-                    c.sendall(struct.pack("!H", len(data)) + data)
-
-                self._serve("tcp", msg, send)
-                # hold the connection open until the client closes it, so
-                # a missing answer is a timeout and not an EOF
-                while not self._stop.is_set():
-                    try:
-                        if not conn.recv(4096):
-                            break
-                    except socket.timeout:
-                        continue
-            except (OSError, ValueError):
-                pass
-            finally:
-                conn.close()
-
-    @staticmethod
-    def _recv_exact(conn, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = conn.recv(n - len(buf))
-            if not chunk:
-                raise ValueError("short read")
-            buf += chunk
-        return buf
+    def _tcp_conn(self, conn, _peer):
+        conn.settimeout(5)
+        try:
+            msg = sockloop.recv_framed(conn)
+            self._serve("tcp", msg,
+                        lambda data, alt=False:
+                        sockloop.send_framed(conn, data))
+            # hold the connection open until the client closes it, so
+            # a missing answer is a timeout and not an EOF
+            while not self._stop.is_set():
+                try:
+                    if not conn.recv(4096):
+                        break
+                except socket.timeout:
+                    continue
+        except (OSError, EOFError, ValueError):
+            pass
+        finally:
+            conn.close()
 
     # replies
     def _serve(self, transport, msg, send):

@@ -27,6 +27,8 @@ import subprocess
 import threading
 import time
 
+from . import sockloop
+
 MODES = ("ok", "503", "hang", "closed", "slow")
 
 
@@ -109,21 +111,15 @@ class Mirror:
         self.sock.listen(64)
         self.sock.settimeout(0.1)
         self.listening = True
-        self._thread = threading.Thread(target=self._accept_loop,
-                                        args=(self.sock,), daemon=True)
-        self._thread.start()
+        sock = self.sock
+        # ends when the farm stops or this socket is replaced (closed mode)
+        self._thread = sockloop.thread(
+            sockloop.loop, sock.accept, self._accepted,
+            lambda: self.farm.stopping.is_set() or sock is not self.sock)
 
-    def _accept_loop(self, sock):
-        while not self.farm.stopping.is_set() and sock is self.sock:
-            try:
-                conn, peer = sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(None)
-            threading.Thread(target=self._serve, args=(conn, peer),
-                             daemon=True).start()
+    def _accepted(self, conn, peer):
+        conn.settimeout(None)
+        sockloop.thread(self._serve, conn, peer)
 
     def _serve(self, conn, peer):
         try:

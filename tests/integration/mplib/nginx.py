@@ -14,7 +14,8 @@ with its pid, logs and temp paths in its directory.
 
 import os
 
-from . import ports, procs
+from . import ports
+from .proc import Proc
 from .tools import find_server
 
 _CONF = """\
@@ -93,11 +94,10 @@ class Nginx:
                                  servers="".join(self._servers)))
         argv = [self.binary, "-p", self.dir, "-c", self.conf,
                 "-e", self.error_log]
-        with open(os.path.join(self.dir, "stderr.log"), "wb") as err:
-            self.proc = procs.start(argv, stdout=err, stderr=err)
+        self.proc = Proc(argv, os.path.join(self.dir, "stderr.log"))
         try:
             for host, port in self.listens:
-                ports.wait_listening(host, port, timeout, self.proc)
+                ports.wait_listening(host, port, timeout, self.proc.popen)
         except RuntimeError:
             self.stop()
             raise RuntimeError("nginx did not start:\n" + self.log_text())
@@ -115,7 +115,7 @@ class Nginx:
 
     def stop(self):
         if self.proc is not None:
-            procs.stop(self.proc)
+            self.proc.stop()
             self.proc = None
 
     def __enter__(self):

@@ -9,6 +9,11 @@ def _family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+# Ports already handed out by this process: the kernel may offer a released
+# port again, and two servers of one test must never be given the same one.
+_given = set()
+
+
 def free_port(host="127.0.0.1", kind=None):
     """A port that is free for both TCP and UDP on host right now (DNS
     servers need both; the kind argument is accepted for old callers).
@@ -23,7 +28,10 @@ def free_port(host="127.0.0.1", kind=None):
         try:
             t.bind((host, 0))
             port = t.getsockname()[1]
+            if port in _given:
+                continue
             u.bind((host, port))
+            _given.add(port)
             return port
         except OSError:
             continue

@@ -71,13 +71,16 @@ class Proc:
             return f.read().decode("utf-8", "replace")
 
 
-def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
-    """Polls pred() until it returns a true value, which is returned."""
+def wait_for(pred, timeout=10.0, step=0.05, what="condition",
+             error=TimeoutError):
+    """Polls pred() until it returns a true value, which is returned;
+    raises error (a test's failure: AssertionError) after timeout."""
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise TimeoutError("timed out waiting for " + what)
+            raise error("timed out after %.1f s waiting for %s"
+                        % (timeout, what))
         time.sleep(step)
