@@ -1,48 +1,15 @@
-/* Scheduling of the health checks: one timer per address (and sentinel),
- * never two checks of one address in flight, jittered so they never fire in
- * lock-step. */
+/* The daemon's health checks: one scheduler entry per address and per
+ * sentinel (agent/schedule.c: timers, jitter, one check in flight), whose
+ * results go to the engine and to `mirrorpoolctl check`. */
 #include "autoconfig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
-
-/* Jitter needs spread, not secrecy: a xorshift64* generator seeded once
- * from libsodium spares the getrandom(2) call randombytes_uniform makes
- * for every check. */
-static uint64_t jitter_state;
-
-static uint32_t rnd_uniform(uint32_t upper)
-{
-	uint64_t x;
-
-	if (upper == 0)
-		return 0;
-	while (jitter_state == 0)
-		randombytes_buf(&jitter_state, sizeof(jitter_state));
-	x = jitter_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	jitter_state = x;
-	x *= UINT64_C(2685821657736338717);
-	/* the top 32 bits scaled to [0, upper): off from uniform by at
-	 * most upper / 2^32, nothing for a jitter */
-	return (uint32_t)(((x >> 32) * upper) >> 32);
-}
-
-static void start_check(struct mp_slot *s);
-
-static void timer_cb(uv_timer_t *t)
-{
-	start_check(t->data);
-}
 
 /* Sentinels only tell whether our own network works: any HTTP answer
  * counts, a failure to connect, a timeout or a TLS failure does not. */
@@ -78,72 +45,34 @@ static void finish_waiters(struct mp_slot *s, json_t *result)
 	}
 }
 
+/* The scheduler arms the next check after this returns. */
 static void check_done(void *arg, const struct mp_check_result *r,
 		       enum mp_check_verdict v)
 {
 	struct mp_slot *s = arg;
 	struct mp_daemon *d = s->d;
-	uint64_t now = mp_now_ms(), delay;
+	uint64_t now = mp_now_ms();
 	bool changed;
 
-	s->busy = false;
 	if (s->sentinel) {
 		changed = mp_engine_sentinel_result(d->engine, s->idx,
 						    sentinel_ok(v), r->detail,
 						    now);
-		/* steady interval with the same +-10% jitter as addresses */
-		delay = s->sentinel_cfg.interval_ms * 9 / 10 +
-			rnd_uniform((uint32_t)(s->sentinel_cfg.interval_ms / 5 + 1));
 	} else {
-		struct mp_target *t = mp_engine_target(d->engine, s->idx);
 		json_t *res;
 		changed = mp_engine_check_result(d->engine, s->idx, r, now);
 		res = s->waiters ? result_json(d, s, r) : NULL;
 		finish_waiters(s, res);
 		json_decref(res);
-		delay = mp_health_next_delay(
-			&t->health, mp_engine_target_check(d->engine, s->idx),
-			rnd_uniform);
 	}
-	if (!d->stopping)
-		uv_timer_start(&s->timer, timer_cb, delay, 0);
 	if (changed) {
 		mp_daemon_state_changed(d);
 		mp_dnsops_kick(d);
 	}
 }
 
-static void start_check(struct mp_slot *s)
-{
-	struct mp_daemon *d = s->d;
-	const struct mp_check_cfg *cfg;
-	const struct mp_addr *addr = NULL;
-	int rc;
-
-	if (s->busy || s->closing || d->stopping)
-		return;
-	if (s->sentinel) {
-		cfg = &s->sentinel_cfg;
-	} else {
-		cfg = mp_engine_target_check(d->engine, s->idx);
-		addr = &mp_engine_target(d->engine, s->idx)->addr;
-	}
-	rc = mp_checker_start(d->checker, &s->job, cfg, addr, check_done, s);
-	if (rc != MP_OK) {
-		struct mp_check_result r;
-		memset(&r, 0, sizeof(r));
-		snprintf(r.detail, sizeof(r.detail), "check not started: %s",
-			 mp_strerror(rc));
-		r.at_ms = mp_now_ms();
-		mp_log(LOG_ERR, "%s", r.detail);
-		check_done(s, &r, MP_VERDICT_CONNECT);
-		return;
-	}
-	s->busy = true;
-}
-
-static struct mp_slot *sched_new(struct mp_daemon *d, size_t idx,
-				  bool sentinel, uint64_t interval_ms)
+static struct mp_slot *slot_new(struct mp_daemon *d, size_t idx,
+				bool sentinel)
 {
 	struct mp_slot *s = calloc(1, sizeof(*s));
 
@@ -152,12 +81,6 @@ static struct mp_slot *sched_new(struct mp_daemon *d, size_t idx,
 	s->d = d;
 	s->idx = idx;
 	s->sentinel = sentinel;
-	mp_check_job_init(&s->job);
-	uv_timer_init(d->loop, &s->timer);
-	s->timer.data = s;
-	/* first check soon, at a random offset so they spread out */
-	uint64_t spread = interval_ms < 2000 ? interval_ms : 2000;
-	uv_timer_start(&s->timer, timer_cb, 1 + rnd_uniform((uint32_t)spread), 0);
 	return s;
 }
 
@@ -171,66 +94,65 @@ int mp_checks_start(struct mp_daemon *d)
 	if (!d->scheds || !d->sentinels)
 		return MP_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		d->scheds[i] = sched_new(
-			d, i, false,
-			mp_engine_target_check(d->engine, i)->interval_ms);
-		if (!d->scheds[i])
-			return MP_ENOMEM;
-		d->n_scheds++;
-	}
-	for (size_t i = 0; i < cfg->guard.n_sentinels; i++) {
-		struct mp_check_cfg sc = cfg->check;
-		struct mp_slot *s;
-		const char *why;
-		char host[256];
-
-		/* validated at load; a sentinel checks the network, not content */
-		if (mp_config_url_parse(cfg->guard.sentinels[i], &sc.https, host,
-					sizeof(host), &sc.port, &why) != MP_OK)
-			continue;
-		sc.type = MP_CHECK_HTTP;
-		sc.url = cfg->guard.sentinels[i];
-		sc.expect_body = NULL;
-		sc.has_expect_sha256 = false;
-		sc.max_age_ms = 0;
-		sc.max_latency_ms = 0;
-		s = sched_new(d, i, true, sc.interval_ms);
+		struct mp_slot *s = slot_new(d, i, false);
 		if (!s)
 			return MP_ENOMEM;
-		snprintf(s->sentinel_host, sizeof(s->sentinel_host), "%s", host);
-		sc.host = s->sentinel_host;
-		s->sentinel_cfg = sc;
+		d->scheds[d->n_scheds++] = s;
+		s->entry = mp_sched_add(d->sched,
+					mp_engine_target_check(d->engine, i),
+					&mp_engine_target(d->engine, i)->addr,
+					&mp_engine_target(d->engine, i)->health,
+					check_done, s);
+		if (!s->entry)
+			return MP_ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->guard.n_sentinels; i++) {
+		struct mp_slot *s;
+		struct mp_check_cfg *sc;
+		const char *why;
+
+		s = slot_new(d, i, true);
+		if (!s)
+			return MP_ENOMEM;
 		d->sentinels[d->n_sentinels++] = s;
+		/* validated at load; a sentinel checks the network, not content */
+		sc = &s->sentinel_cfg;
+		*sc = cfg->check;
+		if (mp_config_url_parse(cfg->guard.sentinels[i], &sc->https,
+					s->sentinel_host,
+					sizeof(s->sentinel_host), &sc->port,
+					&why) != MP_OK)
+			continue;
+		sc->type = MP_CHECK_HTTP;
+		sc->url = cfg->guard.sentinels[i];
+		sc->host = s->sentinel_host;
+		sc->expect_body = NULL;
+		sc->has_expect_sha256 = false;
+		sc->max_age_ms = 0;
+		sc->max_latency_ms = 0;
+		s->entry = mp_sched_add(d->sched, sc, NULL, NULL, check_done, s);
+		if (!s->entry)
+			return MP_ENOMEM;
 	}
 	return MP_OK;
 }
 
-static void sched_closed(uv_handle_t *h)
-{
-	struct mp_slot *s = h->data;
-
-	mp_check_job_cleanup(&s->job);
-	free(s);
-}
-
-static void sched_close(struct mp_slot *s)
+static void slot_free(struct mp_slot *s)
 {
 	if (!s)
 		return;
-	s->closing = true;
-	mp_checker_cancel(&s->job);
-	s->busy = false;
+	if (s->entry)
+		mp_sched_remove(s->entry); /* cancels a running check */
 	finish_waiters(s, NULL);
-	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, sched_closed);
+	free(s);
 }
 
 void mp_checks_stop(struct mp_daemon *d)
 {
 	for (size_t i = 0; i < d->n_scheds; i++)
-		sched_close(d->scheds[i]);
+		slot_free(d->scheds[i]);
 	for (size_t i = 0; i < d->n_sentinels; i++)
-		sched_close(d->sentinels[i]);
+		slot_free(d->sentinels[i]);
 	free(d->scheds);
 	free(d->sentinels);
 	d->scheds = NULL;
@@ -250,6 +172,8 @@ int mp_checks_run_now(struct mp_daemon *d, const char *mirror,
 	for (size_t i = 0; i < d->n_scheds; i++) {
 		struct mp_slot *s = d->scheds[i];
 		struct mp_ctl_waiter *w;
+		int rc;
+
 		if (mirror &&
 		    strcmp(mp_engine_target_mirror(d->engine, s->idx)->name,
 			   mirror) != 0)
@@ -269,9 +193,19 @@ int mp_checks_run_now(struct mp_daemon *d, const char *mirror,
 		s->waiters = w;
 		p->outstanding++;
 		matched++;
-		if (!s->busy) {
-			uv_timer_stop(&s->timer);
-			start_check(s);
+		/* MP_EBUSY: the check in flight answers the waiter */
+		rc = mp_sched_check_now(s->entry);
+		if (rc != MP_OK && rc != MP_EBUSY) {
+			struct mp_check_result r;
+			json_t *res;
+
+			memset(&r, 0, sizeof(r));
+			snprintf(r.detail, sizeof(r.detail),
+				 "check not started: %s", mp_strerror(rc));
+			r.at_ms = mp_now_ms();
+			res = result_json(d, s, &r);
+			finish_waiters(s, res);
+			json_decref(res);
 		}
 	}
 	p->outstanding--; /* the caller calls mp_ctl_pending_done(p) */

@@ -173,6 +173,10 @@ static void shutdown_now(struct mp_daemon *d)
 		mp_dnsclient_close(d->dns, NULL, NULL);
 		d->dns = NULL;
 	}
+	if (d->sched) {
+		mp_sched_close(d->sched, NULL, NULL);
+		d->sched = NULL;
+	}
 	if (d->checker) {
 		mp_checker_close(d->checker, NULL, NULL);
 		d->checker = NULL;
@@ -369,7 +373,8 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 		goto stop;
 	}
 	if (new_dnsclient(d) != MP_OK ||
-	    mp_checker_new(&loop, &d->checker) != MP_OK) {
+	    mp_checker_new(&loop, &d->checker) != MP_OK ||
+	    mp_sched_new(&loop, d->checker, &d->sched) != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: DNS client or checker setup failed");
 		exit_code = 1;
 		goto stop;

@@ -12,19 +12,17 @@
 #include "dnsclient.h"
 #include "dnsmsg.h"
 #include "engine.h"
+#include "schedule.h"
 
 struct mp_daemon;
 
-/* Per-target check schedule (heap-allocated; freed in the timer's close
- * callback). */
+/* One checked address (or sentinel) of the daemon: its entry in the
+ * scheduler and the `check` commands waiting for its result. */
 struct mp_slot {
 	struct mp_daemon *d;
-	uv_timer_t timer;
+	struct mp_sched_entry *entry;
 	size_t idx;          /* target index, or sentinel index */
 	bool sentinel;
-	bool busy;           /* a check is in flight */
-	bool closing;
-	struct mp_check_job job;
 	struct mp_check_cfg sentinel_cfg; /* sentinels: derived check */
 	char sentinel_host[256];
 	struct mp_ctl_waiter *waiters; /* `check` commands waiting on it */
@@ -59,6 +57,7 @@ struct mp_daemon {
 	struct mp_dnsclient *dns;
 	struct mp_ctl_server *ctl;
 
+	struct mp_sched *sched;    /* the check timers */
 	struct mp_slot **scheds;   /* one per target */
 	size_t n_scheds;
 	struct mp_slot **sentinels;

@@ -17,6 +17,7 @@ struct mp_sched_entry {
 	const struct mp_check_cfg *cfg;
 	const struct mp_health *health;
 	struct mp_addr addr;
+	bool has_addr;
 	mp_check_done_fn cb;
 	void *arg;
 	bool removed;
@@ -32,9 +33,37 @@ struct mp_sched {
 	void *closed_arg;
 };
 
+/* Jitter needs spread, not secrecy: a xorshift64* generator seeded once
+ * from libsodium spares the getrandom(2) call randombytes_uniform makes
+ * for every check. */
+static uint64_t jitter_state;
+
 static uint32_t rnd(uint32_t upper)
 {
-	return randombytes_uniform(upper);
+	uint64_t x;
+
+	if (upper == 0)
+		return 0;
+	while (jitter_state == 0)
+		randombytes_buf(&jitter_state, sizeof(jitter_state));
+	x = jitter_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	jitter_state = x;
+	x *= UINT64_C(2685821657736338717);
+	/* the top 32 bits scaled to [0, upper): off from uniform by at
+	 * most upper / 2^32, nothing for a jitter */
+	return (uint32_t)(((x >> 32) * upper) >> 32);
+}
+
+/* Entries without a health record (sentinels) are always steady. */
+static const struct mp_health steady = {.state = MP_HEALTH_UP};
+
+static uint64_t next_delay(const struct mp_sched_entry *e)
+{
+	return mp_health_next_delay(e->health ? e->health : &steady, e->cfg,
+				    rnd);
 }
 
 static void on_timer(uv_timer_t *t);
@@ -68,7 +97,7 @@ static void on_done(void *arg, const struct mp_check_result *r,
 	/* the callback may have removed the entry (reload, shutdown) */
 	if (e->removed)
 		return;
-	arm(e, mp_health_next_delay(e->health, e->cfg, rnd));
+	arm(e, next_delay(e));
 }
 
 static int start_check(struct mp_sched_entry *e)
@@ -82,7 +111,7 @@ static int start_check(struct mp_sched_entry *e)
 		f.address = e->addr.text;
 		mp_logf(LOG_ERR, &f, "%s: cannot start check: %s; retrying",
 			e->addr.text, mp_strerror(rc));
-		arm(e, mp_health_next_delay(e->health, e->cfg, rnd));
+		arm(e, next_delay(e));
 	}
 	return rc;
 }
@@ -142,7 +171,10 @@ struct mp_sched_entry *mp_sched_add(struct mp_sched *s,
 	mp_check_job_init(&e->job);
 	e->cfg = cfg;
 	e->health = health;
-	e->addr = *addr;
+	if (addr) {
+		e->addr = *addr;
+		e->has_addr = true;
+	}
 	e->cb = cb;
 	e->arg = arg;
 	e->next = s->entries;
@@ -153,7 +185,7 @@ struct mp_sched_entry *mp_sched_add(struct mp_sched *s,
 	first = cfg->interval_ms;
 	if (first > UINT32_MAX)
 		first = UINT32_MAX;
-	first = first > 0 ? randombytes_uniform((uint32_t)first) : 0;
+	first = rnd((uint32_t)first);
 	arm(e, first);
 	return e;
 }

@@ -25,7 +25,9 @@ int mp_sched_new(uv_loop_t *loop, struct mp_checker *checker,
 		 struct mp_sched **out);
 
 /*
- * Adds an address. cfg and health must stay valid while the entry exists
+ * Adds an address (addr NULL: an http check of the URL's own host, as for
+ * guard sentinels; health NULL: always checked at the steady interval).
+ * cfg and health must stay valid while the entry exists
  * (update them with mp_sched_entry_set). cb runs after each check, before
  * the next delay is computed from health, so it should record the result
  * with mp_health_record first. Returns NULL on allocation failure.
