@@ -85,6 +85,14 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		     const struct mp_check_cfg *cfg, const struct mp_addr *addr,
 		     mp_check_done_fn cb, void *arg);
 
+/*
+ * Plain-HTTP checks of an address and TCP checks run on a built-in client
+ * (lib/http1.c) unless this turns it off (on by default); https:// checks
+ * and checks without an address always use curl. Applies to checks
+ * started afterwards.
+ */
+void mp_checker_set_builtin(struct mp_checker *c, bool on);
+
 /* Stops a running check without calling its callback (reload, stop).
  * No-op when idle. */
 void mp_checker_cancel(struct mp_check_job *job);
