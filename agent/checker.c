@@ -78,7 +78,7 @@ struct mp_xfer {
 	int fd;
 	bool tcp_only;            /* a TCP check: done once connected */
 	uint64_t start_ns;        /* uv_hrtime() at the start */
-	uint64_t deadline_ms;     /* uv_hrtime() in ms when it times out */
+	uint64_t deadline_ns;     /* uv_hrtime() when it times out */
 	struct mp_xfer *dl_prev, *dl_next; /* the checker's deadline list */
 	int fail_errno;           /* MP_NATIVE_FAILED: what happened */
 	size_t req_len, req_sent;
@@ -479,11 +479,6 @@ static void check_done(struct mp_checker *c)
 /* ---------------------------------------------------------------------- */
 /* Native transfers: plain HTTP and TCP without curl */
 
-static uint64_t mono_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
 static void native_timer_arm(struct mp_checker *c);
 static bool body_append(struct mp_xfer *x, const unsigned char *data,
 			size_t n);
@@ -494,7 +489,7 @@ static void dl_insert(struct mp_checker *c, struct mp_xfer *x)
 {
 	struct mp_xfer *after = c->dl_tail;
 
-	while (after && after->deadline_ms > x->deadline_ms)
+	while (after && after->deadline_ns > x->deadline_ns)
 		after = after->dl_prev;
 	x->dl_prev = after;
 	x->dl_next = after ? after->dl_next : c->dl_head;
@@ -582,8 +577,10 @@ static bool native_body(void *arg, const unsigned char *data, size_t len)
 }
 
 /* Reads what the socket has; ends the check once the response is
- * complete, broken or cut. */
-static void native_receive(struct mp_checker *c, struct mp_xfer *x)
+ * complete, broken or cut. hup: the peer's FIN (or an error) is in, so
+ * read on to the end of the stream. */
+static void native_receive(struct mp_checker *c, struct mp_xfer *x,
+			   bool hup)
 {
 	for (;;) {
 		ssize_t n = recv(x->fd, c->rbuf, sizeof(c->rbuf), 0);
@@ -604,8 +601,9 @@ static void native_receive(struct mp_checker *c, struct mp_xfer *x)
 		switch (rc) {
 		case MP_HTTP1_MORE:
 			/* less than asked for: the socket was empty, and
-			 * anything arriving later is a new edge */
-			if ((size_t)n < sizeof(c->rbuf))
+			 * anything arriving later is a new edge; not so a
+			 * FIN already in, which the next read returns */
+			if ((size_t)n < sizeof(c->rbuf) && !hup)
 				return;
 			continue;
 		case MP_HTTP1_DONE:
@@ -678,18 +676,19 @@ static void native_event(struct mp_checker *c, struct mp_xfer *x,
 			return;
 		/* the answer comes with a later edge, unless this one
 		 * already said there is something to read */
-		if (!(ev & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 			return;
 	}
 	if (x->state == MP_NATIVE_RECEIVING)
-		native_receive(c, x);
+		native_receive(c, x,
+			       (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
 }
 
 /* Timeouts, and the failures of checks that could not start. */
 static void on_native_timer(uv_timer_t *t)
 {
 	struct mp_checker *c = t->data;
-	uint64_t now = mono_ms();
+	uint64_t now = uv_hrtime();
 
 	while (c->dl_head && !c->closing) {
 		struct mp_xfer *x = c->dl_head;
@@ -698,7 +697,7 @@ static void on_native_timer(uv_timer_t *t)
 			native_fail_errno(x, x->fail_errno);
 			continue;
 		}
-		if (x->deadline_ms > now)
+		if (x->deadline_ns > now)
 			break;
 		native_finish(x, MP_XFER_TIMEOUT, NULL);
 	}
@@ -709,7 +708,7 @@ static void on_native_timer(uv_timer_t *t)
 
 static void native_timer_arm(struct mp_checker *c)
 {
-	uint64_t now;
+	uint64_t now, due;
 
 	if (!c->dl_head) {
 		uv_timer_stop(&c->ntimer);
@@ -717,12 +716,10 @@ static void native_timer_arm(struct mp_checker *c)
 	}
 	/* libuv's clock is the loop's cached time, which may lag: the
 	 * callback checks against the real one and comes back if early */
-	now = mono_ms();
+	now = uv_hrtime();
+	due = c->dl_head->deadline_ns;
 	uv_timer_start(&c->ntimer, on_native_timer,
-		       c->dl_head->deadline_ms > now
-			       ? c->dl_head->deadline_ms - now
-			       : 0,
-		       0);
+		       due > now ? (due - now + 999999) / 1000000 : 0, 0);
 }
 
 /* The request line's target: the URL from its path on. */
@@ -777,7 +774,7 @@ static int native_start(struct mp_checker *c, struct mp_xfer *x,
 	}
 	x->native = true;
 	x->start_ns = uv_hrtime();
-	x->deadline_ms = x->start_ns / 1000000 + cfg->timeout_ms;
+	x->deadline_ns = x->start_ns + cfg->timeout_ms * 1000000;
 	x->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK |
 					     SOCK_CLOEXEC,
 		       IPPROTO_TCP);
@@ -787,10 +784,11 @@ static int native_start(struct mp_checker *c, struct mp_xfer *x,
 	if (connect(x->fd, (struct sockaddr *)&ss, sl) != 0 &&
 	    errno != EINPROGRESS)
 		goto failed;
+
 	/* once, edge-triggered, both ways: no EPOLL_CTL_MOD as the check
 	 * moves on, and close() takes it out of the set */
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = x;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, x->fd, &ev) != 0) {
 		close(x->fd);
@@ -808,7 +806,7 @@ failed:
 		close(x->fd);
 	x->fd = -1;
 	x->state = MP_NATIVE_FAILED;
-	x->deadline_ms = 0;
+	x->deadline_ns = 0;
 	dl_insert(c, x);
 	return MP_OK;
 }
