@@ -14,17 +14,30 @@
  *   after every curl_multi_socket_action.
  * - Easy handles are pooled, not one per address.
  * - Address checks bypass curl's DNS cache (see setup_easy).
+ * - Plain-HTTP checks of an address and TCP checks do not go through curl
+ *   at all: libcurl spends some 60 us of CPU setting up and tearing down
+ *   each transfer, which is most of a check's cost. They run on a small
+ *   built-in client instead (the "native" transfers below): one
+ *   non-blocking socket in the same epoll set, registered once
+ *   edge-triggered, one request written, the response parsed by
+ *   lib/http1.c, which bounds everything an untrusted mirror can send.
+ *   https:// checks (certificates) and checks without an address (guard
+ *   sentinels resolve the URL's host) stay on curl, as does everything
+ *   when mp_checker_set_builtin(c, false) says so.
  */
 #include "autoconfig.h"
 
 #include "checker.h"
 #include "error.h"
+#include "http1.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,9 +53,37 @@
  * keeps nothing of the previous check but allocations: options are reset,
  * and every check still opens a fresh connection with a full handshake.
  */
+/* What an epoll event's data.ptr points at: the first member of both. */
+enum mp_pollee { MP_POLLEE_CURL_SOCK = 1, MP_POLLEE_NATIVE };
+
+/* Where a native transfer is. */
+enum mp_native_state {
+	MP_NATIVE_IDLE = 0,
+	MP_NATIVE_CONNECTING,
+	MP_NATIVE_SENDING,
+	MP_NATIVE_RECEIVING,
+	MP_NATIVE_FAILED, /* failed while starting; reported on the timer */
+};
+
+/* Longest request a native transfer sends; a longer URL goes to curl. */
+#define MP_NATIVE_REQ_MAX 2048
+
 struct mp_xfer {
-	CURL *easy;
+	enum mp_pollee kind; /* MP_POLLEE_NATIVE, for the epoll set */
+	CURL *easy;          /* made on first use by curl */
 	struct mp_check_job *job; /* while lent */
+	/* native transfers */
+	bool native;
+	enum mp_native_state state;
+	int fd;
+	bool tcp_only;            /* a TCP check: done once connected */
+	uint64_t start_ns;        /* uv_hrtime() at the start */
+	uint64_t deadline_ns;     /* uv_hrtime() when it times out */
+	struct mp_xfer *dl_prev, *dl_next; /* the checker's deadline list */
+	int fail_errno;           /* MP_NATIVE_FAILED: what happened */
+	size_t req_len, req_sent;
+	char req[MP_NATIVE_REQ_MAX];
+	struct mp_http1 http;
 	/* CURLOPT_CONNECT_TO's one-entry list, without an allocation */
 	struct curl_slist connect_to;
 	char connect_line[700];
@@ -57,6 +98,7 @@ struct mp_xfer {
 
 /* One per socket curl tells us about, in the checker's epoll set. */
 struct mp_sock {
+	enum mp_pollee kind; /* MP_POLLEE_CURL_SOCK */
 	curl_socket_t fd;
 	struct mp_xfer *x; /* the transfer using it */
 	int what;          /* CURL_POLL_* curl last asked for */
@@ -83,6 +125,11 @@ struct mp_checker {
 	size_t n_idle;
 	size_t n_running;
 	unsigned pending_closes;    /* uv_close callbacks still to come */
+	bool builtin;               /* native transfers where they can */
+	uv_timer_t ntimer;          /* the first native deadline */
+	struct mp_xfer *dl_head, *dl_tail; /* native transfers by deadline */
+	unsigned char rbuf[16384];  /* what one recv() of a native check
+				       reads; the loop has one thread */
 	bool closing;
 	void (*closed)(void *);
 	void *closed_arg;
@@ -182,14 +229,22 @@ static struct mp_xfer *xfer_get(struct mp_checker *c)
 		x->next = NULL;
 		return x;
 	}
-	x = calloc(1, sizeof(*x));
+	x = malloc(sizeof(*x));
 	if (!x)
 		return NULL;
-	x->easy = curl_easy_init();
-	if (!x->easy) {
-		free(x);
-		return NULL;
-	}
+	/* no memset of the request and line buffers: ~10 KiB written for
+	 * nothing on every new transfer */
+	x->kind = MP_POLLEE_NATIVE;
+	x->easy = NULL;
+	x->job = NULL;
+	x->native = false;
+	x->state = MP_NATIVE_IDLE;
+	x->fd = -1;
+	x->dl_prev = x->dl_next = NULL;
+	x->body = NULL;
+	x->body_len = x->body_cap = 0;
+	x->next = NULL;
+	x->errbuf[0] = '\0';
 	return x;
 }
 
@@ -236,13 +291,18 @@ static void job_unregister(struct mp_check_job *job)
 	job->checker = NULL;
 }
 
-/* Ends the job's transfer: out of the multi handle, the transfer back to
- * the pool, the job idle and off the busy list. */
+static void native_stop(struct mp_checker *c, struct mp_xfer *x);
+
+/* Ends the job's transfer: out of the multi handle (or its socket closed),
+ * the transfer back to the pool, the job idle and off the busy list. */
 static void job_end(struct mp_check_job *job)
 {
 	struct mp_checker *c = job->checker;
 
-	curl_multi_remove_handle(c->multi, job->x->easy);
+	if (job->x->native)
+		native_stop(c, job->x);
+	else
+		curl_multi_remove_handle(c->multi, job->x->easy);
 	xfer_put(c, job->x);
 	job->x = NULL;
 	job->busy = false;
@@ -349,16 +409,34 @@ static enum mp_xfer_error map_curl(struct mp_xfer *x, CURLcode rc,
 	}
 }
 
+/* Judges the outcome, ends the job and calls back; o->body stays valid
+ * until the job ends. */
+static void job_report(struct mp_check_job *job, struct mp_check_outcome *o)
+{
+	struct mp_check_result r;
+	enum mp_check_verdict v;
+	mp_check_done_fn cb = job->cb;
+	void *arg = job->arg;
+
+	memset(&r, 0, sizeof(r));
+	r.at_ms = wall_ms();
+	o->now_s = (int64_t)(r.at_ms / 1000);
+	v = mp_check_evaluate(&job->cfg, o, r.detail, sizeof(r.detail));
+	r.ok = v == MP_VERDICT_OK;
+	r.latency_ms = o->total_ms > UINT32_MAX ? UINT32_MAX
+						: (uint32_t)o->total_ms;
+
+	job_end(job);
+	/* the job is idle: cb may restart or free it */
+	cb(arg, &r, v);
+}
+
 static void job_finish(struct mp_xfer *x, CURLcode rc)
 {
 	struct mp_check_job *job = x->job;
 	struct mp_check_outcome o;
-	struct mp_check_result r;
-	enum mp_check_verdict v;
 	curl_off_t total_us = 0, filetime = -1;
 	long status = 0;
-	mp_check_done_fn cb = job->cb;
-	void *arg = job->arg;
 
 	memset(&o, 0, sizeof(o));
 	o.xfer = map_curl(x, rc, &o.xfer_detail);
@@ -374,17 +452,7 @@ static void job_finish(struct mp_xfer *x, CURLcode rc)
 	o.body_len = x->body_len;
 	o.last_modified = filetime;
 	o.total_ms = total_us > 0 ? (uint64_t)total_us / 1000 : 0;
-	memset(&r, 0, sizeof(r));
-	r.at_ms = wall_ms();
-	o.now_s = (int64_t)(r.at_ms / 1000);
-	v = mp_check_evaluate(&job->cfg, &o, r.detail, sizeof(r.detail));
-	r.ok = v == MP_VERDICT_OK;
-	r.latency_ms = o.total_ms > UINT32_MAX ? UINT32_MAX
-					       : (uint32_t)o.total_ms;
-
-	job_end(job);
-	/* the job is idle: cb may restart or free it */
-	cb(arg, &r, v);
+	job_report(job, &o);
 }
 
 /* Drains curl's completion queue after every curl_multi_socket_action. */
@@ -406,6 +474,341 @@ static void check_done(struct mp_checker *c)
 			continue;
 		job_finish(x, rc);
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Native transfers: plain HTTP and TCP without curl */
+
+static void native_timer_arm(struct mp_checker *c);
+static bool body_append(struct mp_xfer *x, const unsigned char *data,
+			size_t n);
+
+/* Into the deadline list, kept in order. Checks of one pool share a
+ * timeout, so the new one nearly always goes last: walk from the tail. */
+static void dl_insert(struct mp_checker *c, struct mp_xfer *x)
+{
+	struct mp_xfer *after = c->dl_tail;
+
+	while (after && after->deadline_ns > x->deadline_ns)
+		after = after->dl_prev;
+	x->dl_prev = after;
+	x->dl_next = after ? after->dl_next : c->dl_head;
+	if (x->dl_next)
+		x->dl_next->dl_prev = x;
+	else
+		c->dl_tail = x;
+	if (after)
+		after->dl_next = x;
+	else
+		c->dl_head = x;
+	if (c->dl_head == x)
+		native_timer_arm(c);
+}
+
+static void dl_remove(struct mp_checker *c, struct mp_xfer *x)
+{
+	if (x->dl_prev)
+		x->dl_prev->dl_next = x->dl_next;
+	else
+		c->dl_head = x->dl_next;
+	if (x->dl_next)
+		x->dl_next->dl_prev = x->dl_prev;
+	else
+		c->dl_tail = x->dl_prev;
+	x->dl_prev = x->dl_next = NULL;
+}
+
+/* The transfer's socket closed (which also takes it out of the epoll
+ * set: nothing else holds it) and its deadline gone. */
+static void native_stop(struct mp_checker *c, struct mp_xfer *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	if (x->state != MP_NATIVE_IDLE)
+		dl_remove(c, x);
+	x->state = MP_NATIVE_IDLE;
+}
+
+/* Ends a native check with what happened. */
+static void native_finish(struct mp_xfer *x, enum mp_xfer_error e,
+			  const char *detail)
+{
+	struct mp_check_job *job = x->job;
+	struct mp_check_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.xfer = e;
+	o.xfer_detail = detail;
+	o.last_modified = -1;
+	if (e == MP_XFER_OK && !x->tcp_only) {
+		o.http_status = x->http.status;
+		/* libcurl's date parser reads the three HTTP date formats;
+		 * only max_age needs it */
+		if (job->cfg.max_age_ms > 0 && x->http.has_last_modified) {
+			time_t t = curl_getdate(x->http.last_modified, NULL);
+
+			o.last_modified = t < 0 ? -1 : (int64_t)t;
+		}
+	}
+	o.body = x->body;
+	o.body_len = x->body_len;
+	o.total_ms = (uv_hrtime() - x->start_ns) / 1000000;
+	job_report(job, &o);
+}
+
+/* A socket error as a check failure. */
+static void native_fail_errno(struct mp_xfer *x, int err)
+{
+	if (x->state == MP_NATIVE_CONNECTING ||
+	    x->state == MP_NATIVE_FAILED) {
+		if (err == ECONNREFUSED)
+			native_finish(x, MP_XFER_REFUSED, NULL);
+		else
+			native_finish(x, MP_XFER_CONNECT, strerror(err));
+		return;
+	}
+	native_finish(x, MP_XFER_CLOSED, strerror(err));
+}
+
+static bool native_body(void *arg, const unsigned char *data, size_t len)
+{
+	return body_append(arg, data, len);
+}
+
+/* Reads what the socket has; ends the check once the response is
+ * complete, broken or cut. hup: the peer's FIN (or an error) is in, so
+ * read on to the end of the stream. */
+static void native_receive(struct mp_checker *c, struct mp_xfer *x,
+			   bool hup)
+{
+	for (;;) {
+		ssize_t n = recv(x->fd, c->rbuf, sizeof(c->rbuf), 0);
+		enum mp_http1_rc rc;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				native_fail_errno(x, errno);
+			return;
+		}
+		if (n == 0)
+			rc = mp_http1_eof(&x->http);
+		else
+			rc = mp_http1_feed(&x->http, c->rbuf, (size_t)n,
+					   native_body, x);
+		switch (rc) {
+		case MP_HTTP1_MORE:
+			/* less than asked for: the socket was empty, and
+			 * anything arriving later is a new edge; not so a
+			 * FIN already in, which the next read returns */
+			if ((size_t)n < sizeof(c->rbuf) && !hup)
+				return;
+			continue;
+		case MP_HTTP1_DONE:
+			native_finish(x, MP_XFER_OK, NULL);
+			return;
+		case MP_HTTP1_ABORTED:
+			native_finish(x, x->too_big ? MP_XFER_TOO_BIG
+						    : MP_XFER_OTHER,
+				      "out of memory");
+			return;
+		case MP_HTTP1_CLOSED:
+			native_finish(x, MP_XFER_CLOSED, x->http.error);
+			return;
+		case MP_HTTP1_ERROR:
+			native_finish(x, MP_XFER_OTHER, x->http.error);
+			return;
+		}
+	}
+}
+
+/* Writes (the rest of) the request; on to receiving once it is out. */
+static bool native_send(struct mp_xfer *x)
+{
+	while (x->req_sent < x->req_len) {
+		ssize_t n = send(x->fd, x->req + x->req_sent,
+				 x->req_len - x->req_sent, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				native_fail_errno(x, errno);
+			return false;
+		}
+		x->req_sent += (size_t)n;
+	}
+	x->state = MP_NATIVE_RECEIVING;
+	return true;
+}
+
+/* One edge of the socket (edge-triggered: each state change once). */
+static void native_event(struct mp_checker *c, struct mp_xfer *x,
+			 uint32_t ev)
+{
+	if (!x->job || x->fd < 0)
+		return;
+	if (x->state == MP_NATIVE_CONNECTING) {
+		if (ev & (EPOLLERR | EPOLLHUP)) {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err,
+				       &len) != 0)
+				err = errno;
+			if (err != 0) {
+				native_fail_errno(x, err);
+				return;
+			}
+		}
+		if (!(ev & EPOLLOUT))
+			return;
+		if (x->tcp_only) {
+			native_finish(x, MP_XFER_OK, NULL);
+			return;
+		}
+		x->state = MP_NATIVE_SENDING;
+	}
+	if (x->state == MP_NATIVE_SENDING) {
+		if (!native_send(x))
+			return;
+		/* the answer comes with a later edge, unless this one
+		 * already said there is something to read */
+		if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			return;
+	}
+	if (x->state == MP_NATIVE_RECEIVING)
+		native_receive(c, x,
+			       (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+}
+
+/* Timeouts, and the failures of checks that could not start. */
+static void on_native_timer(uv_timer_t *t)
+{
+	struct mp_checker *c = t->data;
+	uint64_t now = uv_hrtime();
+
+	while (c->dl_head && !c->closing) {
+		struct mp_xfer *x = c->dl_head;
+
+		if (x->state == MP_NATIVE_FAILED) {
+			native_fail_errno(x, x->fail_errno);
+			continue;
+		}
+		if (x->deadline_ns > now)
+			break;
+		native_finish(x, MP_XFER_TIMEOUT, NULL);
+	}
+	/* a callback may have closed the checker (and this timer) */
+	if (!c->closing)
+		native_timer_arm(c);
+}
+
+static void native_timer_arm(struct mp_checker *c)
+{
+	uint64_t now, due;
+
+	if (!c->dl_head) {
+		uv_timer_stop(&c->ntimer);
+		return;
+	}
+	/* libuv's clock is the loop's cached time, which may lag: the
+	 * callback checks against the real one and comes back if early */
+	now = uv_hrtime();
+	due = c->dl_head->deadline_ns;
+	uv_timer_start(&c->ntimer, on_native_timer,
+		       due > now ? (due - now + 999999) / 1000000 : 0, 0);
+}
+
+/* The request line's target: the URL from its path on. */
+static const char *url_target(const char *url)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	return h + strcspn(h, "/?#");
+}
+
+/*
+ * Starts a native check of addr: socket, connect, into the epoll set.
+ * Returns MP_OK (a connect that fails at once is reported from the
+ * timer, never from here), MP_EINVAL when the request does not fit
+ * (the caller falls back to curl), or MP_EIO.
+ */
+static int native_start(struct mp_checker *c, struct mp_xfer *x,
+			const struct mp_check_cfg *cfg,
+			const struct mp_addr *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct epoll_event ev;
+
+	x->tcp_only = cfg->type == MP_CHECK_TCP;
+	if (!x->tcp_only) {
+		x->req_len = mp_http1_request(x->req, sizeof(x->req),
+					      url_target(cfg->url), cfg->host,
+					      cfg->port, 80,
+					      "mirrorpool/" PACKAGE_VERSION);
+		if (x->req_len == 0)
+			return MP_EINVAL;
+		mp_http1_init(&x->http);
+	}
+	x->req_sent = 0;
+	memset(&ss, 0, sizeof(ss));
+	if (addr->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(cfg->port);
+		memcpy(&s6->sin6_addr, addr->bytes, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(cfg->port);
+		memcpy(&s4->sin_addr, addr->bytes, 4);
+		sl = sizeof(*s4);
+	}
+	x->native = true;
+	x->start_ns = uv_hrtime();
+	x->deadline_ns = x->start_ns + cfg->timeout_ms * 1000000;
+	x->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK |
+					     SOCK_CLOEXEC,
+		       IPPROTO_TCP);
+	if (x->fd < 0)
+		goto failed;
+	x->state = MP_NATIVE_CONNECTING;
+	if (connect(x->fd, (struct sockaddr *)&ss, sl) != 0 &&
+	    errno != EINPROGRESS)
+		goto failed;
+
+	/* once, edge-triggered, both ways: no EPOLL_CTL_MOD as the check
+	 * moves on, and close() takes it out of the set */
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = x;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, x->fd, &ev) != 0) {
+		close(x->fd);
+		x->fd = -1;
+		x->state = MP_NATIVE_IDLE;
+		x->native = false;
+		return MP_EIO;
+	}
+	dl_insert(c, x);
+	return MP_OK;
+failed:
+	/* reported from the loop like any other failure */
+	x->fail_errno = errno;
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	x->state = MP_NATIVE_FAILED;
+	x->deadline_ns = 0;
+	dl_insert(c, x);
+	return MP_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -461,10 +864,16 @@ static void on_epoll(uv_poll_t *h, int status, int events)
 	n = epoll_wait(c->epfd, ev, MP_EPOLL_BATCH, 0);
 	c->in_batch = true;
 	for (int i = 0; i < n && !c->closing; i++) {
-		struct mp_sock *s = ev[i].data.ptr;
+		enum mp_pollee *kind = ev[i].data.ptr;
 
-		if (!s->dead)
-			sock_event(c, s, ev[i].events);
+		if (*kind == MP_POLLEE_NATIVE) {
+			native_event(c, ev[i].data.ptr, ev[i].events);
+		} else {
+			struct mp_sock *s = ev[i].data.ptr;
+
+			if (!s->dead)
+				sock_event(c, s, ev[i].events);
+		}
 	}
 	c->in_batch = false;
 	sock_free_dead(c);
@@ -497,6 +906,7 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -1;
+		s->kind = MP_POLLEE_CURL_SOCK;
 		s->fd = fd;
 		s->next = c->socks;
 		if (c->socks)
@@ -550,15 +960,16 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
+/* Keeps n more body bytes; false when that would pass max_body (too_big
+ * set) or memory runs out. */
+static bool body_append(struct mp_xfer *x, const unsigned char *data,
+			size_t n)
 {
-	struct mp_xfer *x = userp;
-	size_t n = size * nmemb;
 	size_t need;
 
 	if (n > x->max_body - x->body_len) {
 		x->too_big = true;
-		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+		return false;
 	}
 	need = x->body_len + n;
 	if (need > x->body_cap) {
@@ -571,13 +982,21 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 			cap = x->max_body;
 		p = realloc(x->body, cap);
 		if (!p)
-			return 0;
+			return false;
 		x->body = p;
 		x->body_cap = cap;
 	}
 	memcpy(x->body + x->body_len, data, n);
 	x->body_len += n;
-	return n;
+	return true;
+}
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	size_t n = size * nmemb;
+
+	/* 0 aborts the transfer: CURLE_WRITE_ERROR */
+	return body_append(userp, (const unsigned char *)data, n) ? n : 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -613,6 +1032,9 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 	uv_unref((uv_handle_t *)&c->epoll_poll);
 	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
+	uv_timer_init(loop, &c->ntimer);
+	c->ntimer.data = c;
+	c->builtin = true;
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -767,11 +1189,23 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 	x->max_body = cfg->max_body;
 	x->too_big = false;
 	x->sock_errno = 0;
-	rc = setup_easy(x, cfg, addr);
-	if (rc != MP_OK)
-		goto fail;
-	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
-		rc = MP_EIO;
+	x->native = false;
+	rc = MP_EINVAL;
+	if (c->builtin && addr && (cfg->type == MP_CHECK_TCP || !cfg->https))
+		rc = native_start(c, x, cfg, addr);
+	if (rc == MP_EINVAL) { /* not for the built-in client: curl's */
+		if (!x->easy && !(x->easy = curl_easy_init())) {
+			rc = MP_ENOMEM;
+			goto fail;
+		}
+		rc = setup_easy(x, cfg, addr);
+		if (rc != MP_OK)
+			goto fail;
+		if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
+			rc = MP_EIO;
+			goto fail;
+		}
+	} else if (rc != MP_OK) {
 		goto fail;
 	}
 	x->job = job;
@@ -825,4 +1259,12 @@ void mp_checker_close(struct mp_checker *c, void (*closed)(void *arg),
 	uv_timer_stop(&c->timer);
 	c->pending_closes++;
 	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+	uv_timer_stop(&c->ntimer);
+	c->pending_closes++;
+	uv_close((uv_handle_t *)&c->ntimer, on_timer_closed);
+}
+
+void mp_checker_set_builtin(struct mp_checker *c, bool on)
+{
+	c->builtin = on;
 }

@@ -1,8 +1,10 @@
 /*
- * HTTP(S) and TCP health checks on libcurl's multi socket interface, driven
- * by the libuv loop (SPEC §3). One mp_checker owns one CURLM, its timer, an
- * epoll set of the checks' sockets (one uv_poll_t on the loop) and a pool
- * of easy handles; checks of many addresses run concurrently.
+ * HTTP(S) and TCP health checks on the libuv loop (SPEC §3). One
+ * mp_checker owns an epoll set of the checks' sockets (one uv_poll_t on the
+ * loop), libcurl's multi socket interface with its timer and a pool of easy
+ * handles for https:// checks and sentinels, and a built-in client for
+ * plain-HTTP and TCP checks of an address (lib/http1.c parses the
+ * response); checks of many addresses run concurrently.
  *
  * Each check opens a fresh connection to the mirror's address and the URL's
  * port, while Host, SNI and certificate verification use the URL's host
@@ -29,19 +31,20 @@ struct mp_checker;
 /*
  * Called once per started check, from the loop, unless the check was
  * cancelled. r->at_ms is Unix time in milliseconds (CLOCK_REALTIME) at
- * completion; r->latency_ms is curl's total time. The job is idle again
+ * completion; r->latency_ms is the check's total time, from before the
+ * connect to the end of the response. The job is idle again
  * when this runs: the callback may restart it, clean it up or free the
  * memory holding it.
  */
 typedef void (*mp_check_done_fn)(void *arg, const struct mp_check_result *r,
 				 enum mp_check_verdict v);
 
-struct mp_xfer; /* a pooled curl transfer, private to checker.c */
+struct mp_xfer; /* a pooled transfer, private to checker.c */
 
 /*
  * One check slot, owned by the caller (embed it in the per-address state).
- * While a check runs it borrows a curl easy handle and body buffer from
- * its checker's pool; an idle job holds none, so a thousand addresses
+ * While a check runs it borrows a transfer (a curl easy handle or a
+ * built-in one) and body buffer from its checker's pool; an idle job holds none, so a thousand addresses
  * cost a few handles, not a thousand. Fields are private to checker.c.
  */
 struct mp_check_job {
@@ -84,6 +87,14 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out);
 int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		     const struct mp_check_cfg *cfg, const struct mp_addr *addr,
 		     mp_check_done_fn cb, void *arg);
+
+/*
+ * Plain-HTTP checks of an address and TCP checks run on a built-in client
+ * (lib/http1.c) unless this turns it off (on by default); https:// checks
+ * and checks without an address always use curl. Applies to checks
+ * started afterwards.
+ */
+void mp_checker_set_builtin(struct mp_checker *c, bool on);
 
 /* Stops a running check without calling its callback (reload, stop).
  * No-op when idle. */

@@ -222,7 +222,29 @@ def raw_exchange(path):
         c.close()
 
 
+def raw_bytes(path):
+    """The fault server's whole answer to a GET, as bytes, up to close."""
+    with socket.create_connection(("127.0.0.1", W["faults"].port),
+                                  timeout=5) as s:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
 class FaultChecks(CheckTest):
+    """Against the fault server over plain HTTP: the built-in client.
+    FaultChecksCurl repeats every test through libcurl."""
+    CLIENT = "builtin"
+
+    def assertCheck(self, args, ok, reason, min_ms=None):
+        return super().assertCheck(
+            list(args) + ["--http-client", self.CLIENT], ok, reason,
+            min_ms=min_ms)
+
     def check(self, path, ok, reason, *extra, min_ms=None):
         return self.assertCheck(["--url", fault_url(path),
                                  "--address", "127.0.0.1"] + list(extra),
@@ -348,6 +370,60 @@ class FaultChecks(CheckTest):
         self.assertTrue(ports.connect_refused("127.0.0.1", port))
         self.assertCheck(["--tcp", str(port), "--address", "127.0.0.1"],
                          False, "connect refused")
+
+
+    def test_chunked_with_extensions_and_trailer(self):
+        c = http.client.HTTPConnection("127.0.0.1", W["faults"].port,
+                                       timeout=5)
+        try:
+            c.request("GET", "/chunked/ok%20chunked")
+            r = c.getresponse()
+            self.assertEqual(r.getheader("Transfer-Encoding"), "chunked")
+            self.assertEqual(r.read(), b"ok chunked")
+        finally:
+            c.close()
+        self.check("/chunked/ok%20chunked", True, "HTTP 200",
+                   "--expect-sha256",
+                   hashlib.sha256(b"ok chunked").hexdigest())
+
+    def test_interim_responses_skipped(self):
+        data = raw_bytes("/interim/ok")
+        self.assertTrue(data.startswith(b"HTTP/1.1 100 Continue\r\n"))
+        self.assertIn(b"HTTP/1.1 103 Early Hints\r\n", data)
+        self.check("/interim/ok", True, "HTTP 200", "--expect-body", "ok")
+
+    def test_http10_body_until_close(self):
+        data = raw_bytes("/http10/ok%20till%20close")
+        self.assertNotIn(b"Content-Length", data)
+        self.assertTrue(data.endswith(b"\r\n\r\nok till close"))
+        self.check("/http10/ok%20till%20close", True, "HTTP 200",
+                   "--expect-sha256",
+                   hashlib.sha256(b"ok till close").hexdigest())
+
+    def test_response_one_byte_at_a_time(self):
+        self.assertEqual(raw_bytes("/dribble/ok")[-2:], b"ok")
+        self.check("/dribble/ok", True, "HTTP 200", "--expect-body", "ok")
+
+    GARBAGE_REASON = "bad HTTP status line"
+
+    def test_not_http(self):
+        self.assertTrue(raw_bytes("/garbage").startswith(b"SSH-2.0-"))
+        self.check("/garbage", False, self.GARBAGE_REASON)
+
+    def test_header_line_too_long(self):
+        data = raw_bytes("/bighead/9000")
+        self.assertIn(b"\r\nX-Big: " + b"b" * 8993 + b"\r\n", data)
+        self.check("/bighead/8000", True, "HTTP 200")
+        self.check("/bighead/9000", False, "header line over 8192 bytes")
+
+
+class FaultChecksCurl(FaultChecks):
+    CLIENT = "curl"
+    GARBAGE_REASON = re.compile(r"HTTP/0\.9|Unsupported|Weird",
+                                re.IGNORECASE)
+    def test_header_line_too_long(self):
+        # curl takes header lines up to 100 KiB
+        self.check("/bighead/9000", True, "HTTP 200")
 
 
 class Concurrency(CheckTest):

@@ -65,9 +65,12 @@ static void usage(FILE *out)
 	      "         [--max-latency D] [--max-body N] [--timeout D]\n"
 	      "         [--ca-file F] [--no-tls-verify] [--tcp PORT]\n"
 	      "         [--count N] [--concurrency N]\n"
+	      "         [--http-client builtin|curl]\n"
 	      "       mp-check ... --run-for D [--interval D]\n"
 	      "         [--fast-interval D] [--rise N] [--fall N]\n"
-	      "Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n",
+	      "Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n"
+	      "--http-client curl sends plain-HTTP and TCP checks through\n"
+	      "libcurl instead of the built-in client (the default).\n",
 	      out);
 }
 
@@ -289,11 +292,13 @@ int main(int argc, char **argv)
 		{"fast-interval", required_argument, NULL, 'F'},
 		{"rise", required_argument, NULL, 'r'},
 		{"fall", required_argument, NULL, 'f'},
+		{"http-client", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run run;
 	uv_loop_t loop;
+	bool builtin = true;
 	const char *url = NULL;
 	unsigned long v, concurrency = 0;
 	uint64_t run_for = 0;
@@ -385,6 +390,12 @@ int main(int argc, char **argv)
 			rc = parse_ulong(optarg, 100, &v);
 			run.cfg.fall = (unsigned)v;
 			break;
+		case 'C':
+			if (strcmp(optarg, "curl") == 0)
+				builtin = false;
+			else if (strcmp(optarg, "builtin") != 0)
+				rc = MP_EINVAL;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -426,6 +437,7 @@ int main(int argc, char **argv)
 		uv_loop_close(&loop);
 		goto cleanup;
 	}
+	mp_checker_set_builtin(run.checker, builtin);
 	if (run_for > 0) {
 		rc = run_scheduled(&run, &loop, run_for);
 		if (rc != MP_OK)

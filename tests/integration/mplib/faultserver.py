@@ -111,6 +111,42 @@ class _Handler(socketserver.BaseRequestHandler):
             sock.sendall(b"0\r\n\r\n")
         elif kind == "text":
             self._send(sock, 200, arg.encode())
+        elif kind == "chunked":
+            # one chunk per byte, with an extension, then a trailer
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n")
+            out = head.encode()
+            for b in arg.encode():
+                out += b"1;ext=x\r\n%s\r\n" % bytes([b])
+            out += b"0\r\nX-Trailer: done\r\n\r\n"
+            sock.sendall(out)
+        elif kind == "interim":
+            # 100 Continue and 103 Early Hints before the real answer
+            sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n"
+                         b"HTTP/1.1 103 Early Hints\r\n"
+                         b"Link: </style.css>; rel=preload\r\n\r\n")
+            self._send(sock, 200, arg.encode())
+        elif kind == "http10":
+            # no Content-Length: the body ends when the connection does
+            sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain"
+                         b"\r\n\r\n" + arg.encode())
+        elif kind == "dribble":
+            # the whole response one byte per segment
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            body = arg.encode()
+            resp = (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+                    % len(body)) + body
+            for i in range(len(resp)):
+                sock.sendall(resp[i:i + 1])
+                if srv.stopping.wait(0.002):
+                    break
+        elif kind == "garbage":
+            sock.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            srv.stopping.wait(0.2)
+        elif kind == "bighead":
+            # one header line of the given length
+            self._send(sock, 200, b"ok\n",
+                       headers=["X-Big: " + "b" * (int(arg) - 7)])
         elif kind == "stale":
             self._send(sock, 200, b"%d\nok\n" % (now - int(arg)))
         elif kind == "lastmod":
