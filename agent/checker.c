@@ -47,12 +47,6 @@
  * addresses; more than this many idle handles are freed again. */
 #define MP_XFER_IDLE_MAX 64
 
-/*
- * One transfer: an easy handle and what it writes into, lent to a job for
- * one check and then back to the checker's idle list. Reusing the handle
- * keeps nothing of the previous check but allocations: options are reset,
- * and every check still opens a fresh connection with a full handshake.
- */
 /* What an epoll event's data.ptr points at: the first member of both. */
 enum mp_pollee { MP_POLLEE_CURL_SOCK = 1, MP_POLLEE_NATIVE };
 
@@ -68,6 +62,13 @@ enum mp_native_state {
 /* Longest request a native transfer sends; a longer URL goes to curl. */
 #define MP_NATIVE_REQ_MAX 2048
 
+/*
+ * One transfer: a curl easy handle or a native socket, and what it writes
+ * into, lent to a job for one check and then back to the checker's idle
+ * list. Reusing it keeps nothing of the previous check but allocations:
+ * options are reset, and every check still opens a fresh connection with a
+ * full handshake.
+ */
 struct mp_xfer {
 	enum mp_pollee kind; /* MP_POLLEE_NATIVE, for the epoll set */
 	CURL *easy;          /* made on first use by curl */
@@ -722,15 +723,6 @@ static void native_timer_arm(struct mp_checker *c)
 		       due > now ? (due - now + 999999) / 1000000 : 0, 0);
 }
 
-/* The request line's target: the URL from its path on. */
-static const char *url_target(const char *url)
-{
-	const char *h = strstr(url, "://");
-
-	h = h ? h + 3 : url;
-	return h + strcspn(h, "/?#");
-}
-
 /*
  * Starts a native check of addr: socket, connect, into the epoll set.
  * Returns MP_OK (a connect that fails at once is reported from the
@@ -748,7 +740,7 @@ static int native_start(struct mp_checker *c, struct mp_xfer *x,
 	x->tcp_only = cfg->type == MP_CHECK_TCP;
 	if (!x->tcp_only) {
 		x->req_len = mp_http1_request(x->req, sizeof(x->req),
-					      url_target(cfg->url), cfg->host,
+					      mp_config_url_target(cfg->url), cfg->host,
 					      cfg->port, 80,
 					      "mirrorpool/" PACKAGE_VERSION);
 		if (x->req_len == 0)

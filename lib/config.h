@@ -175,4 +175,10 @@ char *mp_config_summary(const struct mp_config *cfg);
 int mp_config_url_parse(const char *url, bool *https, char *host,
 			size_t hostlen, uint16_t *port, const char **why);
 
+/*
+ * The part of a URL that mp_config_url_parse accepted after its host and
+ * port: path and query, the request target ("" when there is none).
+ */
+const char *mp_config_url_target(const char *url);
+
 #endif

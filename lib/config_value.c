@@ -672,6 +672,14 @@ int mp_config_url_parse(const char *url, bool *https, char *host,
 	return MP_OK;
 }
 
+const char *mp_config_url_target(const char *url)
+{
+	const char *h = strstr(url, "://");
+
+	h = h ? h + 3 : url;
+	return h + strcspn(h, "/?#");
+}
+
 /* Validates an http(s) URL setting. */
 bool mp_cfg_url(struct mp_cfg_loader *l, const config_setting_t *s,
 		const char *path, const char **out, bool *https, char *host,
