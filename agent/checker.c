@@ -70,18 +70,18 @@ enum mp_native_state {
  * full handshake.
  */
 struct mp_xfer {
-	enum mp_pollee kind; /* MP_POLLEE_NATIVE, for the epoll set */
-	CURL *easy;          /* made on first use by curl */
+	enum mp_pollee kind;	  /* MP_POLLEE_NATIVE, for the epoll set */
+	CURL *easy;		  /* made on first use by curl */
 	struct mp_check_job *job; /* while lent */
 	/* native transfers */
 	bool native;
 	enum mp_native_state state;
 	int fd;
-	bool tcp_only;            /* a TCP check: done once connected */
-	uint64_t start_ns;        /* uv_hrtime() at the start */
-	uint64_t deadline_ns;     /* uv_hrtime() when it times out */
+	bool tcp_only;	      /* a TCP check: done once connected */
+	uint64_t start_ns;    /* uv_hrtime() at the start */
+	uint64_t deadline_ns; /* uv_hrtime() when it times out */
 	struct mp_xfer *dl_prev, *dl_next; /* the checker's deadline list */
-	int fail_errno;           /* MP_NATIVE_FAILED: what happened */
+	int fail_errno;			   /* MP_NATIVE_FAILED: what happened */
 	size_t req_len, req_sent;
 	char req[MP_NATIVE_REQ_MAX];
 	struct mp_http1 http;
@@ -102,9 +102,9 @@ struct mp_sock {
 	enum mp_pollee kind; /* MP_POLLEE_CURL_SOCK */
 	curl_socket_t fd;
 	struct mp_xfer *x; /* the transfer using it */
-	int what;          /* CURL_POLL_* curl last asked for */
+	int what;	   /* CURL_POLL_* curl last asked for */
 	uint32_t events;   /* registered with epoll; 0: not in the set */
-	bool dead;         /* curl is done with it; freed after the batch */
+	bool dead;	   /* curl is done with it; freed after the batch */
 	struct mp_sock *prev, *next;
 };
 
@@ -115,22 +115,22 @@ struct mp_checker {
 	uv_loop_t *loop;
 	CURLM *multi;
 	uv_timer_t timer;
-	uint64_t timer_due;         /* loop time the timer fires at */
-	int epfd;                   /* the sockets of the checks */
-	uv_poll_t epoll_poll;       /* epfd on the loop */
-	bool in_batch;              /* dispatching epoll events */
-	struct mp_sock *socks;      /* sockets curl uses */
-	struct mp_sock *dead;       /* removed during a batch */
-	struct mp_check_job *jobs;  /* busy jobs */
-	struct mp_xfer *idle;       /* transfers ready for reuse */
+	uint64_t timer_due;	   /* loop time the timer fires at */
+	int epfd;		   /* the sockets of the checks */
+	uv_poll_t epoll_poll;	   /* epfd on the loop */
+	bool in_batch;		   /* dispatching epoll events */
+	struct mp_sock *socks;	   /* sockets curl uses */
+	struct mp_sock *dead;	   /* removed during a batch */
+	struct mp_check_job *jobs; /* busy jobs */
+	struct mp_xfer *idle;	   /* transfers ready for reuse */
 	size_t n_idle;
 	size_t n_running;
-	unsigned pending_closes;    /* uv_close callbacks still to come */
-	bool builtin;               /* native transfers where they can */
-	uv_timer_t ntimer;          /* the first native deadline */
+	unsigned pending_closes; /* uv_close callbacks still to come */
+	bool builtin;		 /* native transfers where they can */
+	uv_timer_t ntimer;	 /* the first native deadline */
 	struct mp_xfer *dl_head, *dl_tail; /* native transfers by deadline */
-	unsigned char rbuf[16384];  /* what one recv() of a native check
-				       reads; the loop has one thread */
+	unsigned char rbuf[16384];	   /* what one recv() of a native check
+					      reads; the loop has one thread */
 	bool closing;
 	void (*closed)(void *);
 	void *closed_arg;
@@ -340,8 +340,8 @@ static uint64_t wall_ms(void)
 static const char *tls_detail(const char *msg)
 {
 	static const char *const prefixes[] = {
-		"SSL certificate problem: ",
-		"SSL: ",
+	    "SSL certificate problem: ",
+	    "SSL: ",
 	};
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t n = strlen(prefixes[i]);
@@ -424,8 +424,8 @@ static void job_report(struct mp_check_job *job, struct mp_check_outcome *o)
 	o->now_s = (int64_t)(r.at_ms / 1000);
 	v = mp_check_evaluate(&job->cfg, o, r.detail, sizeof(r.detail));
 	r.ok = v == MP_VERDICT_OK;
-	r.latency_ms = o->total_ms > UINT32_MAX ? UINT32_MAX
-						: (uint32_t)o->total_ms;
+	r.latency_ms =
+	    o->total_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)o->total_ms;
 
 	job_end(job);
 	/* the job is idle: cb may restart or free it */
@@ -481,8 +481,7 @@ static void check_done(struct mp_checker *c)
 /* Native transfers: plain HTTP and TCP without curl */
 
 static void native_timer_arm(struct mp_checker *c);
-static bool body_append(struct mp_xfer *x, const unsigned char *data,
-			size_t n);
+static bool body_append(struct mp_xfer *x, const unsigned char *data, size_t n);
 
 /* Into the deadline list, kept in order. Checks of one pool share a
  * timeout, so the new one nearly always goes last: walk from the tail. */
@@ -561,8 +560,7 @@ static void native_finish(struct mp_xfer *x, enum mp_xfer_error e,
 /* A socket error as a check failure. */
 static void native_fail_errno(struct mp_xfer *x, int err)
 {
-	if (x->state == MP_NATIVE_CONNECTING ||
-	    x->state == MP_NATIVE_FAILED) {
+	if (x->state == MP_NATIVE_CONNECTING || x->state == MP_NATIVE_FAILED) {
 		if (err == ECONNREFUSED)
 			native_finish(x, MP_XFER_REFUSED, NULL);
 		else
@@ -580,8 +578,7 @@ static bool native_body(void *arg, const unsigned char *data, size_t len)
 /* Reads what the socket has; ends the check once the response is
  * complete, broken or cut. hup: the peer's FIN (or an error) is in, so
  * read on to the end of the stream. */
-static void native_receive(struct mp_checker *c, struct mp_xfer *x,
-			   bool hup)
+static void native_receive(struct mp_checker *c, struct mp_xfer *x, bool hup)
 {
 	for (;;) {
 		ssize_t n = recv(x->fd, c->rbuf, sizeof(c->rbuf), 0);
@@ -611,9 +608,9 @@ static void native_receive(struct mp_checker *c, struct mp_xfer *x,
 			native_finish(x, MP_XFER_OK, NULL);
 			return;
 		case MP_HTTP1_ABORTED:
-			native_finish(x, x->too_big ? MP_XFER_TOO_BIG
-						    : MP_XFER_OTHER,
-				      "out of memory");
+			native_finish(
+			    x, x->too_big ? MP_XFER_TOO_BIG : MP_XFER_OTHER,
+			    "out of memory");
 			return;
 		case MP_HTTP1_CLOSED:
 			native_finish(x, MP_XFER_CLOSED, x->http.error);
@@ -646,8 +643,7 @@ static bool native_send(struct mp_xfer *x)
 }
 
 /* One edge of the socket (edge-triggered: each state change once). */
-static void native_event(struct mp_checker *c, struct mp_xfer *x,
-			 uint32_t ev)
+static void native_event(struct mp_checker *c, struct mp_xfer *x, uint32_t ev)
 {
 	if (!x->job || x->fd < 0)
 		return;
@@ -739,10 +735,9 @@ static int native_start(struct mp_checker *c, struct mp_xfer *x,
 
 	x->tcp_only = cfg->type == MP_CHECK_TCP;
 	if (!x->tcp_only) {
-		x->req_len = mp_http1_request(x->req, sizeof(x->req),
-					      mp_config_url_target(cfg->url), cfg->host,
-					      cfg->port, 80,
-					      "mirrorpool/" PACKAGE_VERSION);
+		x->req_len = mp_http1_request(
+		    x->req, sizeof(x->req), mp_config_url_target(cfg->url),
+		    cfg->host, cfg->port, 80, "mirrorpool/" PACKAGE_VERSION);
 		if (x->req_len == 0)
 			return MP_EINVAL;
 		mp_http1_init(&x->http);
@@ -767,8 +762,7 @@ static int native_start(struct mp_checker *c, struct mp_xfer *x,
 	x->native = true;
 	x->start_ns = uv_hrtime();
 	x->deadline_ns = x->start_ns + cfg->timeout_ms * 1000000;
-	x->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK |
-					     SOCK_CLOEXEC,
+	x->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		       IPPROTO_TCP);
 	if (x->fd < 0)
 		goto failed;
@@ -808,8 +802,7 @@ failed:
 
 /* One socket's readiness, mapped as libuv's uv_poll_t would: an error
  * is CURL_CSELECT_ERR alone, a hang-up is the events curl waits for. */
-static void sock_event(struct mp_checker *c, struct mp_sock *s,
-		       uint32_t ev)
+static void sock_event(struct mp_checker *c, struct mp_sock *s, uint32_t ev)
 {
 	int flags = 0, running;
 
@@ -921,9 +914,8 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		/* CURL_POLL_NONE: out of the set (epoll would still report
 		 * errors and hang-ups of a socket with no events) */
 		epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
-	} else if (epoll_ctl(c->epfd,
-			     s->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
-			     &ev) != 0) {
+	} else if (epoll_ctl(c->epfd, s->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			     fd, &ev) != 0) {
 		return -1;
 	}
 	s->events = ev.events;
@@ -954,8 +946,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 
 /* Keeps n more body bytes; false when that would pass max_body (too_big
  * set) or memory runs out. */
-static bool body_append(struct mp_xfer *x, const unsigned char *data,
-			size_t n)
+static bool body_append(struct mp_xfer *x, const unsigned char *data, size_t n)
 {
 	size_t need;
 
@@ -1063,8 +1054,8 @@ static int setup_easy(struct mp_xfer *x, const struct mp_check_cfg *cfg,
 {
 	char a[MP_ADDR_STRLEN + 2], h[300], url[MP_ADDR_STRLEN + 32];
 	CURL *e = x->easy;
-	long tmo = cfg->timeout_ms > LONG_MAX ? LONG_MAX
-					      : (long)cfg->timeout_ms;
+	long tmo =
+	    cfg->timeout_ms > LONG_MAX ? LONG_MAX : (long)cfg->timeout_ms;
 	CURLcode rc = CURLE_OK;
 
 	a[0] = '\0';

@@ -44,16 +44,17 @@ struct mp_xfer; /* a pooled transfer, private to checker.c */
 /*
  * One check slot, owned by the caller (embed it in the per-address state).
  * While a check runs it borrows a transfer (a curl easy handle or a
- * built-in one) and body buffer from its checker's pool; an idle job holds none, so a thousand addresses
- * cost a few handles, not a thousand. Fields are private to checker.c.
+ * built-in one) and body buffer from its checker's pool; an idle job holds
+ * none, so a thousand addresses cost a few handles, not a thousand. Fields are
+ * private to checker.c.
  */
 struct mp_check_job {
-	struct mp_checker *checker; /* while busy */
+	struct mp_checker *checker;	  /* while busy */
 	struct mp_check_job *prev, *next; /* the checker's busy list */
-	struct mp_xfer *x;       /* while busy */
+	struct mp_xfer *x;		  /* while busy */
 	bool busy;
 	struct mp_check_cfg cfg; /* what the evaluation needs (copy) */
-	char *expect_body;       /* owned copy for cfg.expect_body */
+	char *expect_body;	 /* owned copy for cfg.expect_body */
 	mp_check_done_fn cb;
 	void *arg;
 };

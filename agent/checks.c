@@ -55,9 +55,8 @@ static void check_done(void *arg, const struct mp_check_result *r,
 	bool changed;
 
 	if (s->sentinel) {
-		changed = mp_engine_sentinel_result(d->engine, s->idx,
-						    sentinel_ok(v), r->detail,
-						    now);
+		changed = mp_engine_sentinel_result(
+		    d->engine, s->idx, sentinel_ok(v), r->detail, now);
 	} else {
 		json_t *res;
 		changed = mp_engine_check_result(d->engine, s->idx, r, now);
@@ -71,8 +70,7 @@ static void check_done(void *arg, const struct mp_check_result *r,
 	}
 }
 
-static struct mp_slot *slot_new(struct mp_daemon *d, size_t idx,
-				bool sentinel)
+static struct mp_slot *slot_new(struct mp_daemon *d, size_t idx, bool sentinel)
 {
 	struct mp_slot *s = calloc(1, sizeof(*s));
 
@@ -90,7 +88,8 @@ int mp_checks_start(struct mp_daemon *d)
 	size_t n = mp_engine_n_targets(d->engine);
 
 	d->scheds = calloc(n + 1, sizeof(*d->scheds));
-	d->sentinels = calloc(cfg->guard.n_sentinels + 1, sizeof(*d->sentinels));
+	d->sentinels =
+	    calloc(cfg->guard.n_sentinels + 1, sizeof(*d->sentinels));
 	if (!d->scheds || !d->sentinels)
 		return MP_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -98,11 +97,10 @@ int mp_checks_start(struct mp_daemon *d)
 		if (!s)
 			return MP_ENOMEM;
 		d->scheds[d->n_scheds++] = s;
-		s->entry = mp_sched_add(d->sched,
-					mp_engine_target_check(d->engine, i),
-					&mp_engine_target(d->engine, i)->addr,
-					&mp_engine_target(d->engine, i)->health,
-					check_done, s);
+		s->entry = mp_sched_add(
+		    d->sched, mp_engine_target_check(d->engine, i),
+		    &mp_engine_target(d->engine, i)->addr,
+		    &mp_engine_target(d->engine, i)->health, check_done, s);
 		if (!s->entry)
 			return MP_ENOMEM;
 	}
@@ -115,13 +113,13 @@ int mp_checks_start(struct mp_daemon *d)
 		if (!s)
 			return MP_ENOMEM;
 		d->sentinels[d->n_sentinels++] = s;
-		/* validated at load; a sentinel checks the network, not content */
+		/* validated at load; a sentinel checks the network, not content
+		 */
 		sc = &s->sentinel_cfg;
 		*sc = cfg->check;
-		if (mp_config_url_parse(cfg->guard.sentinels[i], &sc->https,
-					s->sentinel_host,
-					sizeof(s->sentinel_host), &sc->port,
-					&why) != MP_OK)
+		if (mp_config_url_parse(
+			cfg->guard.sentinels[i], &sc->https, s->sentinel_host,
+			sizeof(s->sentinel_host), &sc->port, &why) != MP_OK)
 			continue;
 		sc->type = MP_CHECK_HTTP;
 		sc->url = cfg->guard.sentinels[i];
@@ -130,7 +128,8 @@ int mp_checks_start(struct mp_daemon *d)
 		sc->has_expect_sha256 = false;
 		sc->max_age_ms = 0;
 		sc->max_latency_ms = 0;
-		s->entry = mp_sched_add(d->sched, sc, NULL, NULL, check_done, s);
+		s->entry =
+		    mp_sched_add(d->sched, sc, NULL, NULL, check_done, s);
 		if (!s->entry)
 			return MP_ENOMEM;
 	}

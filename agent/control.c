@@ -67,8 +67,8 @@ struct mp_ctl_conn {
 	struct mp_ctl_peer peer;
 	unsigned handles_open; /* pipe and timer, until their close callbacks */
 	unsigned writes;       /* uv_write requests in flight */
-	bool closing;          /* uv_close called */
-	bool awaiting;         /* the handler owes a reply */
+	bool closing;	       /* uv_close called */
+	bool awaiting;	       /* the handler owes a reply */
 	bool reading;
 	bool eof;
 	bool close_after_write; /* the last reply is out: hang up */
@@ -289,8 +289,7 @@ static void conn_process(struct mp_ctl_conn *c)
 		mp_log(LOG_NOTICE,
 		       "control: request from %s (uid %ld, pid %ld) is longer "
 		       "than %d bytes; closing the connection",
-		       c->peer.user, c->peer.uid, c->peer.pid,
-		       MP_CTL_MAX_LINE);
+		       c->peer.user, c->peer.uid, c->peer.pid, MP_CTL_MAX_LINE);
 		uv_read_stop((uv_stream_t *)&c->pipe);
 		c->reading = false;
 		uv_timer_stop(&c->timer);
@@ -388,8 +387,7 @@ static void on_connection(uv_stream_t *server, int status)
 		mp_log(LOG_WARNING,
 		       "control: refusing a connection from %s (uid %ld, pid "
 		       "%ld): %zu connections already open",
-		       c->peer.user, c->peer.uid, c->peer.pid,
-		       s->n_conns - 1);
+		       c->peer.user, c->peer.uid, c->peer.pid, s->n_conns - 1);
 		c->close_after_write = true;
 		conn_send(c, mp_ctl_reply_error("too many connections (at most "
 						"%zu); try again later",
@@ -404,7 +402,7 @@ static void on_connection(uv_stream_t *server, int status)
  */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -711,8 +709,8 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 	if (sigaction(SIGPIPE, NULL, &sa_pipe) == 0 &&
 	    sa_pipe.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
-	mp_log(LOG_INFO, "control: listening on %s (mode %04o, group %s)",
-	       path, mode, group ? group : "(own)");
+	mp_log(LOG_INFO, "control: listening on %s (mode %04o, group %s)", path,
+	       mode, group ? group : "(own)");
 	*out = s;
 	return MP_OK;
 

@@ -35,8 +35,8 @@ static void log_command(const struct mp_ctl_request *rq,
 	f.mirror = rq->mirror;
 	f.address = rq->has_address ? rq->address.text : NULL;
 	mp_logf(rq->cmd == MP_CTL_STATUS || rq->cmd == MP_CTL_METRICS
-			? LOG_INFO
-			: LOG_NOTICE,
+		    ? LOG_INFO
+		    : LOG_NOTICE,
 		&f, "control: %s from %s (uid %ld, pid %ld): %s",
 		mp_ctl_cmd_name(rq->cmd), peer->user, peer->uid, peer->pid,
 		outcome);
@@ -71,17 +71,17 @@ void mp_ctlcmd_sync_done(struct mp_daemon *d, const char *error)
 		struct mp_ctl_pending *p = w->pending;
 		if (error) {
 			char *line = mp_ctl_reply_error(
-				"could not read the RRsets from the primary: %s",
-				error);
+			    "could not read the RRsets from the primary: %s",
+			    error);
 			next = w->next;
 			mp_ctl_conn_reply(p->conn, line);
 			free(p);
 			free(w);
 			continue;
 		}
-		json_t *fields = mp_engine_status(d->engine, NULL, PACKAGE_VERSION,
-						  mp_daemon_dry_run(d),
-						  mp_now_ms());
+		json_t *fields =
+		    mp_engine_status(d->engine, NULL, PACKAGE_VERSION,
+				     mp_daemon_dry_run(d), mp_now_ms());
 		json_t *dns = json_object_get(fields, "dns");
 		json_t *out = json_object();
 		json_t *pools = json_object_get(fields, "pools");
@@ -110,8 +110,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			char abs[300];
 			snprintf(abs, sizeof(abs), "%s.", rq->pool);
 			if (!mp_config_pool(d->cfg, abs)) {
-				snprintf(err, sizeof(err), "no pool named \"%s\"",
-					 rq->pool);
+				snprintf(err, sizeof(err),
+					 "no pool named \"%s\"", rq->pool);
 				log_command(rq, peer, err);
 				reply_error(conn, err);
 				return;
@@ -120,11 +120,14 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		st = mp_engine_status(d->engine, NULL, PACKAGE_VERSION,
 				      mp_daemon_dry_run(d), mp_now_ms());
 		if (rq->pool) {
-			json_t *pools = json_object_get(st, "pools"), *keep = json_array();
+			json_t *pools = json_object_get(st, "pools"),
+			       *keep = json_array();
 			size_t i;
 			json_t *p;
-			json_array_foreach(pools, i, p) {
-				const char *n = json_string_value(json_object_get(p, "name"));
+			json_array_foreach(pools, i, p)
+			{
+				const char *n = json_string_value(
+				    json_object_get(p, "name"));
 				size_t l = strlen(rq->pool);
 				if (n && (strcmp(n, rq->pool) == 0 ||
 					  (strncmp(n, rq->pool, l) == 0 &&
@@ -150,15 +153,16 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 	}
 	case MP_CTL_DRAIN: {
 		struct mp_drain_request dr = {
-			.mirror = rq->mirror,
-			.address = rq->has_address ? &rq->address : NULL,
-			.reason = rq->reason,
-			.by = peer->user,
-			.uid = peer->uid,
-			.for_ms = rq->for_ms,
-			.force = rq->force,
+		    .mirror = rq->mirror,
+		    .address = rq->has_address ? &rq->address : NULL,
+		    .reason = rq->reason,
+		    .by = peer->user,
+		    .uid = peer->uid,
+		    .for_ms = rq->for_ms,
+		    .force = rq->force,
 		};
-		rc = mp_engine_drain(d->engine, &dr, mp_now_ms(), err, sizeof(err));
+		rc = mp_engine_drain(d->engine, &dr, mp_now_ms(), err,
+				     sizeof(err));
 		if (rc != MP_OK) {
 			log_command(rq, peer, err);
 			reply_error(conn, err);
@@ -170,8 +174,9 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		snprintf(err, sizeof(err), "%s%s%s drained%s", rq->mirror,
 			 rq->has_address ? " " : "",
 			 rq->has_address ? rq->address.text : "",
-			 mp_daemon_dry_run(d) ? " (dry run: DNS is not changed)"
-					      : "; its records leave the pool now");
+			 mp_daemon_dry_run(d)
+			     ? " (dry run: DNS is not changed)"
+			     : "; its records leave the pool now");
 		reply_ok(conn, json_pack("{s:s}", "message", err));
 		return;
 	}
@@ -188,10 +193,11 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		log_command(rq, peer, "accepted");
 		mp_daemon_state_changed(d);
 		mp_dnsops_kick(d);
-		snprintf(err, sizeof(err),
-			 "%s%s%s undrained; it returns to the pool once healthy",
-			 rq->mirror, rq->has_address ? " " : "",
-			 rq->has_address ? rq->address.text : "");
+		snprintf(
+		    err, sizeof(err),
+		    "%s%s%s undrained; it returns to the pool once healthy",
+		    rq->mirror, rq->has_address ? " " : "",
+		    rq->has_address ? rq->address.text : "");
 		reply_ok(conn, json_pack("{s:s}", "message", err));
 		return;
 	case MP_CTL_CHECK: {
@@ -208,8 +214,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 				 rc == MP_ENOENT ? "no such mirror"
 						 : mp_strerror(rc));
 			if (rq->mirror && rc == MP_ENOENT)
-				snprintf(err, sizeof(err), "no mirror named \"%s\"",
-					 rq->mirror);
+				snprintf(err, sizeof(err),
+					 "no mirror named \"%s\"", rq->mirror);
 			json_decref(p->results);
 			free(p);
 			log_command(rq, peer, err);
@@ -217,7 +223,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			return;
 		}
 		log_command(rq, peer, "running checks");
-		mp_ctl_pending_done(p); /* replies at once if nothing to wait for */
+		mp_ctl_pending_done(
+		    p); /* replies at once if nothing to wait for */
 		return;
 	}
 	case MP_CTL_SYNC: {

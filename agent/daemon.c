@@ -66,7 +66,8 @@ static void save_state(struct mp_daemon *d)
 	st = mp_engine_state_save(d->engine);
 	if (!st)
 		return;
-	if (mp_statefile_save(d->cfg->state_file, st, err, sizeof(err)) != MP_OK)
+	if (mp_statefile_save(d->cfg->state_file, st, err, sizeof(err)) !=
+	    MP_OK)
 		mp_log(LOG_ERR,
 		       "cannot save state (drains, flap penalties): %s; they "
 		       "are kept in memory and saved again on the next change",
@@ -122,7 +123,9 @@ static void shutdown_now(struct mp_daemon *d);
 
 static const char *signame(int signum)
 {
-	return signum == SIGTERM ? "SIGTERM" : signum == SIGINT ? "SIGINT" : "signal";
+	return signum == SIGTERM  ? "SIGTERM"
+	       : signum == SIGINT ? "SIGINT"
+				  : "signal";
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -239,10 +242,11 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 		char *all = mp_diag_join(&diag, "; ");
 		for (size_t i = 0; i < diag.n; i++)
 			mp_log(LOG_ERR, "reload: %s", diag.msgs[i]);
-		mp_log(LOG_ERR,
-		       "reload rejected (%zu error%s); the running configuration "
-		       "stays in force",
-		       diag.n, diag.n == 1 ? "" : "s");
+		mp_log(
+		    LOG_ERR,
+		    "reload rejected (%zu error%s); the running configuration "
+		    "stays in force",
+		    diag.n, diag.n == 1 ? "" : "s");
 		snprintf(err, errlen, "new configuration rejected: %s",
 			 all ? all : mp_strerror(rc));
 		free(all);
@@ -269,10 +273,11 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	}
 	d->cfg = ncfg;
 	if (strcmp(ncfg->control.socket, ocfg->control.socket) != 0)
-		mp_log(LOG_NOTICE,
-		       "reload: control.socket changed to %s; it takes effect at "
-		       "the next start",
-		       ncfg->control.socket);
+		mp_log(
+		    LOG_NOTICE,
+		    "reload: control.socket changed to %s; it takes effect at "
+		    "the next start",
+		    ncfg->control.socket);
 	mp_config_free(ocfg);
 	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
 	if (new_dnsclient(d) != MP_OK)
@@ -283,7 +288,8 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	mp_dnsops_reset(d);
 	mp_checks_start(d);
 	start_reconcile_timer(d);
-	mp_log(LOG_NOTICE, "reload: configuration accepted (%zu pool%s, %zu addresses)",
+	mp_log(LOG_NOTICE,
+	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
 	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
 	       mp_engine_n_targets(d->engine));
 	mp_daemon_state_changed(d);
@@ -296,22 +302,24 @@ static void load_state(struct mp_daemon *d)
 	char err[1024];
 	json_t *st = NULL;
 
-	if (mp_statefile_load(d->cfg->state_file, &st, err, sizeof(err)) != MP_OK) {
+	if (mp_statefile_load(d->cfg->state_file, &st, err, sizeof(err)) !=
+	    MP_OK) {
 		mp_log(LOG_ERR, "state file: %s; starting without saved drains",
 		       err);
 		return;
 	}
 	if (err[0])
-		mp_log(LOG_ERR,
-		       "state file is corrupt: %s; starting without saved drains "
-		       "and penalties",
-		       err);
+		mp_log(
+		    LOG_ERR,
+		    "state file is corrupt: %s; starting without saved drains "
+		    "and penalties",
+		    err);
 	if (!st)
 		return;
-	if (mp_engine_state_load(d->engine, st, mp_now_ms(), err, sizeof(err)) !=
-	    MP_OK)
-		mp_log(LOG_ERR, "state file %s: %s; ignored", d->cfg->state_file,
-		       err);
+	if (mp_engine_state_load(d->engine, st, mp_now_ms(), err,
+				 sizeof(err)) != MP_OK)
+		mp_log(LOG_ERR, "state file %s: %s; ignored",
+		       d->cfg->state_file, err);
 	else
 		mp_log(LOG_INFO, "state restored from %s", d->cfg->state_file);
 	json_decref(st);
@@ -358,7 +366,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 	uv_timer_init(&loop, &d->tick_timer);
 	uv_timer_init(&loop, &d->watchdog_timer);
 	d->dns_timer.data = d->reconcile_timer.data = d->tick_timer.data =
-		d->watchdog_timer.data = d;
+	    d->watchdog_timer.data = d;
 	uv_signal_init(&loop, &d->sig_term);
 	uv_signal_init(&loop, &d->sig_int);
 	uv_signal_init(&loop, &d->sig_hup);
@@ -375,12 +383,13 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 	if (new_dnsclient(d) != MP_OK ||
 	    mp_checker_new(&loop, &d->checker) != MP_OK ||
 	    mp_sched_new(&loop, d->checker, &d->sched) != MP_OK) {
-		mp_log(LOG_ERR, "cannot start: DNS client or checker setup failed");
+		mp_log(LOG_ERR,
+		       "cannot start: DNS client or checker setup failed");
 		exit_code = 1;
 		goto stop;
 	}
-	d->read_pending = calloc(mp_engine_n_rrsets(d->engine) + 1,
-				 sizeof(*d->read_pending));
+	d->read_pending =
+	    calloc(mp_engine_n_rrsets(d->engine) + 1, sizeof(*d->read_pending));
 	if (!d->read_pending) {
 		exit_code = 1;
 		goto stop;
@@ -421,7 +430,8 @@ out:
 	uv_walk(&loop, close_walk_cb, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop) != 0)
-		mp_log(LOG_WARNING, "event loop closed with handles still open");
+		mp_log(LOG_WARNING,
+		       "event loop closed with handles still open");
 	mp_plan_clear(&d->plan);
 	mp_dns_request_clear(&d->req);
 	mp_engine_free(d->engine);

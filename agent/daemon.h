@@ -21,7 +21,7 @@ struct mp_daemon;
 struct mp_slot {
 	struct mp_daemon *d;
 	struct mp_sched_entry *entry;
-	size_t idx;          /* target index, or sentinel index */
+	size_t idx; /* target index, or sentinel index */
 	bool sentinel;
 	struct mp_check_cfg sentinel_cfg; /* sentinels: derived check */
 	char sentinel_host[256];
@@ -30,7 +30,7 @@ struct mp_slot {
 
 /* A `check` or `sync` command waiting for its reply. */
 struct mp_ctl_waiter {
-	struct mp_ctl_waiter *next;      /* in the sched's / daemon's list */
+	struct mp_ctl_waiter *next; /* in the sched's / daemon's list */
 	struct mp_ctl_pending *pending;
 	size_t slot; /* `check`: its place in pending->results */
 };
@@ -57,8 +57,8 @@ struct mp_daemon {
 	struct mp_dnsclient *dns;
 	struct mp_ctl_server *ctl;
 
-	struct mp_sched *sched;    /* the check timers */
-	struct mp_slot **scheds;   /* one per target */
+	struct mp_sched *sched;	 /* the check timers */
+	struct mp_slot **scheds; /* one per target */
 	size_t n_scheds;
 	struct mp_slot **sentinels;
 	size_t n_sentinels;
@@ -69,11 +69,11 @@ struct mp_daemon {
 	struct mp_dns_request req;
 	struct mp_plan plan;
 	size_t read_rrset;
-	bool *read_pending;         /* per RRset */
+	bool *read_pending; /* per RRset */
 	size_t n_read_pending;
-	bool first_read_done;       /* every RRset tried once */
-	unsigned attempt;           /* consecutive failures, for backoff */
-	uint64_t retry_at_ms;       /* no DNS operation before this */
+	bool first_read_done; /* every RRset tried once */
+	unsigned attempt;     /* consecutive failures, for backoff */
+	uint64_t retry_at_ms; /* no DNS operation before this */
 	uint64_t op_started_ms;
 	uint16_t next_id;
 	uv_timer_t dns_timer;
@@ -95,13 +95,13 @@ uint64_t mp_now_ms(void);
 
 /* Runs until SIGTERM/SIGINT; takes ownership of cfg. Returns the exit
  * status (0 after a signal, 1 for a start-up failure). */
-int mp_daemon_run(const char *config_path, struct mp_config *cfg,
-		  bool dry_run, bool verbose);
+int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
+		  bool verbose);
 
 /* dnsops.c */
-void mp_dnsops_kick(struct mp_daemon *d);          /* run the pump soon */
-void mp_dnsops_read_all(struct mp_daemon *d);      /* queue reads */
-void mp_dnsops_reset(struct mp_daemon *d);          /* after reload */
+void mp_dnsops_kick(struct mp_daemon *d);     /* run the pump soon */
+void mp_dnsops_read_all(struct mp_daemon *d); /* queue reads */
+void mp_dnsops_reset(struct mp_daemon *d);    /* after reload */
 bool mp_dnsops_busy(const struct mp_daemon *d);
 
 /* checks.c */

@@ -74,8 +74,7 @@ struct names {
 	char zone[256], key[256], alg[32];
 };
 
-static const struct names *names_of(const struct mp_daemon *d,
-				    struct names *n)
+static const struct names *names_of(const struct mp_daemon *d, struct names *n)
 {
 	const struct mp_tsig_key *k = d->cfg->key;
 
@@ -131,14 +130,14 @@ static void explain_unsigned(struct mp_daemon *d,
 	const struct names nm = *names_of(d, &nmb);
 	char rcbuf[16], te[16];
 	/* the name is returned; the buffer is only for unknown numbers */
-	const char *rc = mp_rcode_str(resp ? resp->rcode : 0, rcbuf,
-				      sizeof(rcbuf));
+	const char *rc =
+	    mp_rcode_str(resp ? resp->rcode : 0, rcbuf, sizeof(rcbuf));
 	if (resp && resp->verdict == MP_RESP_UNSIGNED && resp->rcode != 0) {
 		const char *tsig_err =
-			resp->tsig_info.error
-				? mp_tsig_error_str(resp->tsig_info.error, te,
-						    sizeof(te))
-				: NULL;
+		    resp->tsig_info.error
+			? mp_tsig_error_str(resp->tsig_info.error, te,
+					    sizeof(te))
+			: NULL;
 		/* Knot answers BADKEY as well to a key it knows but no acl
 		 * grants, so the hint names both causes */
 		bool badkey = resp->tsig_info.error == MP_TSIG_BADKEY;
@@ -147,14 +146,13 @@ static void explain_unsigned(struct mp_daemon *d,
 			 "key \"%s\" (%s) — check that the primary knows this "
 			 "key name, algorithm and secret%s",
 			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
-			 nm.key,
-			 nm.alg,
+			 nm.key, nm.alg,
 			 badkey ? " (Knot: and that an acl grants it update)"
 				: "");
 	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
 		snprintf(buf, len,
-			 "unsigned %s answer ignored (possible spoofing): %s", rc,
-			 detail ? detail : "no TSIG");
+			 "unsigned %s answer ignored (possible spoofing): %s",
+			 rc, detail ? detail : "no TSIG");
 	} else {
 		snprintf(buf, len,
 			 "answer failed TSIG verification (possible spoofing "
@@ -177,8 +175,8 @@ static void explain_rejection(struct mp_daemon *d,
 	    resp->tsig_info.error == MP_TSIG_BADTIME) {
 		long long now = (long long)(mp_now_ms() / 1000);
 		long long srv = (long long)(resp->tsig_info.other_time
-						    ? resp->tsig_info.other_time
-						    : resp->tsig_info.time_signed);
+						? resp->tsig_info.other_time
+						: resp->tsig_info.time_signed);
 		snprintf(buf, len,
 			 "BADTIME: the server's clock reads %lld, ours %lld "
 			 "(skew %+lld s, fudge %u s) — fix the clocks (NTP); "
@@ -188,20 +186,21 @@ static void explain_rejection(struct mp_daemon *d,
 	}
 	if (resp->tsig == MP_TSIG_SERVER_ERROR) {
 		char te[16];
-		snprintf(buf, len, "%s/%s: key \"%s\" (%s) rejected", rc,
-			 mp_tsig_error_str(resp->tsig_info.error, te, sizeof(te)),
-			 nm.key,
-			 nm.alg);
+		snprintf(
+		    buf, len, "%s/%s: key \"%s\" (%s) rejected", rc,
+		    mp_tsig_error_str(resp->tsig_info.error, te, sizeof(te)),
+		    nm.key, nm.alg);
 		return;
 	}
 	switch (resp->rcode) {
 	case 5: /* REFUSED */
 	case 9: /* NOTAUTH */
-		snprintf(buf, len,
-			 "%s: key \"%s\" is not allowed to update zone %s — check "
-			 "allow-update/update-policy (BIND) or the acl (Knot) "
-			 "and the key name",
-			 rc, nm.key, nm.zone);
+		snprintf(
+		    buf, len,
+		    "%s: key \"%s\" is not allowed to update zone %s — check "
+		    "allow-update/update-policy (BIND) or the acl (Knot) "
+		    "and the key name",
+		    rc, nm.key, nm.zone);
 		break;
 	case 10: /* NOTZONE */
 		snprintf(buf, len,
@@ -240,7 +239,8 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 		 r->rrtype == 1 ? "A" : "AAAA", d->cfg->dns.server,
 		 (unsigned)d->cfg->dns.port);
 	if (o == MP_DNS_ANSWER &&
-	    (resp->rcode == 0 /* NOERROR */ || resp->rcode == 3 /* NXDOMAIN */) &&
+	    (resp->rcode == 0 /* NOERROR */ ||
+	     resp->rcode == 3 /* NXDOMAIN */) &&
 	    resp->tsig == MP_TSIG_VERIFIED) {
 		d->read_pending[d->read_rrset] = false;
 		d->n_read_pending--;
@@ -262,8 +262,9 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 		explain_unsigned(d, resp, detail, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s",
-			 o == MP_DNS_TIMEOUT ? "no answer (timeout)"
-					     : (detail ? detail : "network error"));
+			 o == MP_DNS_TIMEOUT
+			     ? "no answer (timeout)"
+			     : (detail ? detail : "network error"));
 	if (!d->first_read_done) {
 		/* the first round counts as tried even when it fails */
 		d->first_read_done = true;
@@ -312,7 +313,7 @@ static void log_plan(struct mp_daemon *d, int prio, const char *prefix,
 	f.rcode = rcode;
 	for (size_t i = 0; i < d->plan.n; i++) {
 		struct mp_rrset *r =
-			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		    mp_engine_rrset(d->engine, d->plan.items[i].rrset);
 		f.pool = d->cfg->pools[r->pool].name;
 		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
 				      sizeof(item));
@@ -327,7 +328,7 @@ static const char *plan_pool(struct mp_daemon *d)
 
 	for (size_t i = 0; i < d->plan.n; i++) {
 		struct mp_rrset *r =
-			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		    mp_engine_rrset(d->engine, d->plan.items[i].rrset);
 		const char *p = d->cfg->pools[r->pool].name;
 		if (pool && strcmp(pool, p) != 0)
 			return NULL;
@@ -347,13 +348,13 @@ static void log_applied(struct mp_daemon *d, uint64_t rtt_ms)
 	f.rcode = "NOERROR";
 	for (size_t i = 0; i < d->plan.n; i++) {
 		struct mp_rrset *r =
-			mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		    mp_engine_rrset(d->engine, d->plan.items[i].rrset);
 		mp_plan_item_describe(d->engine, &d->plan.items[i], item,
 				      sizeof(item));
 		f.pool = d->cfg->pools[r->pool].name;
 		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
 			nm.zone, item, (unsigned long long)rtt_ms,
-			d->plan.operator ? ", operator action" : "");
+			d->plan.operator? ", operator action" : "");
 	}
 }
 
@@ -417,7 +418,8 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		return;
 	}
 	if (o == MP_DNS_ANSWER) {
-		const char *rc = mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
+		const char *rc =
+		    mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
 
 		explain_rejection(d, resp, why, sizeof(why));
 		if (resp->rcode == 7 || resp->rcode == 8) {
@@ -432,11 +434,11 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		else
 			snprintf(why, sizeof(why), "%s",
 				 o == MP_DNS_TIMEOUT
-					 ? "no answer (timeout)"
-					 : (detail ? detail : "network error"));
-		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_FAILED,
-					o == MP_DNS_TIMEOUT ? "TIMEOUT" : "FAILED",
-					mp_now_ms());
+				     ? "no answer (timeout)"
+				     : (detail ? detail : "network error"));
+		mp_engine_update_result(
+		    d->engine, &d->plan, MP_UPDATE_FAILED,
+		    o == MP_DNS_TIMEOUT ? "TIMEOUT" : "FAILED", mp_now_ms());
 	}
 	{
 		const char *rc = outcome_rcode(o, resp, rcbuf, sizeof(rcbuf));
@@ -464,7 +466,8 @@ static void start_update(struct mp_daemon *d)
 		return;
 	}
 	for (size_t i = 0; i < d->plan.n; i++) {
-		struct mp_rrset *r = mp_engine_rrset(d->engine, d->plan.items[i].rrset);
+		struct mp_rrset *r =
+		    mp_engine_rrset(d->engine, d->plan.items[i].rrset);
 		const struct mp_pool_cfg *pc = &d->cfg->pools[r->pool];
 		ch[i].owner = pc->name;
 		ch[i].rrtype = r->rrtype;
@@ -490,7 +493,8 @@ static void start_update(struct mp_daemon *d)
 	if (rc != MP_OK) {
 		op_done(d);
 		mp_plan_clear(&d->plan);
-		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL, NULL);
+		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL,
+			       NULL);
 	}
 }
 
@@ -501,8 +505,8 @@ static void pump(struct mp_daemon *d)
 	if (d->stopping || d->op != MP_OP_IDLE)
 		return;
 	if (now < d->retry_at_ms) {
-		uv_timer_start(&d->dns_timer, dns_timer_cb, d->retry_at_ms - now,
-			       0);
+		uv_timer_start(&d->dns_timer, dns_timer_cb,
+			       d->retry_at_ms - now, 0);
 		return;
 	}
 	if (d->n_read_pending > 0) {

@@ -19,16 +19,16 @@ static void journal_sink(int prio, const struct mp_log_fields *f,
 	int n = 0;
 
 	(void)arg;
-#define ADD(fmt, val)                                                         \
-	do {                                                                  \
-		int l_ = snprintf(buf[n], sizeof(buf[n]), fmt, val);          \
-		if (l_ < 0)                                                   \
-			l_ = 0;                                               \
-		if ((size_t)l_ >= sizeof(buf[n]))                             \
-			l_ = sizeof(buf[n]) - 1;                              \
-		iov[n].iov_base = buf[n];                                     \
-		iov[n].iov_len = (size_t)l_;                                  \
-		n++;                                                          \
+#define ADD(fmt, val)                                                          \
+	do {                                                                   \
+		int l_ = snprintf(buf[n], sizeof(buf[n]), fmt, val);           \
+		if (l_ < 0)                                                    \
+			l_ = 0;                                                \
+		if ((size_t)l_ >= sizeof(buf[n]))                              \
+			l_ = sizeof(buf[n]) - 1;                               \
+		iov[n].iov_base = buf[n];                                      \
+		iov[n].iov_len = (size_t)l_;                                   \
+		n++;                                                           \
 	} while (0)
 	ADD("PRIORITY=%d", prio);
 	if (f) {
@@ -52,7 +52,9 @@ static void journal_sink(int prio, const struct mp_log_fields *f,
 	static char mbuf[2100];
 	int ml = snprintf(mbuf, sizeof(mbuf), "MESSAGE=%s", msg);
 	iov[n].iov_base = mbuf;
-	iov[n].iov_len = ml < 0 ? 0 : ((size_t)ml >= sizeof(mbuf) ? sizeof(mbuf) - 1 : (size_t)ml);
+	iov[n].iov_len = ml < 0 ? 0
+				: ((size_t)ml >= sizeof(mbuf) ? sizeof(mbuf) - 1
+							      : (size_t)ml);
 	n++;
 	if (sd_journal_sendv(iov, n) < 0)
 		mp_log_stderr_sink(prio, f, msg, NULL);

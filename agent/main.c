@@ -18,32 +18,34 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: mirrorpoold [-c FILE] [-t|--check-config] [-n|--dry-run]\n"
-		"                   [-v|--verbose] [-V|--version] [-h|--help]\n"
-		"\n"
-		"Keeps the DNS round-robin pools of download mirrors healthy.\n"
-		"\n"
-		"  -c, --config FILE   configuration file (default %s)\n"
-		"  -t, --check-config  validate the configuration and key, print a\n"
-		"                      summary and exit (0 valid, 78 invalid)\n"
-		"  -n, --dry-run       check and decide, log UPDATEs, send none\n"
-		"  -v, --verbose       log at debug level\n"
-		"  -V, --version       print the version and exit\n"
-		"  -h, --help          print this help and exit\n",
-		SYSCONFDIR "/mirrorpool/mirrorpool.conf");
+	fprintf(
+	    out,
+	    "Usage: mirrorpoold [-c FILE] [-t|--check-config] [-n|--dry-run]\n"
+	    "                   [-v|--verbose] [-V|--version] [-h|--help]\n"
+	    "\n"
+	    "Keeps the DNS round-robin pools of download mirrors healthy.\n"
+	    "\n"
+	    "  -c, --config FILE   configuration file (default %s)\n"
+	    "  -t, --check-config  validate the configuration and key, print "
+	    "a\n"
+	    "                      summary and exit (0 valid, 78 invalid)\n"
+	    "  -n, --dry-run       check and decide, log UPDATEs, send none\n"
+	    "  -v, --verbose       log at debug level\n"
+	    "  -V, --version       print the version and exit\n"
+	    "  -h, --help          print this help and exit\n",
+	    SYSCONFDIR "/mirrorpool/mirrorpool.conf");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check-config", no_argument, NULL, 't'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 't'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = SYSCONFDIR "/mirrorpool/mirrorpool.conf";
 	int check_only = 0, dry_run = 0, verbose = 0, c, rc;
@@ -103,10 +105,12 @@ int main(int argc, char **argv)
 				mp_log(LOG_ERR, "%s", diag.msgs[i]);
 		}
 		if (check_only)
-			fprintf(stderr, "%s: configuration rejected (%zu error%s)\n",
+			fprintf(stderr,
+				"%s: configuration rejected (%zu error%s)\n",
 				path, diag.n, diag.n == 1 ? "" : "s");
 		else
-			mp_log(LOG_ERR, "%s: configuration rejected, not starting",
+			mp_log(LOG_ERR,
+			       "%s: configuration rejected, not starting",
 			       path);
 		mp_diag_clear(&diag);
 		return EX_CONFIG_;

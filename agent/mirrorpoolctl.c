@@ -45,35 +45,35 @@ enum {
 #define MAX_REPLY (64u << 20)
 
 static const char usage_text[] =
-	"usage: mirrorpoolctl [-s SOCKET] [-c CONFIG] [--json] COMMAND [ARGS]\n"
-	"\n"
-	"Commands:\n"
-	"  status [POOL]        pools, mirrors, addresses, what is published\n"
-	"                       and what DNS holds now\n"
-	"  drain MIRROR [--address ADDR] [--reason TEXT] [--for DURATION]\n"
-	"        [--force]      take a mirror (or one address) out of every\n"
-	"                       pool now; --force may go below min_healthy\n"
-	"  undrain MIRROR [--address ADDR]\n"
-	"                       lift a drain; the address returns once\n"
-	"                       healthy\n"
-	"  check [MIRROR]       run the checks now and print their results\n"
-	"  sync                 re-read the RRsets from the primary and\n"
-	"                       reconcile\n"
-	"  reload               re-read the configuration (as SIGHUP)\n"
-	"  metrics              Prometheus text exposition\n"
-	"\n"
-	"Options:\n"
-	"  -s SOCKET            the agent's control socket (else\n"
-	"                       $MIRRORPOOL_SOCKET, else control.socket of\n"
-	"                       CONFIG, else " DEFAULT_SOCKET ")\n"
-	"  -c CONFIG            take the socket path from this configuration\n"
-	"  --json               print the reply as JSON\n"
-	"  -h, --help           show this help\n"
-	"  -V, --version        show the version\n"
-	"\n"
-	"Durations: \"90s\", \"30m\", \"2h\", \"1h30m\", \"1d\" or seconds.\n"
-	"Exit status: 0 done, 1 refused or failed, 2 usage error,\n"
-	"3 cannot reach the agent.\n";
+    "usage: mirrorpoolctl [-s SOCKET] [-c CONFIG] [--json] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  status [POOL]        pools, mirrors, addresses, what is published\n"
+    "                       and what DNS holds now\n"
+    "  drain MIRROR [--address ADDR] [--reason TEXT] [--for DURATION]\n"
+    "        [--force]      take a mirror (or one address) out of every\n"
+    "                       pool now; --force may go below min_healthy\n"
+    "  undrain MIRROR [--address ADDR]\n"
+    "                       lift a drain; the address returns once\n"
+    "                       healthy\n"
+    "  check [MIRROR]       run the checks now and print their results\n"
+    "  sync                 re-read the RRsets from the primary and\n"
+    "                       reconcile\n"
+    "  reload               re-read the configuration (as SIGHUP)\n"
+    "  metrics              Prometheus text exposition\n"
+    "\n"
+    "Options:\n"
+    "  -s SOCKET            the agent's control socket (else\n"
+    "                       $MIRRORPOOL_SOCKET, else control.socket of\n"
+    "                       CONFIG, else " DEFAULT_SOCKET ")\n"
+    "  -c CONFIG            take the socket path from this configuration\n"
+    "  --json               print the reply as JSON\n"
+    "  -h, --help           show this help\n"
+    "  -V, --version        show the version\n"
+    "\n"
+    "Durations: \"90s\", \"30m\", \"2h\", \"1h30m\", \"1d\" or seconds.\n"
+    "Exit status: 0 done, 1 refused or failed, 2 usage error,\n"
+    "3 cannot reach the agent.\n";
 
 struct args {
 	const char *socket;
@@ -92,7 +92,7 @@ struct args {
 };
 
 static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static void usage_error(const char *fmt, ...)
 {
@@ -180,8 +180,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (take_value(argc, argv, &i, name, val, &a->reason))
 				return -1;
 		} else if (strcmp(name, "--for") == 0) {
-			if (take_value(argc, argv, &i, name, val,
-				       &a->for_text))
+			if (take_value(argc, argv, &i, name, val, &a->for_text))
 				return -1;
 		} else if (strcmp(name, "--json") == 0 && !val) {
 			a->json = true;
@@ -213,13 +212,13 @@ static const struct {
 	int min_pos, max_pos;
 	bool address, drain_opts;
 } commands[] = {
-	{"status", MP_CTL_STATUS, 0, 1, false, false},
-	{"drain", MP_CTL_DRAIN, 1, 1, true, true},
-	{"undrain", MP_CTL_UNDRAIN, 1, 1, true, false},
-	{"check", MP_CTL_CHECK, 0, 1, false, false},
-	{"sync", MP_CTL_SYNC, 0, 0, false, false},
-	{"reload", MP_CTL_RELOAD, 0, 0, false, false},
-	{"metrics", MP_CTL_METRICS, 0, 0, false, false},
+    {"status", MP_CTL_STATUS, 0, 1, false, false},
+    {"drain", MP_CTL_DRAIN, 1, 1, true, true},
+    {"undrain", MP_CTL_UNDRAIN, 1, 1, true, false},
+    {"check", MP_CTL_CHECK, 0, 1, false, false},
+    {"sync", MP_CTL_SYNC, 0, 0, false, false},
+    {"reload", MP_CTL_RELOAD, 0, 0, false, false},
+    {"metrics", MP_CTL_METRICS, 0, 0, false, false},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -258,7 +257,7 @@ static char *build_request(const struct args *a, enum mp_ctl_cmd *cmd_out)
 	if ((a->reason || a->for_text || a->seen_force) &&
 	    !commands[c].drain_opts) {
 		usage_error("%s does not apply to %s",
-			    a->reason     ? "--reason"
+			    a->reason	  ? "--reason"
 			    : a->for_text ? "--for"
 					  : "--force",
 			    a->cmd);
@@ -296,8 +295,8 @@ static char *build_request(const struct args *a, enum mp_ctl_cmd *cmd_out)
 		fprintf(stderr, "mirrorpoolctl: out of memory\n");
 		return NULL;
 	}
-	if (mp_ctl_request_parse(line, strlen(line), &check, err,
-				 sizeof(err)) < 0) {
+	if (mp_ctl_request_parse(line, strlen(line), &check, err, sizeof(err)) <
+	    0) {
 		usage_error("%s", err);
 		free(line);
 		return NULL;
@@ -527,8 +526,8 @@ static int print_reply(enum mp_ctl_cmd cmd, json_t *reply, bool json)
 		return print_text(mp_status_text(v, now), "bad status");
 	case MP_CTL_CHECK:
 		return print_text(
-			mp_status_text_check(json_object_get(reply, "results")),
-			"no \"results\" array");
+		    mp_status_text_check(json_object_get(reply, "results")),
+		    "no \"results\" array");
 	case MP_CTL_SYNC:
 		return print_text(mp_status_text_rrsets(reply, now),
 				  "bad sync reply");
@@ -603,8 +602,8 @@ static int run(const struct args *a)
 				"%s\n",
 				path, strerror(errno));
 		status = errno == ENOMEM || errno == EMSGSIZE
-				 ? EXIT_FAILED
-				 : EXIT_UNREACHABLE;
+			     ? EXIT_FAILED
+			     : EXIT_UNREACHABLE;
 		goto cleanup;
 	}
 	if (mp_ctl_reply_parse(reply_line, &reply, &ok, &error) < 0) {

@@ -88,8 +88,8 @@ static uint64_t coalesce(uint64_t now, uint64_t delay_ms)
 
 	if (due < now) /* absurd delay: leave it */
 		return delay_ms;
-	due += (MP_SCHED_GRAIN_MS - due % MP_SCHED_GRAIN_MS) %
-	       MP_SCHED_GRAIN_MS;
+	due +=
+	    (MP_SCHED_GRAIN_MS - due % MP_SCHED_GRAIN_MS) % MP_SCHED_GRAIN_MS;
 	return due - now;
 }
 

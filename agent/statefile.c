@@ -27,12 +27,14 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot create %s: %s", tmp,
+			 strerror(errno));
 		return MP_EIO;
 	}
 	/* the daemon runs with UMask=0077: set the mode a reader needs */
 	if (fchmod(fd, mode) < 0) {
-		snprintf(err, errlen, "cannot chmod %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot chmod %s: %s", tmp,
+			 strerror(errno));
 		goto cleanup;
 	}
 	while (off < len) {
@@ -47,12 +49,14 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 		off += (size_t)w;
 	}
 	if (fsync(fd) < 0) {
-		snprintf(err, errlen, "cannot fsync %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot fsync %s: %s", tmp,
+			 strerror(errno));
 		goto cleanup;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		snprintf(err, errlen, "cannot close %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot close %s: %s", tmp,
+			 strerror(errno));
 		goto cleanup;
 	}
 	fd = -1;
@@ -112,7 +116,8 @@ int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen)
 	} else {
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 	}
-	snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+	snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path,
+		 (long)time(NULL));
 	if (rename(path, aside) < 0) {
 		size_t l = strlen(err);
 		snprintf(err + l, errlen - l, "; cannot move it aside: %s",

@@ -254,14 +254,14 @@ int64_t mp_trace_time_parse(const char *line, size_t len)
 	/* Every accepted textual form; zone names other than UTC/GMT are
 	 * refused rather than guessed. */
 	static const char *const formats[] = {
-		"%a, %d %b %Y %H:%M:%S GMT", /* RFC 1123 / HTTP */
-		"%a, %d %b %Y %H:%M:%S UTC",
-		"%a, %d %b %Y %H:%M:%S +0000",
-		"%a %b %d %H:%M:%S UTC %Y", /* date(1) */
-		"%a %b %d %H:%M:%S GMT %Y",
-		"%a %d %b %Y %H:%M:%S UTC", /* date(1), some locales' order */
-		"%a %d %b %Y %H:%M:%S GMT",
-		"%a %b %d %H:%M:%S %Y", /* asctime */
+	    "%a, %d %b %Y %H:%M:%S GMT", /* RFC 1123 / HTTP */
+	    "%a, %d %b %Y %H:%M:%S UTC",
+	    "%a, %d %b %Y %H:%M:%S +0000",
+	    "%a %b %d %H:%M:%S UTC %Y", /* date(1) */
+	    "%a %b %d %H:%M:%S GMT %Y",
+	    "%a %d %b %Y %H:%M:%S UTC", /* date(1), some locales' order */
+	    "%a %d %b %Y %H:%M:%S GMT",
+	    "%a %b %d %H:%M:%S %Y", /* asctime */
 	};
 	char buf[MP_TRACE_LINE_MAX];
 	size_t n = 0, start = 0;

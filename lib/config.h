@@ -29,10 +29,10 @@ enum mp_transport {
 
 struct mp_check_cfg {
 	enum mp_check_type type;
-	char *url;    /* http: full URL; NULL for tcp */
-	bool https;   /* http: scheme is https */
-	char *host;   /* http: URL host (Host header, SNI, cert name);
-			 no brackets for IPv6 literals */
+	char *url;     /* http: full URL; NULL for tcp */
+	bool https;    /* http: scheme is https */
+	char *host;    /* http: URL host (Host header, SNI, cert name);
+			  no brackets for IPv6 literals */
 	uint16_t port; /* http: URL port or scheme default; tcp: check.port */
 	uint64_t interval_ms;
 	uint64_t fast_interval_ms;
@@ -41,14 +41,14 @@ struct mp_check_cfg {
 	unsigned fall;
 	int expect_status[MP_MAX_EXPECT_STATUS];
 	size_t n_expect_status;
-	char *expect_body;           /* NULL: not checked */
+	char *expect_body; /* NULL: not checked */
 	bool has_expect_sha256;
 	unsigned char expect_sha256[32];
-	uint64_t max_age_ms;         /* 0: freshness not checked */
-	uint64_t max_latency_ms;     /* 0: latency not checked */
-	uint64_t max_body;           /* bytes */
+	uint64_t max_age_ms;	 /* 0: freshness not checked */
+	uint64_t max_latency_ms; /* 0: latency not checked */
+	uint64_t max_body;	 /* bytes */
 	bool tls_verify;
-	char *ca_file;               /* NULL: system default */
+	char *ca_file; /* NULL: system default */
 };
 
 struct mp_damping_cfg {
@@ -64,16 +64,16 @@ struct mp_mirror_cfg {
 	struct mp_addr *addrs;
 	size_t n_addrs;
 	unsigned weight; /* 0 = disabled: checked, never published */
-	char *email;     /* NULL when unset */
-	char *notes;     /* NULL when unset */
-	int line;        /* where it was defined, for messages */
+	char *email;	 /* NULL when unset */
+	char *notes;	 /* NULL when unset */
+	int line;	 /* where it was defined, for messages */
 };
 
 struct mp_pool_cfg {
 	char *name; /* absolute, lower-case owner name inside dns.zone */
 	uint32_t ttl;
-	unsigned min_healthy;   /* floor per RRset (A and AAAA each) */
-	unsigned max_published; /* 0 = every healthy address */
+	unsigned min_healthy;	   /* floor per RRset (A and AAAA each) */
+	unsigned max_published;	   /* 0 = every healthy address */
 	struct mp_check_cfg check; /* global check with the pool's overrides */
 	struct mp_mirror_cfg *mirrors;
 	size_t n_mirrors;
@@ -81,12 +81,12 @@ struct mp_pool_cfg {
 };
 
 struct mp_dns_cfg {
-	char *server;            /* as written */
+	char *server; /* as written */
 	struct mp_addr server_addr;
 	uint16_t port;
-	char *zone;              /* absolute, lower-case */
-	char *key_file;          /* NULL when key is inline */
-	char *key_name;          /* NULL when unset */
+	char *zone;	/* absolute, lower-case */
+	char *key_file; /* NULL when key is inline */
+	char *key_name; /* NULL when unset */
 	enum mp_transport transport;
 	uint64_t timeout_ms;
 	uint64_t reconcile_interval_ms;
@@ -122,7 +122,7 @@ struct mp_config {
 	struct mp_control_cfg control;
 	char *state_file;
 	char *metrics_file; /* NULL when unset */
-	int log_level;      /* LOG_* */
+	int log_level;	    /* LOG_* */
 	struct mp_tsig_key *key;
 };
 

@@ -25,8 +25,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } keys[] = {
-	{"pool", K_POOL},     {"mirror", K_MIRROR}, {"address", K_ADDRESS},
-	{"reason", K_REASON}, {"for", K_FOR},       {"force", K_FORCE},
+    {"pool", K_POOL},	  {"mirror", K_MIRROR}, {"address", K_ADDRESS},
+    {"reason", K_REASON}, {"for", K_FOR},	{"force", K_FORCE},
 };
 
 /* Indexed by enum mp_ctl_cmd. */
@@ -35,15 +35,15 @@ static const struct {
 	unsigned allowed;
 	unsigned required;
 } cmds[] = {
-	[MP_CTL_STATUS] = {"status", K_POOL, 0},
-	[MP_CTL_DRAIN] = {"drain",
-			  K_MIRROR | K_ADDRESS | K_REASON | K_FOR | K_FORCE,
-			  K_MIRROR},
-	[MP_CTL_UNDRAIN] = {"undrain", K_MIRROR | K_ADDRESS, K_MIRROR},
-	[MP_CTL_CHECK] = {"check", K_MIRROR, 0},
-	[MP_CTL_SYNC] = {"sync", 0, 0},
-	[MP_CTL_RELOAD] = {"reload", 0, 0},
-	[MP_CTL_METRICS] = {"metrics", 0, 0},
+    [MP_CTL_STATUS] = {"status", K_POOL, 0},
+    [MP_CTL_DRAIN] = {"drain",
+		      K_MIRROR | K_ADDRESS | K_REASON | K_FOR | K_FORCE,
+		      K_MIRROR},
+    [MP_CTL_UNDRAIN] = {"undrain", K_MIRROR | K_ADDRESS, K_MIRROR},
+    [MP_CTL_CHECK] = {"check", K_MIRROR, 0},
+    [MP_CTL_SYNC] = {"sync", 0, 0},
+    [MP_CTL_RELOAD] = {"reload", 0, 0},
+    [MP_CTL_METRICS] = {"metrics", 0, 0},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -57,7 +57,7 @@ const char *mp_ctl_cmd_name(enum mp_ctl_cmd cmd)
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -604,8 +604,7 @@ int mp_ctl_framer_feed(struct mp_ctl_framer *f, const void *data, size_t len)
 	return MP_OK;
 }
 
-int mp_ctl_framer_next(struct mp_ctl_framer *f, const char **line,
-		       size_t *len)
+int mp_ctl_framer_next(struct mp_ctl_framer *f, const char **line, size_t *len)
 {
 	char *start, *nl;
 	size_t l;

@@ -47,8 +47,8 @@ struct mp_ctl_request {
 	char *reason; /* drain; NULL when not given */
 	bool has_address;
 	struct mp_addr address; /* drain, undrain: one address only */
-	uint64_t for_ms;        /* drain: expires after this; 0: never */
-	bool force;             /* drain: may go below min_healthy */
+	uint64_t for_ms;	/* drain: expires after this; 0: never */
+	bool force;		/* drain: may go below min_healthy */
 };
 
 /* "status", "drain", ...; "?" for a value outside the enum. */
@@ -80,7 +80,7 @@ char *mp_ctl_reply_ok(json_t *fields);
 /* {"ok":false,"error":"..."} with a printf-formatted message. Bytes that are
  * not valid UTF-8 become '?'. Caller frees; NULL on allocation failure. */
 char *mp_ctl_reply_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 /*
  * Parses a reply line (NUL-terminated; a trailing newline is fine). On
@@ -122,8 +122,7 @@ int mp_ctl_framer_feed(struct mp_ctl_framer *f, const void *data, size_t len);
  * without "\n"/"\r\n", valid until the next feed, next or free) and *len; 0
  * when no complete line is held; MP_ESPACE when the next line is longer than
  * MP_CTL_MAX_LINE (and for every call after that). */
-int mp_ctl_framer_next(struct mp_ctl_framer *f, const char **line,
-		       size_t *len);
+int mp_ctl_framer_next(struct mp_ctl_framer *f, const char **line, size_t *len);
 
 /* At end of input: takes a last line that lacks its newline, as
  * mp_ctl_framer_next does; 0 when nothing is left. */

@@ -27,8 +27,8 @@ static double decayed(double figure, uint64_t at_ms,
 {
 	if (now_ms <= at_ms)
 		return figure;
-	return figure * exp2(-(double)(now_ms - at_ms) /
-			     (double)cfg->half_life_ms);
+	return figure *
+	       exp2(-(double)(now_ms - at_ms) / (double)cfg->half_life_ms);
 }
 
 void mp_damping_init(struct mp_damping *d)

@@ -16,8 +16,8 @@
 #include "config.h"
 
 struct mp_damping {
-	double figure;       /* value at at_ms */
-	uint64_t at_ms;      /* when figure was last brought up to date */
+	double figure;	/* value at at_ms */
+	uint64_t at_ms; /* when figure was last brought up to date */
 	bool suppressed;
 	uint64_t suppressed_since_ms;
 };
@@ -25,7 +25,7 @@ struct mp_damping {
 enum mp_damping_change {
 	MP_DAMPING_NONE = 0,
 	MP_DAMPING_SUPPRESSED = 1, /* just became suppressed */
-	MP_DAMPING_REUSED = 2,     /* just released */
+	MP_DAMPING_REUSED = 2,	   /* just released */
 };
 
 void mp_damping_init(struct mp_damping *d);

@@ -20,8 +20,8 @@ void mp_diag_clear(struct mp_diag *d)
 	mp_diag_init(d);
 }
 
-void mp_diag_add(struct mp_diag *d, const char *file, int line,
-		 const char *fmt, ...)
+void mp_diag_add(struct mp_diag *d, const char *file, int line, const char *fmt,
+		 ...)
 {
 	char body[1024], *msg;
 	va_list ap;

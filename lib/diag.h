@@ -19,8 +19,8 @@ void mp_diag_clear(struct mp_diag *d);
 
 /* Adds "FILE:LINE: message" (or "FILE: message" when line is 0, or just the
  * message when file is NULL). Out of memory is recorded as a count only. */
-void mp_diag_add(struct mp_diag *d, const char *file, int line,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void mp_diag_add(struct mp_diag *d, const char *file, int line, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
 
 /* Joins all messages with sep into a newly allocated string (caller frees);
  * NULL when there are none or on allocation failure. */

@@ -21,8 +21,8 @@
 
 /* One RRset's minimal change: class-NONE deletes and adds. */
 struct mp_rrset_change {
-	const char *owner;   /* absolute name */
-	int rrtype;          /* MP_RRTYPE_A or MP_RRTYPE_AAAA */
+	const char *owner; /* absolute name */
+	int rrtype;	   /* MP_RRTYPE_A or MP_RRTYPE_AAAA */
 	uint32_t ttl;
 	const struct mp_addr_set *add;
 	const struct mp_addr_set *del;
@@ -31,12 +31,12 @@ struct mp_rrset_change {
 /* A signed request, kept to match and verify its response. */
 struct mp_dns_request {
 	uint16_t id;
-	int opcode;          /* 0 QUERY, 5 UPDATE */
-	char qname[256];     /* zone (UPDATE) or the queried name */
-	int qtype;           /* SOA for UPDATE's zone section, or query type */
+	int opcode;	 /* 0 QUERY, 5 UPDATE */
+	char qname[256]; /* zone (UPDATE) or the queried name */
+	int qtype;	 /* SOA for UPDATE's zone section, or query type */
 	uint8_t mac[MP_TSIG_MAX_MAC];
 	size_t mac_len;
-	uint8_t *wire;       /* malloc'd signed message */
+	uint8_t *wire; /* malloc'd signed message */
 	size_t len;
 };
 
@@ -63,21 +63,21 @@ int mp_query_build(const char *qname, int qtype, uint16_t id,
 		   struct mp_dns_request *out);
 
 enum mp_resp_verdict {
-	MP_RESP_OK = 0,      /* signed and verified: trust rcode and data */
-	MP_RESP_IGNORE,      /* not an answer to this request (wrong ID, QR=0,
-				wrong opcode or question) or garbage: keep
-				waiting for the real one */
-	MP_RESP_UNSIGNED,    /* answers the request but carries no TSIG:
-				the server's unsigned BADKEY/BADSIG/NOTAUTH,
-				or a spoof; never success */
-	MP_RESP_BAD_TSIG,    /* TSIG present but fails verification */
+	MP_RESP_OK = 0,	  /* signed and verified: trust rcode and data */
+	MP_RESP_IGNORE,	  /* not an answer to this request (wrong ID, QR=0,
+			     wrong opcode or question) or garbage: keep
+			     waiting for the real one */
+	MP_RESP_UNSIGNED, /* answers the request but carries no TSIG:
+			     the server's unsigned BADKEY/BADSIG/NOTAUTH,
+			     or a spoof; never success */
+	MP_RESP_BAD_TSIG, /* TSIG present but fails verification */
 };
 
 struct mp_dns_response {
 	enum mp_resp_verdict verdict;
 	enum mp_tsig_status tsig;
 	struct mp_tsig_info tsig_info;
-	int rcode;           /* header rcode (extended with OPT if present) */
+	int rcode; /* header rcode (extended with OPT if present) */
 	bool tc;
 	/* For queries of A/AAAA: the addresses of qname in the answer. */
 	struct mp_addr_set answers;
@@ -110,12 +110,10 @@ void mp_dns_response_clear(struct mp_dns_response *r);
  * out is overwritten (not freed): clear an earlier MP_RESP_OK result with
  * mp_dns_response_clear() before reusing it.
  */
-enum mp_resp_verdict mp_response_check(const struct mp_dns_request *req,
-				       const uint8_t *wire, size_t len,
-				       const struct mp_tsig_key *key,
-				       uint64_t now_s,
-				       struct mp_dns_response *out, char *why,
-				       size_t whylen);
+enum mp_resp_verdict
+mp_response_check(const struct mp_dns_request *req, const uint8_t *wire,
+		  size_t len, const struct mp_tsig_key *key, uint64_t now_s,
+		  struct mp_dns_response *out, char *why, size_t whylen);
 
 /* "NOERROR", "SERVFAIL", "NOTAUTH", ... or the number. */
 const char *mp_rcode_str(int rcode, char *buf, size_t len);

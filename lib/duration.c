@@ -9,8 +9,8 @@ static const struct {
 	const char *suffix;
 	uint64_t ms;
 } units[] = {
-	/* longest suffix first so "ms" wins over "m" */
-	{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
+    /* longest suffix first so "ms" wins over "m" */
+    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
 };
 
 int mp_duration_parse(const char *s, uint64_t *ms)
@@ -96,11 +96,12 @@ char *mp_duration_human(uint64_t ms, char *buf, size_t len)
 		uint64_t n = ms / units[i].ms;
 		if (n == 0)
 			continue;
-		uint64_t rest = (ms - n * units[i].ms) / units[i - 1 > 0 ? i - 1 : 1].ms;
+		uint64_t rest =
+		    (ms - n * units[i].ms) / units[i - 1 > 0 ? i - 1 : 1].ms;
 		if (i > 1 && rest > 0)
-			snprintf(buf, len, "%llu%s%llu%s", (unsigned long long)n,
-				 units[i].suffix, (unsigned long long)rest,
-				 units[i - 1].suffix);
+			snprintf(buf, len, "%llu%s%llu%s",
+				 (unsigned long long)n, units[i].suffix,
+				 (unsigned long long)rest, units[i - 1].suffix);
 		else
 			snprintf(buf, len, "%llu%s", (unsigned long long)n,
 				 units[i].suffix);

@@ -24,7 +24,8 @@ void mp_eng_fields(struct mp_engine *e, const struct mp_target *t,
 
 bool mp_eng_drained(struct mp_engine *e, const struct mp_target *t)
 {
-	return t->drain.active || eng_mirror_rt(e, t->pool, t->mirror)->drain.active;
+	return t->drain.active ||
+	       eng_mirror_rt(e, t->pool, t->mirror)->drain.active;
 }
 
 void mp_plan_clear(struct mp_plan *p)
@@ -36,7 +37,7 @@ void mp_plan_clear(struct mp_plan *p)
 	free(p->items);
 	p->items = NULL;
 	p->n = 0;
-	p->operator = false;
+	p->operator= false;
 }
 
 static void rrset_free(struct mp_rrset *r)
@@ -90,7 +91,8 @@ static int engine_build(struct mp_engine *e, const struct mp_config *cfg)
 	e->rrsets = calloc(cfg->n_pools * 2 + 1, sizeof(*e->rrsets));
 	e->mirrors = calloc(nm ? nm : 1, sizeof(*e->mirrors));
 	e->mirror_base = calloc(cfg->n_pools + 1, sizeof(*e->mirror_base));
-	e->sentinels = calloc(cfg->guard.n_sentinels + 1, sizeof(*e->sentinels));
+	e->sentinels =
+	    calloc(cfg->guard.n_sentinels + 1, sizeof(*e->sentinels));
 	if (!e->targets || !e->rrsets || !e->mirrors || !e->mirror_base ||
 	    !e->sentinels)
 		return MP_ENOMEM;
@@ -121,8 +123,10 @@ static int engine_build(struct mp_engine *e, const struct mp_config *cfg)
 				t->mirror = m;
 				t->addr = mc->addrs[a];
 				mp_health_init(&t->health);
-				e->rrsets[2 * p + (mp_addr_rrtype(&t->addr) == 1 ? 0 : 1)]
-					.has_members = true;
+				e->rrsets[2 * p + (mp_addr_rrtype(&t->addr) == 1
+						       ? 0
+						       : 1)]
+				    .has_members = true;
 			}
 		}
 	}
@@ -189,8 +193,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	for (size_t i = 0; i < fresh.n_targets; i++) {
 		struct mp_target *t = &fresh.targets[i];
 		struct mp_target *o = find_target(
-			&old, cfg->pools[t->pool].name,
-			cfg->pools[t->pool].mirrors[t->mirror].name, &t->addr);
+		    &old, cfg->pools[t->pool].name,
+		    cfg->pools[t->pool].mirrors[t->mirror].name, &t->addr);
 		if (!o)
 			continue;
 		t->health = o->health;
@@ -204,26 +208,29 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 		for (size_t m = 0; m < np->n_mirrors; m++) {
 			const struct mp_pool_cfg *opool = NULL;
 			const struct mp_mirror_cfg *om = mp_config_mirror(
-				old.cfg, np->mirrors[m].name, &opool);
+			    old.cfg, np->mirrors[m].name, &opool);
 			if (!om)
 				continue;
 			size_t op = (size_t)(opool - old.cfg->pools);
 			size_t omi = (size_t)(om - opool->mirrors);
 			*eng_mirror_rt(&fresh, p, m) =
-				*eng_mirror_rt(&old, op, omi);
+			    *eng_mirror_rt(&old, op, omi);
 		}
 		for (size_t op = 0; op < old.cfg->n_pools; op++) {
 			if (strcmp(old.cfg->pools[op].name, np->name) != 0)
 				continue;
 			for (int fam = 0; fam < 2; fam++) {
-				struct mp_rrset *nr = &fresh.rrsets[2 * p + (size_t)fam];
-				struct mp_rrset *orr = &old.rrsets[2 * op + (size_t)fam];
+				struct mp_rrset *nr =
+				    &fresh.rrsets[2 * p + (size_t)fam];
+				struct mp_rrset *orr =
+				    &old.rrsets[2 * op + (size_t)fam];
 				bool members = nr->has_members;
 				rrset_free(nr);
 				*nr = *orr;
 				nr->pool = p;
 				nr->has_members = members;
-				/* keep the send history under a new max_per_hour */
+				/* keep the send history under a new
+				 * max_per_hour */
 				mp_ratelimit_resize(&nr->rl, &cfg->update);
 				/* the old engine must not free what moved */
 				memset(orr, 0, sizeof(*orr));
@@ -320,8 +327,8 @@ static bool guard_evaluate(struct mp_engine *e)
 		if (s_fail == cfg->guard.n_sentinels) {
 			frozen = true;
 			snprintf(reason, sizeof(reason),
-				 "all %zu sentinels failing (last: %.100s)", s_fail,
-				 e->sentinels[0].detail);
+				 "all %zu sentinels failing (last: %.100s)",
+				 s_fail, e->sentinels[0].detail);
 		}
 	}
 	if (!frozen && cfg->guard.all_down_freeze) {
@@ -339,9 +346,10 @@ static bool guard_evaluate(struct mp_engine *e)
 		if (n_checked == e->n_targets &&
 		    mp_guard_all_down(n_checked, n_failing)) {
 			frozen = true;
-			snprintf(reason, sizeof(reason),
-				 "every checked address (%zu) is failing at once",
-				 n_checked);
+			snprintf(
+			    reason, sizeof(reason),
+			    "every checked address (%zu) is failing at once",
+			    n_checked);
 		}
 	}
 	if (frozen && !e->frozen)
@@ -420,8 +428,8 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 		ch = mp_health_record(&t->health, &held, &e->cfg->damping, r,
 				      &dch);
 	} else {
-		ch = mp_health_record(&t->health, cc, &e->cfg->damping, r,
-				      &dch);
+		ch =
+		    mp_health_record(&t->health, cc, &e->cfg->damping, r, &dch);
 	}
 	if (r->ok)
 		t->checks_ok++;
@@ -444,16 +452,17 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 			t->health.consecutive_ok, cc->rise, r->detail,
 			r->latency_ms);
 	else if (!r->ok && t->health.state != MP_HEALTH_DOWN)
-		mp_logf(LOG_INFO, &f, "%s %s: check failed (%u/%u%s): %s in %u ms",
-			mname, t->addr.text, t->health.consecutive_fail,
-			cc->fall,
+		mp_logf(LOG_INFO, &f,
+			"%s %s: check failed (%u/%u%s): %s in %u ms", mname,
+			t->addr.text, t->health.consecutive_fail, cc->fall,
 			e->frozen && t->health.consecutive_fail >= cc->fall
-				? ", kept up by the freeze"
-				: "",
+			    ? ", kept up by the freeze"
+			    : "",
 			r->detail, r->latency_ms);
 	else if (r->ok && t->health.state != MP_HEALTH_UP)
-		mp_logf(LOG_INFO, &f, "%s %s: check passed (%u/%u): %s in %u ms",
-			mname, t->addr.text, t->health.consecutive_ok, cc->rise,
+		mp_logf(LOG_INFO, &f,
+			"%s %s: check passed (%u/%u): %s in %u ms", mname,
+			t->addr.text, t->health.consecutive_ok, cc->rise,
 			r->detail, r->latency_ms);
 	else
 		mp_logf(LOG_DEBUG, &f, "%s %s: %s in %u ms", mname,
@@ -461,17 +470,18 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 
 	if (dch == MP_DAMPING_SUPPRESSED) {
 		char when[32] = "";
-		uint64_t at = mp_damping_reuse_at(&t->health.damping,
-						  &e->cfg->damping);
+		uint64_t at =
+		    mp_damping_reuse_at(&t->health.damping, &e->cfg->damping);
 		mp_duration_human(at > now_ms ? at - now_ms : 0, when,
 				  sizeof(when));
-		mp_logf(LOG_WARNING, &f,
-			"%s %s: suppressed by flap damping (penalty %.0f > %u); "
-			"held out of the pool, reuse in about %s",
-			mname, t->addr.text,
-			mp_damping_figure(&t->health.damping, &e->cfg->damping,
-					  now_ms),
-			e->cfg->damping.suppress, when);
+		mp_logf(
+		    LOG_WARNING, &f,
+		    "%s %s: suppressed by flap damping (penalty %.0f > %u); "
+		    "held out of the pool, reuse in about %s",
+		    mname, t->addr.text,
+		    mp_damping_figure(&t->health.damping, &e->cfg->damping,
+				      now_ms),
+		    e->cfg->damping.suppress, when);
 	}
 	if (dch != MP_DAMPING_NONE)
 		e->dirty = true;
@@ -481,14 +491,13 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	 * thousand addresses would make every check cost a thousand steps. */
 	if (!e->guard_known || !had_result || was_ok != r->ok)
 		guard_changed = guard_evaluate(e);
-	return guard_changed || ch != MP_HEALTH_SAME ||
-	       dch != MP_DAMPING_NONE;
+	return guard_changed || ch != MP_HEALTH_SAME || dch != MP_DAMPING_NONE;
 }
 
 /* ---- DNS view --------------------------------------------------------- */
 
-bool mp_eng_target_in_rrset(const struct mp_engine *e, const struct mp_target *t,
-			    const struct mp_rrset *r)
+bool mp_eng_target_in_rrset(const struct mp_engine *e,
+			    const struct mp_target *t, const struct mp_rrset *r)
 {
 	(void)e;
 	return t->pool == r->pool && mp_addr_rrtype(&t->addr) == r->rrtype;
@@ -594,10 +603,11 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		mp_addr_set_init(&del);
 		mp_rrset_diff(in_dns, &r->in_dns, &add, &del);
 		mp_eng_describe_sets(&add, &del, buf, sizeof(buf));
-		mp_logf(LOG_WARNING, &pf,
-		       "drift: %s %s changed on the primary outside mirrorpool "
-		       "(%s); re-converging",
-		       pc->name, rrtype_name(r->rrtype), buf);
+		mp_logf(
+		    LOG_WARNING, &pf,
+		    "drift: %s %s changed on the primary outside mirrorpool "
+		    "(%s); re-converging",
+		    pc->name, rrtype_name(r->rrtype), buf);
 		mp_addr_set_clear(&add);
 		mp_addr_set_clear(&del);
 	}
@@ -631,32 +641,39 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
 				struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 				f.pool = e->cfg->pools[p].name;
 				f.mirror = e->cfg->pools[p].mirrors[m].name;
-				mp_logf(LOG_NOTICE, &f,
-					"drain of %s expired (was: %s); it returns "
-					"once healthy",
-					f.mirror, d->reason[0] ? d->reason : "no reason given");
+				mp_logf(
+				    LOG_NOTICE, &f,
+				    "drain of %s expired (was: %s); it returns "
+				    "once healthy",
+				    f.mirror,
+				    d->reason[0] ? d->reason
+						 : "no reason given");
 				mp_eng_lift_drain(e, p, d);
 			}
 		}
 	for (size_t i = 0; i < e->n_targets; i++) {
 		struct mp_target *t = &e->targets[i];
 		struct mp_log_fields f;
-		if (t->drain.active && t->drain.until_s && now_s >= t->drain.until_s) {
+		if (t->drain.active && t->drain.until_s &&
+		    now_s >= t->drain.until_s) {
 			mp_eng_fields(e, t, &f);
-			mp_logf(LOG_NOTICE, &f,
-				"drain of %s %s expired (was: %s); it returns once "
-				"healthy",
-				f.mirror, t->addr.text,
-				t->drain.reason[0] ? t->drain.reason : "no reason given");
+			mp_logf(
+			    LOG_NOTICE, &f,
+			    "drain of %s %s expired (was: %s); it returns once "
+			    "healthy",
+			    f.mirror, t->addr.text,
+			    t->drain.reason[0] ? t->drain.reason
+					       : "no reason given");
 			mp_eng_lift_drain(e, t->pool, &t->drain);
 		}
 		if (mp_damping_update(&t->health.damping, &e->cfg->damping,
 				      now_ms) == MP_DAMPING_REUSED) {
 			mp_eng_fields(e, t, &f);
-			mp_logf(LOG_NOTICE, &f,
-				"%s %s: flap damping released (penalty below %u); "
-				"eligible again",
-				f.mirror, t->addr.text, e->cfg->damping.reuse);
+			mp_logf(
+			    LOG_NOTICE, &f,
+			    "%s %s: flap damping released (penalty below %u); "
+			    "eligible again",
+			    f.mirror, t->addr.text, e->cfg->damping.reuse);
 			e->dirty = true;
 		}
 	}

@@ -27,34 +27,34 @@
 struct mp_drain {
 	bool active;
 	char reason[MP_DRAIN_REASON_MAX + 1];
-	char by[64];        /* user name of the caller */
+	char by[64]; /* user name of the caller */
 	long uid;
 	uint64_t since_s;
-	uint64_t until_s;   /* 0: until undrained */
+	uint64_t until_s; /* 0: until undrained */
 	bool force;
 };
 
 /* One checked address of one mirror of one pool. */
 struct mp_target {
-	size_t pool;        /* index into cfg->pools */
-	size_t mirror;      /* index into the pool's mirrors */
+	size_t pool;   /* index into cfg->pools */
+	size_t mirror; /* index into the pool's mirrors */
 	struct mp_addr addr;
 	struct mp_health health;
-	struct mp_drain drain;        /* drain of this address alone */
-	bool published;               /* in the desired set */
+	struct mp_drain drain; /* drain of this address alone */
+	bool published;	       /* in the desired set */
 	uint64_t checks_ok, checks_fail;
 };
 
 /* One managed RRset: a pool's A or AAAA. */
 struct mp_rrset {
 	size_t pool;
-	int rrtype;                   /* 1 A, 28 AAAA */
-	bool has_members;             /* the pool has addresses of this type */
-	bool in_dns_known;            /* read at least once */
-	struct mp_addr_set in_dns;    /* what the primary holds */
-	struct mp_addr_set desired;   /* what should be published */
+	int rrtype;		    /* 1 A, 28 AAAA */
+	bool has_members;	    /* the pool has addresses of this type */
+	bool in_dns_known;	    /* read at least once */
+	struct mp_addr_set in_dns;  /* what the primary holds */
+	struct mp_addr_set desired; /* what should be published */
 	struct mp_ratelimit rl;
-	bool operator_pending;        /* an operator action bypasses limits */
+	bool operator_pending; /* an operator action bypasses limits */
 	/* last UPDATE that touched this RRset */
 	bool has_last;
 	uint64_t last_at_s;
@@ -81,20 +81,20 @@ struct mp_sentinel {
 
 /* An UPDATE the agent should send now. */
 struct mp_plan_item {
-	size_t rrset;                 /* index into mp_engine_rrset() */
+	size_t rrset; /* index into mp_engine_rrset() */
 	struct mp_addr_set add, del;
 };
 struct mp_plan {
 	struct mp_plan_item *items;
 	size_t n;
-	bool operator;                /* carries an operator action */
+	bool operator; /* carries an operator action */
 };
 void mp_plan_clear(struct mp_plan *p);
 
 enum mp_update_status {
-	MP_UPDATE_DONE = 0,     /* signed, verified NOERROR */
-	MP_UPDATE_REJECTED,     /* the server said no (rcode in rcode) */
-	MP_UPDATE_FAILED,       /* timeout, network, unsigned/bad reply */
+	MP_UPDATE_DONE = 0, /* signed, verified NOERROR */
+	MP_UPDATE_REJECTED, /* the server said no (rcode in rcode) */
+	MP_UPDATE_FAILED,   /* timeout, network, unsigned/bad reply */
 };
 
 struct mp_engine;
@@ -200,7 +200,7 @@ struct mp_drain_request {
 	const char *reason;
 	const char *by;
 	long uid;
-	uint64_t for_ms;               /* 0: until undrained */
+	uint64_t for_ms; /* 0: until undrained */
 	bool force;
 };
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,

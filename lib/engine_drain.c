@@ -10,13 +10,13 @@
 
 /* ---- drains ----------------------------------------------------------- */
 
-static const struct mp_mirror_cfg *find_mirror(struct mp_engine *e,
-					       const char *name, size_t *pool,
-					       size_t *mirror)
+static const struct mp_mirror_cfg *
+find_mirror(struct mp_engine *e, const char *name, size_t *pool, size_t *mirror)
 {
 	for (size_t p = 0; p < e->cfg->n_pools; p++)
 		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++)
-			if (strcmp(e->cfg->pools[p].mirrors[m].name, name) == 0) {
+			if (strcmp(e->cfg->pools[p].mirrors[m].name, name) ==
+			    0) {
 				*pool = p;
 				*mirror = m;
 				return &e->cfg->pools[p].mirrors[m];
@@ -65,20 +65,22 @@ static int drain_check_floor(struct mp_engine *e, size_t pool,
 			continue;
 		mp_addr_set_init(&before);
 		mp_addr_set_init(&after);
-		mp_eng_compute_desired(e, r, NULL, NULL, &before, &res, &up_before);
-		mp_eng_compute_desired(e, r, only, only ? NULL : mc, &after, &res,
-				&up_after);
+		mp_eng_compute_desired(e, r, NULL, NULL, &before, &res,
+				       &up_before);
+		mp_eng_compute_desired(e, r, only, only ? NULL : mc, &after,
+				       &res, &up_after);
 		mp_addr_set_clear(&before);
 		mp_addr_set_clear(&after);
 		if (up_after < floor && up_after < up_before) {
-			snprintf(err, errlen,
-				 "draining %s%s%s would leave %s %s with %zu "
-				 "healthy address%s (min_healthy %u); use --force "
-				 "to drain anyway",
-				 mc->name, only ? " " : "",
-				 only ? only->addr.text : "", pc->name,
-				 rrtype_name(r->rrtype), up_after,
-				 up_after == 1 ? "" : "es", pc->min_healthy);
+			snprintf(
+			    err, errlen,
+			    "draining %s%s%s would leave %s %s with %zu "
+			    "healthy address%s (min_healthy %u); use --force "
+			    "to drain anyway",
+			    mc->name, only ? " " : "",
+			    only ? only->addr.text : "", pc->name,
+			    rrtype_name(r->rrtype), up_after,
+			    up_after == 1 ? "" : "es", pc->min_healthy);
 			return MP_EREFUSED;
 		}
 	}
@@ -89,7 +91,8 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		    uint64_t now_ms, char *err, size_t errlen)
 {
 	size_t pool, mirror;
-	const struct mp_mirror_cfg *mc = find_mirror(e, rq->mirror, &pool, &mirror);
+	const struct mp_mirror_cfg *mc =
+	    find_mirror(e, rq->mirror, &pool, &mirror);
 	struct mp_target *only = NULL;
 	struct mp_drain *d;
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
@@ -116,7 +119,8 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
 	d->active = true;
 	d->force = rq->force;
-	snprintf(d->reason, sizeof(d->reason), "%s", rq->reason ? rq->reason : "");
+	snprintf(d->reason, sizeof(d->reason), "%s",
+		 rq->reason ? rq->reason : "");
 	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
 	d->uid = rq->uid;
 	d->since_s = now_ms / 1000;
@@ -150,7 +154,7 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 {
 	size_t pool, mirror;
 	const struct mp_mirror_cfg *mc =
-		find_mirror(e, mirror_name, &pool, &mirror);
+	    find_mirror(e, mirror_name, &pool, &mirror);
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 	struct mp_drain *md;
 	bool lifted = false;
@@ -162,18 +166,20 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 	}
 	md = &eng_mirror_rt(e, pool, mirror)->drain;
 	if (address) {
-		struct mp_target *t = find_mirror_target(e, pool, mirror, address);
+		struct mp_target *t =
+		    find_mirror_target(e, pool, mirror, address);
 		if (!t) {
 			snprintf(err, errlen, "mirror %s has no address %s",
 				 mc->name, address->text);
 			return MP_ENOENT;
 		}
 		if (!t->drain.active) {
-			snprintf(err, errlen, "%s %s is not drained%s", mc->name,
-				 address->text,
-				 md->active ? " on its own (the whole mirror is: "
-					      "undrain the mirror)"
-					    : "");
+			snprintf(err, errlen, "%s %s is not drained%s",
+				 mc->name, address->text,
+				 md->active
+				     ? " on its own (the whole mirror is: "
+				       "undrain the mirror)"
+				     : "");
 			return MP_ENOENT;
 		}
 		mp_eng_lift_drain(e, pool, &t->drain);
@@ -192,7 +198,8 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 			}
 		}
 		if (!lifted) {
-			snprintf(err, errlen, "mirror %s is not drained", mc->name);
+			snprintf(err, errlen, "mirror %s is not drained",
+				 mc->name);
 			return MP_ENOENT;
 		}
 	}

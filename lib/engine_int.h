@@ -33,8 +33,8 @@ static inline const struct mp_pool_cfg *eng_pool(const struct mp_engine *e,
 	return &e->cfg->pools[p];
 }
 
-static inline const struct mp_mirror_cfg *
-eng_mirror(const struct mp_engine *e, const struct mp_target *t)
+static inline const struct mp_mirror_cfg *eng_mirror(const struct mp_engine *e,
+						     const struct mp_target *t)
 {
 	return &e->cfg->pools[t->pool].mirrors[t->mirror];
 }
@@ -59,7 +59,8 @@ bool mp_eng_drained(struct mp_engine *e, const struct mp_target *t);
 
 /* Does target t belong to RRset r (its pool and address family)? */
 bool mp_eng_target_in_rrset(const struct mp_engine *e,
-			    const struct mp_target *t, const struct mp_rrset *r);
+			    const struct mp_target *t,
+			    const struct mp_rrset *r);
 
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
@@ -78,7 +79,6 @@ int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
 			   const struct mp_target *extra_drain,
 			   const struct mp_mirror_cfg *extra_mirror,
 			   struct mp_addr_set *out,
-			   struct mp_select_result *res,
-			   size_t *n_up_selected);
+			   struct mp_select_result *res, size_t *n_up_selected);
 
 #endif

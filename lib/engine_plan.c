@@ -19,8 +19,8 @@
 int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
 			   const struct mp_target *extra_drain,
 			   const struct mp_mirror_cfg *extra_mirror,
-			   struct mp_addr_set *out, struct mp_select_result *res,
-			   size_t *n_up_selected)
+			   struct mp_addr_set *out,
+			   struct mp_select_result *res, size_t *n_up_selected)
 {
 	const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
 	struct mp_select_item *items;
@@ -50,8 +50,8 @@ int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
 		items[n].suppressed = t->health.damping.suppressed;
 		items[n].published = mp_addr_set_contains(&r->in_dns, &t->addr);
 		items[n].latency_ms = t->health.has_result
-					      ? t->health.last.latency_ms
-					      : UINT32_MAX;
+					  ? t->health.last.latency_ms
+					  : UINT32_MAX;
 		items[n].last_ok_at_ms = t->health.last_ok_at_ms;
 		n++;
 	}
@@ -98,8 +98,8 @@ static void update_published_flags(struct mp_engine *e)
 	for (size_t k = 0; k < e->n_targets; k++) {
 		struct mp_target *t = &e->targets[k];
 		struct mp_rrset *r =
-			&e->rrsets[2 * t->pool +
-				   (mp_addr_rrtype(&t->addr) == 1 ? 0 : 1)];
+		    &e->rrsets[2 * t->pool +
+			       (mp_addr_rrtype(&t->addr) == 1 ? 0 : 1)];
 		t->published = mp_addr_set_contains(&r->desired, &t->addr);
 	}
 }
@@ -112,8 +112,8 @@ static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
 	const char *ty = rrtype_name(r->rrtype);
 	/* an RRset without members of its type (no AAAA configured) has no
 	 * floor to speak of */
-	bool floor = res->n_floor_kept > 0 ||
-		     (res->below_floor && r->has_members);
+	bool floor =
+	    res->n_floor_kept > 0 || (res->below_floor && r->has_members);
 	bool freeze = res->n_freeze_kept > 0;
 	bool empty = res->n_empty_kept > 0 || empty_kept;
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
@@ -122,39 +122,41 @@ static void log_engagements(struct mp_engine *e, struct mp_rrset *r,
 
 	if (floor && !r->floor_logged)
 		mp_logf(LOG_WARNING, &f,
-		       "%s %s: floor engaged: %zu healthy of min_healthy %u; "
-		       "keeping %zu unhealthy address%s published",
-		       pc->name, ty, res->n_candidates, pc->min_healthy,
-		       res->n_floor_kept, res->n_floor_kept == 1 ? "" : "es");
+			"%s %s: floor engaged: %zu healthy of min_healthy %u; "
+			"keeping %zu unhealthy address%s published",
+			pc->name, ty, res->n_candidates, pc->min_healthy,
+			res->n_floor_kept, res->n_floor_kept == 1 ? "" : "es");
 	else if (!floor && r->floor_logged)
 		mp_logf(LOG_NOTICE, &f, "%s %s: floor released: %zu healthy",
-		       pc->name, ty, res->n_candidates);
+			pc->name, ty, res->n_candidates);
 	r->floor_logged = floor;
 	if (freeze && !r->freeze_logged)
-		mp_logf(LOG_WARNING, &f,
-		       "%s %s: freeze holds %zu address%s that would be removed",
-		       pc->name, ty, res->n_freeze_kept,
-		       res->n_freeze_kept == 1 ? "" : "es");
+		mp_logf(
+		    LOG_WARNING, &f,
+		    "%s %s: freeze holds %zu address%s that would be removed",
+		    pc->name, ty, res->n_freeze_kept,
+		    res->n_freeze_kept == 1 ? "" : "es");
 	else if (!freeze && r->freeze_logged)
-		mp_logf(LOG_NOTICE, &f, "%s %s: freeze no longer holds any address",
-		       pc->name, ty);
+		mp_logf(LOG_NOTICE, &f,
+			"%s %s: freeze no longer holds any address", pc->name,
+			ty);
 	r->freeze_logged = freeze;
 	if (empty && !r->empty_logged)
 		mp_logf(LOG_WARNING, &f,
-		       "%s %s: every address is unhealthy; keeping what is "
-		       "published rather than emptying the RRset",
-		       pc->name, ty);
+			"%s %s: every address is unhealthy; keeping what is "
+			"published rather than emptying the RRset",
+			pc->name, ty);
 	else if (!empty && r->empty_logged)
 		mp_logf(LOG_NOTICE, &f, "%s %s: healthy addresses are back",
-		       pc->name, ty);
+			pc->name, ty);
 	r->empty_logged = empty;
 }
 
-static int plan_add(struct mp_plan *plan, size_t rrset,
-		    struct mp_addr_set *add, struct mp_addr_set *del)
+static int plan_add(struct mp_plan *plan, size_t rrset, struct mp_addr_set *add,
+		    struct mp_addr_set *del)
 {
 	struct mp_plan_item *ni =
-		realloc(plan->items, (plan->n + 1) * sizeof(*plan->items));
+	    realloc(plan->items, (plan->n + 1) * sizeof(*plan->items));
 	if (!ni)
 		return MP_ENOMEM;
 	plan->items = ni;
@@ -174,7 +176,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 
 	plan->items = NULL;
 	plan->n = 0;
-	plan->operator = false;
+	plan->operator= false;
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
 		const struct mp_pool_cfg *pc = eng_pool(e, r->pool);
@@ -189,7 +191,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 			continue;
 		f.pool = pc->name;
 		if (mp_eng_compute_desired(e, r, NULL, NULL, &r->desired, &res,
-				    NULL) != MP_OK)
+					   NULL) != MP_OK)
 			return MP_ENOMEM;
 		/* Never empty an RRset by health alone, not even one holding
 		 * only foreign records: only a forced drain may. */
@@ -209,8 +211,9 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		if (add.n == 0 && del.n == 0) {
 			r->operator_pending = false;
 			if (r->ratelimit_logged)
-				mp_logf(LOG_INFO, &f, "%s %s: rate limit released",
-				       pc->name, rrtype_name(r->rrtype));
+				mp_logf(LOG_INFO, &f,
+					"%s %s: rate limit released", pc->name,
+					rrtype_name(r->rrtype));
 			r->ratelimit_logged = false;
 			continue;
 		}
@@ -219,14 +222,15 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 			if (!r->ratelimit_logged) {
 				char d[32];
 				mp_duration_human(when - now_ms, d, sizeof(d));
-				mp_logf(LOG_NOTICE, &f,
-				       "%s %s: rate limit engaged (%s); change "
-				       "deferred %s",
-				       pc->name, rrtype_name(r->rrtype),
-				       why == MP_RL_PER_HOUR
-					       ? "max_per_hour reached"
-					       : "min_interval",
-				       d);
+				mp_logf(
+				    LOG_NOTICE, &f,
+				    "%s %s: rate limit engaged (%s); change "
+				    "deferred %s",
+				    pc->name, rrtype_name(r->rrtype),
+				    why == MP_RL_PER_HOUR
+					? "max_per_hour reached"
+					: "min_interval",
+				    d);
 				r->ratelimit_logged = true;
 			}
 			if (when < next)
@@ -236,7 +240,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 			continue;
 		}
 		if (r->operator_pending)
-			plan->operator = true;
+			plan->operator= true;
 		if (plan_add(plan, i, &add, &del) != MP_OK) {
 			mp_addr_set_clear(&add);
 			mp_addr_set_clear(&del);
@@ -271,7 +275,8 @@ void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
 		r->has_last = true;
 		r->last_at_s = now_ms / 1000;
 		snprintf(r->last_rcode, sizeof(r->last_rcode), "%s",
-			 rcode ? rcode : (st == MP_UPDATE_DONE ? "NOERROR" : "FAILED"));
+			 rcode ? rcode
+			       : (st == MP_UPDATE_DONE ? "NOERROR" : "FAILED"));
 		mp_addr_set_copy(&r->last_added, &it->add);
 		mp_addr_set_copy(&r->last_removed, &it->del);
 		if (st != MP_UPDATE_DONE) {

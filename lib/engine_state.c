@@ -25,31 +25,32 @@ json_t *mp_engine_state_save(struct mp_engine *e)
 
 	for (size_t p = 0; p < e->cfg->n_pools; p++)
 		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
-			const struct mp_drain *d = &eng_mirror_rt(e, p, m)->drain;
+			const struct mp_drain *d =
+			    &eng_mirror_rt(e, p, m)->drain;
 			if (d->active)
 				json_array_append_new(
-					drains,
-					drain_entry(e->cfg->pools[p].mirrors[m].name,
-						    NULL, d));
+				    drains,
+				    drain_entry(
+					e->cfg->pools[p].mirrors[m].name, NULL,
+					d));
 		}
 	for (size_t k = 0; k < e->n_targets; k++) {
 		struct mp_target *t = &e->targets[k];
 		const struct mp_damping *dm = &t->health.damping;
 		if (t->drain.active)
 			json_array_append_new(
-				drains,
-				drain_entry(eng_mirror(e, t)->name, &t->addr,
-					    &t->drain));
+			    drains, drain_entry(eng_mirror(e, t)->name,
+						&t->addr, &t->drain));
 		if (dm->figure > 0.5 || dm->suppressed)
 			json_array_append_new(
-				damp,
-				json_pack("{s:s, s:s, s:f, s:I, s:b, s:I}",
-					  "mirror", eng_mirror(e, t)->name,
-					  "address", t->addr.text, "figure",
-					  dm->figure, "at_ms",
-					  (json_int_t)dm->at_ms, "suppressed",
-					  dm->suppressed, "suppressed_since_ms",
-					  (json_int_t)dm->suppressed_since_ms));
+			    damp,
+			    json_pack("{s:s, s:s, s:f, s:I, s:b, s:I}",
+				      "mirror", eng_mirror(e, t)->name,
+				      "address", t->addr.text, "figure",
+				      dm->figure, "at_ms",
+				      (json_int_t)dm->at_ms, "suppressed",
+				      dm->suppressed, "suppressed_since_ms",
+				      (json_int_t)dm->suppressed_since_ms));
 	}
 	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "drains",
 			 drains, "damping", damp);
@@ -63,7 +64,8 @@ static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
 
 	for (size_t p = 0; p < e->cfg->n_pools; p++)
 		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
-			if (strcmp(e->cfg->pools[p].mirrors[m].name, mirror) != 0)
+			if (strcmp(e->cfg->pools[p].mirrors[m].name, mirror) !=
+			    0)
 				continue;
 			*pool = p;
 			*mirror_idx = m;
@@ -99,18 +101,23 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 	if (json_is_integer(v))
 		version = (int)json_integer_value(v);
 	if (version != STATE_VERSION) {
-		snprintf(err, errlen, "unsupported state version %d (expected %d)",
-			 version, STATE_VERSION);
+		snprintf(err, errlen,
+			 "unsupported state version %d (expected %d)", version,
+			 STATE_VERSION);
 		return MP_EPROTO;
 	}
 	drains = json_object_get(state, "drains");
 	damp = json_object_get(state, "damping");
-	if ((drains && !json_is_array(drains)) || (damp && !json_is_array(damp))) {
-		snprintf(err, errlen, "\"drains\" and \"damping\" must be arrays");
+	if ((drains && !json_is_array(drains)) ||
+	    (damp && !json_is_array(damp))) {
+		snprintf(err, errlen,
+			 "\"drains\" and \"damping\" must be arrays");
 		return MP_EPROTO;
 	}
-	json_array_foreach(drains, i, v) {
-		const char *mirror = NULL, *address = NULL, *reason = "", *by = "";
+	json_array_foreach(drains, i, v)
+	{
+		const char *mirror = NULL, *address = NULL, *reason = "",
+			   *by = "";
 		json_int_t uid = -1, since = 0, until = 0;
 		json_t *jaddr = NULL;
 		int force = 0;
@@ -120,22 +127,24 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 		json_error_t je;
 
 		/* "address" is null for a drain of the whole mirror */
-		if (json_unpack_ex(v, &je, 0, "{s:s, s?o, s?s, s?s, s?I, s?I, s?I, s?b}",
-				   "mirror", &mirror, "address", &jaddr,
-				   "reason", &reason, "by", &by, "uid", &uid,
-				   "since", &since, "until", &until, "force",
-				   &force) != 0) {
-			mp_log(LOG_WARNING, "state: drain entry %zu skipped: %s", i,
+		if (json_unpack_ex(
+			v, &je, 0, "{s:s, s?o, s?s, s?s, s?I, s?I, s?I, s?b}",
+			"mirror", &mirror, "address", &jaddr, "reason", &reason,
+			"by", &by, "uid", &uid, "since", &since, "until",
+			&until, "force", &force) != 0) {
+			mp_log(LOG_WARNING,
+			       "state: drain entry %zu skipped: %s", i,
 			       je.text);
 			continue;
 		}
 		if (jaddr && !json_is_null(jaddr)) {
 			address = json_string_value(jaddr);
 			if (!address) {
-				mp_log(LOG_WARNING,
-				       "state: drain entry %zu skipped: address "
-				       "is not a string",
-				       i);
+				mp_log(
+				    LOG_WARNING,
+				    "state: drain entry %zu skipped: address "
+				    "is not a string",
+				    i);
 				continue;
 			}
 		}
@@ -144,7 +153,8 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 			mp_log(LOG_NOTICE,
 			       "state: drain of %s%s%s no longer matches the "
 			       "configuration; dropped",
-			       mirror, address ? " " : "", address ? address : "");
+			       mirror, address ? " " : "",
+			       address ? address : "");
 			continue;
 		}
 		d = t ? &t->drain : &eng_mirror_rt(e, p, m)->drain;
@@ -158,7 +168,8 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 		e->rrsets[2 * p].operator_pending = true;
 		e->rrsets[2 * p + 1].operator_pending = true;
 	}
-	json_array_foreach(damp, i, v) {
+	json_array_foreach(damp, i, v)
+	{
 		const char *mirror = NULL, *address = NULL;
 		double figure = 0;
 		json_int_t at = 0, since = 0;
@@ -172,8 +183,9 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 				   "figure", &figure, "at_ms", &at,
 				   "suppressed", &suppressed,
 				   "suppressed_since_ms", &since) != 0) {
-			mp_log(LOG_WARNING, "state: damping entry %zu skipped: %s",
-			       i, je.text);
+			mp_log(LOG_WARNING,
+			       "state: damping entry %zu skipped: %s", i,
+			       je.text);
 			continue;
 		}
 		t = lookup(e, mirror, address, &p, &m);

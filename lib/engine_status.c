@@ -21,29 +21,27 @@ static json_t *drain_json(const struct mp_drain *d)
 {
 	if (!d->active)
 		return json_null();
-	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:b}", "reason", d->reason,
-			 "by", d->by, "uid", (json_int_t)d->uid, "since",
-			 (json_int_t)d->since_s, "until",
-			 d->until_s ? json_integer((json_int_t)d->until_s)
-				    : json_null(),
-			 "force", d->force);
+	return json_pack(
+	    "{s:s, s:s, s:I, s:I, s:o, s:b}", "reason", d->reason, "by", d->by,
+	    "uid", (json_int_t)d->uid, "since", (json_int_t)d->since_s, "until",
+	    d->until_s ? json_integer((json_int_t)d->until_s) : json_null(),
+	    "force", d->force);
 }
 
 static json_t *rrset_json(struct mp_rrset *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "published", addr_array(&r->desired));
-	json_object_set_new(o, "in_dns", r->in_dns_known
-						 ? addr_array(&r->in_dns)
-						 : json_null());
+	json_object_set_new(o, "in_dns",
+			    r->in_dns_known ? addr_array(&r->in_dns)
+					    : json_null());
 	if (r->has_last)
 		json_object_set_new(
-			o, "last_update",
-			json_pack("{s:I, s:s, s:o, s:o}", "at",
-				  (json_int_t)r->last_at_s, "rcode",
-				  r->last_rcode, "added",
-				  addr_array(&r->last_added), "removed",
-				  addr_array(&r->last_removed)));
+		    o, "last_update",
+		    json_pack("{s:I, s:s, s:o, s:o}", "at",
+			      (json_int_t)r->last_at_s, "rcode", r->last_rcode,
+			      "added", addr_array(&r->last_added), "removed",
+			      addr_array(&r->last_removed)));
 	else
 		json_object_set_new(o, "last_update", json_null());
 	return o;
@@ -62,11 +60,11 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	json_object_set_new(o, "suppressed",
 			    json_boolean(h->damping.suppressed));
 	json_object_set_new(
-		o, "penalty",
-		json_integer((json_int_t)(mp_damping_figure(&h->damping,
-							    &e->cfg->damping,
-							    now_ms) +
-					  0.5)));
+	    o, "penalty",
+	    json_integer(
+		(json_int_t)(mp_damping_figure(&h->damping, &e->cfg->damping,
+					       now_ms) +
+			     0.5)));
 	json_object_set_new(o, "consecutive_ok",
 			    json_integer(h->consecutive_ok));
 	json_object_set_new(o, "consecutive_fail",
@@ -74,11 +72,11 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	json_object_set_new(o, "drain", drain_json(&t->drain));
 	if (h->has_result)
 		json_object_set_new(
-			o, "last_check",
-			json_pack("{s:I, s:b, s:s, s:I}", "at",
-				  (json_int_t)(h->last.at_ms / 1000), "ok",
-				  h->last.ok, "detail", h->last.detail,
-				  "latency_ms", (json_int_t)h->last.latency_ms));
+		    o, "last_check",
+		    json_pack("{s:I, s:b, s:s, s:I}", "at",
+			      (json_int_t)(h->last.at_ms / 1000), "ok",
+			      h->last.ok, "detail", h->last.detail,
+			      "latency_ms", (json_int_t)h->last.latency_ms));
 	else
 		json_object_set_new(o, "last_check", json_null());
 	return o;
@@ -97,16 +95,14 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 	json_object_set_new(root, "version", json_string(version));
 	json_object_set_new(root, "dry_run", json_boolean(dry_run));
 	json_object_set_new(
-		root, "dns",
-		json_pack("{s:s, s:i, s:s, s:o}", "server", cfg->dns.server,
-			  "port", (int)cfg->dns.port, "zone", zone,
-			  "last_error",
-			  e->dns_error ? json_string(e->dns_error)
-				       : json_null()));
-	json_object_set_new(root, "guard",
-			    json_pack("{s:b, s:o}", "frozen", frozen, "reason",
-				      freason ? json_string(freason)
-					      : json_null()));
+	    root, "dns",
+	    json_pack("{s:s, s:i, s:s, s:o}", "server", cfg->dns.server, "port",
+		      (int)cfg->dns.port, "zone", zone, "last_error",
+		      e->dns_error ? json_string(e->dns_error) : json_null()));
+	json_object_set_new(
+	    root, "guard",
+	    json_pack("{s:b, s:o}", "frozen", frozen, "reason",
+		      freason ? json_string(freason) : json_null()));
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pc = &cfg->pools[p];
 		json_t *po, *mirrors = json_array();
@@ -117,9 +113,9 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 			       (int)pc->min_healthy, "max_published",
 			       (int)pc->max_published);
 		json_object_set_new(
-			po, "rrsets",
-			json_pack("{s:o, s:o}", "A", rrset_json(&e->rrsets[2 * p]),
-				  "AAAA", rrset_json(&e->rrsets[2 * p + 1])));
+		    po, "rrsets",
+		    json_pack("{s:o, s:o}", "A", rrset_json(&e->rrsets[2 * p]),
+			      "AAAA", rrset_json(&e->rrsets[2 * p + 1])));
 		for (size_t m = 0; m < pc->n_mirrors; m++) {
 			const struct mp_mirror_cfg *mc = &pc->mirrors[m];
 			json_t *mo = json_pack("{s:s, s:i}", "name", mc->name,
@@ -132,13 +128,13 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 				json_object_set_new(mo, "notes",
 						    json_string(mc->notes));
 			json_object_set_new(
-				mo, "drain",
-				drain_json(&eng_mirror_rt(e, p, m)->drain));
+			    mo, "drain",
+			    drain_json(&eng_mirror_rt(e, p, m)->drain));
 			for (size_t k = 0; k < e->n_targets; k++) {
 				struct mp_target *t = &e->targets[k];
 				if (t->pool == p && t->mirror == m)
 					json_array_append_new(
-						addrs, target_json(e, t, now_ms));
+					    addrs, target_json(e, t, now_ms));
 			}
 			json_object_set_new(mo, "addresses", addrs);
 			json_array_append_new(mirrors, mo);
@@ -162,27 +158,29 @@ void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
 		for (size_t k = 0; k < e->n_targets; k++) {
 			const struct mp_target *t = &e->targets[k];
 			const struct mp_rrset *r =
-				&e->rrsets[2 * p + (t->addr.family == AF_INET ? 0 : 1)];
+			    &e->rrsets[2 * p +
+				       (t->addr.family == AF_INET ? 0 : 1)];
 			if (t->pool != p)
 				continue;
 			total++;
 			/* before the first plan, what DNS holds is published */
 			pub += r->in_dns_known
-				       ? mp_addr_set_contains(&r->in_dns, &t->addr)
-				       : t->published;
+				   ? mp_addr_set_contains(&r->in_dns, &t->addr)
+				   : t->published;
 		}
 		for (int fam = 0; fam < 2; fam++)
 			if (e->rrsets[2 * p + (size_t)fam].has_last &&
 			    e->rrsets[2 * p + (size_t)fam].last_at_s > last)
 				last = e->rrsets[2 * p + (size_t)fam].last_at_s;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s: %zu/%zu published",
-					p ? "; " : "", e->cfg->pools[p].name,
-					pub, total);
+		off += (size_t)snprintf(
+		    buf + off, len - off, "%s%s: %zu/%zu published",
+		    p ? "; " : "", e->cfg->pools[p].name, pub, total);
 	}
 	if (off < len) {
 		if (last) {
 			char d[32];
-			uint64_t ago = now_ms / 1000 > last ? now_ms / 1000 - last : 0;
+			uint64_t ago =
+			    now_ms / 1000 > last ? now_ms / 1000 - last : 0;
 			mp_duration_human(ago * 1000, d, sizeof(d));
 			off += (size_t)snprintf(buf + off, len - off,
 						"; last UPDATE %s ago", d);
@@ -222,76 +220,105 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	struct mp_strbuf b = MP_STRBUF_INIT;
 	char ep[300], em[300];
 	const char *families[][3] = {
-		{"mirrorpool_address_up", "gauge",
-		 "1 when the address is healthy (state up)"},
-		{"mirrorpool_address_published", "gauge",
-		 "1 when the address is in the desired RRset"},
-		{"mirrorpool_check_duration_seconds", "gauge",
-		 "duration of the latest check"},
-		{"mirrorpool_checks_total", "counter", "checks by result"},
+	    {"mirrorpool_address_up", "gauge",
+	     "1 when the address is healthy (state up)"},
+	    {"mirrorpool_address_published", "gauge",
+	     "1 when the address is in the desired RRset"},
+	    {"mirrorpool_check_duration_seconds", "gauge",
+	     "duration of the latest check"},
+	    {"mirrorpool_checks_total", "counter", "checks by result"},
 	};
 
 	(void)now_ms;
 	for (size_t fi = 0; fi < 4; fi++) {
-		mp_strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", families[fi][0],
-			  families[fi][2], families[fi][0], families[fi][1]);
+		mp_strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n",
+				 families[fi][0], families[fi][2],
+				 families[fi][0], families[fi][1]);
 		for (size_t k = 0; k < e->n_targets; k++) {
 			struct mp_target *t = &e->targets[k];
-			const char *pn = esc(eng_pool(e, t->pool)->name, ep, sizeof(ep));
-			const char *mn = esc(eng_mirror(e, t)->name, em, sizeof(em));
+			const char *pn =
+			    esc(eng_pool(e, t->pool)->name, ep, sizeof(ep));
+			const char *mn =
+			    esc(eng_mirror(e, t)->name, em, sizeof(em));
 			switch (fi) {
 			case 0:
-				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
-					  families[fi][0], pn, mn, t->addr.text,
-					  t->health.state == MP_HEALTH_UP);
+				mp_strbuf_printf(
+				    &b,
+				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
+				    "s\"} %d\n",
+				    families[fi][0], pn, mn, t->addr.text,
+				    t->health.state == MP_HEALTH_UP);
 				break;
 			case 1:
-				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %d\n",
-					  families[fi][0], pn, mn, t->addr.text,
-					  t->published ? 1 : 0);
+				mp_strbuf_printf(&b,
+						 "%s{pool=\"%s\",mirror=\"%s\","
+						 "address=\"%s\"} %d\n",
+						 families[fi][0], pn, mn,
+						 t->addr.text,
+						 t->published ? 1 : 0);
 				break;
 			case 2:
 				if (t->health.has_result)
-					mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\"} %.3f\n",
-						  families[fi][0], pn, mn,
-						  t->addr.text,
-						  t->health.last.latency_ms / 1000.0);
+					mp_strbuf_printf(
+					    &b,
+					    "%s{pool=\"%s\",mirror=\"%s\","
+					    "address=\"%s\"} %.3f\n",
+					    families[fi][0], pn, mn,
+					    t->addr.text,
+					    t->health.last.latency_ms / 1000.0);
 				break;
 			case 3:
-				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"ok\"} %llu\n",
-					  families[fi][0], pn, mn, t->addr.text,
-					  (unsigned long long)t->checks_ok);
-				mp_strbuf_printf(&b, "%s{pool=\"%s\",mirror=\"%s\",address=\"%s\",result=\"fail\"} %llu\n",
-					  families[fi][0], pn, mn, t->addr.text,
-					  (unsigned long long)t->checks_fail);
+				mp_strbuf_printf(
+				    &b,
+				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
+				    "s\",result=\"ok\"} %llu\n",
+				    families[fi][0], pn, mn, t->addr.text,
+				    (unsigned long long)t->checks_ok);
+				mp_strbuf_printf(
+				    &b,
+				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
+				    "s\",result=\"fail\"} %llu\n",
+				    families[fi][0], pn, mn, t->addr.text,
+				    (unsigned long long)t->checks_fail);
 				break;
 			}
 		}
 	}
-	mp_strbuf_printf(&b, "# HELP mirrorpool_updates_total UPDATEs sent by result\n"
-		      "# TYPE mirrorpool_updates_total counter\n");
+	mp_strbuf_printf(
+	    &b, "# HELP mirrorpool_updates_total UPDATEs sent by result\n"
+		"# TYPE mirrorpool_updates_total counter\n");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
-		const char *pn = esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
-		mp_strbuf_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"ok\"} %llu\n",
-			  pn, rrtype_name(r->rrtype),
-			  (unsigned long long)r->updates_ok);
-		mp_strbuf_printf(&b, "mirrorpool_updates_total{pool=\"%s\",type=\"%s\",result=\"failed\"} %llu\n",
-			  pn, rrtype_name(r->rrtype),
-			  (unsigned long long)r->updates_failed);
+		const char *pn =
+		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
+		mp_strbuf_printf(&b,
+				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
+				 "s\",result=\"ok\"} %llu\n",
+				 pn, rrtype_name(r->rrtype),
+				 (unsigned long long)r->updates_ok);
+		mp_strbuf_printf(&b,
+				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
+				 "s\",result=\"failed\"} %llu\n",
+				 pn, rrtype_name(r->rrtype),
+				 (unsigned long long)r->updates_failed);
 	}
-	mp_strbuf_printf(&b, "# HELP mirrorpool_rrset_records records the primary holds\n"
-		      "# TYPE mirrorpool_rrset_records gauge\n");
+	mp_strbuf_printf(
+	    &b, "# HELP mirrorpool_rrset_records records the primary holds\n"
+		"# TYPE mirrorpool_rrset_records gauge\n");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
 		if (!r->in_dns_known)
 			continue;
-		mp_strbuf_printf(&b, "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
-			  esc(eng_pool(e, r->pool)->name, ep, sizeof(ep)),
-			  rrtype_name(r->rrtype), r->in_dns.n);
+		mp_strbuf_printf(
+		    &b,
+		    "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
+		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep)),
+		    rrtype_name(r->rrtype), r->in_dns.n);
 	}
-	mp_strbuf_printf(&b, "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
-		      "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
-		  e->frozen ? 1 : 0);
+	mp_strbuf_printf(
+	    &b,
+	    "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
+	    "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
+	    e->frozen ? 1 : 0);
 	return mp_strbuf_take(&b);
 }

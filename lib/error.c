@@ -3,23 +3,40 @@
 const char *mp_strerror(int err)
 {
 	switch (err) {
-	case MP_OK: return "success";
-	case MP_ENOMEM: return "out of memory";
-	case MP_EINVAL: return "invalid argument";
-	case MP_ECONFIG: return "configuration error";
-	case MP_EKEY: return "TSIG key error";
-	case MP_EIO: return "input/output error";
-	case MP_ETIMEOUT: return "timed out";
-	case MP_EPROTO: return "protocol error";
-	case MP_ETSIG: return "TSIG verification failed";
-	case MP_ENOTSUP: return "not supported";
-	case MP_ERANGE: return "value out of range";
-	case MP_ENOENT: return "not found";
-	case MP_EEXIST: return "already exists";
-	case MP_EBUSY: return "busy";
-	case MP_ESPACE: return "does not fit";
-	case MP_EREFUSED: return "refused";
-	case MP_EPERM: return "permission denied";
+	case MP_OK:
+		return "success";
+	case MP_ENOMEM:
+		return "out of memory";
+	case MP_EINVAL:
+		return "invalid argument";
+	case MP_ECONFIG:
+		return "configuration error";
+	case MP_EKEY:
+		return "TSIG key error";
+	case MP_EIO:
+		return "input/output error";
+	case MP_ETIMEOUT:
+		return "timed out";
+	case MP_EPROTO:
+		return "protocol error";
+	case MP_ETSIG:
+		return "TSIG verification failed";
+	case MP_ENOTSUP:
+		return "not supported";
+	case MP_ERANGE:
+		return "value out of range";
+	case MP_ENOENT:
+		return "not found";
+	case MP_EEXIST:
+		return "already exists";
+	case MP_EBUSY:
+		return "busy";
+	case MP_ESPACE:
+		return "does not fit";
+	case MP_EREFUSED:
+		return "refused";
+	case MP_EPERM:
+		return "permission denied";
 	}
 	return "unknown error";
 }

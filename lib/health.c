@@ -76,11 +76,11 @@ enum mp_health_change mp_health_record(struct mp_health *h,
 	}
 	if (dcfg) {
 		if (penalize)
-			dchange = mp_damping_penalize(&h->damping, dcfg,
-						      r->at_ms);
+			dchange =
+			    mp_damping_penalize(&h->damping, dcfg, r->at_ms);
 		else
-			dchange = mp_damping_update(&h->damping, dcfg,
-						    r->at_ms);
+			dchange =
+			    mp_damping_update(&h->damping, dcfg, r->at_ms);
 	}
 	if (damp)
 		*damp = dchange;
@@ -103,8 +103,8 @@ bool mp_health_changing(const struct mp_health *h)
 uint64_t mp_health_next_delay(const struct mp_health *h,
 			      const struct mp_check_cfg *ccfg, mp_random_fn rnd)
 {
-	uint64_t base = mp_health_changing(h) ? ccfg->fast_interval_ms
-					      : ccfg->interval_ms;
+	uint64_t base =
+	    mp_health_changing(h) ? ccfg->fast_interval_ms : ccfg->interval_ms;
 	uint64_t span = base / 10;
 
 	if (!rnd || span == 0)

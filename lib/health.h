@@ -34,14 +34,14 @@ struct mp_health {
 	unsigned consecutive_fail;
 	bool has_result;
 	struct mp_check_result last;
-	uint64_t last_ok_at_ms;  /* most recent successful check; 0 never */
-	uint64_t changed_at_ms;  /* last state change */
+	uint64_t last_ok_at_ms; /* most recent successful check; 0 never */
+	uint64_t changed_at_ms; /* last state change */
 	struct mp_damping damping;
 };
 
 enum mp_health_change {
 	MP_HEALTH_SAME = 0,
-	MP_HEALTH_WENT_UP = 1,   /* unknown/down -> up */
+	MP_HEALTH_WENT_UP = 1,	 /* unknown/down -> up */
 	MP_HEALTH_WENT_DOWN = 2, /* unknown/up -> down */
 };
 
@@ -77,6 +77,7 @@ bool mp_health_changing(const struct mp_health *h);
  */
 typedef uint32_t (*mp_random_fn)(uint32_t upper);
 uint64_t mp_health_next_delay(const struct mp_health *h,
-			      const struct mp_check_cfg *ccfg, mp_random_fn rnd);
+			      const struct mp_check_cfg *ccfg,
+			      mp_random_fn rnd);
 
 #endif

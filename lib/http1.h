@@ -43,8 +43,8 @@
 
 enum mp_http1_rc {
 	MP_HTTP1_MORE = 0, /* feed more bytes (or call mp_http1_eof) */
-	MP_HTTP1_DONE,     /* the response is complete; later bytes ignored */
-	MP_HTTP1_ERROR,    /* malformed; p->error says why */
+	MP_HTTP1_DONE,	   /* the response is complete; later bytes ignored */
+	MP_HTTP1_ERROR,	   /* malformed; p->error says why */
 	MP_HTTP1_ABORTED,  /* the body callback returned false */
 	MP_HTTP1_CLOSED,   /* (eof only) ended early; p->error says how */
 };
@@ -59,23 +59,23 @@ typedef bool (*mp_http1_body_fn)(void *arg, const unsigned char *data,
 struct mp_http1 {
 	/* Results, valid once the header section is complete
 	 * (mp_http1_headers_done) */
-	int status;              /* final (non-1xx) status code */
-	int64_t content_length;  /* -1: none, or not used for framing */
+	int status;		/* final (non-1xx) status code */
+	int64_t content_length; /* -1: none, or not used for framing */
 	bool has_last_modified;
 	char last_modified[MP_HTTP1_DATE_MAX]; /* value, trimmed, NUL-ended;
 						  longer values are cut */
-	const char *error;       /* after ERROR or CLOSED (may be p->scratch) */
+	const char *error; /* after ERROR or CLOSED (may be p->scratch) */
 
 	/* Private */
 	int state;
-	int code;                /* status of the response being parsed */
-	bool cr;                 /* last byte was CR: LF must follow */
+	int code; /* status of the response being parsed */
+	bool cr;  /* last byte was CR: LF must follow */
 	bool head_done, got_bytes, chunked, te_seen, cl_seen;
-	uint64_t remaining;      /* of Content-Length or current chunk */
-	size_t head_bytes;       /* header-section bytes so far */
+	uint64_t remaining; /* of Content-Length or current chunk */
+	size_t head_bytes;  /* header-section bytes so far */
 	size_t line_len;
 	char line[MP_HTTP1_LINE_MAX];
-	char scratch[96];        /* errors with a number in them */
+	char scratch[96]; /* errors with a number in them */
 };
 
 /* Ready for a new response. */
@@ -130,7 +130,7 @@ bool mp_http1_headers_done(const struct mp_http1 *p);
  * (user_agent may hold spaces and bytes above 0x7f, not control bytes).
  */
 size_t mp_http1_request(char *buf, size_t len, const char *target,
-			const char *host, uint16_t port,
-			uint16_t default_port, const char *user_agent);
+			const char *host, uint16_t port, uint16_t default_port,
+			const char *user_agent);
 
 #endif

@@ -13,9 +13,9 @@ static const struct {
 	const char *name;
 	int level;
 } level_names[] = {
-	{"debug", LOG_DEBUG},     {"info", LOG_INFO}, {"notice", LOG_NOTICE},
-	{"warning", LOG_WARNING}, {"err", LOG_ERR},   {"error", LOG_ERR},
-	{"crit", LOG_CRIT},
+    {"debug", LOG_DEBUG},     {"info", LOG_INFO}, {"notice", LOG_NOTICE},
+    {"warning", LOG_WARNING}, {"err", LOG_ERR},	  {"error", LOG_ERR},
+    {"crit", LOG_CRIT},
 };
 
 void mp_log_set_level(int level)
@@ -36,7 +36,8 @@ void mp_log_set_sink(mp_log_sink_fn fn, void *arg)
 
 int mp_log_level_parse(const char *s)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++)
 		if (strcasecmp(s, level_names[i].name) == 0)
 			return level_names[i].level;
 	return -1;
@@ -44,7 +45,8 @@ int mp_log_level_parse(const char *s)
 
 const char *mp_log_level_name(int level)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++)
 		if (level_names[i].level == level)
 			return level_names[i].name;
 	return "unknown";

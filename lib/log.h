@@ -22,9 +22,9 @@ struct mp_log_fields {
 	long caller_uid; /* -1 when not a control command */
 };
 
-#define MP_LOG_FIELDS_INIT                                                    \
-	{                                                                     \
-		NULL, NULL, NULL, NULL, NULL, NULL, -1                        \
+#define MP_LOG_FIELDS_INIT                                                     \
+	{                                                                      \
+		NULL, NULL, NULL, NULL, NULL, NULL, -1                         \
 	}
 
 typedef void (*mp_log_sink_fn)(int prio, const struct mp_log_fields *f,
@@ -47,9 +47,9 @@ int mp_log_level_parse(const char *s);
 const char *mp_log_level_name(int level);
 
 void mp_log(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* f may be NULL. */
 void mp_logf(int prio, const struct mp_log_fields *f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

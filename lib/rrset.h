@@ -20,7 +20,8 @@ void mp_addr_set_clear(struct mp_addr_set *s); /* frees storage */
 int mp_addr_set_add(struct mp_addr_set *s, const struct mp_addr *a);
 bool mp_addr_set_remove(struct mp_addr_set *s, const struct mp_addr *a);
 bool mp_addr_set_contains(const struct mp_addr_set *s, const struct mp_addr *a);
-bool mp_addr_set_equal(const struct mp_addr_set *a, const struct mp_addr_set *b);
+bool mp_addr_set_equal(const struct mp_addr_set *a,
+		       const struct mp_addr_set *b);
 int mp_addr_set_copy(struct mp_addr_set *dst, const struct mp_addr_set *src);
 
 /* add = desired - in_dns, del = in_dns - desired. add and del are emptied

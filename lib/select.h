@@ -14,29 +14,29 @@
 
 struct mp_select_item {
 	const struct mp_addr *addr;
-	const char *mirror;     /* mirror name: the last tie-breaker */
-	unsigned weight;        /* 0: disabled, never published */
-	bool up;                /* health state is up */
+	const char *mirror; /* mirror name: the last tie-breaker */
+	unsigned weight;    /* 0: disabled, never published */
+	bool up;	    /* health state is up */
 	bool drained;
-	bool suppressed;        /* held out by flap damping */
-	bool published;         /* currently in the RRset */
-	uint32_t latency_ms;    /* recent latency; UINT32_MAX unknown */
+	bool suppressed;	/* held out by flap damping */
+	bool published;		/* currently in the RRset */
+	uint32_t latency_ms;	/* recent latency; UINT32_MAX unknown */
 	uint64_t last_ok_at_ms; /* most recently healthy; 0 never */
 };
 
 struct mp_select_params {
 	unsigned min_healthy;
 	unsigned max_published; /* 0: no cap */
-	bool frozen;            /* guard freeze: nothing is removed */
+	bool frozen;		/* guard freeze: nothing is removed */
 };
 
 struct mp_select_result {
-	size_t n_candidates;   /* after step 1 */
-	size_t n_floor_kept;   /* kept by the floor although not candidates */
-	size_t n_freeze_kept;  /* kept by the freeze although not selected */
-	size_t n_empty_kept;   /* kept because the RRset would be empty */
-	size_t n_selected;     /* total true in publish[] */
-	bool below_floor;      /* fewer than min_healthy even after the floor */
+	size_t n_candidates;  /* after step 1 */
+	size_t n_floor_kept;  /* kept by the floor although not candidates */
+	size_t n_freeze_kept; /* kept by the freeze although not selected */
+	size_t n_empty_kept;  /* kept because the RRset would be empty */
+	size_t n_selected;    /* total true in publish[] */
+	bool below_floor;     /* fewer than min_healthy even after the floor */
 };
 
 /*

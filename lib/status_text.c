@@ -35,8 +35,7 @@ static void sb_cell(struct mp_strbuf *b, const char *s, size_t w)
 
 /* A string value made safe for a terminal: control characters become '?'.
  * Returns buf; "?" when the key is missing or not a string. */
-static const char *jstr(const json_t *o, const char *key, char *buf,
-			size_t len)
+static const char *jstr(const json_t *o, const char *key, char *buf, size_t len)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	size_t i = 0;
@@ -170,8 +169,9 @@ static void render_rrset(struct mp_strbuf *b, const char *type, const json_t *r,
 		return;
 	}
 	mp_strbuf_printf(b, "%s, %s",
-		  jint(lu, "at", &at) ? when(at, now_s, t, sizeof(t)) : "?",
-		  jstr(lu, "rcode", rc, sizeof(rc)));
+			 jint(lu, "at", &at) ? when(at, now_s, t, sizeof(t))
+					     : "?",
+			 jstr(lu, "rcode", rc, sizeof(rc)));
 	if (json_array_size(json_object_get(lu, "added")) == 0 &&
 	    json_array_size(json_object_get(lu, "removed")) == 0) {
 		mp_strbuf_printf(b, ", no change\n");
@@ -189,7 +189,8 @@ static void render_rrset(struct mp_strbuf *b, const char *type, const json_t *r,
 	mp_strbuf_printf(b, "\n");
 }
 
-static void render_rrsets(struct mp_strbuf *b, const json_t *pool, uint64_t now_s)
+static void render_rrsets(struct mp_strbuf *b, const json_t *pool,
+			  uint64_t now_s)
 {
 	const json_t *rr = json_object_get(pool, "rrsets");
 
@@ -203,18 +204,25 @@ static void render_dns(struct mp_strbuf *b, const json_t *dns)
 
 	if (json_is_string(json_object_get(dns, "last_error")))
 		mp_strbuf_printf(b, "DNS last error: %s\n",
-			  jstr(dns, "last_error", s, sizeof(s)));
+				 jstr(dns, "last_error", s, sizeof(s)));
 }
 
 /* ------------------------------------------------------------------------
  * The mirror table
  */
 
-enum { C_MIRROR = 0, C_ADDRESS, C_STATE, C_PUBLISHED, C_CHECK, C_LATENCY,
-       N_COLS };
+enum {
+	C_MIRROR = 0,
+	C_ADDRESS,
+	C_STATE,
+	C_PUBLISHED,
+	C_CHECK,
+	C_LATENCY,
+	N_COLS
+};
 
 static const char *const col_names[N_COLS] = {
-	"MIRROR", "ADDRESS", "STATE", "PUBLISHED", "LAST CHECK", "LATENCY",
+    "MIRROR", "ADDRESS", "STATE", "PUBLISHED", "LAST CHECK", "LATENCY",
 };
 
 /* A table row, or a note line under the rows (cell[0] holds the note). */
@@ -262,7 +270,7 @@ static void table_add(struct table *t, bool note, const char *const *c)
 }
 
 static void table_note(struct table *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void table_note(struct table *t, const char *fmt, ...)
 {
@@ -276,7 +284,8 @@ static void table_note(struct table *t, const char *fmt, ...)
 	table_add(t, true, c);
 }
 
-static void table_render(struct mp_strbuf *b, struct table *t, const char *indent)
+static void table_render(struct mp_strbuf *b, struct table *t,
+			 const char *indent)
 {
 	size_t w[N_COLS];
 	int i;
@@ -295,7 +304,8 @@ static void table_render(struct mp_strbuf *b, struct table *t, const char *inden
 	mp_strbuf_printf(b, "%s\n", col_names[N_COLS - 1]);
 	for (size_t r = 0; r < t->n; r++) {
 		if (t->rows[r].note) {
-			mp_strbuf_printf(b, "%s  %s\n", indent, t->rows[r].cell[0]);
+			mp_strbuf_printf(b, "%s  %s\n", indent,
+					 t->rows[r].cell[0]);
 			continue;
 		}
 		mp_strbuf_printf(b, "%s", indent);
@@ -354,9 +364,9 @@ static void address_rows(struct table *t, const json_t *m, const json_t *a,
 	snprintf(state, sizeof(state), "%s%s%s%s",
 		 jstr(a, "state", st, sizeof(st)),
 		 json_is_object(json_object_get(a, "drain")) ||
-				 json_is_object(json_object_get(m, "drain"))
-			 ? " drained"
-			 : "",
+			 json_is_object(json_object_get(m, "drain"))
+		     ? " drained"
+		     : "",
 		 jtrue(a, "suppressed") ? " suppressed" : "",
 		 jint(m, "weight", &v) && v == 0 ? " disabled" : "");
 	if (json_is_object(lc)) {
@@ -378,8 +388,8 @@ static void address_rows(struct table *t, const json_t *m, const json_t *a,
 	c[C_ADDRESS] = addr;
 	c[C_STATE] = state;
 	c[C_PUBLISHED] = json_is_boolean(json_object_get(a, "published"))
-				 ? (jtrue(a, "published") ? "yes" : "no")
-				 : "?";
+			     ? (jtrue(a, "published") ? "yes" : "no")
+			     : "?";
 	c[C_CHECK] = check;
 	c[C_LATENCY] = lat;
 	table_add(t, false, c);
@@ -392,8 +402,8 @@ static void address_rows(struct table *t, const json_t *m, const json_t *a,
 	if (jint(a, "penalty", &v) && v > 0)
 		table_note(t, "%s flap penalty %lld%s", addr, (long long)v,
 			   jtrue(a, "suppressed")
-				   ? ": suppressed until it decays below reuse"
-				   : "");
+			       ? ": suppressed until it decays below reuse"
+			       : "");
 	else if (jtrue(a, "suppressed"))
 		table_note(t, "%s suppressed by flap damping", addr);
 }
@@ -442,13 +452,13 @@ static void render_pool(struct mp_strbuf *b, const json_t *pool,
 		mp_strbuf_printf(b, "  min_healthy %lld", (long long)v);
 	if (jint(pool, "max_published", &v))
 		mp_strbuf_printf(b, "  max_published %lld%s", (long long)v,
-			  v == 0 ? " (all)" : "");
+				 v == 0 ? " (all)" : "");
 	if (jtrue(guard, "frozen"))
-		mp_strbuf_printf(b, "  guard FROZEN: %s",
-			  json_is_string(json_object_get(guard, "reason"))
-				  ? jstr(guard, "reason", reason,
-					 sizeof(reason))
-				  : "(no reason given)");
+		mp_strbuf_printf(
+		    b, "  guard FROZEN: %s",
+		    json_is_string(json_object_get(guard, "reason"))
+			? jstr(guard, "reason", reason, sizeof(reason))
+			: "(no reason given)");
 	else
 		mp_strbuf_printf(b, "  guard ok");
 	mp_strbuf_printf(b, "\n");
@@ -481,20 +491,22 @@ char *mp_status_text(const json_t *status, uint64_t now_s)
 	if (!json_is_object(status))
 		return NULL;
 	if (jtrue(status, "dry_run"))
-		mp_strbuf_printf(&b, "DRY RUN: UPDATEs are logged, not sent; DNS is "
-			      "not changed\n");
+		mp_strbuf_printf(
+		    &b, "DRY RUN: UPDATEs are logged, not sent; DNS is "
+			"not changed\n");
 	jint(dns, "port", &port);
-	mp_strbuf_printf(&b, "mirrorpool %s; DNS server %s port %lld, zone %s\n",
-		  jstr(status, "version", v, sizeof(v)),
-		  jstr(dns, "server", server, sizeof(server)),
-		  (long long)port, jstr(dns, "zone", zone, sizeof(zone)));
+	mp_strbuf_printf(
+	    &b, "mirrorpool %s; DNS server %s port %lld, zone %s\n",
+	    jstr(status, "version", v, sizeof(v)),
+	    jstr(dns, "server", server, sizeof(server)), (long long)port,
+	    jstr(dns, "zone", zone, sizeof(zone)));
 	render_dns(&b, dns);
 	if (jtrue(guard, "frozen"))
-		mp_strbuf_printf(&b, "Removals FROZEN: %s\n",
-			  json_is_string(json_object_get(guard, "reason"))
-				  ? jstr(guard, "reason", reason,
-					 sizeof(reason))
-				  : "(no reason given)");
+		mp_strbuf_printf(
+		    &b, "Removals FROZEN: %s\n",
+		    json_is_string(json_object_get(guard, "reason"))
+			? jstr(guard, "reason", reason, sizeof(reason))
+			: "(no reason given)");
 	if (json_array_size(json_object_get(status, "pools")) == 0)
 		mp_strbuf_printf(&b, "\n(no pools)\n");
 	json_array_foreach(json_object_get(status, "pools"), i, p)
@@ -518,7 +530,7 @@ char *mp_status_text_rrsets(const json_t *reply, uint64_t now_s)
 	json_array_foreach(json_object_get(reply, "pools"), i, p)
 	{
 		mp_strbuf_printf(&b, "%spool %s\n", i ? "\n" : "",
-			  jstr(p, "name", name, sizeof(name)));
+				 jstr(p, "name", name, sizeof(name)));
 		render_rrsets(&b, p, now_s);
 	}
 	if (json_array_size(json_object_get(reply, "pools")) == 0)
@@ -530,7 +542,7 @@ char *mp_status_text_check(const json_t *results)
 {
 	enum { R_MIRROR = 0, R_ADDRESS, R_OK, R_DETAIL, R_LATENCY, N_R };
 	struct mp_strbuf b = {0};
-	char (*cells)[N_R][300] = NULL;
+	char(*cells)[N_R][300] = NULL;
 	size_t w[N_R] = {0}, n, i;
 	json_t *r;
 
@@ -549,15 +561,14 @@ char *mp_status_text_check(const json_t *results)
 		jstr(r, "address", cells[i][R_ADDRESS], sizeof(cells[i][0]));
 		snprintf(cells[i][R_OK], sizeof(cells[i][0]), "%s",
 			 !json_is_boolean(json_object_get(r, "ok")) ? "?"
-			 : jtrue(r, "ok")			   ? "ok"
-								   : "FAIL");
+			 : jtrue(r, "ok")			    ? "ok"
+								    : "FAIL");
 		jstr(r, "detail", cells[i][R_DETAIL], sizeof(cells[i][0]));
 		if (jint(r, "latency_ms", &v))
 			snprintf(cells[i][R_LATENCY], sizeof(cells[i][0]),
 				 "%lld ms", (long long)v);
 		else
-			snprintf(cells[i][R_LATENCY], sizeof(cells[i][0]),
-				 "-");
+			snprintf(cells[i][R_LATENCY], sizeof(cells[i][0]), "-");
 		for (int c = 0; c < N_R; c++)
 			if (width(cells[i][c]) > w[c])
 				w[c] = width(cells[i][c]);
@@ -569,7 +580,8 @@ char *mp_status_text_check(const json_t *results)
 			sb_cell(&b, cells[i][c], w[c]);
 			mp_strbuf_printf(&b, "  ");
 		}
-		mp_strbuf_printf(&b, "state %s\n", jstr(r, "state", st, sizeof(st)));
+		mp_strbuf_printf(&b, "state %s\n",
+				 jstr(r, "state", st, sizeof(st)));
 	}
 	if (n == 0)
 		mp_strbuf_printf(&b, "(no checks ran)\n");

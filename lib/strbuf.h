@@ -12,10 +12,13 @@ struct mp_strbuf {
 	bool oom;
 };
 
-#define MP_STRBUF_INIT {NULL, 0, 0, false}
+#define MP_STRBUF_INIT                                                         \
+	{                                                                      \
+		NULL, 0, 0, false                                              \
+	}
 
 void mp_strbuf_printf(struct mp_strbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The text (caller frees), or NULL after a failure (nothing leaked); the
  * buffer is empty again afterwards. An empty buffer gives "". */

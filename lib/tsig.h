@@ -47,24 +47,24 @@ int mp_tsig_sign_response(uint8_t *wire, size_t *len, size_t cap,
 			  uint16_t error, uint64_t other_time, uint8_t *mac);
 
 enum mp_tsig_status {
-	MP_TSIG_VERIFIED = 0,    /* signed, verified, time within fudge */
-	MP_TSIG_UNSIGNED,        /* no TSIG RR at all, or one without a MAC
-				    carrying the server's error (BADSIG,
-				    BADKEY: see info->error) */
-	MP_TSIG_MALFORMED,       /* two TSIGs, TSIG not last, truncated RR... */
-	MP_TSIG_WRONG_KEY,       /* key name differs from ours */
-	MP_TSIG_WRONG_ALG,       /* algorithm differs from ours/unsupported */
-	MP_TSIG_BAD_MAC,         /* MAC does not verify */
-	MP_TSIG_BAD_TIME,        /* Time Signed outside fudge of now */
-	MP_TSIG_SERVER_ERROR,    /* verified, but the TSIG error field is set
-				    (BADTIME is signed; see info->error) */
+	MP_TSIG_VERIFIED = 0, /* signed, verified, time within fudge */
+	MP_TSIG_UNSIGNED,     /* no TSIG RR at all, or one without a MAC
+				 carrying the server's error (BADSIG,
+				 BADKEY: see info->error) */
+	MP_TSIG_MALFORMED,    /* two TSIGs, TSIG not last, truncated RR... */
+	MP_TSIG_WRONG_KEY,    /* key name differs from ours */
+	MP_TSIG_WRONG_ALG,    /* algorithm differs from ours/unsupported */
+	MP_TSIG_BAD_MAC,      /* MAC does not verify */
+	MP_TSIG_BAD_TIME,     /* Time Signed outside fudge of now */
+	MP_TSIG_SERVER_ERROR, /* verified, but the TSIG error field is set
+				 (BADTIME is signed; see info->error) */
 };
 
 struct mp_tsig_info {
-	uint16_t error;          /* TSIG error field */
-	uint64_t time_signed;    /* from the TSIG RR */
+	uint16_t error;	      /* TSIG error field */
+	uint64_t time_signed; /* from the TSIG RR */
 	uint16_t fudge;
-	uint64_t other_time;     /* BADTIME: the server's clock; 0 absent */
+	uint64_t other_time; /* BADTIME: the server's clock; 0 absent */
 	uint16_t original_id;
 	/* The names found in the TSIG RR, lower-case presentation form
 	 * (escaped, safe to log; possibly truncated). */

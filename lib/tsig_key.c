@@ -29,14 +29,14 @@ static const struct {
 	int supported;
 	enum mp_tsig_alg alg;
 } alg_table[] = {
-	{"hmac-sha256", 1, MP_TSIG_HMAC_SHA256},
-	{"hmac-sha512", 1, MP_TSIG_HMAC_SHA512},
-	{"hmac-md5", 0, 0},
-	{"hmac-md5.sig-alg.reg.int", 0, 0},
-	{"hmac-sha1", 0, 0},
-	{"hmac-sha224", 0, 0},
-	{"hmac-sha384", 0, 0},
-	{"gss-tsig", 0, 0},
+    {"hmac-sha256", 1, MP_TSIG_HMAC_SHA256},
+    {"hmac-sha512", 1, MP_TSIG_HMAC_SHA512},
+    {"hmac-md5", 0, 0},
+    {"hmac-md5.sig-alg.reg.int", 0, 0},
+    {"hmac-sha1", 0, 0},
+    {"hmac-sha224", 0, 0},
+    {"hmac-sha384", 0, 0},
+    {"gss-tsig", 0, 0},
 };
 
 int mp_tsig_alg_parse(const char *name, enum mp_tsig_alg *alg)
@@ -183,12 +183,12 @@ int mp_tsig_hmac_init(struct mp_tsig_hmac *h, const struct mp_tsig_key *key)
 	sodium_mprotect_readonly(key->secret);
 	if (key->alg == MP_TSIG_HMAC_SHA512)
 		rc = crypto_auth_hmacsha512_init(
-			(crypto_auth_hmacsha512_state *)h->state, key->secret,
-			key->secret_len);
+		    (crypto_auth_hmacsha512_state *)h->state, key->secret,
+		    key->secret_len);
 	else
 		rc = crypto_auth_hmacsha256_init(
-			(crypto_auth_hmacsha256_state *)h->state, key->secret,
-			key->secret_len);
+		    (crypto_auth_hmacsha256_state *)h->state, key->secret,
+		    key->secret_len);
 	/* the state now holds the derived pads; the raw secret can go dark */
 	sodium_mprotect_noaccess(key->secret);
 	return rc == 0 ? MP_OK : MP_EKEY;
@@ -198,19 +198,19 @@ void mp_tsig_hmac_update(struct mp_tsig_hmac *h, const void *data, size_t len)
 {
 	if (h->key->alg == MP_TSIG_HMAC_SHA512)
 		crypto_auth_hmacsha512_update(
-			(crypto_auth_hmacsha512_state *)h->state, data, len);
+		    (crypto_auth_hmacsha512_state *)h->state, data, len);
 	else
 		crypto_auth_hmacsha256_update(
-			(crypto_auth_hmacsha256_state *)h->state, data, len);
+		    (crypto_auth_hmacsha256_state *)h->state, data, len);
 }
 
 void mp_tsig_hmac_final(struct mp_tsig_hmac *h, unsigned char *out)
 {
 	if (h->key->alg == MP_TSIG_HMAC_SHA512)
 		crypto_auth_hmacsha512_final(
-			(crypto_auth_hmacsha512_state *)h->state, out);
+		    (crypto_auth_hmacsha512_state *)h->state, out);
 	else
 		crypto_auth_hmacsha256_final(
-			(crypto_auth_hmacsha256_state *)h->state, out);
+		    (crypto_auth_hmacsha256_state *)h->state, out);
 	sodium_memzero(h->state, sizeof(h->state));
 }

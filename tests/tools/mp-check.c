@@ -104,7 +104,7 @@ static int parse_url(const char *url, struct mp_check_cfg *cfg)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-		    CURLUE_OK)
+		CURLUE_OK)
 		goto cleanup;
 	if (strcmp(scheme, "https") == 0)
 		cfg->https = true;
@@ -234,8 +234,7 @@ static void on_stop(uv_timer_t *t)
 }
 
 /* Runs the scheduler over every address for run_for_ms. */
-static int run_scheduled(struct run *run, uv_loop_t *loop,
-			 uint64_t run_for_ms)
+static int run_scheduled(struct run *run, uv_loop_t *loop, uint64_t run_for_ms)
 {
 	struct target *targets;
 	int rc;
@@ -253,10 +252,9 @@ static int run_scheduled(struct run *run, uv_loop_t *loop,
 		targets[i].run = run;
 		targets[i].addr = &run->addrs[i];
 		mp_health_init(&targets[i].health);
-		targets[i].entry = mp_sched_add(run->sched, &run->cfg,
-						&run->addrs[i],
-						&targets[i].health,
-						on_target_done, &targets[i]);
+		targets[i].entry = mp_sched_add(
+		    run->sched, &run->cfg, &run->addrs[i], &targets[i].health,
+		    on_target_done, &targets[i]);
 		if (!targets[i].entry)
 			rc = MP_ENOMEM;
 	}
@@ -273,28 +271,28 @@ static int run_scheduled(struct run *run, uv_loop_t *loop,
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"address", required_argument, NULL, 'a'},
-		{"expect-status", required_argument, NULL, 's'},
-		{"expect-body", required_argument, NULL, 'b'},
-		{"expect-sha256", required_argument, NULL, 'S'},
-		{"max-age", required_argument, NULL, 'A'},
-		{"max-latency", required_argument, NULL, 'L'},
-		{"max-body", required_argument, NULL, 'B'},
-		{"timeout", required_argument, NULL, 't'},
-		{"ca-file", required_argument, NULL, 'c'},
-		{"no-tls-verify", no_argument, NULL, 'k'},
-		{"tcp", required_argument, NULL, 'T'},
-		{"count", required_argument, NULL, 'n'},
-		{"concurrency", required_argument, NULL, 'j'},
-		{"run-for", required_argument, NULL, 'R'},
-		{"interval", required_argument, NULL, 'I'},
-		{"fast-interval", required_argument, NULL, 'F'},
-		{"rise", required_argument, NULL, 'r'},
-		{"fall", required_argument, NULL, 'f'},
-		{"http-client", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"url", required_argument, NULL, 'u'},
+	    {"address", required_argument, NULL, 'a'},
+	    {"expect-status", required_argument, NULL, 's'},
+	    {"expect-body", required_argument, NULL, 'b'},
+	    {"expect-sha256", required_argument, NULL, 'S'},
+	    {"max-age", required_argument, NULL, 'A'},
+	    {"max-latency", required_argument, NULL, 'L'},
+	    {"max-body", required_argument, NULL, 'B'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"ca-file", required_argument, NULL, 'c'},
+	    {"no-tls-verify", no_argument, NULL, 'k'},
+	    {"tcp", required_argument, NULL, 'T'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"concurrency", required_argument, NULL, 'j'},
+	    {"run-for", required_argument, NULL, 'R'},
+	    {"interval", required_argument, NULL, 'I'},
+	    {"fast-interval", required_argument, NULL, 'F'},
+	    {"rise", required_argument, NULL, 'r'},
+	    {"fall", required_argument, NULL, 'f'},
+	    {"http-client", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct run run;
 	uv_loop_t loop;

@@ -46,33 +46,31 @@ struct echo {
 static json_t *status_object(void)
 {
 	return json_pack(
-		"{s:s, s:b, s:{s:s, s:i, s:s, s:n}, s:{s:b, s:n}, s:[{s:s, "
-		"s:i, s:i, s:i, s:{s:{s:[s], s:[s], s:n}, s:{s:[], s:[], "
-		"s:n}}, s:[{s:s, s:i, s:n, s:[{s:s, s:s, s:b, s:b, s:i, "
-		"s:i, s:i, s:n, s:{s:I, s:b, s:s, s:i}}]}]}]}",
-		"version", "echo", "dry_run", 0, "dns", "server", "127.0.0.1",
-		"port", 53, "zone", "example.org", "last_error", "guard",
-		"frozen", 0, "reason", "pools", "name", "dl.example.org.",
-		"ttl", 60, "min_healthy", 1, "max_published", 0, "rrsets",
-		"A", "published", "192.0.2.10", "in_dns", "192.0.2.10",
-		"last_update", "AAAA", "published", "in_dns", "last_update",
-		"mirrors", "name", "mirror1", "weight", 10, "drain",
-		"addresses", "address", "192.0.2.10", "state", "up",
-		"published", 1, "suppressed", 0, "penalty", 0,
-		"consecutive_ok", 5, "consecutive_fail", 0, "drain",
-		"last_check", "at", (json_int_t)1763800000, "ok", 1, "detail",
-		"HTTP 200", "latency_ms", 35);
+	    "{s:s, s:b, s:{s:s, s:i, s:s, s:n}, s:{s:b, s:n}, s:[{s:s, "
+	    "s:i, s:i, s:i, s:{s:{s:[s], s:[s], s:n}, s:{s:[], s:[], "
+	    "s:n}}, s:[{s:s, s:i, s:n, s:[{s:s, s:s, s:b, s:b, s:i, "
+	    "s:i, s:i, s:n, s:{s:I, s:b, s:s, s:i}}]}]}]}",
+	    "version", "echo", "dry_run", 0, "dns", "server", "127.0.0.1",
+	    "port", 53, "zone", "example.org", "last_error", "guard", "frozen",
+	    0, "reason", "pools", "name", "dl.example.org.", "ttl", 60,
+	    "min_healthy", 1, "max_published", 0, "rrsets", "A", "published",
+	    "192.0.2.10", "in_dns", "192.0.2.10", "last_update", "AAAA",
+	    "published", "in_dns", "last_update", "mirrors", "name", "mirror1",
+	    "weight", 10, "drain", "addresses", "address", "192.0.2.10",
+	    "state", "up", "published", 1, "suppressed", 0, "penalty", 0,
+	    "consecutive_ok", 5, "consecutive_fail", 0, "drain", "last_check",
+	    "at", (json_int_t)1763800000, "ok", 1, "detail", "HTTP 200",
+	    "latency_ms", 35);
 }
 
 static json_t *base_fields(const struct mp_ctl_request *rq,
 			   const struct mp_ctl_peer *peer)
 {
 	char *enc = mp_ctl_request_encode(rq);
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "cmd",
-			      mp_ctl_cmd_name(rq->cmd), "user", peer->user,
-			      "uid", (json_int_t)peer->uid, "gid",
-			      (json_int_t)peer->gid, "pid",
-			      (json_int_t)peer->pid);
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:I, s:I, s:I}", "cmd", mp_ctl_cmd_name(rq->cmd),
+	    "user", peer->user, "uid", (json_int_t)peer->uid, "gid",
+	    (json_int_t)peer->gid, "pid", (json_int_t)peer->pid);
 
 	if (o && enc)
 		json_object_set_new(o, "request", json_string(enc));
@@ -129,11 +127,11 @@ static void handle(void *arg, struct mp_ctl_conn *conn,
 	case MP_CTL_DRAIN:
 		if (strcmp(rq->mirror, "refuse") == 0) {
 			json_decref(f);
-			mp_ctl_conn_reply(conn, mp_ctl_reply_error(
-							"draining refuse would "
-							"leave dl.example.org. "
-							"A below min_healthy 1 "
-							"(use --force)"));
+			mp_ctl_conn_reply(
+			    conn, mp_ctl_reply_error("draining refuse would "
+						     "leave dl.example.org. "
+						     "A below min_healthy 1 "
+						     "(use --force)"));
 			return;
 		}
 		json_object_set_new(f, "message", json_string("drained"));
@@ -159,11 +157,11 @@ static void handle(void *arg, struct mp_ctl_conn *conn,
 	}
 	case MP_CTL_CHECK:
 		json_object_set_new(
-			f, "results",
-			json_pack("[{s:s, s:s, s:b, s:s, s:i, s:s}]", "mirror",
-				  rq->mirror ? rq->mirror : "mirror1",
-				  "address", "192.0.2.10", "ok", 1, "detail",
-				  "HTTP 200", "latency_ms", 35, "state", "up"));
+		    f, "results",
+		    json_pack("[{s:s, s:s, s:b, s:s, s:i, s:s}]", "mirror",
+			      rq->mirror ? rq->mirror : "mirror1", "address",
+			      "192.0.2.10", "ok", 1, "detail", "HTTP 200",
+			      "latency_ms", 35, "state", "up"));
 		dl = calloc(1, sizeof(*dl));
 		if (!dl)
 			break;
@@ -271,7 +269,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mp_ctl_server_set_idle_timeout(
-		e.server, (uint64_t)env_long("MP_CTL_IDLE_MS", 10000));
+	    e.server, (uint64_t)env_long("MP_CTL_IDLE_MS", 10000));
 	mp_ctl_server_set_max_conns(e.server,
 				    (size_t)env_long("MP_CTL_MAX_CONNS", 64));
 	uv_signal_init(&loop, &e.sig_term);

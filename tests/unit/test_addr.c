@@ -22,9 +22,15 @@ static void test_parse(void)
 static void test_invalid(void)
 {
 	struct mp_addr a;
-	const char *bad[] = {"", "192.0.2", "192.0.2.256", "192.0.2.1/24",
-			     "[2001:db8::1]", "2001:db8::1%eth0", "mirror1",
-			     " 192.0.2.1", "2001:db8:::1"};
+	const char *bad[] = {"",
+			     "192.0.2",
+			     "192.0.2.256",
+			     "192.0.2.1/24",
+			     "[2001:db8::1]",
+			     "2001:db8::1%eth0",
+			     "mirror1",
+			     " 192.0.2.1",
+			     "2001:db8:::1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CU_ASSERT_EQUAL(mp_addr_parse(bad[i], &a), MP_EINVAL);
 }
@@ -54,14 +60,14 @@ static void test_sockaddr(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"parse", test_parse},     {"invalid", test_invalid},
-	{"equal", test_equal},     {"sockaddr", test_sockaddr},
-	CU_TEST_INFO_NULL,
+    {"parse", test_parse}, {"invalid", test_invalid},
+    {"equal", test_equal}, {"sockaddr", test_sockaddr},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"addr", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"addr", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

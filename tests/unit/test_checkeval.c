@@ -9,9 +9,9 @@
 static const char body_ok[] = "1763800000\nok\n";
 /* sha256 of body_ok */
 static const unsigned char body_ok_sha[32] = {
-	0xa4, 0x45, 0x37, 0x38, 0xca, 0x17, 0xa1, 0x09, 0x1e, 0xd1, 0xd9,
-	0x57, 0x83, 0x01, 0x5c, 0x27, 0xae, 0xa0, 0x15, 0x9d, 0xe8, 0xe9,
-	0x25, 0xa2, 0x95, 0xd9, 0x7b, 0x55, 0x3f, 0xd0, 0x5a, 0xca,
+    0xa4, 0x45, 0x37, 0x38, 0xca, 0x17, 0xa1, 0x09, 0x1e, 0xd1, 0xd9,
+    0x57, 0x83, 0x01, 0x5c, 0x27, 0xae, 0xa0, 0x15, 0x9d, 0xe8, 0xe9,
+    0x25, 0xa2, 0x95, 0xd9, 0x7b, 0x55, 0x3f, 0xd0, 0x5a, 0xca,
 };
 
 static struct mp_check_cfg c;
@@ -370,26 +370,26 @@ static void test_trace_garbage(void)
 {
 	char longline[300];
 	const char *bad[] = {
-		"",
-		"   \n1763800000",
-		"hello",
-		"1763800000x",
-		"17638 00000",
-		"-5",
-		"1234567890123",
-		"2025-11-22",
-		"2025-13-01T00:00:00Z",
-		"2025-11-22T08:26:40+25:00",
-		"2025-11-22T08:26:40+01",
-		"2025-11-22T08:26:40Zjunk",
-		"2025-11-22T08:26:40.Z",
-		"Sat, 22 Nov 2025 08:26:40 CET",
-		"Sat, 22 Nov 2025 08:26:40",
-		"Sat, 22 Nov 2025 08:26:40 GMT trailing",
-		"Sat Nov 22 08:26:40 CET 2025",
-		"Sat Foo 22 08:26:40 UTC 2025",
-		"Sat, 22 Nov 1969 08:26:40 GMT",
-		"<html><body>Not Found</body></html>",
+	    "",
+	    "   \n1763800000",
+	    "hello",
+	    "1763800000x",
+	    "17638 00000",
+	    "-5",
+	    "1234567890123",
+	    "2025-11-22",
+	    "2025-13-01T00:00:00Z",
+	    "2025-11-22T08:26:40+25:00",
+	    "2025-11-22T08:26:40+01",
+	    "2025-11-22T08:26:40Zjunk",
+	    "2025-11-22T08:26:40.Z",
+	    "Sat, 22 Nov 2025 08:26:40 CET",
+	    "Sat, 22 Nov 2025 08:26:40",
+	    "Sat, 22 Nov 2025 08:26:40 GMT trailing",
+	    "Sat Nov 22 08:26:40 CET 2025",
+	    "Sat Foo 22 08:26:40 UTC 2025",
+	    "Sat, 22 Nov 1969 08:26:40 GMT",
+	    "<html><body>Not Found</body></html>",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (tp(bad[i]) != -1) {
@@ -407,25 +407,25 @@ static void test_trace_garbage(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"ok", test_ok},
-	{"status", test_status},
-	{"transfer errors", test_transfer_errors},
-	{"body size", test_body_size},
-	{"expect_body", test_expect_body},
-	{"sha256", test_sha256},
-	{"stale", test_stale},
-	{"slow", test_slow},
-	{"rule order", test_rule_order},
-	{"tcp", test_tcp},
-	{"small buffer", test_small_buffer},
-	{"trace time formats", test_trace_formats},
-	{"trace time garbage", test_trace_garbage},
-	CU_TEST_INFO_NULL,
+    {"ok", test_ok},
+    {"status", test_status},
+    {"transfer errors", test_transfer_errors},
+    {"body size", test_body_size},
+    {"expect_body", test_expect_body},
+    {"sha256", test_sha256},
+    {"stale", test_stale},
+    {"slow", test_slow},
+    {"rule order", test_rule_order},
+    {"tcp", test_tcp},
+    {"small buffer", test_small_buffer},
+    {"trace time formats", test_trace_formats},
+    {"trace time garbage", test_trace_garbage},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"checkeval", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"checkeval", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -859,12 +859,11 @@ static void test_url_parse(void)
 			MP_EINVAL);
 	/* the request target: what follows host and port */
 	CU_ASSERT_STRING_EQUAL(
-		mp_config_url_target("http://[::1]:8080/a/trace?x=1"),
-		"/a/trace?x=1");
+	    mp_config_url_target("http://[::1]:8080/a/trace?x=1"),
+	    "/a/trace?x=1");
 	CU_ASSERT_STRING_EQUAL(mp_config_url_target("http://192.0.2.1?q"),
 			       "?q");
-	CU_ASSERT_STRING_EQUAL(mp_config_url_target("HTTPS://h.example:1"),
-			       "");
+	CU_ASSERT_STRING_EQUAL(mp_config_url_target("HTTPS://h.example:1"), "");
 }
 
 static void test_mirrors_and_addresses(void)

@@ -20,15 +20,15 @@ static void roundtrip(const char *line, const char *want,
 	char *s, *s2;
 
 	CU_ASSERT_EQUAL_FATAL(
-		mp_ctl_request_parse(line, strlen(line), r, err, sizeof(err)),
-		MP_OK);
+	    mp_ctl_request_parse(line, strlen(line), r, err, sizeof(err)),
+	    MP_OK);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	s = mp_ctl_request_encode(r);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_STRING_EQUAL(s, want);
 	CU_ASSERT_EQUAL_FATAL(
-		mp_ctl_request_parse(s, strlen(s), &again, err, sizeof(err)),
-		MP_OK);
+	    mp_ctl_request_parse(s, strlen(s), &again, err, sizeof(err)),
+	    MP_OK);
 	s2 = mp_ctl_request_encode(&again);
 	CU_ASSERT_STRING_EQUAL(s2, want);
 	CU_ASSERT_EQUAL(again.cmd, r->cmd);
@@ -430,9 +430,9 @@ static void test_line_limit(void)
 	/* Exactly at the limit (padded with JSON whitespace): accepted. */
 	memset(line, ' ', MP_CTL_MAX_LINE + 1);
 	memcpy(line, req, strlen(req));
-	CU_ASSERT_EQUAL(mp_ctl_request_parse(line, MP_CTL_MAX_LINE, &r, err,
-					     sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_ctl_request_parse(line, MP_CTL_MAX_LINE, &r, err, sizeof(err)),
+	    MP_OK);
 	CU_ASSERT_EQUAL(r.cmd, MP_CTL_SYNC);
 	mp_ctl_request_clear(&r);
 	reject_n(line, MP_CTL_MAX_LINE + 1,
@@ -479,9 +479,9 @@ static void test_reply_ok(void)
 
 	/* Text with newlines stays on one line. */
 	s = mp_ctl_reply_ok(
-		json_pack("{s:s}", "metrics", "# TYPE a gauge\na 1\n"));
+	    json_pack("{s:s}", "metrics", "# TYPE a gauge\na 1\n"));
 	CU_ASSERT_STRING_EQUAL(
-		s, "{\"ok\":true,\"metrics\":\"# TYPE a gauge\\na 1\\n\"}");
+	    s, "{\"ok\":true,\"metrics\":\"# TYPE a gauge\\na 1\\n\"}");
 	CU_ASSERT_PTR_NULL(strchr(s, '\n'));
 	free(s);
 
@@ -501,7 +501,7 @@ static void test_reply_error(void)
 
 	s = mp_ctl_reply_error("%s", "line1\nline2 \"quoted\"");
 	CU_ASSERT_STRING_EQUAL(
-		s, "{\"ok\":false,\"error\":\"line1\\nline2 \\\"quoted\\\"\"}");
+	    s, "{\"ok\":false,\"error\":\"line1\\nline2 \\\"quoted\\\"\"}");
 	CU_ASSERT_PTR_NULL(strchr(s, '\n'));
 	free(s);
 
@@ -519,9 +519,9 @@ static void test_reply_parse(void)
 	bool ok;
 	char *s;
 
-	CU_ASSERT_EQUAL(mp_ctl_reply_parse("{\"ok\":true,\"n\":3}\n", &obj,
-					   &ok, &error),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_ctl_reply_parse("{\"ok\":true,\"n\":3}\n", &obj, &ok, &error),
+	    MP_OK);
 	CU_ASSERT_TRUE(ok);
 	CU_ASSERT_PTR_NULL(error);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(obj, "n")), 3);
@@ -544,16 +544,16 @@ static void test_reply_parse(void)
 			MP_OK);
 
 	const char *bad[] = {
-		"",
-		"not json",
-		"[true]",
-		"{}",
-		"{\"ok\":1}",
-		"{\"ok\":\"true\"}",
-		"{\"ok\":false}",
-		"{\"ok\":false,\"error\":5}",
-		"{\"ok\":true,\"ok\":true}",
-		"{\"ok\":true} trailing",
+	    "",
+	    "not json",
+	    "[true]",
+	    "{}",
+	    "{\"ok\":1}",
+	    "{\"ok\":\"true\"}",
+	    "{\"ok\":false}",
+	    "{\"ok\":false,\"error\":5}",
+	    "{\"ok\":true,\"ok\":true}",
+	    "{\"ok\":true} trailing",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		obj = (json_t *)1;
@@ -752,9 +752,9 @@ static void test_framer_with_parser(void)
 	mp_ctl_framer_init(&fr);
 	feed("{\"cmd\":\"sync\"}\n{\"cmd\":\"drain\",\"mirror\":\"m1\"}\n{\"c");
 	while (mp_ctl_framer_next(&fr, &line, &len) == 1) {
-		CU_ASSERT_EQUAL(mp_ctl_request_parse(line, len, &r, err,
-						     sizeof(err)),
-				MP_OK);
+		CU_ASSERT_EQUAL(
+		    mp_ctl_request_parse(line, len, &r, err, sizeof(err)),
+		    MP_OK);
 		CU_ASSERT_EQUAL(r.cmd, n == 0 ? MP_CTL_SYNC : MP_CTL_DRAIN);
 		mp_ctl_request_clear(&r);
 		n++;
@@ -764,37 +764,37 @@ static void test_framer_with_parser(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"status", test_status},
-	{"drain", test_drain},
-	{"drain reason in UTF-8", test_reason_unicode},
-	{"undrain", test_undrain},
-	{"check, sync, reload, metrics", test_check_and_simple},
-	{"encode skips foreign fields", test_encode_skips_foreign_fields},
-	{"command names", test_cmd_names},
-	{"bad JSON", test_bad_json},
-	{"bad cmd", test_bad_cmd},
-	{"unknown keys", test_unknown_keys},
-	{"missing mirror", test_missing_mirror},
-	{"bad names", test_bad_names},
-	{"bad address", test_bad_address},
-	{"bad duration", test_bad_duration},
-	{"bad force", test_bad_force},
-	{"bad reason", test_bad_reason},
-	{"line limit", test_line_limit},
-	{"reply ok", test_reply_ok},
-	{"reply error", test_reply_error},
-	{"reply parse", test_reply_parse},
-	{"framer split", test_framer_split},
-	{"framer coalesced", test_framer_coalesced},
-	{"framer finish", test_framer_finish},
-	{"framer limit", test_framer_limit},
-	{"framer with parser", test_framer_with_parser},
-	CU_TEST_INFO_NULL,
+    {"status", test_status},
+    {"drain", test_drain},
+    {"drain reason in UTF-8", test_reason_unicode},
+    {"undrain", test_undrain},
+    {"check, sync, reload, metrics", test_check_and_simple},
+    {"encode skips foreign fields", test_encode_skips_foreign_fields},
+    {"command names", test_cmd_names},
+    {"bad JSON", test_bad_json},
+    {"bad cmd", test_bad_cmd},
+    {"unknown keys", test_unknown_keys},
+    {"missing mirror", test_missing_mirror},
+    {"bad names", test_bad_names},
+    {"bad address", test_bad_address},
+    {"bad duration", test_bad_duration},
+    {"bad force", test_bad_force},
+    {"bad reason", test_bad_reason},
+    {"line limit", test_line_limit},
+    {"reply ok", test_reply_ok},
+    {"reply error", test_reply_error},
+    {"reply parse", test_reply_parse},
+    {"framer split", test_framer_split},
+    {"framer coalesced", test_framer_coalesced},
+    {"framer finish", test_framer_finish},
+    {"framer limit", test_framer_limit},
+    {"framer with parser", test_framer_with_parser},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"control_proto", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"control_proto", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -6,15 +6,15 @@
 #include "damping.h"
 #include "health.h"
 
-#define HL 900000ULL /* 15m */
+#define HL 900000ULL	/* 15m */
 #define MAXS 3600000ULL /* 1h */
 
 static const struct mp_damping_cfg dcfg = {
-	.penalty = 1000,
-	.suppress = 2000,
-	.reuse = 750,
-	.half_life_ms = HL,
-	.max_suppress_ms = MAXS,
+    .penalty = 1000,
+    .suppress = 2000,
+    .reuse = 750,
+    .half_life_ms = HL,
+    .max_suppress_ms = MAXS,
 };
 
 #define CU_ASSERT_NEAR(a, b) CU_ASSERT_DOUBLE_EQUAL((a), (b), 1e-6)
@@ -217,8 +217,8 @@ static void test_flapping_mirror(void)
 		r.ok = (t / 5000) % 2 == 0;
 		r.at_ms = t;
 		hc = mp_health_record(&h, &ccfg, &dcfg, &r, &dc);
-		CU_ASSERT_EQUAL(hc, r.ok ? MP_HEALTH_WENT_UP
-					 : MP_HEALTH_WENT_DOWN);
+		CU_ASSERT_EQUAL(hc,
+				r.ok ? MP_HEALTH_WENT_UP : MP_HEALTH_WENT_DOWN);
 		if (t < 25000) {
 			CU_ASSERT_EQUAL(dc, MP_DAMPING_NONE);
 			CU_ASSERT_FALSE(h.damping.suppressed);
@@ -228,8 +228,8 @@ static void test_flapping_mirror(void)
 	CU_ASSERT_TRUE(h.damping.suppressed);
 	CU_ASSERT_EQUAL(h.damping.suppressed_since_ms, 25000);
 	CU_ASSERT_NEAR(mp_damping_figure(&h.damping, &dcfg, 25000),
-		       1000.0 * (exp2(-20000.0 / HL) + exp2(-10000.0 / HL) +
-				 1.0));
+		       1000.0 *
+			   (exp2(-20000.0 / HL) + exp2(-10000.0 / HL) + 1.0));
 	CU_ASSERT_EQUAL(mp_damping_reuse_at(&h.damping, &dcfg), reuse_at);
 
 	/* it recovers and stays up; checks every 10 s keep it suppressed
@@ -263,21 +263,21 @@ static void test_flapping_mirror(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"init", test_init},
-	{"half-life", test_half_life},
-	{"suppressed on third quick flap", test_suppress_third_quick_flap},
-	{"suppress threshold is strict", test_suppress_is_strict},
-	{"reuse at exact time", test_reuse_exact},
-	{"reuse time rounds up", test_reuse_rounds_up},
-	{"max_suppress ceiling", test_max_suppress_cap},
-	{"restore", test_restore},
-	{"flapping mirror", test_flapping_mirror},
-	CU_TEST_INFO_NULL,
+    {"init", test_init},
+    {"half-life", test_half_life},
+    {"suppressed on third quick flap", test_suppress_third_quick_flap},
+    {"suppress threshold is strict", test_suppress_is_strict},
+    {"reuse at exact time", test_reuse_exact},
+    {"reuse time rounds up", test_reuse_rounds_up},
+    {"max_suppress ceiling", test_max_suppress_cap},
+    {"restore", test_restore},
+    {"flapping mirror", test_flapping_mirror},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"damping", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"damping", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -35,7 +35,7 @@ static void test_combined(void)
 static void test_invalid(void)
 {
 	uint64_t ms = 7;
-	const char *bad[] = {"", "s", "5x", "5 s", "-5s", "5.5s", "1h30",
+	const char *bad[] = {"",   "s",	   "5x",  "5 s", "-5s", "5.5s", "1h30",
 			     "ms", "5sec", "1m2", " 5s", "5s ", "5S"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CU_ASSERT_EQUAL(mp_duration_parse(bad[i], &ms), MP_EINVAL);
@@ -56,15 +56,18 @@ static void test_overflow(void)
 static void test_format(void)
 {
 	char buf[32];
-	CU_ASSERT_STRING_EQUAL(mp_duration_format(250, buf, sizeof(buf)), "250ms");
-	CU_ASSERT_STRING_EQUAL(mp_duration_format(5000, buf, sizeof(buf)), "5s");
+	CU_ASSERT_STRING_EQUAL(mp_duration_format(250, buf, sizeof(buf)),
+			       "250ms");
+	CU_ASSERT_STRING_EQUAL(mp_duration_format(5000, buf, sizeof(buf)),
+			       "5s");
 	CU_ASSERT_STRING_EQUAL(mp_duration_format(5400000, buf, sizeof(buf)),
 			       "1h30m");
 	CU_ASSERT_STRING_EQUAL(mp_duration_format(1500, buf, sizeof(buf)),
 			       "1500ms");
 	CU_ASSERT_STRING_EQUAL(mp_duration_format(0, buf, sizeof(buf)), "0s");
 	/* format and parse round-trip */
-	uint64_t vals[] = {1, 999, 1000, 61000, 3600000 + 1000, 86400000 * 3ULL};
+	uint64_t vals[] = {
+	    1, 999, 1000, 61000, 3600000 + 1000, 86400000 * 3ULL};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		uint64_t back;
 		mp_duration_format(vals[i], buf, sizeof(buf));
@@ -77,25 +80,29 @@ static void test_human(void)
 {
 	char buf[32];
 	CU_ASSERT_STRING_EQUAL(
-		mp_duration_human(7 * 3600000 + 12 * 60000 + 5000, buf, sizeof(buf)),
-		"7h12m");
-	CU_ASSERT_STRING_EQUAL(mp_duration_human(185000, buf, sizeof(buf)), "3m5s");
-	CU_ASSERT_STRING_EQUAL(mp_duration_human(12000, buf, sizeof(buf)), "12s");
-	CU_ASSERT_STRING_EQUAL(mp_duration_human(850, buf, sizeof(buf)), "850ms");
+	    mp_duration_human(7 * 3600000 + 12 * 60000 + 5000, buf,
+			      sizeof(buf)),
+	    "7h12m");
+	CU_ASSERT_STRING_EQUAL(mp_duration_human(185000, buf, sizeof(buf)),
+			       "3m5s");
+	CU_ASSERT_STRING_EQUAL(mp_duration_human(12000, buf, sizeof(buf)),
+			       "12s");
+	CU_ASSERT_STRING_EQUAL(mp_duration_human(850, buf, sizeof(buf)),
+			       "850ms");
 	CU_ASSERT_STRING_EQUAL(mp_duration_human(7 * 3600000, buf, sizeof(buf)),
 			       "7h");
 }
 
 static CU_TestInfo tests[] = {
-	{"units", test_units},       {"bare seconds", test_bare_seconds},
-	{"combined", test_combined}, {"invalid", test_invalid},
-	{"overflow", test_overflow}, {"format", test_format},
-	{"human", test_human},       CU_TEST_INFO_NULL,
+    {"units", test_units},	 {"bare seconds", test_bare_seconds},
+    {"combined", test_combined}, {"invalid", test_invalid},
+    {"overflow", test_overflow}, {"format", test_format},
+    {"human", test_human},	 CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"duration", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"duration", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

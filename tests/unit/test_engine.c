@@ -14,20 +14,22 @@
 
 #define T0 1763800000000ULL /* a fixed wall clock, ms */
 
-#define BASE_CONF \
-	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; key = " \
-	"\"hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n" \
-	"update = { min_interval = \"5s\"; max_per_hour = 60; };\n" \
-	"check = { url = \"https://dl.example.org/trace\"; interval = \"10s\"; " \
-	"fast_interval = \"2s\"; timeout = \"3s\"; rise = 2; fall = 3; };\n" \
-	"guard = { all_down_freeze = %s; };\n" \
+#define BASE_CONF                                                              \
+	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; key = "       \
+	"\"hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n"             \
+	"update = { min_interval = \"5s\"; max_per_hour = 60; };\n"            \
+	"check = { url = \"https://dl.example.org/trace\"; interval = "        \
+	"\"10s\"; "                                                            \
+	"fast_interval = \"2s\"; timeout = \"3s\"; rise = 2; fall = 3; };\n"   \
+	"guard = { all_down_freeze = %s; };\n"                                 \
 	"pools = ( { name = \"dl.example.org.\"; ttl = 60; min_healthy = %d; " \
-	"max_published = 0;\n" \
-	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", " \
-	"\"2001:db8::10\" ]; weight = 10; },\n" \
-	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; weight = 10; },\n" \
+	"max_published = 0;\n"                                                 \
+	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", "        \
+	"\"2001:db8::10\" ]; weight = 10; },\n"                                \
+	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; "      \
+	"weight = 10; },\n"                                                    \
 	"              { name = \"%s\"; addresses = [ \"%s\" ]; weight = 10; " \
-	"} ); } );\n" \
+	"} ); } );\n"                                                          \
 	"state_file = \"/tmp/mp-unit-state.json\";\n"
 
 static struct mp_config *cfg;
@@ -46,10 +48,10 @@ static void capture(int prio, const struct mp_log_fields *f, const char *msg,
 	l += (size_t)snprintf(logbuf + l, sizeof(logbuf) - l, "%s", msg);
 	if (f && l < sizeof(logbuf))
 		l += (size_t)snprintf(
-			logbuf + l, sizeof(logbuf) - l,
-			" [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
-			f->pool ? f->pool : "", f->mirror ? f->mirror : "",
-			f->address ? f->address : "", f->caller_uid);
+		    logbuf + l, sizeof(logbuf) - l,
+		    " [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
+		    f->pool ? f->pool : "", f->mirror ? f->mirror : "",
+		    f->address ? f->address : "", f->caller_uid);
 	if (l < sizeof(logbuf))
 		snprintf(logbuf + l, sizeof(logbuf) - l, "\n");
 }
@@ -189,11 +191,14 @@ static void test_startup_changes_nothing(void)
 {
 	setup("false", 1);
 	view(A_10_20, 2, AAAA_10, 1);
-	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
-			MP_HEALTH_UP);
-	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.30"))->health.state,
-			MP_HEALTH_DOWN);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m3 192.0.2.30: starts down (absent in DNS)"));
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.10"))->health.state,
+	    MP_HEALTH_UP);
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
+	    MP_HEALTH_DOWN);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m3 192.0.2.30: starts down (absent in DNS)"));
 	expect_no_plan();
 	teardown();
 }
@@ -207,8 +212,10 @@ static void test_failover_and_recovery(void)
 	expect_no_plan(); /* fall is 3 */
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
-			"[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 CALLER_UID=-1]"));
+	    logbuf,
+	    "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
+	    "[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 "
+	    "CALLER_UID=-1]"));
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	expect_no_plan();
 	/* rise 2: one success is not enough */
@@ -284,8 +291,9 @@ static void test_freeze_release_changes_nothing(void)
 	results("192.0.2.20", false, 5);
 	results("192.0.2.30", false, 5);
 	/* failures during a freeze never take an address down */
-	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.10"))->health.state,
-			MP_HEALTH_UP);
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.10"))->health.state,
+	    MP_HEALTH_UP);
 	expect_no_plan();
 	/* the network is back: the freeze lifts, nothing is removed */
 	results("192.0.2.10", true, 1);
@@ -293,8 +301,9 @@ static void test_freeze_release_changes_nothing(void)
 	expect_no_plan();
 	/* a mirror still failing after the freeze goes at its next failure */
 	results("192.0.2.20", false, 1);
-	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health.state,
-			MP_HEALTH_DOWN);
+	CU_ASSERT_EQUAL(
+	    mp_engine_target(eng, target("192.0.2.20"))->health.state,
+	    MP_HEALTH_DOWN);
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	teardown();
@@ -339,17 +348,20 @@ static void test_flapping_within_damping_budget(void)
 	}
 	CU_ASSERT_EQUAL(updates, 5);
 	CU_ASSERT_TRUE(mp_engine_target(eng, target("192.0.2.20"))
-			       ->health.damping.suppressed);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 192.0.2.20: suppressed by flap damping"));
+			   ->health.damping.suppressed);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m2 192.0.2.20: suppressed by flap damping"));
 	logbuf[0] = '\0'; /* thirty flaps fill it */
-	/* it stays up: once the figure decays below reuse it comes back, once */
+	/* it stays up: once the figure decays below reuse it comes back, once
+	 */
 	uint64_t reuse = mp_damping_reuse_at(
-		&mp_engine_target(eng, target("192.0.2.20"))->health.damping,
-		&cfg->damping);
+	    &mp_engine_target(eng, target("192.0.2.20"))->health.damping,
+	    &cfg->damping);
 	CU_ASSERT_TRUE(reuse > now);
 	now = reuse + 1000;
 	mp_engine_tick(eng, now);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 192.0.2.20: flap damping released"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m2 192.0.2.20: flap damping released"));
 	results("192.0.2.20", true, 1);
 	CU_ASSERT_EQUAL(apply_count("192.0.2.20"), 1);
 	teardown();
@@ -367,11 +379,14 @@ static void test_rate_limit_coalesces(void)
 	expect_plan(0, "dl.example.org. A +192.0.2.30");
 	/* within min_interval (5 s): m2 fails, m3 fails — both wait */
 	now += 1000;
-	mp_engine_target(eng, target("192.0.2.20"))->health.state = MP_HEALTH_DOWN;
-	mp_engine_target(eng, target("192.0.2.30"))->health.state = MP_HEALTH_DOWN;
+	mp_engine_target(eng, target("192.0.2.20"))->health.state =
+	    MP_HEALTH_DOWN;
+	mp_engine_target(eng, target("192.0.2.30"))->health.state =
+	    MP_HEALTH_DOWN;
 	CU_ASSERT_EQUAL(mp_engine_plan(eng, now, &p, &next), 0);
 	CU_ASSERT_EQUAL(next, now - 1000 + 5000);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rate limit engaged (min_interval)"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "rate limit engaged (min_interval)"));
 	now = next;
 	expect_plan(0, "dl.example.org. A -192.0.2.20 -192.0.2.30");
 	teardown();
@@ -380,8 +395,8 @@ static void test_rate_limit_coalesces(void)
 static void test_drain_floor_and_force(void)
 {
 	char err[512];
-	struct mp_drain_request rq = {.mirror = "m1", .reason = "disk swap",
-				      .by = "alice", .uid = 1000};
+	struct mp_drain_request rq = {
+	    .mirror = "m1", .reason = "disk swap", .by = "alice", .uid = 1000};
 
 	setup("false", 2);
 	view(A_10_20, 2, AAAA_10, 1);
@@ -393,7 +408,8 @@ static void test_drain_floor_and_force(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
 	expect_no_plan();
 	rq.force = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
 	/* operator actions bypass the rate limit: right after an UPDATE too */
 	struct mp_plan p;
 	uint64_t next;
@@ -402,10 +418,13 @@ static void test_drain_floor_and_force(void)
 	CU_ASSERT_EQUAL(p.n, 2); /* A and AAAA both lose m1 */
 	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
 	mp_plan_clear(&p);
-	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n, 0); /* forced empty */
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n,
+			0); /* forced empty */
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
+	    logbuf,
+	    "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
@@ -418,9 +437,9 @@ static void test_drain_floor_and_force(void)
 					  err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror m1 is not drained");
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "nope", NULL, "a", 1, now, err,
-					  sizeof(err)),
-			MP_ENOENT);
+	CU_ASSERT_EQUAL(
+	    mp_engine_undrain(eng, "nope", NULL, "a", 1, now, err, sizeof(err)),
+	    MP_ENOENT);
 	teardown();
 }
 
@@ -428,22 +447,29 @@ static void test_drain_expires(void)
 {
 	char err[256];
 	struct mp_addr a;
-	struct mp_drain_request rq = {.mirror = "m2", .address = &a,
-				      .reason = "x", .by = "bob", .uid = 1,
+	struct mp_drain_request rq = {.mirror = "m2",
+				      .address = &a,
+				      .reason = "x",
+				      .by = "bob",
+				      .uid = 1,
 				      .for_ms = 10000};
 
 	setup("false", 0);
 	mp_addr_parse("192.0.2.20", &a);
 	view(A_10_20, 2, AAAA_10, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	now += 9000;
 	mp_engine_tick(eng, now);
-	CU_ASSERT_TRUE(mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	CU_ASSERT_TRUE(
+	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	now += 2000;
 	mp_engine_tick(eng, now);
-	CU_ASSERT_FALSE(mp_engine_target(eng, target("192.0.2.20"))->drain.active);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drain of m2 192.0.2.20 expired"));
+	CU_ASSERT_FALSE(
+	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "drain of m2 192.0.2.20 expired"));
 	expect_plan(0, "dl.example.org. A +192.0.2.20");
 	teardown();
 }
@@ -454,13 +480,16 @@ static void test_foreign_record_removed(void)
 	setup("false", 0);
 	view(a, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		logbuf, "holds 198.51.100.7, which belongs to no configured mirror"));
+	    logbuf,
+	    "holds 198.51.100.7, which belongs to no configured mirror"));
 	expect_plan(0, "dl.example.org. A -198.51.100.7");
 	/* a later change made by someone else is drift, logged and repaired */
 	const char *b[] = {"192.0.2.10", "198.51.100.8"};
 	view(b, 2, AAAA_10, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift: dl.example.org. A changed"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "re-converging [POOL=dl.example.org. "));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "drift: dl.example.org. A changed"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "re-converging [POOL=dl.example.org. "));
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -198.51.100.8");
 	teardown();
@@ -475,7 +504,8 @@ static void test_foreign_only_not_emptied(void)
 	/* every configured address starts down (absent): removing the foreign
 	 * record would empty the RRset */
 	expect_no_plan();
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "rather than emptying the RRset"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "rather than emptying the RRset"));
 	/* a configured mirror comes up: it replaces the foreign record */
 	results("192.0.2.30", true, 2);
 	expect_plan(0, "dl.example.org. A -198.51.100.7 +192.0.2.30");
@@ -486,29 +516,31 @@ static void test_reconfigure_keeps_state(void)
 {
 	struct mp_config *c2;
 	char err[256];
-	struct mp_drain_request rq = {.mirror = "m3", .reason = "r", .by = "c",
-				      .uid = 2};
+	struct mp_drain_request rq = {
+	    .mirror = "m3", .reason = "r", .by = "c", .uid = 2};
 
 	setup("false", 0);
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 2);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
 	c2 = load("false", 0);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
-	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))->health
-				.consecutive_fail,
+	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))
+			    ->health.consecutive_fail,
 			2);
 	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->in_dns_known);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2);
 	/* m3's mirror drain survived */
 	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
 	json_t *m3 = json_array_get(
-		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
-				"mirrors"),
-		2);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m3, "name")), "m3");
+	    json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+			    "mirrors"),
+	    2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m3, "name")),
+			       "m3");
 	CU_ASSERT_TRUE(json_is_object(json_object_get(m3, "drain")));
 	json_decref(st);
 	teardown();
@@ -606,9 +638,12 @@ static void test_state_roundtrip(void)
 {
 	char err[256];
 	json_t *saved;
-	struct mp_drain_request rq = {.mirror = "m2", .reason = "maintenance",
-				      .by = "carol", .uid = 1001,
-				      .for_ms = 3600000, .force = true};
+	struct mp_drain_request rq = {.mirror = "m2",
+				      .reason = "maintenance",
+				      .by = "carol",
+				      .uid = 1001,
+				      .for_ms = 3600000,
+				      .force = true};
 
 	setup("false", 0);
 	view(A_10_20, 2, AAAA_10, 1);
@@ -625,16 +660,16 @@ static void test_state_roundtrip(void)
 	json_decref(saved);
 	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
 	json_t *mirrors = json_object_get(
-		json_array_get(json_object_get(st, "pools"), 0), "mirrors");
+	    json_array_get(json_object_get(st, "pools"), 0), "mirrors");
 	json_t *drain = json_object_get(json_array_get(mirrors, 1), "drain");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(drain, "reason")),
-			       "maintenance");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(drain, "reason")), "maintenance");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(drain, "by")),
 			       "carol");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(drain, "until")),
 			(json_int_t)((now + 3600000) / 1000));
 	json_t *a10 = json_array_get(
-		json_object_get(json_array_get(mirrors, 0), "addresses"), 0);
+	    json_object_get(json_array_get(mirrors, 0), "addresses"), 0);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a10, "penalty")),
 			(json_int_t)cfg->damping.penalty);
 	json_decref(st);
@@ -661,7 +696,8 @@ static void test_dry_run_plans_once(void)
 	mp_plan_clear(&p);
 	now += 60000;
 	expect_no_plan(); /* the same change is not planned again */
-	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2); /* DNS untouched */
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n,
+			2); /* DNS untouched */
 	teardown();
 }
 
@@ -675,62 +711,67 @@ static void test_status_and_metrics(void)
 	results("192.0.2.20", false, 3);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	st = mp_engine_status(eng, NULL, "9.9", false, now);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(st, "version")), "9.9");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(st, "version")), "9.9");
 	json_t *pool = json_array_get(json_object_get(st, "pools"), 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(pool, "name")),
 			       "dl.example.org.");
 	json_t *a = json_object_get(json_object_get(pool, "rrsets"), "A");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(a, "in_dns")), 1);
 	json_t *lu = json_object_get(a, "last_update");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(lu, "rcode")), "NOERROR");
-	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_array_get(json_object_get(lu, "removed"), 0)),
-		"192.0.2.20");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(lu, "rcode")),
+			       "NOERROR");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(
+				   json_object_get(lu, "removed"), 0)),
+			       "192.0.2.20");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(lu, "at")),
 			(json_int_t)(now / 1000));
 	json_decref(st);
 	m = mp_engine_metrics(eng, now);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	CU_ASSERT_PTR_NOT_NULL(strstr(m,
-		"mirrorpool_address_up{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\"} 0\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(m,
-		"mirrorpool_checks_total{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\",result=\"fail\"} 3\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(m,
-		"mirrorpool_updates_total{pool=\"dl.example.org.\",type=\"A\",result=\"ok\"} 1\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(m,
-		"mirrorpool_rrset_records{pool=\"dl.example.org.\",type=\"A\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(m, "mirrorpool_address_up{pool=\"dl.example.org.\",mirror="
+		      "\"m2\",address=\"192.0.2.20\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(m, "mirrorpool_checks_total{pool=\"dl.example.org.\",mirror="
+		      "\"m2\",address=\"192.0.2.20\",result=\"fail\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(m, "mirrorpool_updates_total{pool=\"dl.example.org.\",type="
+		      "\"A\",result=\"ok\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_rrset_records{pool=\"dl."
+					 "example.org.\",type=\"A\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_frozen 0\n"));
 	free(m);
 	teardown();
 }
 
 static CU_TestInfo tests[] = {
-	{"start-up changes nothing", test_startup_changes_nothing},
-	{"failover and recovery", test_failover_and_recovery},
-	{"all down: never empty", test_all_down_never_empty},
-	{"all down: freeze", test_all_down_freezes},
-	{"freeze release changes nothing", test_freeze_release_changes_nothing},
-	{"flapping within the damping budget", test_flapping_within_damping_budget},
-	{"rate limit coalesces", test_rate_limit_coalesces},
-	{"drain: floor and --force", test_drain_floor_and_force},
-	{"drain --for expires", test_drain_expires},
-	{"foreign records and drift", test_foreign_record_removed},
-	{"foreign-only RRset not emptied", test_foreign_only_not_emptied},
-	{"reconfigure keeps state", test_reconfigure_keeps_state},
-	{"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
-	{"reconfigure: renamed mirror starts as in DNS",
-	 test_reconfigure_renamed_mirror_starts_as_in_dns},
-	{"reconfigure: removed mirror is foreign",
-	 test_reconfigure_removed_mirror_is_foreign},
-	{"state round trip", test_state_roundtrip},
-	{"dry run plans once", test_dry_run_plans_once},
-	{"status and metrics", test_status_and_metrics},
-	CU_TEST_INFO_NULL,
+    {"start-up changes nothing", test_startup_changes_nothing},
+    {"failover and recovery", test_failover_and_recovery},
+    {"all down: never empty", test_all_down_never_empty},
+    {"all down: freeze", test_all_down_freezes},
+    {"freeze release changes nothing", test_freeze_release_changes_nothing},
+    {"flapping within the damping budget", test_flapping_within_damping_budget},
+    {"rate limit coalesces", test_rate_limit_coalesces},
+    {"drain: floor and --force", test_drain_floor_and_force},
+    {"drain --for expires", test_drain_expires},
+    {"foreign records and drift", test_foreign_record_removed},
+    {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
+    {"reconfigure keeps state", test_reconfigure_keeps_state},
+    {"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
+    {"reconfigure: renamed mirror starts as in DNS",
+     test_reconfigure_renamed_mirror_starts_as_in_dns},
+    {"reconfigure: removed mirror is foreign",
+     test_reconfigure_removed_mirror_is_foreign},
+    {"state round trip", test_state_roundtrip},
+    {"dry run plans once", test_dry_run_plans_once},
+    {"status and metrics", test_status_and_metrics},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"engine", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"engine", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -7,11 +7,11 @@
 
 static struct mp_check_cfg ccfg;
 static const struct mp_damping_cfg dcfg = {
-	.penalty = 1000,
-	.suppress = 2000,
-	.reuse = 750,
-	.half_life_ms = 900000,
-	.max_suppress_ms = 3600000,
+    .penalty = 1000,
+    .suppress = 2000,
+    .reuse = 750,
+    .half_life_ms = 900000,
+    .max_suppress_ms = 3600000,
 };
 
 static int setup(void)
@@ -298,23 +298,23 @@ static void test_rise_fall_one(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"state names", test_names},
-	{"init", test_init},
-	{"fall edges", test_fall_edges},
-	{"rise edges", test_rise_edges},
-	{"unknown -> up after rise", test_unknown_up},
-	{"unknown -> down after fall", test_unknown_down},
-	{"start-up adoption", test_adopt},
-	{"damping on up -> down only", test_damping_on_up_down_only},
-	{"changing", test_changing},
-	{"next delay and jitter", test_next_delay},
-	{"rise/fall of one", test_rise_fall_one},
-	CU_TEST_INFO_NULL,
+    {"state names", test_names},
+    {"init", test_init},
+    {"fall edges", test_fall_edges},
+    {"rise edges", test_rise_edges},
+    {"unknown -> up after rise", test_unknown_up},
+    {"unknown -> down after fall", test_unknown_down},
+    {"start-up adoption", test_adopt},
+    {"damping on up -> down only", test_damping_on_up_down_only},
+    {"changing", test_changing},
+    {"next delay and jitter", test_next_delay},
+    {"rise/fall of one", test_rise_fall_one},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"health", setup, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"health", setup, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -72,14 +72,14 @@ static void test_level_names(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"levels", test_levels},     {"fields", test_fields},
-	{"one line", test_one_line}, {"level names", test_level_names},
-	CU_TEST_INFO_NULL,
+    {"levels", test_levels},	 {"fields", test_fields},
+    {"one line", test_one_line}, {"level names", test_level_names},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"log", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"log", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

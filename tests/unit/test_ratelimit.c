@@ -22,7 +22,7 @@ static void setup(uint64_t min_interval_ms, unsigned max_per_hour)
 
 static uint64_t next(uint64_t now)
 {
-	why = (enum mp_ratelimit_reason)-1;
+	why = (enum mp_ratelimit_reason) - 1;
 	return mp_ratelimit_next(&rl, &cfg, now, &why);
 }
 
@@ -229,23 +229,23 @@ static void test_limited_flag(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"first update at once", test_first_at_once},
-	{"min_interval", test_min_interval},
-	{"max_per_hour", test_per_hour},
-	{"sliding window", test_sliding_window},
-	{"both limits", test_both_limits},
-	{"bypassed updates count", test_bypass_counts},
-	{"capacity 3600", test_large_capacity},
-	{"no hourly limit", test_no_hourly_limit},
-	{"resize", test_resize},
-	{"lower limit without resize", test_lower_cfg_without_resize},
-	{"limited flag", test_limited_flag},
-	CU_TEST_INFO_NULL,
+    {"first update at once", test_first_at_once},
+    {"min_interval", test_min_interval},
+    {"max_per_hour", test_per_hour},
+    {"sliding window", test_sliding_window},
+    {"both limits", test_both_limits},
+    {"bypassed updates count", test_bypass_counts},
+    {"capacity 3600", test_large_capacity},
+    {"no hourly limit", test_no_hourly_limit},
+    {"resize", test_resize},
+    {"lower limit without resize", test_lower_cfg_without_resize},
+    {"limited flag", test_limited_flag},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"ratelimit", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"ratelimit", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -30,39 +30,49 @@ static void expect_text(char *got, const char *want)
 }
 
 static const char want_status[] =
-	"DRY RUN: UPDATEs are logged, not sent; DNS is not changed\n"
-	"mirrorpool 0.1.0; DNS server 127.0.0.1 port 5353, zone example.org\n"
-	"DNS last error: UPDATE example.org refused (REFUSED)\n"
-	"Removals FROZEN: all sentinels failing\n"
-	"\n"
-	"pool dl.example.org.  ttl 60  min_healthy 2  max_published 0 (all)  guard FROZEN: all sentinels failing\n"
-	"  A     published    192.0.2.10 192.0.2.30\n"
-	"        in DNS       192.0.2.10 192.0.2.20  (differs: UPDATE pending)\n"
-	"        last UPDATE  5m ago, NOERROR, +192.0.2.10 -192.0.2.20\n"
-	"  AAAA  published    (none)\n"
-	"        in DNS       (not read yet)\n"
-	"        last UPDATE  never\n"
-	"\n"
-	"  MIRROR   ADDRESS       STATE             PUBLISHED  LAST CHECK                  LATENCY\n"
-	"  mirror1  192.0.2.10    up                yes        12s ago ok: HTTP 200        35 ms\n"
-	"           2001:db8::10  down suppressed   no         3s ago FAIL: HTTP 503?[31m  1250 ms\n"
-	"    2001:db8::10 flap penalty 2400: suppressed until it decays below reuse\n"
-	"  mirror2  192.0.2.30    up drained        yes        just now ok: HTTP 200       7 ms\n"
-	"    192.0.2.30 drained: \"compromised\" by bob (uid 1001), since 1m ago, no expiry, forced\n"
-	"    192.0.2.30 flap penalty 800\n"
-	"    mirror2 drained: \"disk swap\" by alice (uid 1000), since 10m ago, until in 1h50m\n"
-	"  mirror3  192.0.2.40    unknown disabled  no         never                       -\n"
-	"    mirror3 has weight 0: checked, never published\n"
-	"\n"
-	"pool ftp.example.org.  ttl 300  min_healthy 1  max_published 2  guard FROZEN: all sentinels failing\n"
-	"  A     published    (none)\n"
-	"        in DNS       (none)\n"
-	"        last UPDATE  never\n"
-	"  AAAA  published    2001:db8::50\n"
-	"        in DNS       2001:db8::50\n"
-	"        last UPDATE  1h ago, NOERROR, no change\n"
-	"\n"
-	"  (no mirrors)\n";
+    "DRY RUN: UPDATEs are logged, not sent; DNS is not changed\n"
+    "mirrorpool 0.1.0; DNS server 127.0.0.1 port 5353, zone example.org\n"
+    "DNS last error: UPDATE example.org refused (REFUSED)\n"
+    "Removals FROZEN: all sentinels failing\n"
+    "\n"
+    "pool dl.example.org.  ttl 60  min_healthy 2  max_published 0 (all)  guard "
+    "FROZEN: all sentinels failing\n"
+    "  A     published    192.0.2.10 192.0.2.30\n"
+    "        in DNS       192.0.2.10 192.0.2.20  (differs: UPDATE pending)\n"
+    "        last UPDATE  5m ago, NOERROR, +192.0.2.10 -192.0.2.20\n"
+    "  AAAA  published    (none)\n"
+    "        in DNS       (not read yet)\n"
+    "        last UPDATE  never\n"
+    "\n"
+    "  MIRROR   ADDRESS       STATE             PUBLISHED  LAST CHECK          "
+    "        LATENCY\n"
+    "  mirror1  192.0.2.10    up                yes        12s ago ok: HTTP "
+    "200        35 ms\n"
+    "           2001:db8::10  down suppressed   no         3s ago FAIL: HTTP "
+    "503?[31m  1250 ms\n"
+    "    2001:db8::10 flap penalty 2400: suppressed until it decays below "
+    "reuse\n"
+    "  mirror2  192.0.2.30    up drained        yes        just now ok: HTTP "
+    "200       7 ms\n"
+    "    192.0.2.30 drained: \"compromised\" by bob (uid 1001), since 1m ago, "
+    "no expiry, forced\n"
+    "    192.0.2.30 flap penalty 800\n"
+    "    mirror2 drained: \"disk swap\" by alice (uid 1000), since 10m ago, "
+    "until in 1h50m\n"
+    "  mirror3  192.0.2.40    unknown disabled  no         never               "
+    "        -\n"
+    "    mirror3 has weight 0: checked, never published\n"
+    "\n"
+    "pool ftp.example.org.  ttl 300  min_healthy 1  max_published 2  guard "
+    "FROZEN: all sentinels failing\n"
+    "  A     published    (none)\n"
+    "        in DNS       (none)\n"
+    "        last UPDATE  never\n"
+    "  AAAA  published    2001:db8::50\n"
+    "        in DNS       2001:db8::50\n"
+    "        last UPDATE  1h ago, NOERROR, no change\n"
+    "\n"
+    "  (no mirrors)\n";
 
 static void test_status_table(void)
 {
@@ -74,22 +84,22 @@ static void test_status_table(void)
 }
 
 static const char want_rrsets[] =
-	"DNS last error: UPDATE example.org refused (REFUSED)\n"
-	"pool dl.example.org.\n"
-	"  A     published    192.0.2.10 192.0.2.30\n"
-	"        in DNS       192.0.2.10 192.0.2.20  (differs: UPDATE pending)\n"
-	"        last UPDATE  5m ago, NOERROR, +192.0.2.10 -192.0.2.20\n"
-	"  AAAA  published    (none)\n"
-	"        in DNS       (not read yet)\n"
-	"        last UPDATE  never\n"
-	"\n"
-	"pool ftp.example.org.\n"
-	"  A     published    (none)\n"
-	"        in DNS       (none)\n"
-	"        last UPDATE  never\n"
-	"  AAAA  published    2001:db8::50\n"
-	"        in DNS       2001:db8::50\n"
-	"        last UPDATE  1h ago, NOERROR, no change\n";
+    "DNS last error: UPDATE example.org refused (REFUSED)\n"
+    "pool dl.example.org.\n"
+    "  A     published    192.0.2.10 192.0.2.30\n"
+    "        in DNS       192.0.2.10 192.0.2.20  (differs: UPDATE pending)\n"
+    "        last UPDATE  5m ago, NOERROR, +192.0.2.10 -192.0.2.20\n"
+    "  AAAA  published    (none)\n"
+    "        in DNS       (not read yet)\n"
+    "        last UPDATE  never\n"
+    "\n"
+    "pool ftp.example.org.\n"
+    "  A     published    (none)\n"
+    "        in DNS       (none)\n"
+    "        last UPDATE  never\n"
+    "  AAAA  published    2001:db8::50\n"
+    "        in DNS       2001:db8::50\n"
+    "        last UPDATE  1h ago, NOERROR, no change\n";
 
 static void test_sync_rrsets(void)
 {
@@ -150,23 +160,23 @@ static void test_missing_fields(void)
 static void test_future_times(void)
 {
 	json_t *j = json_loads(
-		"{\"pools\":[{\"name\":\"p.\",\"rrsets\":{\"A\":{\"published\":"
-		"[],\"in_dns\":[],\"last_update\":{\"at\":1763800300,\"rcode\":"
-		"\"NOERROR\",\"added\":[\"192.0.2.1\"],\"removed\":[]}}},"
-		"\"mirrors\":[{\"name\":\"m\",\"weight\":1,\"drain\":{\"by\":"
-		"\"carol\",\"uid\":7,\"since\":1763800000,\"until\":1763800090,"
-		"\"force\":false},\"addresses\":[]}]}]}",
-		0, NULL);
+	    "{\"pools\":[{\"name\":\"p.\",\"rrsets\":{\"A\":{\"published\":"
+	    "[],\"in_dns\":[],\"last_update\":{\"at\":1763800300,\"rcode\":"
+	    "\"NOERROR\",\"added\":[\"192.0.2.1\"],\"removed\":[]}}},"
+	    "\"mirrors\":[{\"name\":\"m\",\"weight\":1,\"drain\":{\"by\":"
+	    "\"carol\",\"uid\":7,\"since\":1763800000,\"until\":1763800090,"
+	    "\"force\":false},\"addresses\":[]}]}]}",
+	    0, NULL);
 	char *s;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	s = mp_status_text(j, NOW);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_PTR_NOT_NULL(
-		strstr(s, "        last UPDATE  in 5m, NOERROR, +192.0.2.1\n"));
+	    strstr(s, "        last UPDATE  in 5m, NOERROR, +192.0.2.1\n"));
 	CU_ASSERT_PTR_NOT_NULL(
-		strstr(s, "    m drained: (no reason given) by carol (uid 7), "
-			  "since just now, until in 1m30s\n"));
+	    strstr(s, "    m drained: (no reason given) by carol (uid 7), "
+		      "since just now, until in 1m30s\n"));
 	free(s);
 	json_decref(j);
 }
@@ -174,20 +184,21 @@ static void test_future_times(void)
 static void test_check_lines(void)
 {
 	json_t *j = json_loads(
-		"[{\"mirror\":\"mirror1\",\"address\":\"192.0.2.10\",\"ok\":"
-		"true,\"detail\":\"HTTP 200\",\"latency_ms\":35,\"state\":"
-		"\"up\"},{\"mirror\":\"m2\",\"address\":\"2001:db8::20\",\"ok\":"
-		"false,\"detail\":\"caf\\u00e9 \\u0007\",\"latency_ms\":3000,"
-		"\"state\":\"down\"},{\"mirror\":\"m3\"}]",
-		0, NULL);
+	    "[{\"mirror\":\"mirror1\",\"address\":\"192.0.2.10\",\"ok\":"
+	    "true,\"detail\":\"HTTP 200\",\"latency_ms\":35,\"state\":"
+	    "\"up\"},{\"mirror\":\"m2\",\"address\":\"2001:db8::20\",\"ok\":"
+	    "false,\"detail\":\"caf\\u00e9 \\u0007\",\"latency_ms\":3000,"
+	    "\"state\":\"down\"},{\"mirror\":\"m3\"}]",
+	    0, NULL);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	/* "café ?" is 6 columns wide (7 bytes): padding counts columns. */
-	expect_text(mp_status_text_check(j),
-		    "mirror1  192.0.2.10    ok    HTTP 200  35 ms    state up\n"
-		    "m2       2001:db8::20  FAIL  caf\xc3\xa9 ?    3000 ms  "
-		    "state down\n"
-		    "m3       ?             ?     ?         -        state ?\n");
+	expect_text(
+	    mp_status_text_check(j),
+	    "mirror1  192.0.2.10    ok    HTTP 200  35 ms    state up\n"
+	    "m2       2001:db8::20  FAIL  caf\xc3\xa9 ?    3000 ms  "
+	    "state down\n"
+	    "m3       ?             ?     ?         -        state ?\n");
 	json_decref(j);
 
 	j = json_array();
@@ -221,19 +232,19 @@ static void test_long_detail_cut(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"status table from the fixture", test_status_table},
-	{"sync RRsets from the fixture", test_sync_rrsets},
-	{"not objects", test_not_objects},
-	{"missing fields", test_missing_fields},
-	{"future times, drain without reason", test_future_times},
-	{"check lines", test_check_lines},
-	{"long detail cut", test_long_detail_cut},
-	CU_TEST_INFO_NULL,
+    {"status table from the fixture", test_status_table},
+    {"sync RRsets from the fixture", test_sync_rrsets},
+    {"not objects", test_not_objects},
+    {"missing fields", test_missing_fields},
+    {"future times, drain without reason", test_future_times},
+    {"check lines", test_check_lines},
+    {"long detail cut", test_long_detail_cut},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-	{"status_text", NULL, NULL, NULL, NULL, tests},
-	CU_SUITE_INFO_NULL,
+    {"status_text", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
 };
 
 int main(void)

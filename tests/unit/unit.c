@@ -22,7 +22,8 @@ static void cleanup_tmpdir(void)
 		while ((e = readdir(d))) {
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", tmpdir,
+				 e->d_name);
 			unlink(path);
 		}
 		closedir(d);
@@ -99,8 +100,8 @@ int mp_unit_run(CU_SuiteInfo *suites)
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-		 CU_get_number_of_suites_failed();
+	failed =
+	    CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
 	ran = CU_get_number_of_tests_run();
 	tfailed = CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
