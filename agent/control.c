@@ -31,8 +31,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "error.h"
 #include "log.h"
+
+/* lib/config.c checks control.socket against this length without a socket
+ * header of its own */
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) == MP_UNIX_PATH_MAX,
+	       "MP_UNIX_PATH_MAX must match sockaddr_un.sun_path");
 
 /* Connections beyond this are told so and closed. */
 #define CTL_MAX_CONNS 64

@@ -2,7 +2,6 @@
 #include "error.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
 int mp_addr_from_bytes(const void *bytes, size_t len, struct mp_addr *out)
 {

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_BODY_LIMIT (64ULL * 1024 * 1024)
@@ -976,14 +975,11 @@ static void parse_control(struct mp_cfg_loader *l, const config_setting_t *root)
 	s = mp_cfg_member(g, "socket");
 	if (s) {
 		ct->socket = mp_cfg_file(l, s, "control.socket", false);
-		if (ct->socket &&
-		    strlen(ct->socket) >=
-			sizeof(((struct sockaddr_un *)0)->sun_path))
+		if (ct->socket && strlen(ct->socket) >= MP_UNIX_PATH_MAX)
 			mp_cfg_err(l, s,
 				   "control.socket: longer than %zu bytes, the "
 				   "limit of a Unix socket path",
-				   sizeof(((struct sockaddr_un *)0)->sun_path) -
-				       1);
+				   (size_t)MP_UNIX_PATH_MAX - 1);
 	} else {
 		ct->socket = mp_cfg_strdup(l, "/run/mirrorpool/control.sock");
 	}

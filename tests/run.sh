@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole mirrorpool test suite on a fresh Debian 12 machine (as root):
-# installs the build and test dependencies, builds with ASan+UBSan, runs the
+# installs the build and test dependencies, checks the sources' formatting
+# and banned calls, builds with ASan+UBSan, runs the
 # unit and integration tests, the unit tests again under valgrind, and
 # `make distcheck`. Exits non-zero on any failure.
 set -euo pipefail
@@ -13,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -gt 2 ] && jobs=2
+
+step "source checks: formatting, banned calls, no I/O in lib/"
+bash scripts/lint.sh
 
 step "build with AddressSanitizer and UndefinedBehaviorSanitizer"
 ./autogen.sh >/dev/null 2>&1 || ./autogen.sh

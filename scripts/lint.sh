@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Source checks that need no build: formatting against .clang-format, calls
+# the project bans, and I/O headers in lib/ (the core does no I/O). Prints
+# every violation and exits 1 if there is any.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find lib agent tests bench -name '*.[ch]')
+
+# 1. Formatting: the repository's .clang-format, applied to every C file.
+if ! command -v clang-format >/dev/null 2>&1; then
+	echo "lint: clang-format is not installed (apt-get install clang-format)" >&2
+	exit 1
+fi
+for f in $files; do
+	[ -f "$f" ] || continue
+	if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
+		echo "lint: $f: differs from .clang-format (run: clang-format -i $f)"
+		clang-format --dry-run "$f" 2>&1 | head -6 | sed 's/^/    /'
+		fail=1
+	fi
+done
+
+# 2. Banned calls: unbounded or unchecked C library functions.
+banned='\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|atoll|strtok|gets)[[:space:]]*\('
+for f in $files; do
+	[ -f "$f" ] || continue
+	# comments and string literals do not call anything
+	hits=$(sed -e 's://.*$::' -e 's:"[^"]*"::g' "$f" |
+		grep -nE "$banned" | grep -vE '\b(snprintf|vsnprintf)\b' || true)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed "s|^|lint: $f:|; s|\$| (banned: use snprintf, a bounded copy, strtol with checks or strtok_r)|"
+		fail=1
+	fi
+done
+
+# 3. lib/ does no I/O: no event loop, HTTP client, socket, resolver,
+# systemd or clock headers (time and randomness come in as arguments).
+# <netinet/in.h> and <arpa/inet.h> stay allowed: address types and
+# inet_pton/inet_ntop are text conversions, not I/O.
+io='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](uv\.h|uv-[a-z]+\.h|curl/[a-z]+\.h|systemd/[a-z-]+\.h|sys/socket\.h|sys/un\.h|netdb\.h|sys/epoll\.h|poll\.h|sys/select\.h|sys/time\.h|sys/timerfd\.h|time\.h|openssl/(ssl|bio|rand)\.h)[>"]'
+# lib/checkeval.c still parses trace dates with strptime/timegm (calendar
+# arithmetic, no clock read); it is the one file allowed <time.h>.
+for f in lib/*.c lib/*.h; do
+	[ -f "$f" ] || continue
+	hits=$(grep -nE "$io" "$f" || true)
+	[ "$f" = lib/checkeval.c ] && hits=$(echo "$hits" | grep -v 'time\.h' || true)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed "s|^|lint: $f:|; s|\$| (lib/ must not include I/O or clock headers)|"
+		fail=1
+	fi
+done
+
+# 4. lib/ reads no clock and no randomness source by itself.
+for f in lib/*.c; do
+	[ -f "$f" ] || continue
+	# comment lines (" * ...") and string literals are not calls
+	hits=$(sed -e 's://.*$::' -e 's:^[[:space:]]*/\?\*.*$::' -e 's:"[^"]*"::g' "$f" | grep -nE '\b(clock_gettime|gettimeofday|time|randombytes_[a-z]+|rand|random|getrandom)[[:space:]]*\(' || true)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed "s|^|lint: $f:|; s|\$| (lib/ takes time and randomness as arguments)|"
+		fail=1
+	fi
+done
+
+[ $fail -eq 0 ] && echo "lint: $(echo "$files" | wc -w) C files formatted, no banned call, lib/ free of I/O"
+exit $fail
