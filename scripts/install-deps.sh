@@ -8,7 +8,7 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       libconfig-dev libjansson-dev libcunit1-dev libsystemd-dev
       bind9 bind9-utils bind9-dnsutils knot knot-dnsutils
       nginx-light haproxy openssl ca-certificates curl python3
-      valgrind clang-format groff-base man-db systemd procps iproute2)
+      valgrind clang clang-format groff-base man-db systemd procps iproute2)
 
 missing=()
 for p in "${DEPS[@]}"; do
