@@ -6,19 +6,23 @@
 # property; the reproducer is kept and its path printed (add it under
 # tests/fuzz/regress/T/ once fixed, so that `make check` replays it).
 #
-#   tests/fuzz/run.sh [-t SECONDS] [-j JOBS] [-k DIR] [TARGET...]
+#   tests/fuzz/run.sh [-t SECONDS] [-n RUNS] [-j JOBS] [-k DIR] [TARGET...]
 #
-# -t: seconds per target (default 20); -k: keep each target's grown corpus
-# in DIR/T instead of a temporary directory; -j: targets at a time (1).
+# -t: seconds per target (default 20); -n: stop a target after RUNS
+# executions even before its time is up; -k: keep each target's grown
+# corpus in DIR/T instead of a temporary directory; -j: targets at a time
+# (default 1).
 # Run from the build directory; sources are found next to this script.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 secs=20
+runs=-1
 keep=
 jobs=1
-while getopts t:k:j: o; do
+while getopts t:n:k:j: o; do
 	case $o in
 	t) secs=$OPTARG ;;
+	n) runs=$OPTARG ;;
 	k) keep=$OPTARG ;;
 	j) jobs=$OPTARG ;;
 	*) exit 2 ;;
@@ -45,7 +49,7 @@ run_one() {
 	mkdir -p "$corpus" "$work/crash-$t"
 	log=$work/$t.log
 	# nice: the machine is shared with the rest of the suite
-	nice -n 19 "$bin" -max_total_time="$secs" -timeout=10 \
+	nice -n 19 "$bin" -max_total_time="$secs" -runs="$runs" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
 		-dict="$here/dict/$t.dict" \
 		-artifact_prefix="$work/crash-$t/" \
