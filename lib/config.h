@@ -76,6 +76,8 @@ struct mp_pool_cfg {
 	uint32_t ttl;
 	unsigned min_healthy;	   /* floor per RRset (A and AAAA each) */
 	unsigned max_published;	   /* 0 = every healthy address */
+	uint64_t rotate_ms;	   /* 0: no rotation; else the published
+				      subset is re-drawn this often */
 	struct mp_check_cfg check; /* global check with the pool's overrides */
 	struct mp_mirror_cfg *mirrors;
 	size_t n_mirrors;

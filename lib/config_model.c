@@ -248,10 +248,16 @@ char *mp_config_summary(const struct mp_config *cfg)
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pool = &cfg->pools[p];
 
-		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s\n",
+		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s",
 			pool->name, pool->ttl, pool->min_healthy,
 			pool->max_published,
 			pool->max_published ? "" : " (all)");
+		if (pool->rotate_ms) {
+			char rd[32];
+			mp_duration_human(pool->rotate_ms, rd, sizeof(rd));
+			fprintf(f, " rotate %s", rd);
+		}
+		fputc('\n', f);
 		summary_check(f, &pool->check);
 		for (size_t m = 0; m < pool->n_mirrors; m++) {
 			const struct mp_mirror_cfg *mr = &pool->mirrors[m];
