@@ -170,6 +170,10 @@ const char *mp_name_text(const char *name, char *buf, size_t len);
  */
 char *mp_config_summary(const struct mp_config *cfg);
 
+/* Adds what --check-config warns about but accepts (a key on a deprecated
+ * algorithm, hmac-md5 or hmac-sha1) to d. */
+void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d);
+
 /*
  * Parses an http:// or https:// URL as check.url and guard.sentinels take
  * it: host name or [IPv6] literal (host gets it lower-case, without
