@@ -19,11 +19,6 @@
 #include "health.h"
 #include "view.h"
 
-enum mp_vote_fallback {
-	MP_FALLBACK_LOCAL = 0,
-	MP_FALLBACK_FREEZE = 1,
-};
-
 /* One node's vote on one address. */
 struct mp_vote_in {
 	const char *node;
