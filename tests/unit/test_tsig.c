@@ -340,6 +340,41 @@ static void test_compressed_owner(void)
 	mp_tsig_key_free(k);
 }
 
+/* Names live after the 12-byte header: a pointer into the header is
+ * refused even when the header bytes happen to read as a name. */
+static void test_pointer_into_header(void)
+{
+	/* header: QDCOUNT 1; from offset 5 the bytes 01 00 00 read as a
+	 * one-label name; the question's name points there */
+	uint8_t w[MP_WIRE_HDRLEN + 6] = {0x12, 0x34, 0, 0,    0, 1, 0, 0, 0,
+					 0,    0,    0, 0xc0, 5, 0, 1, 0, 1};
+	uint8_t name[MP_WIRE_NAME_MAX];
+	size_t pos = MP_WIRE_HDRLEN, nlen;
+	struct mp_wire_msg m;
+
+	CU_ASSERT_EQUAL(mp_wire_read_name(w, sizeof(w), &pos, name, &nlen),
+			MP_EPROTO);
+	CU_ASSERT_EQUAL(mp_wire_scan(w, sizeof(w), &m), MP_EPROTO);
+	for (uint8_t t = 0; t < MP_WIRE_HDRLEN; t++) {
+		w[MP_WIRE_HDRLEN + 1] = t;
+		pos = MP_WIRE_HDRLEN;
+		CU_ASSERT_EQUAL(
+		    mp_wire_read_name(w, sizeof(w), &pos, name, &nlen),
+		    MP_EPROTO);
+	}
+	/* the first byte after the header is a valid target */
+	{
+		uint8_t ok[] = {0x12, 0x34, 0,	 0, 0, 1, 0, 0, 0,    0, 0,
+				0,    1,    'a', 0, 0, 1, 0, 1, 0xc0, 12};
+		pos = 19;
+		CU_ASSERT_EQUAL(
+		    mp_wire_read_name(ok, sizeof(ok), &pos, name, &nlen),
+		    MP_OK);
+		CU_ASSERT_EQUAL(nlen, 3);
+		CU_ASSERT_EQUAL(pos, 21);
+	}
+}
+
 static void test_two_tsigs_and_not_last(void)
 {
 	struct mp_tsig_key *k = key256();
@@ -626,6 +661,7 @@ static CU_TestInfo tests[] = {
     {"Time Signed within fudge", test_time_window},
     {"key name", test_key_name},
     {"compressed TSIG owner name", test_compressed_owner},
+    {"pointer into the header", test_pointer_into_header},
     {"two TSIG RRs, TSIG not last", test_two_tsigs_and_not_last},
     {"bad MAC", test_bad_mac},
     {"unsigned replies and TSIG errors", test_unsigned_and_server_errors},
