@@ -79,12 +79,32 @@ static void parse_node(struct mp_cfg_loader *l, const config_setting_t *root,
 			   "set node = \"ams1\"; at top level");
 }
 
+/* A string that is one of two words: *out = 0 for the first, 1 for the
+ * second. what: "a role". Returns false when absent or wrong (reported). */
+static bool one_of(struct mp_cfg_loader *l, const config_setting_t *s,
+		   const char *path, const char *w0, const char *w1,
+		   const char *what, int *out)
+{
+	const char *v;
+	char q[96], form[64];
+
+	snprintf(form, sizeof(form), "\"%s\" or \"%s\"", w0, w1);
+	if (!mp_cfg_str(l, s, path, form, &v))
+		return false;
+	if (strcmp(v, w0) == 0 || strcmp(v, w1) == 0) {
+		*out = strcmp(v, w0) == 0 ? 0 : 1;
+		return true;
+	}
+	mp_cfg_err(l, s, "%s: %s is not %s (use %s)", path,
+		   mp_cfg_quote(v, q, sizeof(q)), what, form);
+	return false;
+}
+
 static void parse_role(struct mp_cfg_loader *l, const config_setting_t *g,
 		       struct mp_vantage_cfg *vt)
 {
 	const config_setting_t *s = mp_cfg_member(g, "role");
-	const char *v;
-	char q[96];
+	int r;
 
 	if (!s) {
 		mp_cfg_err(l, g,
@@ -93,17 +113,8 @@ static void parse_role(struct mp_cfg_loader *l, const config_setting_t *g,
 			   "pools, role = \"observer\"; on the others)");
 		return;
 	}
-	if (!mp_cfg_str(l, s, "vantage.role", "\"writer\" or \"observer\"", &v))
-		return;
-	if (strcmp(v, "writer") == 0)
-		vt->role = MP_ROLE_WRITER;
-	else if (strcmp(v, "observer") == 0)
-		vt->role = MP_ROLE_OBSERVER;
-	else
-		mp_cfg_err(l, s,
-			   "vantage.role: %s is not a role (use \"writer\" or "
-			   "\"observer\")",
-			   mp_cfg_quote(v, q, sizeof(q)));
+	if (one_of(l, s, "vantage.role", "writer", "observer", "a role", &r))
+		vt->role = r ? MP_ROLE_OBSERVER : MP_ROLE_WRITER;
 }
 
 static void parse_views(struct mp_cfg_loader *l, const config_setting_t *g,
@@ -256,22 +267,12 @@ static void parse_fallback(struct mp_cfg_loader *l, const config_setting_t *g,
 			   struct mp_vantage_cfg *vt)
 {
 	const config_setting_t *s = mp_cfg_member(g, "fallback");
-	const char *v;
-	char q[96];
+	int r;
 
 	vt->fallback = MP_FALLBACK_LOCAL;
-	if (!mp_cfg_str(l, s, "vantage.fallback", "\"local\" or \"freeze\"",
-			&v))
-		return;
-	if (strcmp(v, "local") == 0)
-		vt->fallback = MP_FALLBACK_LOCAL;
-	else if (strcmp(v, "freeze") == 0)
-		vt->fallback = MP_FALLBACK_FREEZE;
-	else
-		mp_cfg_err(l, s,
-			   "vantage.fallback: %s is not a fallback (use "
-			   "\"local\" or \"freeze\")",
-			   mp_cfg_quote(v, q, sizeof(q)));
+	if (one_of(l, s, "vantage.fallback", "local", "freeze", "a fallback",
+		   &r))
+		vt->fallback = r ? MP_FALLBACK_FREEZE : MP_FALLBACK_LOCAL;
 }
 
 void mp_cfg_parse_vantage(struct mp_cfg_loader *l, const config_setting_t *root)

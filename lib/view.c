@@ -356,6 +356,22 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/* The next space-separated token of [*p, end): *tok and *tl; false at
+ * the end. Runs of spaces separate like one. */
+static bool next_token(const char **p, const char *end, const char **tok,
+		       size_t *tl)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+	if (*p >= end)
+		return false;
+	*tok = *p;
+	while (*p < end && **p != ' ')
+		(*p)++;
+	*tl = (size_t)(*p - *tok);
+	return true;
+}
+
 struct header {
 	uint64_t t;
 	uint64_t part, parts;
@@ -364,7 +380,8 @@ struct header {
 static int parse_header(const char *s, size_t len, size_t rec, struct header *h,
 			char *why, size_t whylen)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *tok;
+	size_t tl;
 	bool has_t = false, has_p = false;
 	char q[80];
 	size_t vl = strlen(MP_VIEW_VERSION);
@@ -383,19 +400,8 @@ static int parse_header(const char *s, size_t len, size_t rec, struct header *h,
 			    rec, quote(s, len, q, sizeof(q)), MP_VIEW_VERSION);
 	}
 	p += vl;
-	while (p < end) {
-		const char *tok, *eq;
-		size_t tl;
-
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		tok = p;
-		while (p < end && *p != ' ')
-			p++;
-		tl = (size_t)(p - tok);
-		eq = memchr(tok, '=', tl);
+	while (next_token(&p, end, &tok, &tl)) {
+		const char *eq = memchr(tok, '=', tl);
 		if (!eq)
 			return fail(why, whylen,
 				    "record %zu: header token %s is not "
@@ -512,20 +518,12 @@ static int parse_item(const char *tok, size_t tl, size_t rec,
 static int parse_items(const char *s, size_t len, size_t rec,
 		       struct mp_view *out, char *why, size_t whylen)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *tok;
+	size_t tl;
 	int rc;
 
-	while (p < end) {
-		const char *tok;
-
-		if (*p == ' ') {
-			p++;
-			continue;
-		}
-		tok = p;
-		while (p < end && *p != ' ')
-			p++;
-		rc = parse_item(tok, (size_t)(p - tok), rec, out, why, whylen);
+	while (next_token(&p, end, &tok, &tl)) {
+		rc = parse_item(tok, tl, rec, out, why, whylen);
 		if (rc != MP_OK)
 			return rc;
 	}
