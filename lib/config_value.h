@@ -47,6 +47,7 @@ struct mp_cfg_loader {
 	/* key settings, checked before the key is loaded */
 	bool key_ok;
 	const config_setting_t *key_inline;
+	const char *default_node; /* the host name, from the agent */
 };
 
 const char *mp_cfg_src_file(const struct mp_cfg_loader *l,
@@ -131,5 +132,10 @@ void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
 void mp_cfg_parse_json_pools(struct mp_cfg_loader *l,
 			     const config_setting_t *root,
 			     const config_setting_t *global_check);
+
+/* The top-level `node` and the `vantage` group (config_vantage.c), after
+ * dns and pools. */
+void mp_cfg_parse_vantage(struct mp_cfg_loader *l,
+			  const config_setting_t *root);
 
 #endif
