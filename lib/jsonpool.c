@@ -99,10 +99,18 @@ static bool key_is(const char *s, size_t n, const char *want)
 }
 
 static void value(struct scan *sc);
+static void elements(struct scan *sc, bool entries);
 
-/* At '{': the members; when woff is not NULL, records where the "weight"
- * member's value is. */
-static void members(struct scan *sc, size_t *woff, size_t *wlen)
+/* What an object is to the scanner. */
+enum obj_kind {
+	OBJ_OTHER = 0, /* skipped */
+	OBJ_ENTRY,     /* an entry: where is its "weight" value? */
+	OBJ_TOP,       /* the top level: its "mirrors" array holds entries */
+};
+
+/* At '{': the members. An entry records where its "weight" member's value
+ * is in sc->woff/wlen[sc->n]; the top object scans "mirrors" as entries. */
+static void members(struct scan *sc, enum obj_kind kind)
 {
 	sc->pos++;
 	for (;;) {
@@ -121,10 +129,15 @@ static void members(struct scan *sc, size_t *woff, size_t *wlen)
 			sc->pos++;
 		ws(sc);
 		v = sc->pos;
+		if (kind == OBJ_TOP && key_is(sc->s + a, b - a, "mirrors") &&
+		    sc->pos < sc->len && sc->s[sc->pos] == '[') {
+			elements(sc, true);
+			continue;
+		}
 		value(sc);
-		if (woff && key_is(sc->s + a, b - a, "weight")) {
-			*woff = v;
-			*wlen = sc->pos - v;
+		if (kind == OBJ_ENTRY && key_is(sc->s + a, b - a, "weight")) {
+			sc->woff[sc->n] = v;
+			sc->wlen[sc->n] = sc->pos - v;
 		}
 	}
 	if (sc->pos < sc->len)
@@ -165,7 +178,7 @@ static void elements(struct scan *sc, bool entries)
 		sc->start[sc->n] = sc->pos;
 		sc->woff[sc->n] = sc->wlen[sc->n] = 0;
 		if (sc->s[sc->pos] == '{')
-			members(sc, &sc->woff[sc->n], &sc->wlen[sc->n]);
+			members(sc, OBJ_ENTRY);
 		else
 			value(sc);
 		sc->n++;
@@ -185,7 +198,7 @@ static void value(struct scan *sc)
 		string_at(sc, &a, &b);
 		break;
 	case '{':
-		members(sc, NULL, NULL);
+		members(sc, OBJ_OTHER);
 		break;
 	case '[':
 		elements(sc, false);
@@ -202,36 +215,10 @@ static void value(struct scan *sc)
 static void top(struct scan *sc)
 {
 	ws(sc);
-	if (sc->pos >= sc->len)
-		return;
-	if (sc->s[sc->pos] == '[') {
+	if (sc->pos < sc->len && sc->s[sc->pos] == '[')
 		elements(sc, true);
-		return;
-	}
-	if (sc->s[sc->pos] != '{')
-		return;
-	sc->pos++;
-	for (;;) {
-		size_t a, b;
-
-		ws(sc);
-		if (sc->pos >= sc->len || sc->s[sc->pos] == '}')
-			return;
-		if (sc->s[sc->pos] == ',') {
-			sc->pos++;
-			continue;
-		}
-		string_at(sc, &a, &b);
-		ws(sc);
-		if (sc->pos < sc->len && sc->s[sc->pos] == ':')
-			sc->pos++;
-		ws(sc);
-		if (key_is(sc->s + a, b - a, "mirrors") && sc->pos < sc->len &&
-		    sc->s[sc->pos] == '[')
-			elements(sc, true);
-		else
-			value(sc);
-	}
+	else if (sc->pos < sc->len && sc->s[sc->pos] == '{')
+		members(sc, OBJ_TOP);
 }
 
 /* ---- validation ------------------------------------------------------- */
