@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "error.h"
 #include "log.h"
-#include "schedule.h"
 
 struct run;
 

@@ -28,8 +28,9 @@
  */
 
 static const char *const top_keys[] = {
-    "dns",     "update",     "check",	     "damping",	  "guard", "pools",
-    "control", "state_file", "metrics_file", "log_level", NULL};
+    "dns",	 "update",     "check",	  "damping",	"guard",
+    "pools",	 "json_pools", "control", "state_file", "metrics_file",
+    "log_level", "node",       "vantage", NULL};
 static const char *const dns_keys[] = {
     "server", "port",	   "zone",    "key_file",	    "key_name",
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
@@ -44,7 +45,8 @@ static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
 static const char *const pool_keys[] = {
-    "name", "ttl", "min_healthy", "max_published", "check", "mirrors", NULL};
+    "name",   "ttl",   "min_healthy", "max_published",
+    "rotate", "check", "mirrors",     NULL};
 static const char *const mirror_keys[] = {"name",  "addresses", "weight",
 					  "email", "notes",	NULL};
 static const char *const control_keys[] = {"socket", "group", "mode", NULL};
@@ -481,6 +483,16 @@ static void parse_check(struct mp_cfg_loader *l, const struct check_src *c,
 		ck->ca_file = mp_cfg_file(l, s, path, true);
 }
 
+void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
+			const char *own_ctx, const config_setting_t *global,
+			const config_setting_t *parent, const char *parent_ctx,
+			bool complete, struct mp_check_cfg *ck)
+{
+	struct check_src cs = {own, own_ctx, global};
+
+	parse_check(l, &cs, parent, parent_ctx, complete, ck);
+}
+
 static void parse_damping(struct mp_cfg_loader *l, const config_setting_t *root)
 {
 	struct mp_damping_cfg *dp = &l->cfg->damping;
@@ -817,6 +829,15 @@ static void parse_pool(struct mp_cfg_loader *l, const config_setting_t *g,
 	mp_cfg_key_path(ctx, "max_published", path, sizeof(path));
 	mp_cfg_uint(l, mp_cfg_member(g, "max_published"), path, 0,
 		    MP_MAX_ADDRS_PER_FAMILY, &pool->max_published);
+	s = mp_cfg_member(g, "rotate");
+	mp_cfg_key_path(ctx, "rotate", path, sizeof(path));
+	if (s && mp_cfg_duration(l, s, path, 1000, &pool->rotate_ms) &&
+	    pool->max_published == 0)
+		mp_cfg_err(l, s,
+			   "%s: rotation needs max_published: set it to how "
+			   "many addresses to publish at a time, e.g. "
+			   "max_published = 3; rotate = \"15m\";",
+			   path);
 
 	snprintf(ck_ctx, sizeof(ck_ctx), "%s.check", ctx);
 	cs.pool = mp_cfg_group(l, g, ctx, "check");
@@ -1135,6 +1156,13 @@ static char *dir_of(const char *path)
 int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 		   struct mp_diag *d)
 {
+	return mp_config_load_node(path, flags, NULL, out, d);
+}
+
+int mp_config_load_node(const char *path, unsigned flags,
+			const char *default_node, struct mp_config **out,
+			struct mp_diag *d)
+{
 	struct mp_cfg_loader l;
 	config_t lc;
 	const config_setting_t *root, *global_check;
@@ -1145,6 +1173,7 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	memset(&l, 0, sizeof(l));
 	l.path = path;
 	l.d = d;
+	l.default_node = default_node;
 	l.eof_line = 1;
 	config_init(&lc);
 	l.cfg = calloc(1, sizeof(*l.cfg));
@@ -1200,8 +1229,10 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	parse_damping(&l, root);
 	parse_guard(&l, root);
 	parse_pools(&l, root, global_check);
+	mp_cfg_parse_json_pools(&l, root, global_check);
 	parse_control(&l, root);
 	parse_top(&l, root);
+	mp_cfg_parse_vantage(&l, root);
 	mp_cfg_flush(&l);
 	if (!(flags & MP_CONFIG_NO_KEY) && !l.oom)
 		key_rc = load_key(&l);
