@@ -211,7 +211,9 @@ static void explain_rejection(struct mp_daemon *d,
 	case 2:
 		snprintf(buf, len,
 			 "SERVFAIL: the server could not apply the change "
-			 "(journal, record limits, zone not loaded?)");
+			 "(BIND: max-records-per-type or a journal it cannot "
+			 "write; Knot: its storage); re-reading the RRset to "
+			 "tell which");
 		break;
 	default:
 		snprintf(buf, len, "%s", rc);
@@ -219,6 +221,17 @@ static void explain_rejection(struct mp_daemon *d,
 }
 
 /* ---- reads ------------------------------------------------------------ */
+
+/* Did the last UPDATE of some RRset fail? */
+static bool update_failing(struct mp_daemon *d)
+{
+	for (size_t i = 0; i < mp_engine_n_rrsets(d->engine); i++) {
+		const struct mp_rrset *r = mp_engine_rrset(d->engine, i);
+		if (r->has_last && strcmp(r->last_rcode, "NOERROR") != 0)
+			return true;
+	}
+	return false;
+}
 
 static void read_done(void *arg, enum mp_dns_outcome o,
 		      const struct mp_dns_response *resp, const char *detail,
@@ -244,7 +257,11 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 	    resp->tsig == MP_TSIG_VERIFIED) {
 		d->read_pending[d->read_rrset] = false;
 		d->n_read_pending--;
-		d->attempt = 0;
+		/* a read that works does not end the backoff of a refused
+		 * UPDATE (SERVFAIL re-reads before each retry): only an
+		 * applied UPDATE does */
+		if (!update_failing(d))
+			d->attempt = 0;
 		mp_engine_dns_error(d->engine, NULL);
 		mp_engine_dns_view(d->engine, d->read_rrset, &resp->answers,
 				   mp_now_ms());
@@ -422,8 +439,9 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		    mp_rcode_str(resp->rcode, rcbuf, sizeof(rcbuf));
 
 		explain_rejection(d, resp, why, sizeof(why));
-		if (resp->rcode == 7 || resp->rcode == 8) {
-			/* YXRRSET/NXRRSET: our view is stale */
+		if (resp->rcode == 7 || resp->rcode == 8 || resp->rcode == 2) {
+			/* YXRRSET/NXRRSET: our view is stale; SERVFAIL:
+			 * the RRset's size tells the likely cause */
 			mp_dnsops_read_all(d);
 		}
 		mp_engine_update_result(d->engine, &d->plan, MP_UPDATE_REJECTED,

@@ -618,6 +618,7 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
 			warn_foreign(e, r, &in_dns->v[k]);
+	mp_eng_servfail_explain(e, r, in_dns);
 	mp_addr_set_copy(&r->in_dns, in_dns);
 	r->in_dns_known = true;
 }
