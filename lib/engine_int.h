@@ -78,6 +78,10 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 			    const struct mp_target *t,
 			    const struct mp_rrset *r);
 
+/* Is a the address of a target of RRset r (a configured mirror's)? */
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
+			   const struct mp_addr *a);
+
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len);

@@ -16,16 +16,6 @@ void mp_eng_servfail_noted(struct mp_rrset *r, const char *rcode)
 	r->servfail_pending = rcode && strcmp(rcode, "SERVFAIL") == 0;
 }
 
-static bool is_member(const struct mp_engine *e, const struct mp_rrset *r,
-		      const struct mp_addr *a)
-{
-	for (size_t i = 0; i < e->n_targets; i++)
-		if (mp_eng_target_in_rrset(e, &e->targets[i], r) &&
-		    mp_addr_equal(&e->targets[i].addr, a))
-			return true;
-	return false;
-}
-
 /* How many records the failed UPDATE would have left in the RRset, now
  * that in_dns is known: its deletions first, then its additions. */
 static size_t size_after(const struct mp_rrset *r,
@@ -56,7 +46,7 @@ void mp_eng_servfail_explain(struct mp_engine *e, struct mp_rrset *r,
 	r->servfail_pending = false;
 	after = size_after(r, in_dns);
 	for (size_t k = 0; k < in_dns->n; k++)
-		if (!is_member(e, r, &in_dns->v[k]))
+		if (!mp_eng_addr_is_member(e, r, &in_dns->v[k]))
 			foreign++;
 	if (after > MP_MAX_ADDRS_PER_FAMILY) {
 		snprintf(why, sizeof(why),

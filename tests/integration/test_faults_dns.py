@@ -64,10 +64,33 @@ class ServfailMixin(AgentTestMixin):
         self.assertGreater(gaps[1], gaps[0] * 1.2, "no backoff: %s" % gaps)
         self.assertTrue(ag.alive())
 
-    def apply_fault_and_fail_m2(self):
-        """M2 fails: the agent's UPDATE removes it from the RRset."""
+    def storage_fault(self, ag, server_rx, fix):
+        """With the server unable to record a change: nsupdate gets
+        SERVFAIL (server_rx in the server's log) and changes nothing; the
+        agent's UPDATE removing M2 is refused and rolled back, retried
+        with backoff and explained; after fix(), it goes through."""
+        serial = self.serial()
+        rc, out = self.srv.nsupdate(
+            ["update add %s 60 A 192.0.2.99" % POOL])
+        self.assertNotEqual(rc, 0, "the server recorded a change")
+        self.assertIn("SERVFAIL", out)
+        self.assertRegex(self.srv.log_text(), server_rx)
+        self.assertEqual(self.serial(), serial)
+
+        ag.mark()
         self.farm.set_mode(M2, "503")
         self.prove_http(M2, 503)
+        self.assert_backoff(ag)
+        ag.wait_log(r"^<3>UPDATE: %s A -127\.0\.0\.12 not applied "
+                    r"\(SERVFAIL\)$" % RX_POOL)
+        ag.wait_log(RX_LIKELY_JOURNAL)
+        self.assertEqual(self.serial(), serial)
+        self.assertEqual(self.dig(), ALL)
+
+        fix()
+        ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR"
+                    % (RX_ZONE, RX_POOL), timeout=20)
+        self.wait_dig([M1, M3])
 
 
 class Bind21Test(ServfailMixin, unittest.TestCase):
@@ -160,32 +183,10 @@ class Bind23Test(ServfailMixin, unittest.TestCase):
         self.srv.rndc("sync", "-clean", ZONE)
         self.assertFalse(os.path.exists(jnl))
         os.chmod(self.srv.zone_dir, 0o555)
-        serial = self.serial()
-        rc, out = self.srv.nsupdate(
-            ["update add %s 60 A 192.0.2.99" % POOL])
-        self.assertNotEqual(rc, 0, "named wrote its journal")
-        self.assertIn("SERVFAIL", out)
-        self.assertRegex(self.srv.log_text(),
-                         r"example\.org\.zone\.jnl: create: permission "
-                         r"denied|journal open failed")
-        self.assertEqual(self.serial(), serial)
-
-        ag.mark()
-        self.apply_fault_and_fail_m2()
-        self.assert_backoff(ag)
-        ag.wait_log(r"^<3>UPDATE: %s A -127\.0\.0\.12 not applied "
-                    r"\(SERVFAIL\)$" % RX_POOL)
-        ag.wait_log(RX_LIKELY_JOURNAL)
-        self.assertEqual(self.serial(), serial)
-        self.assertEqual(self.dig(), ALL)
-
-        def fix():
-            os.chmod(self.srv.zone_dir, 0o700)
-
-        fix()
-        ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR"
-                    % (RX_ZONE, RX_POOL), timeout=20)
-        self.wait_dig([M1, M3])
+        self.storage_fault(
+            ag, r"example\.org\.zone\.jnl: create: permission denied|"
+            r"journal open failed",
+            lambda: os.chmod(self.srv.zone_dir, 0o700))
         self.assertTrue(os.path.exists(jnl))
 
 
@@ -214,33 +215,9 @@ class Knot23Test(ServfailMixin, unittest.TestCase):
         self.srv.restart()
         self.assertEqual(self.dig(), ALL)
         shutil.rmtree(self.srv.zone_dir)
-        serial = self.serial()
-        rc, out = self.srv.nsupdate(
-            ["update add %s 60 A 192.0.2.99" % POOL])
-        self.assertNotEqual(rc, 0, "knotd applied a change without storage")
-        self.assertIn("SERVFAIL", out)
-        self.assertRegex(self.srv.log_text(),
-                         r"DDNS, processing failed \(not exists\)")
-        self.assertEqual(self.serial(), serial)
-        self.assertFalse(os.path.exists(self.srv.zone_dir))
-
-        ag.mark()
-        self.apply_fault_and_fail_m2()
-        self.assert_backoff(ag)
-        ag.wait_log(r"^<3>UPDATE: %s A -127\.0\.0\.12 not applied "
-                    r"\(SERVFAIL\)$" % RX_POOL)
-        ag.wait_log(RX_LIKELY_JOURNAL)
-        self.assertEqual(self.serial(), serial)
-        self.assertEqual(self.dig(), ALL)
-
-        def fix():
-            # knotd does not make its storage directory itself
-            os.mkdir(self.srv.zone_dir)
-
-        fix()
-        ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR"
-                    % (RX_ZONE, RX_POOL), timeout=20)
-        self.wait_dig([M1, M3])
+        # knotd does not make its storage directory itself: fixed by hand
+        self.storage_fault(ag, r"DDNS, processing failed \(not exists\)",
+                           lambda: os.mkdir(self.srv.zone_dir))
         # the journal is back in the storage
         self.assertTrue(os.path.isdir(os.path.join(self.srv.zone_dir,
                                                    "journal")))
