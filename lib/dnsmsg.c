@@ -169,9 +169,8 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 	uint8_t zwire[MP_WIRE_NAME_MAX], owire[MP_WIRE_NAME_MAX];
 	size_t zlen, olen;
 	char otext[1024];
-	ldns_rdf *zone_rdf = NULL, *owner = NULL;
+	ldns_rdf *owner = NULL;
 	ldns_rr_list *up = NULL;
-	ldns_pkt *p = NULL;
 	int rc = MP_EINVAL;
 
 	memset(out, 0, sizeof(*out));
@@ -221,28 +220,36 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 		goto cleanup;
 	}
 
-	zone_rdf = ldns_dname_new_frm_str(out->qname);
-	if (!zone_rdf) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
+	rc = mp_dnsmsg_update_finish(up, id, key, now_s, out);
+cleanup:
+	ldns_rr_list_deep_free(up);
+	if (rc != MP_OK)
+		mp_dns_request_clear(out);
+	return rc;
+}
+
+int mp_dnsmsg_update_finish(const ldns_rr_list *up, uint16_t id,
+			    const struct mp_tsig_key *key, uint64_t now_s,
+			    struct mp_dns_request *out)
+{
+	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(out->qname);
+	ldns_pkt *p;
+	int rc;
+
+	if (!zone_rdf)
+		return MP_ENOMEM;
 	p = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, NULL, up, NULL);
 	if (!p) {
-		rc = MP_ENOMEM;
-		goto cleanup; /* zone_rdf was not taken */
+		ldns_rdf_deep_free(zone_rdf); /* not taken */
+		return MP_ENOMEM;
 	}
-	zone_rdf = NULL; /* owned by p */
+	/* p owns zone_rdf and a copy of up */
 	rc = mp_dnsmsg_finish(p, id, key, now_s, out);
 	if (rc == MP_OK) {
 		out->opcode = OPCODE_UPDATE;
 		out->qtype = MP_RRTYPE_SOA;
 	}
-cleanup:
 	ldns_pkt_free(p);
-	ldns_rdf_deep_free(zone_rdf);
-	ldns_rr_list_deep_free(up);
-	if (rc != MP_OK)
-		mp_dns_request_clear(out);
 	return rc;
 }
 

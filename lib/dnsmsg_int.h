@@ -26,6 +26,12 @@ bool mp_dnsmsg_in_zone(const uint8_t *name, size_t nlen, const uint8_t *zone,
 int mp_dnsmsg_finish(ldns_pkt *p, uint16_t id, const struct mp_tsig_key *key,
 		     uint64_t now_s, struct mp_dns_request *out);
 
+/* Builds the UPDATE of zone out->qname with update section up (copied),
+ * signs it into out and marks it an UPDATE. 0 or an MP_E* code. */
+int mp_dnsmsg_update_finish(const ldns_rr_list *up, uint16_t id,
+			    const struct mp_tsig_key *key, uint64_t now_s,
+			    struct mp_dns_request *out);
+
 /* Appends the RDATA of TXT record rr (its character-strings, each with its
  * length byte) to s. 0, MP_EPROTO or MP_ENOMEM. */
 int mp_dnsmsg_txt_rdata(const ldns_rr *rr, struct mp_txt_set *s);

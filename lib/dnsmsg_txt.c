@@ -95,10 +95,9 @@ int mp_txt_replace_build(const char *zone, const char *owner, uint32_t ttl,
 	uint8_t zwire[MP_WIRE_NAME_MAX], owire[MP_WIRE_NAME_MAX];
 	size_t zlen, olen;
 	char otext[1024];
-	ldns_rdf *zone_rdf = NULL, *own = NULL;
+	ldns_rdf *own = NULL;
 	ldns_rr_list *up = NULL;
 	ldns_rr *rr;
-	ldns_pkt *p = NULL;
 	int rc = MP_EINVAL;
 
 	memset(out, 0, sizeof(*out));
@@ -132,25 +131,8 @@ int mp_txt_replace_build(const char *zone, const char *owner, uint32_t ttl,
 			goto cleanup;
 		}
 	}
-	zone_rdf = ldns_dname_new_frm_str(out->qname);
-	if (!zone_rdf) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
-	p = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, NULL, up, NULL);
-	if (!p) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
-	zone_rdf = NULL; /* owned by p, which took a copy of up */
-	rc = mp_dnsmsg_finish(p, id, key, now_s, out);
-	if (rc == MP_OK) {
-		out->opcode = OPCODE_UPDATE;
-		out->qtype = MP_RRTYPE_SOA;
-	}
+	rc = mp_dnsmsg_update_finish(up, id, key, now_s, out);
 cleanup:
-	ldns_pkt_free(p);
-	ldns_rdf_deep_free(zone_rdf);
 	ldns_rdf_deep_free(own);
 	ldns_rr_list_deep_free(up);
 	if (rc != MP_OK)
