@@ -193,7 +193,10 @@ bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
 void mp_plan_item_describe(struct mp_engine *e, const struct mp_plan_item *it,
 			   char *buf, size_t len);
 
-/* Operator actions. err receives the reason on refusal. */
+/* Operator actions. err receives the reason on refusal. A drain of what is
+ * already drained (the mirror, or the address on its own) is refused with
+ * MP_EEXIST unless update or force is set; update of what is not drained is
+ * refused with MP_ENOENT. */
 struct mp_drain_request {
 	const char *mirror;
 	const struct mp_addr *address; /* NULL: the whole mirror */
@@ -201,7 +204,14 @@ struct mp_drain_request {
 	const char *by;
 	long uid;
 	uint64_t for_ms; /* 0: until undrained */
-	bool force;
+	bool force;	 /* may go below min_healthy, or empty an RRset;
+			    replaces an existing drain */
+	bool update;	 /* changes an existing drain: what is not given
+			    again (reason, for_ms) is kept */
+	/* Out: set to the RRsets a forced drain leaves empty ("" when
+	 * none), e.g. "dl.example.org. A, dl.example.org. AAAA". */
+	char *emptied;
+	size_t emptied_len;
 };
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		    uint64_t now_ms, char *err, size_t errlen);

@@ -56,7 +56,13 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	json_object_set_new(o, "address", json_string(t->addr.text));
 	json_object_set_new(o, "state",
 			    json_string(mp_health_state_name(h->state)));
-	json_object_set_new(o, "published", json_boolean(t->published));
+	/* before the first read of its RRset nothing is decided yet */
+	json_object_set_new(
+	    o, "published",
+	    e->rrsets[2 * t->pool + (t->addr.family == AF_INET ? 0 : 1)]
+		    .in_dns_known
+		? json_boolean(t->published)
+		: json_null());
 	json_object_set_new(o, "suppressed",
 			    json_boolean(h->damping.suppressed));
 	json_object_set_new(

@@ -389,6 +389,35 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertIsNone(self.mirror_status(ag.status(), "mirror2")["drain"])
         self.assertEqual(self.dig(), [M2, M3])
 
+        # a second drain does not silently replace the first
+        rc, out, err = ag.ctl("drain", "mirror1", "--reason", "other")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r"^mirrorpoolctl: mirror1 is already drained "
+                              r"\(by %s (just now|\d+s ago): no reason "
+                              r"given\); use --update to change the drain "
+                              r"\(what is not given again is kept\) or "
+                              r"--force to replace it\n$" % re.escape(USER))
+        self.assertEqual(self.mirror_status(ag.status(),
+                                            "mirror1")["drain"]["reason"], "")
+        # --update changes what is given again and keeps the rest
+        out = self.ctl_ok(ag, "drain", "mirror1", "--update", "--reason",
+                          "disk swap", "--for", "2h")
+        self.assertEqual(out, "mirror1 drain updated\n")
+        until = self.mirror_status(ag.status(), "mirror1")["drain"]["until"]
+        self.assertLessEqual(abs(until - time.time() - 7200), 5)
+        self.ctl_ok(ag, "drain", "mirror1", "--update", "--reason",
+                    "disk swap, then fsck")
+        d = self.mirror_status(ag.status(), "mirror1")["drain"]
+        self.assertEqual((d["reason"], d["until"]),
+                         ("disk swap, then fsck", until))
+        ag.wait_log(r"^<5>mirror1 drain updated by %s \(uid %d\) for "
+                    r"(2h|1h59m): disk swap, then fsck; bypassing"
+                    % (re.escape(USER), UID))
+        rc, out, err = ag.ctl("drain", "mirror2", "--update")
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: mirror2 is not "
+                                        "drained: nothing to update (drain "
+                                        "it without --update)\n"))
+
         # --force goes below the floor, down to an empty RRset
         self.ctl_ok(ag, "drain", "mirror2", "--force", "--reason",
                     "compromised")
@@ -396,7 +425,14 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
                     r"compromised; bypassing the update rate limits$"
                     % (re.escape(USER), UID))
         self.wait_dig([M3], timeout=5)
-        self.ctl_ok(ag, "drain", "mirror3", "--force")
+        rc, out, err = ag.ctl("drain", "mirror3", "--force")
+        self.assertEqual((rc, out), (0, "mirror3 drained; its records leave "
+                                        "the pool now\n"))
+        self.assertEqual(err, "mirrorpoolctl: warning: this leaves %s A "
+                              "empty: clients get no address for it\n"
+                         % POOL)
+        ag.wait_log(r"^<4>mirror3 drained with --force leaves %s A empty: "
+                    r"clients get no address for it$" % RX_POOL)
         self.wait_dig([], timeout=5)
         ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR in \d+ ms, "
                     r"operator action\)" % (RX_ZONE, RX_POOL))
@@ -458,7 +494,10 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.prove_http(M3, 503)
         ag = self.agent(interval="30s", fast_interval="20s")
         t0 = time.monotonic()
-        out = self.ctl_ok(ag, "check")
+        rc, out, err = ag.ctl("check")
+        # a check that ran and failed fails the command
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: 1 of 3 checks "
+                                        "failed\n"))
         lines = out.splitlines()
         self.assertEqual(len(lines), 3, out)
         self.assertRegex(lines[0], r"^mirror1  127\.0\.0\.11  ok    HTTP 200  "
@@ -474,7 +513,8 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         # the second failure from `check` takes mirror3 down (fall 2),
         # long before its 20 s fast interval would have
         t0 = time.monotonic()
-        out = self.ctl_ok(ag, "check", "mirror3")
+        rc, out, err = ag.ctl("check", "mirror3")
+        self.assertEqual(rc, 1, err)
         self.assertRegex(out, r"^mirror3  127\.0\.0\.13  FAIL  HTTP 503  "
                          r"\d+ ms +state down\n$")
         self.assertEqual(self.farm.count(M1, "mirrorpool/", since=t0), 0)
@@ -983,6 +1023,16 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         ag.wait_log(r"^<4>reading %s A from 127\.0\.0\.1 port %d: connection "
                     r"refused; retrying in" % (RX_POOL, port), start=0,
                     timeout=3)
+        # what is published is not known before DNS was read: not "(none)"
+        self.wait_all_checked(ag)
+        out = self.ctl_ok(ag, "status")
+        self.assertRegex(out, r"(?m)^  A     published    unknown \(DNS not "
+                              r"read yet\)\n        in DNS       \(not read "
+                              r"yet\)$")
+        self.assertNotIn("(none)", out)
+        st = ag.status()
+        self.assertEqual([x["published"] for m in st["pools"][0]["mirrors"]
+                          for x in m["addresses"]], [None, None, None])
         # SIGINT stops it as SIGTERM does
         ag.proc.popen.send_signal(signal.SIGINT)
         self.assertEqual(ag.proc.popen.wait(10), 0)

@@ -408,8 +408,16 @@ static void test_drain_floor_and_force(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
 	expect_no_plan();
 	rq.force = true;
+	char emptied[200] = "x";
+	rq.emptied = emptied;
+	rq.emptied_len = sizeof(emptied);
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
 			MP_OK);
+	/* m1 holds the only AAAA address: the forced drain empties it */
+	CU_ASSERT_STRING_EQUAL(emptied, "dl.example.org. AAAA");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m1 drained with --force leaves dl.example.org. "
+			   "AAAA empty"));
 	/* operator actions bypass the rate limit: right after an UPDATE too */
 	struct mp_plan p;
 	uint64_t next;
@@ -471,6 +479,130 @@ static void test_drain_expires(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "drain of m2 192.0.2.20 expired"));
 	expect_plan(0, "dl.example.org. A +192.0.2.20");
+	teardown();
+}
+
+static void test_drain_twice(void)
+{
+	char err[512], emptied[200] = "x";
+	struct mp_addr a;
+	struct mp_drain_request rq = {.mirror = "m2",
+				      .reason = "disk swap",
+				      .by = "alice",
+				      .uid = 1000,
+				      .for_ms = 3600000,
+				      .emptied = emptied,
+				      .emptied_len = sizeof(emptied)};
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	/* --update of what is not drained is refused */
+	rq.update = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "m2 is not drained: nothing to update "
+				    "(drain it without --update)");
+	rq.update = false;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_STRING_EQUAL(emptied, ""); /* m1 still serves A */
+
+	/* a second plain drain is refused and changes nothing */
+	now += 60000;
+	rq.reason = "other";
+	rq.by = "bob";
+	rq.for_ms = 0;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_EEXIST);
+	CU_ASSERT_STRING_EQUAL(
+	    err, "m2 is already drained (by alice 1m ago, expires in 59m: "
+		 "disk swap); use --update to change the drain (what is not "
+		 "given again is kept) or --force to replace it");
+	json_t *st = mp_engine_status(eng, NULL, "v", false, now);
+	json_t *dj = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "disk swap");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now - 60000 + 3600000) / 1000));
+	json_decref(st);
+
+	/* --update with a new reason keeps the expiry */
+	rq.update = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	st = mp_engine_status(eng, NULL, "v", false, now);
+	dj = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "other");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "by")),
+			       "bob");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now - 60000 + 3600000) / 1000));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "since")),
+			(json_int_t)((now - 60000) / 1000));
+	json_decref(st);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 drain updated by bob"));
+
+	/* --update with only --for keeps the reason */
+	rq.reason = NULL;
+	rq.for_ms = 600000;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	st = mp_engine_status(eng, NULL, "v", false, now);
+	dj = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "other");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now + 600000) / 1000));
+	json_decref(st);
+
+	/* --force replaces it whole: no reason, no expiry */
+	rq.update = false;
+	rq.force = true;
+	rq.for_ms = 0;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	st = mp_engine_status(eng, NULL, "v", false, now);
+	dj = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "");
+	CU_ASSERT_TRUE(json_is_null(json_object_get(dj, "until")));
+	json_decref(st);
+
+	/* an address of its own is a second, separate drain */
+	mp_addr_parse("192.0.2.20", &a);
+	rq.address = &a;
+	rq.force = false;
+	rq.reason = "cable";
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_EEXIST);
+	CU_ASSERT_STRING_EQUAL(
+	    err,
+	    "m2 192.0.2.20 is already drained (by bob just now: cable); use "
+	    "--update to change the drain (what is not given again is "
+	    "kept) or --force to replace it");
 	teardown();
 }
 
@@ -755,6 +887,7 @@ static CU_TestInfo tests[] = {
     {"rate limit coalesces", test_rate_limit_coalesces},
     {"drain: floor and --force", test_drain_floor_and_force},
     {"drain --for expires", test_drain_expires},
+    {"drain twice: --update and --force", test_drain_twice},
     {"foreign records and drift", test_foreign_record_removed},
     {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
     {"reconfigure keeps state", test_reconfigure_keeps_state},
