@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -54,6 +55,16 @@ static void write_metrics(struct mp_daemon *d, uint64_t now)
 		mp_log(LOG_WARNING, "metrics_file: %s", err);
 	free(text);
 	d->metrics_written_ms = now;
+}
+
+/* At stop: a textfile collector must not serve the last values of an agent
+ * that is gone, so the file goes with it. */
+static void remove_metrics(struct mp_daemon *d)
+{
+	if (d->cfg->metrics_file && unlink(d->cfg->metrics_file) < 0 &&
+	    errno != ENOENT)
+		mp_log(LOG_WARNING, "metrics_file: cannot remove %s: %s",
+		       d->cfg->metrics_file, strerror(errno));
 }
 
 static void save_state(struct mp_daemon *d)
@@ -197,7 +208,7 @@ static void shutdown_now(struct mp_daemon *d)
 	uv_signal_stop(&d->sig_hup);
 	mp_engine_state_dirty(d->engine, false);
 	save_state(d);
-	write_metrics(d, mp_now_ms());
+	remove_metrics(d);
 	/* the daemon's own handles: every other owner closed its own above */
 	uv_close((uv_handle_t *)&d->dns_timer, NULL);
 	uv_close((uv_handle_t *)&d->reconcile_timer, NULL);
@@ -251,6 +262,8 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 			 all ? all : mp_strerror(rc));
 		free(all);
 		mp_diag_clear(&diag);
+		mp_engine_reload_result(d->engine, false, mp_now_ms());
+		write_metrics(d, mp_now_ms());
 		mp_notify_ready(NULL);
 		return rc;
 	}
@@ -263,6 +276,7 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	if (rc != MP_OK) {
 		mp_config_free(ncfg);
 		snprintf(err, errlen, "reload failed: %s", mp_strerror(rc));
+		mp_engine_reload_result(d->engine, false, mp_now_ms());
 		mp_checks_start(d);
 		mp_notify_ready(NULL);
 		return rc;
@@ -292,6 +306,8 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
 	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
 	       mp_engine_n_targets(d->engine));
+	mp_engine_reload_result(d->engine, true, mp_now_ms());
+	write_metrics(d, mp_now_ms());
 	mp_daemon_state_changed(d);
 	mp_notify_ready(NULL);
 	return MP_OK;
@@ -359,6 +375,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 		goto out;
 	}
 	mp_engine_set_dry_run(d->engine, mp_daemon_dry_run(d));
+	mp_engine_set_build(d->engine, PACKAGE_VERSION, mp_now_ms());
 	load_state(d);
 
 	uv_timer_init(&loop, &d->dns_timer);

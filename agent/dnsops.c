@@ -96,9 +96,22 @@ static const char *outcome_rcode(enum mp_dns_outcome o,
 	return o == MP_DNS_TIMEOUT ? "TIMEOUT" : "NETERR";
 }
 
-/* pool and rcode (may be NULL) become journal fields. */
+/* How metrics count an operation that did not succeed. */
+static enum mp_dns_result result_of(enum mp_dns_outcome o,
+				    const struct mp_dns_response *resp)
+{
+	if (o == MP_DNS_ANSWER && resp && resp->tsig == MP_TSIG_VERIFIED)
+		return MP_DNS_RESULT_RCODE;
+	if (o == MP_DNS_ANSWER || o == MP_DNS_UNSIGNED)
+		return MP_DNS_RESULT_TSIG;
+	return o == MP_DNS_TIMEOUT ? MP_DNS_RESULT_TIMEOUT
+				   : MP_DNS_RESULT_NETWORK;
+}
+
+/* pool and rcode (may be NULL) become journal fields; kind is counted. */
 static void schedule_retry(struct mp_daemon *d, const char *what,
-			   const char *why, const char *pool, const char *rcode)
+			   const char *why, const char *pool, const char *rcode,
+			   enum mp_dns_result kind)
 {
 	uint64_t delay = mp_backoff_delay(d->attempt, rnd_uniform);
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
@@ -112,6 +125,7 @@ static void schedule_retry(struct mp_daemon *d, const char *what,
 	f.reason = why;
 	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
 	mp_engine_dns_error(d->engine, why);
+	mp_engine_dns_result(d->engine, kind, mp_now_ms());
 	uv_timer_start(&d->dns_timer, dns_timer_cb, delay, 0);
 }
 
@@ -246,6 +260,7 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 		d->n_read_pending--;
 		d->attempt = 0;
 		mp_engine_dns_error(d->engine, NULL);
+		mp_engine_dns_result(d->engine, MP_DNS_RESULT_OK, mp_now_ms());
 		mp_engine_dns_view(d->engine, d->read_rrset, &resp->answers,
 				   mp_now_ms());
 		if (d->n_read_pending == 0) {
@@ -272,7 +287,8 @@ static void read_done(void *arg, enum mp_dns_outcome o,
 	}
 	mp_ctlcmd_sync_done(d, why);
 	schedule_retry(d, what, why, pc->name,
-		       outcome_rcode(o, resp, rcbuf, sizeof(rcbuf)));
+		       outcome_rcode(o, resp, rcbuf, sizeof(rcbuf)),
+		       result_of(o, resp));
 }
 
 static void start_read(struct mp_daemon *d, size_t i)
@@ -297,7 +313,7 @@ static void start_read(struct mp_daemon *d, size_t i)
 	if (rc != MP_OK) {
 		op_done(d);
 		schedule_retry(d, "sending query", mp_strerror(rc), pc->name,
-			       NULL);
+			       NULL, MP_DNS_RESULT_NETWORK);
 	}
 }
 
@@ -413,6 +429,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		mp_plan_clear(&d->plan);
 		d->attempt = 0;
 		mp_engine_dns_error(d->engine, NULL);
+		mp_engine_dns_result(d->engine, MP_DNS_RESULT_OK, mp_now_ms());
 		mp_daemon_state_changed(d);
 		mp_dnsops_kick(d);
 		return;
@@ -449,7 +466,7 @@ static void update_done(void *arg, enum mp_dns_outcome o,
 		/* pool is borrowed from the config, which outlives the plan */
 		mp_plan_clear(&d->plan);
 		mp_daemon_state_changed(d);
-		schedule_retry(d, what, why, pool, rc);
+		schedule_retry(d, what, why, pool, rc, result_of(o, resp));
 	}
 }
 
@@ -493,8 +510,8 @@ static void start_update(struct mp_daemon *d)
 	if (rc != MP_OK) {
 		op_done(d);
 		mp_plan_clear(&d->plan);
-		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL,
-			       NULL);
+		schedule_retry(d, "sending UPDATE", mp_strerror(rc), NULL, NULL,
+			       MP_DNS_RESULT_NETWORK);
 	}
 }
 

@@ -44,7 +44,33 @@ METRIC_NAMES = (
     "mirrorpool_address_up", "mirrorpool_address_published",
     "mirrorpool_check_duration_seconds", "mirrorpool_checks_total",
     "mirrorpool_updates_total", "mirrorpool_rrset_records",
-    "mirrorpool_frozen")
+    "mirrorpool_frozen", "mirrorpool_build_info",
+    "mirrorpool_start_time_seconds", "mirrorpool_dns_up",
+    "mirrorpool_dns_last_success_timestamp_seconds",
+    "mirrorpool_dns_errors_total", "mirrorpool_address_drained",
+    "mirrorpool_address_penalty", "mirrorpool_address_suppressed",
+    "mirrorpool_pool_min_healthy", "mirrorpool_config_last_reload_success",
+    "mirrorpool_config_last_reload_timestamp_seconds")
+
+
+def parse_samples(test, text):
+    """{name{labels}: value} of a Prometheus text exposition."""
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
+        test.assertIsNotNone(m, "not a Prometheus sample: %r" % line)
+        samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return samples
+
+
+def promtool_check_metrics(test, text):
+    """promtool's linter on an exposition: no output, exit 0."""
+    r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    test.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""),
+                     "promtool check metrics")
 CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 
 
@@ -577,13 +603,8 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         out = self.ctl_ok(ag, "metrics")
         for name in METRIC_NAMES:
             self.assertRegex(out, r"(?m)^# TYPE %s (gauge|counter)$" % name)
-        samples = {}
-        for line in out.splitlines():
-            if line.startswith("#"):
-                continue
-            m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
-            self.assertIsNotNone(m, "not a Prometheus sample: %r" % line)
-            samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+        promtool_check_metrics(self, out)
+        samples = parse_samples(self, out)
 
         def lab(mirror, addr, extra=""):
             return '{pool="%s",mirror="%s",address="%s"%s}' % (
@@ -600,7 +621,13 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
             ok = samples["mirrorpool_checks_total" +
                          lab(mirror, addr, ',result="ok"')]
             fail = samples["mirrorpool_checks_total" +
-                           lab(mirror, addr, ',result="fail"')]
+                           lab(mirror, addr, ',result="failed"')]
+            self.assertEqual(samples["mirrorpool_address_drained" +
+                                     lab(mirror, addr)], 0)
+            self.assertEqual(samples["mirrorpool_address_suppressed" +
+                                     lab(mirror, addr)], 0)
+            self.assertEqual(samples["mirrorpool_address_penalty" +
+                                     lab(mirror, addr)] > 0, not up)
             if up:
                 self.assertGreaterEqual(ok, 1)
                 self.assertEqual(fail, 0)
@@ -614,6 +641,23 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertEqual(samples['mirrorpool_rrset_records{pool="%s",type='
                                  '"AAAA"}' % POOL], 0)
         self.assertEqual(samples["mirrorpool_frozen"], 0)
+        self.assertEqual(samples['mirrorpool_build_info{version="%s"}'
+                                 % self.version], 1)
+        self.assertLessEqual(abs(samples["mirrorpool_start_time_seconds"] -
+                                 time.time()), 60)
+        self.assertEqual(samples["mirrorpool_dns_up"], 1)
+        self.assertLessEqual(
+            abs(samples["mirrorpool_dns_last_success_timestamp_seconds"] -
+                time.time()), 30)
+        for kind in ("timeout", "network", "tsig", "rcode"):
+            self.assertEqual(samples['mirrorpool_dns_errors_total{kind="%s"}'
+                                     % kind], 0)
+        self.assertEqual(samples['mirrorpool_pool_min_healthy{pool="%s",'
+                                 'type="A"}' % POOL], 1)
+        # no AAAA addresses: that RRset has no floor to be at
+        self.assertNotIn('mirrorpool_pool_min_healthy{pool="%s",type="AAAA"}'
+                         % POOL, samples)
+        self.assertEqual(samples["mirrorpool_config_last_reload_success"], 1)
         # the same exposition goes to metrics_file
         wait_until(lambda: os.path.exists(ag.metrics_file), 5,
                    "metrics_file")
@@ -621,6 +665,49 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
             text = f.read()
         for name in METRIC_NAMES:
             self.assertIn("# TYPE %s " % name, text)
+        promtool_check_metrics(self, text)
+
+        # a drain shows; a rejected reload shows at once, in the file too
+        self.ctl_ok(ag, "drain", "mirror1", "--reason", "metrics")
+        samples = parse_samples(self, self.ctl_ok(ag, "metrics"))
+        self.assertEqual(samples["mirrorpool_address_drained" +
+                                 lab("mirror1", M1)], 1)
+        with open(ag.conf, "a") as f:
+            f.write("\nbogus_key = 1;\n")
+        rc, out, err = ag.ctl("reload")
+        self.assertEqual(rc, 1, err)
+        with open(ag.metrics_file) as f:
+            samples = parse_samples(self, f.read())
+        self.assertEqual(samples["mirrorpool_config_last_reload_success"], 0)
+        self.assertLessEqual(
+            abs(samples["mirrorpool_config_last_reload_timestamp_seconds"] -
+                time.time()), 30)
+        # stopped, the agent leaves no stale values behind
+        self.assertEqual(ag.stop(), 0)
+        self.assertFalse(os.path.exists(ag.metrics_file),
+                         "metrics_file outlived the agent")
+
+    def test_metrics_with_the_primary_down(self):
+        port = free_port()
+        self.assertIsNone(dnstools.dig_status(port, ZONE),
+                          "something answers DNS on port %d" % port)
+        ag = self.agent(dns_port=port)
+        ag.wait_log(r"reading %s A from 127\.0\.0\.1 port %d: connection "
+                    r"refused; retrying in" % (RX_POOL, port), start=0)
+        out = self.ctl_ok(ag, "metrics")
+        promtool_check_metrics(self, out)
+        samples = parse_samples(self, out)
+        self.assertEqual(samples["mirrorpool_dns_up"], 0)
+        self.assertEqual(
+            samples["mirrorpool_dns_last_success_timestamp_seconds"], 0)
+        self.assertGreaterEqual(
+            samples['mirrorpool_dns_errors_total{kind="network"}'], 1)
+        # present, and unknown rather than a misleading 0
+        for t in ("A", "AAAA"):
+            v = samples['mirrorpool_rrset_records{pool="%s",type="%s"}'
+                        % (POOL, t)]
+            self.assertNotEqual(v, v, "rrset_records %s is %r, not NaN"
+                                % (t, v))
 
     # -- state file ------------------------------------------------------
     def test_drains_survive_kill9_and_restart(self):

@@ -866,13 +866,90 @@ static void test_status_and_metrics(void)
 		      "\"m2\",address=\"192.0.2.20\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_checks_total{pool=\"dl.example.org.\",mirror="
-		      "\"m2\",address=\"192.0.2.20\",result=\"fail\"} 3\n"));
+		      "\"m2\",address=\"192.0.2.20\",result=\"failed\"} 3\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_updates_total{pool=\"dl.example.org.\",type="
 		      "\"A\",result=\"ok\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_rrset_records{pool=\"dl."
 					 "example.org.\",type=\"A\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_frozen 0\n"));
+	free(m);
+	teardown();
+}
+
+static bool has(const char *m, const char *line)
+{
+	bool ok = strstr(m, line) != NULL;
+	if (!ok)
+		fprintf(stderr, "\nmissing: %s", line);
+	return ok;
+}
+
+#define L_M2 "{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\"}"
+
+static void test_metrics_operator(void)
+{
+	char *m, err[256];
+	struct mp_drain_request rq = {.mirror = "m2", .by = "a", .uid = 1};
+
+	setup("false", 2);
+	const uint64_t t0 = now;
+	mp_engine_set_build(eng, "9.9.9", now - 5000);
+	/* before the first read: what DNS holds is unknown, not 0 */
+	m = mp_engine_metrics(eng, now);
+	CU_ASSERT_TRUE(has(m, "mirrorpool_build_info{version=\"9.9.9\"} 1\n"));
+	CU_ASSERT_TRUE(has(m, "# TYPE mirrorpool_start_time_seconds gauge\n"
+			      "mirrorpool_start_time_seconds 1763799995\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_rrset_records{pool=\"dl.example.org."
+			      "\",type=\"A\"} NaN\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
+	CU_ASSERT_TRUE(
+	    has(m, "mirrorpool_dns_last_success_timestamp_seconds 0.000\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_timestamp_seconds "
+			      "1763799995\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_pool_min_healthy{pool=\"dl.example."
+			      "org.\",type=\"AAAA\"} 2\n"));
+	free(m);
+
+	/* the primary answers, then stops answering */
+	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0);
+	view(A_10_20, 2, AAAA_10, 1);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_TIMEOUT, t0 + 1000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_NETWORK, t0 + 2000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_NETWORK, t0 + 3000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_RCODE, t0 + 4000);
+	mp_engine_reload_result(eng, false, t0 + 4500);
+	results("192.0.2.20", false, 3);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	m = mp_engine_metrics(eng, now);
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_last_success_timestamp_seconds "
+			      "1763800000.000\n"));
+	CU_ASSERT_TRUE(has(m,
+			   "mirrorpool_dns_errors_total{kind=\"timeout\"} 1\n"
+			   "mirrorpool_dns_errors_total{kind=\"network\"} 2\n"
+			   "mirrorpool_dns_errors_total{kind=\"tsig\"} 0\n"
+			   "mirrorpool_dns_errors_total{kind=\"rcode\"} 1\n"));
+	/* the last count read stays: dns_up says whether it is current */
+	CU_ASSERT_TRUE(has(m, "mirrorpool_rrset_records{pool=\"dl.example.org."
+			      "\",type=\"A\"} 2\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_timestamp_seconds "
+			      "1763800004\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_drained" L_M2 " 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_penalty" L_M2 " 1000\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_suppressed" L_M2 " 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_drained{pool=\"dl.example."
+			      "org.\",mirror=\"m1\",address=\"192.0.2.10\"} "
+			      "0\n"));
+	free(m);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0 + 6000);
+	mp_engine_reload_result(eng, true, t0 + 7000);
+	m = mp_engine_metrics(eng, now);
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
 	free(m);
 	teardown();
 }
@@ -899,6 +976,7 @@ static CU_TestInfo tests[] = {
     {"state round trip", test_state_roundtrip},
     {"dry run plans once", test_dry_run_plans_once},
     {"status and metrics", test_status_and_metrics},
+    {"metrics an on-call alerts on", test_metrics_operator},
     CU_TEST_INFO_NULL,
 };
 
