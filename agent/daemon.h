@@ -12,7 +12,6 @@
 #include "dnsclient.h"
 #include "dnsmsg.h"
 #include "engine.h"
-#include "schedule.h"
 
 struct mp_daemon;
 

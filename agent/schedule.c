@@ -1,7 +1,7 @@
 /* Per-address check timers on the libuv loop. */
 #include "autoconfig.h"
 
-#include "schedule.h"
+#include "checker.h"
 #include "error.h"
 #include "log.h"
 

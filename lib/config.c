@@ -44,7 +44,8 @@ static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
 static const char *const pool_keys[] = {
-    "name", "ttl", "min_healthy", "max_published", "check", "mirrors", NULL};
+    "name",   "ttl",   "min_healthy", "max_published",
+    "rotate", "check", "mirrors",     NULL};
 static const char *const mirror_keys[] = {"name",  "addresses", "weight",
 					  "email", "notes",	NULL};
 static const char *const control_keys[] = {"socket", "group", "mode", NULL};
@@ -817,6 +818,15 @@ static void parse_pool(struct mp_cfg_loader *l, const config_setting_t *g,
 	mp_cfg_key_path(ctx, "max_published", path, sizeof(path));
 	mp_cfg_uint(l, mp_cfg_member(g, "max_published"), path, 0,
 		    MP_MAX_ADDRS_PER_FAMILY, &pool->max_published);
+	s = mp_cfg_member(g, "rotate");
+	mp_cfg_key_path(ctx, "rotate", path, sizeof(path));
+	if (s && mp_cfg_duration(l, s, path, 1000, &pool->rotate_ms) &&
+	    pool->max_published == 0)
+		mp_cfg_err(l, s,
+			   "%s: rotation needs max_published: set it to how "
+			   "many addresses to publish at a time, e.g. "
+			   "max_published = 3; rotate = \"15m\";",
+			   path);
 
 	snprintf(ck_ctx, sizeof(ck_ctx), "%s.check", ctx);
 	cs.pool = mp_cfg_group(l, g, ctx, "check");

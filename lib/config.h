@@ -76,6 +76,8 @@ struct mp_pool_cfg {
 	uint32_t ttl;
 	unsigned min_healthy;	   /* floor per RRset (A and AAAA each) */
 	unsigned max_published;	   /* 0 = every healthy address */
+	uint64_t rotate_ms;	   /* 0: no rotation; else the published
+				      subset is re-drawn this often */
 	struct mp_check_cfg check; /* global check with the pool's overrides */
 	struct mp_mirror_cfg *mirrors;
 	size_t n_mirrors;
@@ -167,6 +169,10 @@ const char *mp_name_text(const char *name, char *buf, size_t len);
  * string (caller frees).
  */
 char *mp_config_summary(const struct mp_config *cfg);
+
+/* Adds what --check-config warns about but accepts (a key on a deprecated
+ * algorithm, hmac-md5 or hmac-sha1) to d. */
+void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d);
 
 /*
  * Parses an http:// or https:// URL as check.url and guard.sentinels take

@@ -176,19 +176,29 @@ static void summary_key(FILE *f, const struct mp_config *cfg)
 	const char *file = cfg->dns.key_file ? cfg->dns.key_file : "";
 
 	if (cfg->key) {
-		char alg[16];
-		/* "hmac-sha256." without its final dot, as operators write it
-		 */
-		snprintf(alg, sizeof(alg), "%s",
-			 mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)));
-		alg[strcspn(alg, ".")] = '\0';
 		fprintf(f, "key: %s (%s, %s%s)\n", mp_tsig_key_name(cfg->key),
-			alg, from, file);
+			mp_tsig_alg_short_name(mp_tsig_key_alg(cfg->key)), from,
+			file);
 	} else {
 		fprintf(f, "key: not loaded (%s%s%s%s)\n", from, file,
 			cfg->dns.key_name ? ", key_name " : "",
 			cfg->dns.key_name ? cfg->dns.key_name : "");
 	}
+}
+
+void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d)
+{
+	const char *where = cfg->dns.key_file ? cfg->dns.key_file : NULL;
+
+	if (cfg->key && mp_tsig_alg_deprecated(mp_tsig_key_alg(cfg->key)))
+		mp_diag_add(d, where, 0,
+			    "key %s uses %s, which is deprecated for TSIG "
+			    "(RFC 8945 section 6); it works, but make a new "
+			    "key with `tsig-keygen -a hmac-sha256 %s` and "
+			    "install it on the primary",
+			    mp_tsig_key_name(cfg->key),
+			    mp_tsig_alg_short_name(mp_tsig_key_alg(cfg->key)),
+			    mp_tsig_key_name(cfg->key));
 }
 
 char *mp_config_summary(const struct mp_config *cfg)
@@ -238,10 +248,16 @@ char *mp_config_summary(const struct mp_config *cfg)
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pool = &cfg->pools[p];
 
-		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s\n",
+		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s",
 			pool->name, pool->ttl, pool->min_healthy,
 			pool->max_published,
 			pool->max_published ? "" : " (all)");
+		if (pool->rotate_ms) {
+			char rd[32];
+			mp_duration_human(pool->rotate_ms, rd, sizeof(rd));
+			fprintf(f, " rotate %s", rd);
+		}
+		fputc('\n', f);
 		summary_check(f, &pool->check);
 		for (size_t m = 0; m < pool->n_mirrors; m++) {
 			const struct mp_mirror_cfg *mr = &pool->mirrors[m];

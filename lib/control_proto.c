@@ -213,9 +213,15 @@ static int parse_for(json_t *v, uint64_t *out, char *err, size_t errlen)
 	s = json_string_value(v);
 	rc = json_string_length(v) != strlen(s) ? MP_EINVAL
 						: mp_duration_parse(s, out);
-	if (rc == MP_ERANGE) {
-		seterr(err, errlen, "duration \"%s\" is too long",
-		       quote(s, q, sizeof(q)));
+	if (rc == MP_ERANGE || (rc == MP_OK && *out > MP_DURATION_MAX_ADD_MS)) {
+		char max[32];
+		seterr(err, errlen,
+		       "duration \"%s\" is too long (at most %s; drain without "
+		       "\"for\" to drain until undrained)",
+		       quote(s, q, sizeof(q)),
+		       mp_duration_format(MP_DURATION_MAX_ADD_MS, max,
+					  sizeof(max)));
+		*out = 0;
 		return MP_EINVAL;
 	}
 	if (rc < 0) {
@@ -660,7 +666,9 @@ int mp_ctl_framer_finish(struct mp_ctl_framer *f, const char **line,
 	f->buf[f->off + l] = '\0';
 	*line = f->buf + f->off;
 	*len = l;
-	f->off = f->len;
+	/* Everything held is taken: the framer is empty again, ready for a
+	 * new stream (the line stays valid until the next feed). */
+	f->off = f->tail = f->len;
 	f->scan = 0;
 	return 1;
 }

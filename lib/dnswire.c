@@ -31,8 +31,9 @@ int mp_wire_read_name(const uint8_t *w, size_t len, size_t *pos, uint8_t *out,
 			 * before the name, for the first): the targets
 			 * strictly decrease, so no pointer loop can trap us.
 			 * Compressors only point at names written earlier,
-			 * which always satisfies this. */
-			if (target >= limit)
+			 * which always satisfies this, and never into the
+			 * 12-byte header, where no name can be. */
+			if (target >= limit || target < MP_WIRE_HDRLEN)
 				return MP_EPROTO;
 			if (!jumped)
 				after = p + 2;

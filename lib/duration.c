@@ -28,9 +28,10 @@ int mp_duration_parse(const char *s, uint64_t *ms)
 		if (!isdigit((unsigned char)*p))
 			return MP_EINVAL;
 		while (isdigit((unsigned char)*p)) {
-			if (n > (UINT64_MAX - 9) / 10)
+			uint64_t digit = (uint64_t)(*p - '0');
+			if (n > (UINT64_MAX - digit) / 10)
 				return MP_ERANGE;
-			n = n * 10 + (uint64_t)(*p - '0');
+			n = n * 10 + digit;
 			p++;
 		}
 		if (*p == '\0') {

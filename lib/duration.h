@@ -6,8 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parses s into *ms. Returns 0, MP_EINVAL for a malformed string or
- * MP_ERANGE when it overflows. */
+/* The longest duration that may be added to a clock reading (a drain's
+ * "for"): a year. Configured durations are capped lower (30 days). */
+#define MP_DURATION_MAX_ADD_MS (365ULL * 86400 * 1000)
+
+/* Parses s into *ms. Whatever mp_duration_format writes parses back to the
+ * same value, UINT64_MAX included. Returns 0, MP_EINVAL for a malformed string
+ * or MP_ERANGE when it overflows. */
 int mp_duration_parse(const char *s, uint64_t *ms);
 
 /* Formats ms compactly and exactly: "250ms", "5s", "2m", "1h30m",

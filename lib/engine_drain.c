@@ -178,6 +178,12 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		snprintf(err, errlen, "no mirror named \"%s\"", rq->mirror);
 		return MP_ENOENT;
 	}
+	/* now_ms + for_ms must not wrap (the drain would end at once) */
+	if (rq->for_ms > MP_DURATION_MAX_ADD_MS) {
+		snprintf(err, errlen, "drain duration over %llu days",
+			 MP_DURATION_MAX_ADD_MS / 86400000);
+		return MP_EINVAL;
+	}
 	if (rq->address) {
 		only = find_mirror_target(e, pool, mirror, rq->address);
 		if (!only) {

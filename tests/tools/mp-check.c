@@ -23,7 +23,6 @@
 
 #include "addr.h"
 #include "checker.h"
-#include "schedule.h"
 #include "duration.h"
 #include "error.h"
 

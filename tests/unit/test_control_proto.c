@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "control_proto.h"
+#include "duration.h"
 #include "error.h"
 
 /* ------------------------------------------------------------------------
@@ -398,7 +399,27 @@ static void test_bad_duration(void)
 	       "\"for\" must be longer than 0");
 	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"for\":"
 	       "\"99999999999999999999d\"}",
-	       "duration \"99999999999999999999d\" is too long");
+	       "duration \"99999999999999999999d\" is too long (at most 365d; "
+	       "drain without \"for\" to drain until undrained)");
+	/* now + for must not wrap: over a year is refused, a year is fine */
+	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"for\":"
+	       "\"18446744073709551615ms\"}",
+	       "duration \"18446744073709551615ms\" is too long (at most "
+	       "365d; drain without \"for\" to drain until undrained)");
+	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"for\":\"365d1ms\"}",
+	       "duration \"365d1ms\" is too long (at most 365d; drain without "
+	       "\"for\" to drain until undrained)");
+	{
+		struct mp_ctl_request r;
+		char err[256];
+		const char *ok =
+		    "{\"cmd\":\"drain\",\"mirror\":\"m\",\"for\":\"365d\"}";
+		CU_ASSERT_EQUAL(
+		    mp_ctl_request_parse(ok, strlen(ok), &r, err, sizeof(err)),
+		    MP_OK);
+		CU_ASSERT_EQUAL(r.for_ms, MP_DURATION_MAX_ADD_MS);
+		mp_ctl_request_clear(&r);
+	}
 }
 
 static void test_bad_force(void)
@@ -681,6 +702,46 @@ static void test_framer_finish(void)
 	mp_ctl_framer_free(&fr);
 }
 
+/* finish empties the framer: bytes fed after it start a new stream (they
+ * used to wrap the start of the unfinished line and, past 64 KiB, make
+ * mp_ctl_framer_next read beyond the buffer). */
+static void test_framer_feed_after_finish(void)
+{
+	char *big = malloc(MP_CTL_MAX_LINE);
+	const char *line;
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'x', MP_CTL_MAX_LINE);
+	mp_ctl_framer_init(&fr);
+	feed("a\nlast");
+	CU_ASSERT_EQUAL(mp_ctl_framer_finish(&fr, &line, &len), 1);
+	CU_ASSERT_EQUAL(mp_ctl_framer_finish(&fr, &line, &len), 1);
+	CU_ASSERT_STRING_EQUAL(line, "last");
+	CU_ASSERT_EQUAL(fr.len, fr.tail);
+	feed("b\nc");
+	expect_line("b");
+	expect_none();
+	CU_ASSERT_EQUAL(mp_ctl_framer_finish(&fr, &line, &len), 1);
+	CU_ASSERT_STRING_EQUAL(line, "c");
+	/* A full-size line after finish is still a line, not an overflow. */
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(
+		    mp_ctl_framer_feed(&fr, big, MP_CTL_MAX_LINE / 2), MP_OK);
+		CU_ASSERT_EQUAL(
+		    mp_ctl_framer_feed(&fr, big, MP_CTL_MAX_LINE / 2), MP_OK);
+		feed("\n");
+		CU_ASSERT_EQUAL(mp_ctl_framer_next(&fr, &line, &len), 1);
+		CU_ASSERT_EQUAL(len, MP_CTL_MAX_LINE);
+		feed("tail");
+		CU_ASSERT_EQUAL(mp_ctl_framer_finish(&fr, &line, &len), 1);
+		CU_ASSERT_STRING_EQUAL(line, "tail");
+	}
+	expect_none();
+	mp_ctl_framer_free(&fr);
+	free(big);
+}
+
 static void test_framer_limit(void)
 {
 	char *big = malloc(MP_CTL_MAX_LINE + 3);
@@ -805,6 +866,7 @@ static CU_TestInfo tests[] = {
     {"framer split", test_framer_split},
     {"framer coalesced", test_framer_coalesced},
     {"framer finish", test_framer_finish},
+    {"framer fed after finish", test_framer_feed_after_finish},
     {"framer limit", test_framer_limit},
     {"framer with parser", test_framer_with_parser},
     CU_TEST_INFO_NULL,

@@ -66,14 +66,46 @@ static void test_format(void)
 			       "1500ms");
 	CU_ASSERT_STRING_EQUAL(mp_duration_format(0, buf, sizeof(buf)), "0s");
 	/* format and parse round-trip */
-	uint64_t vals[] = {
-	    1, 999, 1000, 61000, 3600000 + 1000, 86400000 * 3ULL};
+	uint64_t vals[] = {1,
+			   999,
+			   1000,
+			   61000,
+			   3600000 + 1000,
+			   86400000 * 3ULL,
+			   UINT64_MAX,
+			   UINT64_MAX - 1,
+			   UINT64_MAX - UINT64_MAX % 1000,
+			   UINT64_MAX / 10 * 10 + 1,
+			   MP_DURATION_MAX_ADD_MS};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		uint64_t back;
 		mp_duration_format(vals[i], buf, sizeof(buf));
 		CU_ASSERT_EQUAL(mp_duration_parse(buf, &back), MP_OK);
 		CU_ASSERT_EQUAL(back, vals[i]);
 	}
+}
+
+/* The largest values parse exactly; one more is a range error. */
+static void test_limits(void)
+{
+	uint64_t ms = 0;
+	char buf[32];
+
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551615ms", &ms),
+			MP_OK);
+	CU_ASSERT_EQUAL(ms, UINT64_MAX);
+	CU_ASSERT_STRING_EQUAL(mp_duration_format(UINT64_MAX, buf, sizeof(buf)),
+			       "18446744073709551615ms");
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551616ms", &ms),
+			MP_ERANGE);
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551619ms", &ms),
+			MP_ERANGE);
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551620ms", &ms),
+			MP_ERANGE);
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551615s", &ms),
+			MP_ERANGE);
+	CU_ASSERT_EQUAL(mp_duration_parse("18446744073709551ms", &ms), MP_OK);
+	CU_ASSERT_EQUAL(ms, 18446744073709551ULL);
 }
 
 static void test_human(void)
@@ -97,7 +129,8 @@ static CU_TestInfo tests[] = {
     {"units", test_units},	 {"bare seconds", test_bare_seconds},
     {"combined", test_combined}, {"invalid", test_invalid},
     {"overflow", test_overflow}, {"format", test_format},
-    {"human", test_human},	 CU_TEST_INFO_NULL,
+    {"human", test_human},	 {"limits", test_limits},
+    CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "duration.h"
 #include "engine.h"
 #include "error.h"
 #include "log.h"
@@ -606,6 +607,41 @@ static void test_drain_twice(void)
 	teardown();
 }
 
+/* A drain's end is now + for: a "for" that would wrap the clock is
+ * refused instead of ending the drain at the next tick. */
+static void test_drain_for_bounded(void)
+{
+	char err[256] = "";
+	struct mp_addr a;
+	struct mp_drain_request rq = {.mirror = "m2",
+				      .address = &a,
+				      .reason = "x",
+				      .by = "bob",
+				      .uid = 1,
+				      .for_ms = UINT64_MAX - 500};
+
+	setup("false", 0);
+	mp_addr_parse("192.0.2.20", &a);
+	view(A_10_20, 2, AAAA_10, 1);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "drain duration over 365 days");
+	CU_ASSERT_FALSE(
+	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	rq.for_ms = MP_DURATION_MAX_ADD_MS + 1;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_EINVAL);
+	rq.for_ms = MP_DURATION_MAX_ADD_MS;
+	rq.force = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+			MP_OK);
+	now += 86400000;
+	mp_engine_tick(eng, now);
+	CU_ASSERT_TRUE(
+	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	teardown();
+}
+
 static void test_foreign_record_removed(void)
 {
 	const char *a[] = {"192.0.2.10", "198.51.100.7"};
@@ -965,6 +1001,7 @@ static CU_TestInfo tests[] = {
     {"drain: floor and --force", test_drain_floor_and_force},
     {"drain --for expires", test_drain_expires},
     {"drain twice: --update and --force", test_drain_twice},
+    {"drain --for bounded", test_drain_for_bounded},
     {"foreign records and drift", test_foreign_record_removed},
     {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
     {"reconfigure keeps state", test_reconfigure_keeps_state},

@@ -1,0 +1,150 @@
+/*
+ * The checker's insides, shared by its three files and by nothing else:
+ * checker.c (the job pool, the epoll set and the public API),
+ * checker_curl.c (libcurl's multi socket interface on that set) and
+ * checker_native.c (the built-in client for plain HTTP and TCP).
+ */
+#ifndef MP_AGENT_CHECKER_INT_H
+#define MP_AGENT_CHECKER_INT_H
+
+#include "checker.h"
+#include "http1.h"
+
+/* What an epoll event's data.ptr points at: the first member of both. */
+enum mp_pollee { MP_POLLEE_CURL_SOCK = 1, MP_POLLEE_NATIVE };
+
+/* Where a native transfer is. */
+enum mp_native_state {
+	MP_NATIVE_IDLE = 0,
+	MP_NATIVE_CONNECTING,
+	MP_NATIVE_SENDING,
+	MP_NATIVE_RECEIVING,
+	MP_NATIVE_FAILED, /* failed while starting; reported on the timer */
+};
+
+/* Longest request a native transfer sends; a longer URL goes to curl. */
+#define MP_NATIVE_REQ_MAX 2048
+
+/*
+ * One transfer: a curl easy handle or a native socket, and what it writes
+ * into, lent to a job for one check and then back to the checker's idle
+ * list. Reusing it keeps nothing of the previous check but allocations:
+ * options are reset, and every check still opens a fresh connection.
+ */
+struct mp_xfer {
+	enum mp_pollee kind;	  /* MP_POLLEE_NATIVE, for the epoll set */
+	CURL *easy;		  /* made on first use by curl */
+	struct mp_check_job *job; /* while lent */
+	/* native transfers */
+	bool native;
+	enum mp_native_state state;
+	int fd;
+	bool tcp_only;	      /* a TCP check: done once connected */
+	uint64_t start_ns;    /* uv_hrtime() at the start */
+	uint64_t deadline_ns; /* uv_hrtime() when it times out */
+	struct mp_xfer *dl_prev, *dl_next; /* the checker's deadline list */
+	int fail_errno;			   /* MP_NATIVE_FAILED: what happened */
+	size_t req_len, req_sent;
+	char req[MP_NATIVE_REQ_MAX];
+	struct mp_http1 http;
+	/* CURLOPT_CONNECT_TO's one-entry list, without an allocation */
+	struct curl_slist connect_to;
+	char connect_line[700];
+	unsigned char *body;
+	size_t body_len, body_cap;
+	size_t max_body;
+	bool too_big;
+	int sock_errno; /* SO_ERROR seen when the poll reported an error */
+	char errbuf[CURL_ERROR_SIZE];
+	struct mp_xfer *next; /* idle list */
+};
+
+/* One per socket curl tells us about, in the checker's epoll set. */
+struct mp_sock {
+	enum mp_pollee kind; /* MP_POLLEE_CURL_SOCK */
+	curl_socket_t fd;
+	struct mp_xfer *x; /* the transfer using it */
+	int what;	   /* CURL_POLL_* curl last asked for */
+	uint32_t events;   /* registered with epoll; 0: not in the set */
+	bool dead;	   /* curl is done with it; freed after the batch */
+	struct mp_sock *prev, *next;
+};
+
+struct mp_checker {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer;
+	uint64_t timer_due;	   /* loop time the timer fires at */
+	int epfd;		   /* the sockets of the checks */
+	uv_poll_t epoll_poll;	   /* epfd on the loop */
+	bool in_batch;		   /* dispatching epoll events */
+	struct mp_sock *socks;	   /* sockets curl uses */
+	struct mp_sock *dead;	   /* removed during a batch */
+	struct mp_check_job *jobs; /* busy jobs */
+	struct mp_xfer *idle;	   /* transfers ready for reuse */
+	size_t n_idle;
+	size_t n_running;
+	unsigned pending_closes; /* uv_close callbacks still to come */
+	bool builtin;		 /* native transfers where they can */
+	uv_timer_t ntimer;	 /* the first native deadline */
+	struct mp_xfer *dl_head, *dl_tail; /* native transfers by deadline */
+	unsigned char rbuf[16384];	   /* what one recv() of a native check
+					      reads; the loop has one thread */
+	bool closing;
+	void (*closed)(void *);
+	void *closed_arg;
+};
+
+/* checker.c: judges the outcome, ends the job and calls back; o->body
+ * stays valid until the job ends. */
+void mp_checker_report(struct mp_check_job *job, struct mp_check_outcome *o);
+
+/* checker.c: keeps n more body bytes; false when that would pass max_body
+ * (too_big set) or memory runs out. */
+bool mp_xfer_body_append(struct mp_xfer *x, const unsigned char *data,
+			 size_t n);
+
+/* checker_curl.c: the multi handle with its socket and timer callbacks
+ * (after curl_global_init). Returns 0 or MP_ENOMEM. */
+int mp_checker_curl_init(struct mp_checker *c);
+
+/* checker_curl.c: sets up x's easy handle for cfg and adds it to the
+ * multi handle. Returns 0, MP_ENOMEM or MP_EIO. */
+int mp_checker_curl_start(struct mp_checker *c, struct mp_xfer *x,
+			  const struct mp_check_cfg *cfg,
+			  const struct mp_addr *addr);
+
+/* checker_curl.c: x's easy handle out of the multi handle. */
+void mp_checker_curl_stop(struct mp_checker *c, struct mp_xfer *x);
+
+/* checker_curl.c: an epoll event on one of curl's sockets. */
+void mp_checker_curl_event(struct mp_checker *c, struct mp_sock *s,
+			   uint32_t ev);
+
+/* checker_curl.c: curl_multi_cleanup and every socket out of the set. */
+void mp_checker_curl_close(struct mp_checker *c);
+
+/* checker_curl.c: frees what sockets closed during an epoll batch. */
+void mp_checker_curl_free_dead(struct mp_checker *c);
+
+/*
+ * checker_native.c: starts a native check of addr: socket, connect, into
+ * the epoll set. Returns 0 (a connect that fails at once is reported
+ * from the timer, never from here), MP_EINVAL when the request does not
+ * fit (the caller falls back to curl), or MP_EIO.
+ */
+int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
+			    const struct mp_check_cfg *cfg,
+			    const struct mp_addr *addr);
+
+/* checker_native.c: x's socket closed and its deadline gone. */
+void mp_checker_native_stop(struct mp_checker *c, struct mp_xfer *x);
+
+/* checker_native.c: one edge of a native transfer's socket. */
+void mp_checker_native_event(struct mp_checker *c, struct mp_xfer *x,
+			     uint32_t ev);
+
+/* checker_native.c: the deadline timer's callback. */
+void mp_checker_native_on_timer(uv_timer_t *t);
+
+#endif
