@@ -483,6 +483,22 @@ static void test_drain_expires(void)
 	teardown();
 }
 
+/* The drain object of mirror m2 in status --json (new reference). */
+static json_t *m2_drain(void)
+{
+	json_t *st = mp_engine_status(eng, NULL, "v", false, now);
+	json_t *d = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+
+	json_incref(d);
+	json_decref(st);
+	return d;
+}
+
 static void test_drain_twice(void)
 {
 	char err[512], emptied[200] = "x";
@@ -494,6 +510,7 @@ static void test_drain_twice(void)
 				      .for_ms = 3600000,
 				      .emptied = emptied,
 				      .emptied_len = sizeof(emptied)};
+	json_t *dj;
 
 	setup("false", 0);
 	view(A_10_20, 2, AAAA_10, 1);
@@ -519,30 +536,18 @@ static void test_drain_twice(void)
 	    err, "m2 is already drained (by alice 1m ago, expires in 59m: "
 		 "disk swap); use --update to change the drain (what is not "
 		 "given again is kept) or --force to replace it");
-	json_t *st = mp_engine_status(eng, NULL, "v", false, now);
-	json_t *dj = json_object_get(
-	    json_array_get(
-		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
-				"mirrors"),
-		1),
-	    "drain");
+	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "disk swap");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
 			(json_int_t)((now - 60000 + 3600000) / 1000));
-	json_decref(st);
+	json_decref(dj);
 
 	/* --update with a new reason keeps the expiry */
 	rq.update = true;
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
 			MP_OK);
-	st = mp_engine_status(eng, NULL, "v", false, now);
-	dj = json_object_get(
-	    json_array_get(
-		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
-				"mirrors"),
-		1),
-	    "drain");
+	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "other");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "by")),
@@ -551,7 +556,7 @@ static void test_drain_twice(void)
 			(json_int_t)((now - 60000 + 3600000) / 1000));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "since")),
 			(json_int_t)((now - 60000) / 1000));
-	json_decref(st);
+	json_decref(dj);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 drain updated by bob"));
 
 	/* --update with only --for keeps the reason */
@@ -559,18 +564,12 @@ static void test_drain_twice(void)
 	rq.for_ms = 600000;
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
 			MP_OK);
-	st = mp_engine_status(eng, NULL, "v", false, now);
-	dj = json_object_get(
-	    json_array_get(
-		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
-				"mirrors"),
-		1),
-	    "drain");
+	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "other");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
 			(json_int_t)((now + 600000) / 1000));
-	json_decref(st);
+	json_decref(dj);
 
 	/* --force replaces it whole: no reason, no expiry */
 	rq.update = false;
@@ -578,17 +577,11 @@ static void test_drain_twice(void)
 	rq.for_ms = 0;
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
 			MP_OK);
-	st = mp_engine_status(eng, NULL, "v", false, now);
-	dj = json_object_get(
-	    json_array_get(
-		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
-				"mirrors"),
-		1),
-	    "drain");
+	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "");
 	CU_ASSERT_TRUE(json_is_null(json_object_get(dj, "until")));
-	json_decref(st);
+	json_decref(dj);
 
 	/* an address of its own is a second, separate drain */
 	mp_addr_parse("192.0.2.20", &a);
