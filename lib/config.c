@@ -28,8 +28,9 @@
  */
 
 static const char *const top_keys[] = {
-    "dns",     "update",     "check",	     "damping",	  "guard", "pools",
-    "control", "state_file", "metrics_file", "log_level", NULL};
+    "dns",   "update",	"check",      "damping",      "guard",
+    "pools", "control", "state_file", "metrics_file", "log_level",
+    "node",  "vantage", NULL};
 static const char *const dns_keys[] = {
     "server", "port",	   "zone",    "key_file",	    "key_name",
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
@@ -1145,6 +1146,13 @@ static char *dir_of(const char *path)
 int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 		   struct mp_diag *d)
 {
+	return mp_config_load_node(path, flags, NULL, out, d);
+}
+
+int mp_config_load_node(const char *path, unsigned flags,
+			const char *default_node, struct mp_config **out,
+			struct mp_diag *d)
+{
 	struct mp_cfg_loader l;
 	config_t lc;
 	const config_setting_t *root, *global_check;
@@ -1155,6 +1163,7 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	memset(&l, 0, sizeof(l));
 	l.path = path;
 	l.d = d;
+	l.default_node = default_node;
 	l.eof_line = 1;
 	config_init(&lc);
 	l.cfg = calloc(1, sizeof(*l.cfg));
@@ -1212,6 +1221,7 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	parse_pools(&l, root, global_check);
 	parse_control(&l, root);
 	parse_top(&l, root);
+	mp_cfg_parse_vantage(&l, root);
 	mp_cfg_flush(&l);
 	if (!(flags & MP_CONFIG_NO_KEY) && !l.oom)
 		key_rc = load_key(&l);

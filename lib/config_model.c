@@ -22,6 +22,11 @@ void mp_config_free(struct mp_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->file);
+	free(cfg->node);
+	free(cfg->vantage.views);
+	for (size_t i = 0; i < cfg->vantage.n_nodes; i++)
+		free(cfg->vantage.nodes[i]);
+	free(cfg->vantage.nodes);
 	free(cfg->dns.server);
 	free(cfg->dns.zone);
 	free(cfg->dns.key_file);
@@ -186,6 +191,43 @@ static void summary_key(FILE *f, const struct mp_config *cfg)
 	}
 }
 
+static void summary_vantage(FILE *f, const struct mp_config *cfg)
+{
+	const struct mp_vantage_cfg *v = &cfg->vantage;
+	char a[32], b[32], name[300];
+
+	if (!v->enabled) {
+		if (cfg->node)
+			fprintf(f,
+				"node: %s (no vantage group: a single "
+				"agent)\n",
+				cfg->node);
+		return;
+	}
+	fprintf(f, "vantage: node %s, %s, quorum %u of", cfg->node,
+		v->role == MP_ROLE_WRITER ? "writer" : "observer", v->quorum);
+	for (size_t i = 0; i < v->n_nodes; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", v->nodes[i]);
+	fprintf(f,
+		"; view at %s TXT; max_age %s, publish_interval %s, "
+		"fallback %s\n",
+		mp_vantage_view_name(v, cfg->node, name, sizeof(name)),
+		mp_duration_format(v->max_age_ms, a, sizeof(a)),
+		mp_duration_format(v->publish_interval_ms, b, sizeof(b)),
+		v->fallback == MP_FALLBACK_LOCAL ? "local" : "freeze");
+}
+
+const char *mp_vantage_view_name(const struct mp_vantage_cfg *v,
+				 const char *node, char *buf, size_t len)
+{
+	int n;
+
+	if (!v->views || !node)
+		return NULL;
+	n = snprintf(buf, len, "%s.%s", node, v->views);
+	return n < 0 || (size_t)n >= len ? NULL : buf;
+}
+
 void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d)
 {
 	const char *where = cfg->dns.key_file ? cfg->dns.key_file : NULL;
@@ -242,6 +284,7 @@ char *mp_config_summary(const struct mp_config *cfg)
 	fprintf(f, "control: socket %s mode %04o group %s\n",
 		cfg->control.socket, cfg->control.mode,
 		cfg->control.group ? cfg->control.group : "(own)");
+	summary_vantage(f, cfg);
 	fprintf(f, "state_file: %s\n", cfg->state_file);
 	if (cfg->metrics_file)
 		fprintf(f, "metrics_file: %s\n", cfg->metrics_file);

@@ -28,6 +28,8 @@ CONFIG_KEYS = {
     "POOLS": ["name", "ttl", "min_healthy", "max_published", "rotate",
               "check",
               "mirrors", "addresses", "weight", "email", "notes"],
+    "VANTAGE POINTS": ["node", "role", "views", "nodes", "quorum", "max_age",
+                       "publish_interval", "fallback"],
     "CONTROL, STATE AND LOGGING": ["control.socket", "control.group",
                                    "control.mode", "state_file",
                                    "metrics_file", "log_level"],

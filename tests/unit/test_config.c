@@ -529,7 +529,8 @@ static void test_unknown_keys(void)
 	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "chekc = { };"), 20,
 		   "unknown key \"chekc\" at top level (known: dns, update, "
 		   "check, damping, guard, pools, control, state_file, "
-		   "metrics_file, log_level); did you mean \"check\"?");
+		   "metrics_file, log_level, node, vantage); did you mean "
+		   "\"check\"?");
 	EXPECT_ERR(conf("prot = 53;", NULL, NULL, NULL, NULL), 5,
 		   "unknown key \"prot\" in group \"dns\" (known: server, "
 		   "port, zone, key_file, key_name, key, transport, timeout, "
@@ -552,7 +553,7 @@ static void test_unknown_keys(void)
 	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "colour = \"blue\";"), 20,
 		   "unknown key \"colour\" at top level (known: dns, update, "
 		   "check, damping, guard, pools, control, state_file, "
-		   "metrics_file, log_level)");
+		   "metrics_file, log_level, node, vantage)");
 }
 
 static void test_wrong_types(void)
