@@ -1086,7 +1086,10 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
                          r"^RELOADING=1\nMONOTONIC_USEC=\d+$")
         usec = int(nl.messages()[r][2].split("=")[-1])
         self.assertLess(abs(usec / 1e6 - time.monotonic()), 5)
-        nl.wait(lambda d: d.startswith("READY=1"), 5, "READY=1 after reload")
+        # (the READY=1 of the start is earlier: wait for one after r)
+        wait_until(lambda: any(m[2].startswith("READY=1")
+                               for m in nl.messages()[r + 1:]), 5,
+                   "READY=1 after reload")
         ready = [k for k, m in enumerate(nl.messages())
                  if m[2].startswith("READY=1")]
         self.assertGreater(ready[-1], r)
