@@ -56,7 +56,7 @@ void mp_engine_dns_result(struct mp_engine *e, enum mp_dns_result r,
 
 /* Label values are names and addresses from a validated config: they hold
  * no quotes, backslashes or newlines, but escape anyway. */
-static const char *esc(const char *s, char *buf, size_t len)
+const char *mp_eng_label_esc(const char *s, char *buf, size_t len)
 {
 	size_t j = 0;
 	for (; *s && j + 2 < len; s++) {
@@ -122,8 +122,9 @@ static void addr_sample(struct mp_engine *e, struct mp_strbuf *b,
 	const struct mp_health *h = &t->health;
 
 	snprintf(lbl, sizeof(lbl), "pool=\"%s\",mirror=\"%s\",address=\"%s\"",
-		 esc(eng_pool(e, t->pool)->name, ep, sizeof(ep)),
-		 esc(eng_mirror(e, t)->name, em, sizeof(em)), t->addr.text);
+		 mp_eng_label_esc(eng_pool(e, t->pool)->name, ep, sizeof(ep)),
+		 mp_eng_label_esc(eng_mirror(e, t)->name, em, sizeof(em)),
+		 t->addr.text);
 	switch (am) {
 	case AM_UP:
 		mp_strbuf_printf(b, "%s{%s} %d\n", name, lbl,
@@ -171,8 +172,8 @@ static void rrset_metrics(struct mp_engine *e, struct mp_strbuf *b)
 	       "UPDATEs sent by result (ok, failed: not applied)");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
-		const char *pn =
-		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
+		const char *pn = mp_eng_label_esc(eng_pool(e, r->pool)->name,
+						  ep, sizeof(ep));
 		mp_strbuf_printf(b,
 				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
 				 "s\",result=\"ok\"} %llu\n",
@@ -190,8 +191,8 @@ static void rrset_metrics(struct mp_engine *e, struct mp_strbuf *b)
 	       "first read)");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
-		const char *pn =
-		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
+		const char *pn = mp_eng_label_esc(eng_pool(e, r->pool)->name,
+						  ep, sizeof(ep));
 		if (r->in_dns_known)
 			mp_strbuf_printf(b,
 					 "mirrorpool_rrset_records{pool=\"%s\","
@@ -216,7 +217,8 @@ static void rrset_metrics(struct mp_engine *e, struct mp_strbuf *b)
 		    b,
 		    "mirrorpool_pool_min_healthy{pool=\"%s\",type=\"%s\"} "
 		    "%u\n",
-		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep)),
+		    mp_eng_label_esc(eng_pool(e, r->pool)->name, ep,
+				     sizeof(ep)),
 		    rrtype_name(r->rrtype), eng_pool(e, r->pool)->min_healthy);
 	}
 }
@@ -228,7 +230,7 @@ static void process_metrics(struct mp_engine *e, struct mp_strbuf *b)
 	family(b, "mirrorpool_build_info", "gauge",
 	       "always 1; the version is a label");
 	mp_strbuf_printf(b, "mirrorpool_build_info{version=\"%s\"} 1\n",
-			 esc(e->m.version, ev, sizeof(ev)));
+			 mp_eng_label_esc(e->m.version, ev, sizeof(ev)));
 	family(b, "mirrorpool_start_time_seconds", "gauge",
 	       "start time of the agent since the Unix epoch");
 	mp_strbuf_printf(b, "mirrorpool_start_time_seconds %llu\n",
@@ -281,5 +283,6 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	family(&b, "mirrorpool_frozen", "gauge",
 	       "1 while the guard freezes removals");
 	mp_strbuf_printf(&b, "mirrorpool_frozen %d\n", e->frozen ? 1 : 0);
+	mp_eng_vantage_metrics(e, &b, now_ms);
 	return mp_strbuf_take(&b);
 }

@@ -76,6 +76,12 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	json_object_set_new(o, "consecutive_fail",
 			    json_integer(h->consecutive_fail));
 	json_object_set_new(o, "drain", drain_json(&t->drain));
+	if (e->cfg->vantage.enabled && e->cfg->vantage.role == MP_ROLE_WRITER) {
+		json_object_set_new(
+		    o, "decision", json_string(mp_health_state_name(t->voted)));
+		json_object_set_new(o, "votes",
+				    mp_eng_votes_json(e, t, now_ms));
+	}
 	if (h->has_result)
 		json_object_set_new(
 		    o, "last_check",
@@ -109,6 +115,9 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 	    root, "guard",
 	    json_pack("{s:b, s:o}", "frozen", frozen, "reason",
 		      freason ? json_string(freason) : json_null()));
+	if (cfg->vantage.enabled)
+		json_object_set_new(root, "vantage",
+				    mp_eng_vantage_json(e, now_ms));
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pc = &cfg->pools[p];
 		json_t *po, *mirrors = json_array();
