@@ -153,8 +153,10 @@ static void explain_unsigned(struct mp_daemon *d,
 					    sizeof(te))
 			: NULL;
 		/* Knot answers BADKEY as well to a key it knows but no acl
-		 * grants, so the hint names both causes */
+		 * grants, so the hint names both causes; PowerDNS answers an
+		 * unknown key or a wrong secret with no TSIG RR at all */
 		bool badkey = resp->tsig_info.error == MP_TSIG_BADKEY;
+		bool no_tsig = resp->tsig_info.key_name[0] == '\0';
 		snprintf(buf, len,
 			 "unsigned %s%s%s from the server: it could not verify "
 			 "key \"%s\" (%s) — check that the primary knows this "
@@ -162,7 +164,11 @@ static void explain_unsigned(struct mp_daemon *d,
 			 rc, tsig_err ? "/" : "", tsig_err ? tsig_err : "",
 			 nm.key, nm.alg,
 			 badkey ? " (Knot: and that an acl grants it update)"
-				: "");
+			 : no_tsig
+			     ? " (an answer with no TSIG record is how "
+			       "PowerDNS rejects an unknown key or a wrong "
+			       "secret: see pdnsutil list-tsig-keys)"
+			     : "");
 	} else if (resp && resp->verdict == MP_RESP_UNSIGNED) {
 		snprintf(buf, len,
 			 "unsigned %s answer ignored (possible spoofing): %s",
@@ -212,8 +218,10 @@ static void explain_rejection(struct mp_daemon *d,
 		snprintf(
 		    buf, len,
 		    "%s: key \"%s\" is not allowed to update zone %s — check "
-		    "allow-update/update-policy (BIND) or the acl (Knot) "
-		    "and the key name",
+		    "allow-update/update-policy (BIND), an acl with action: "
+		    "update (Knot), or allow-dnsupdate-from and the zone's "
+		    "TSIG-ALLOW-DNSUPDATE/ALLOW-DNSUPDATE-FROM metadata "
+		    "(PowerDNS), and the key name",
 		    rc, nm.key, nm.zone);
 		break;
 	case 10: /* NOTZONE */
