@@ -1,6 +1,7 @@
 """A farm of controllable HTTP mirrors on loopback for the agent's tests.
 
-Each mirror listens on its own address 127.0.0.X, all on ONE shared port,
+Each mirror listens on its own address 127.0.0.X (or an IPv6 address in a
+network namespace a test made), all on ONE shared port,
 so a check URL "http://dl.example.org:PORT/trace" reaches every mirror the
 way mirrorpoold connects (to the address, at the URL's port, Host from the
 URL):
@@ -94,7 +95,7 @@ class Mirror:
             self.requests.append((time.monotonic(), path, agent, mode))
 
     def _bind(self, port):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(sockloop.family(self.address), socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((self.address, port))
@@ -233,8 +234,9 @@ class MirrorFarm:
         """What curl gets from one mirror through the pool URL, the way the
         agent connects: (HTTP status, body), status 0 when curl failed
         (refused, timed out); body then holds curl's exit code."""
+        target = "[%s]" % address if ":" in address else address
         argv = ["curl", "-s", "-S", "--max-time", str(timeout),
-                "--connect-to", "%s:%d:%s:%d" % (host, self.port, address,
+                "--connect-to", "%s:%d:%s:%d" % (host, self.port, target,
                                                  self.port),
                 "-A", "mirrorpool-test-curl", "-o", "-", "-w",
                 "\n%{http_code}", self.url(host)]
