@@ -104,6 +104,19 @@ class Mirror:
             raise
         return s
 
+    def _rebind(self, port, tries=50):
+        """_bind again after our own socket on the port was closed: the
+        kernel may refuse for a moment while accepted connections wind
+        down. None if it still refuses."""
+        for _ in range(tries):
+            try:
+                return self._bind(port)
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE:
+                    raise
+                time.sleep(0.02)
+        return None
+
     def open(self, port):
         self.sock = self._bind(port)
         self._listen()
@@ -145,8 +158,14 @@ class Mirror:
             old.close()
             if self._thread:
                 self._thread.join(2)
-            self.sock = self._bind(self.farm.port)
+            # unbound is refused too, but another process may take it
+            self.sock = self._rebind(self.farm.port)
         elif mode != "closed" and not self.listening:
+            if self.sock is None:
+                self.sock = self._rebind(self.farm.port)
+                if self.sock is None:
+                    raise OSError(errno.EADDRINUSE, "mirror %s: port %d "
+                                  "taken" % (self.address, self.farm.port))
             self._listen()
         self.mode = mode
 
