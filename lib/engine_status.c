@@ -338,5 +338,6 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	    "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
 	    e->frozen ? 1 : 0);
 	mp_eng_vantage_metrics(e, &b, now_ms);
+	mp_eng_json_metrics(e, &b);
 	return mp_strbuf_take(&b);
 }
