@@ -425,7 +425,13 @@ static void check_report(void *arg, json_t *results)
 static int ctl_check(void *arg, struct mp_ctl_conn *conn, const char *mirror)
 {
 	struct mp_daemon *d = arg;
-	return mp_checks_run_now(d->checks, mirror, check_report, conn);
+	int rc = mp_checks_run_now(d->checks, mirror, check_report, conn);
+
+	/* not a DNS-pool mirror: perhaps a JSON pool's */
+	if (rc == MP_ENOENT && mirror)
+		rc = mp_jsonpools_run_now(d->jsonpools, mirror, check_report,
+					  conn);
+	return rc;
 }
 
 static void ctl_sync(void *arg)

@@ -25,11 +25,20 @@
 
 struct jpool;
 
+/* One mp_jsonpools_run_now: results as the checks answer. */
+struct run {
+	mp_jsonpools_report_fn report;
+	void *arg;
+	size_t outstanding;
+	json_t *results;
+};
+
 /* One checked entry. */
 struct slot {
 	struct jpool *jp;
 	size_t k; /* entry index */
 	struct mp_sched_entry *entry;
+	struct run *waiting; /* a run_now waiting for this entry's result */
 };
 
 /* One JSON pool. Freed in its handles' close callbacks. */
@@ -149,15 +158,44 @@ static void write_output(struct jpool *jp)
 
 /* ---- checks ----------------------------------------------------------- */
 
+/* Hands the slot's result (NULL: none, the check was cancelled) to the run
+ * waiting for it, and reports the run once complete. */
+static void answer(struct slot *s, const struct mp_check_result *r)
+{
+	struct run *run = s->waiting;
+
+	if (!run)
+		return;
+	s->waiting = NULL;
+	if (r) {
+		struct mp_jentry *e = mp_jstate_entry(jstate(s->jp), s->k);
+		json_array_append_new(
+		    run->results,
+		    json_pack("{s:s, s:s, s:b, s:s, s:I, s:s}", "mirror",
+			      e->name, "address", e->url, "ok", r->ok, "detail",
+			      r->detail, "latency_ms",
+			      (json_int_t)r->latency_ms, "state",
+			      mp_health_state_name(e->health.state)));
+	}
+	if (--run->outstanding > 0)
+		return;
+	run->report(run->arg, run->results);
+	json_decref(run->results);
+	free(run);
+}
+
 static void check_done(void *arg, const struct mp_check_result *r,
 		       enum mp_check_verdict v)
 {
 	struct slot *s = arg;
 	struct jpool *jp = s->jp;
+	bool changed;
 
 	(void)v;
-	if (mp_engine_json_result(jp->p->engine, jp->j, s->k, r,
-				  mp_clock_now().wall_ms)) {
+	changed = mp_engine_json_result(jp->p->engine, jp->j, s->k, r,
+					mp_clock_now().wall_ms);
+	answer(s, r);
+	if (changed) {
 		write_output(jp);
 		if (jp->p->changed)
 			jp->p->changed(jp->p->arg);
@@ -169,6 +207,7 @@ static void unschedule(struct jpool *jp)
 	for (size_t i = 0; i < jp->n_slots; i++) {
 		if (jp->slots[i]->entry)
 			mp_sched_remove(jp->slots[i]->entry);
+		answer(jp->slots[i], NULL);
 		free(jp->slots[i]);
 	}
 	free(jp->slots);
@@ -426,6 +465,58 @@ void mp_jsonpools_refresh(struct mp_jsonpools *p)
 {
 	for (size_t i = 0; p && i < p->n_pools; i++)
 		write_output(p->pools[i]);
+}
+
+int mp_jsonpools_run_now(struct mp_jsonpools *p, const char *mirror,
+			 mp_jsonpools_report_fn report, void *arg)
+{
+	struct run *run;
+	size_t matched = 0;
+
+	if (!p || !mirror)
+		return MP_ENOENT;
+	run = calloc(1, sizeof(*run));
+	if (!run || !(run->results = json_array())) {
+		free(run);
+		return MP_ENOMEM;
+	}
+	run->report = report;
+	run->arg = arg;
+	run->outstanding = 1; /* held while the checks start */
+	for (size_t i = 0; i < p->n_pools; i++)
+		for (size_t n = 0; n < p->pools[i]->n_slots; n++) {
+			struct slot *s = p->pools[i]->slots[n];
+			struct mp_jentry *e =
+			    mp_jstate_entry(jstate(s->jp), s->k);
+			int rc;
+
+			if (strcmp(e->name, mirror) != 0 || s->waiting ||
+			    !s->entry)
+				continue;
+			s->waiting = run;
+			run->outstanding++;
+			matched++;
+			/* MP_EBUSY: the check in flight answers */
+			rc = mp_sched_check_now(s->entry);
+			if (rc != MP_OK && rc != MP_EBUSY) {
+				struct mp_check_result r;
+				memset(&r, 0, sizeof(r));
+				snprintf(r.detail, sizeof(r.detail),
+					 "check not started: %s",
+					 mp_strerror(rc));
+				answer(s, &r);
+			}
+		}
+	if (matched == 0) {
+		json_decref(run->results);
+		free(run);
+		return MP_ENOENT;
+	}
+	{ /* drop the hold: reports now if every check answered already */
+		struct slot hold = {.waiting = run};
+		answer(&hold, NULL);
+	}
+	return MP_OK;
 }
 
 static void tick_closed(uv_handle_t *h)

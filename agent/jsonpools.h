@@ -10,6 +10,7 @@
 #ifndef MP_AGENT_JSONPOOLS_H
 #define MP_AGENT_JSONPOOLS_H
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "engine.h"
@@ -35,6 +36,16 @@ void mp_jsonpools_stop(struct mp_jsonpools *p);
 
 /* Writes every output that is due now (after a drain, a freeze change). */
 void mp_jsonpools_refresh(struct mp_jsonpools *p);
+
+/* Results of mp_jsonpools_run_now: an array of objects (mirror, address:
+ * the URL checked, ok, detail, latency_ms, state); borrowed. */
+typedef void (*mp_jsonpools_report_fn)(void *arg, json_t *results);
+
+/* Checks now every checked entry named mirror (mirrorpoolctl check NAME);
+ * report runs once all have answered. MP_OK, MP_ENOENT (no such entry:
+ * report is not called) or MP_ENOMEM. */
+int mp_jsonpools_run_now(struct mp_jsonpools *p, const char *mirror,
+			 mp_jsonpools_report_fn report, void *arg);
 
 /* Stops and frees everything (handles close on the loop). */
 void mp_jsonpools_close(struct mp_jsonpools *p);

@@ -245,6 +245,19 @@ class JsonPoolTest(AgentTestMixin, unittest.TestCase):
         rc, out, err = ag.ctl("drain", JM[1])
         self.assertNotEqual(rc, 0)
         self.assertIn("min_healthy 1", out + err)
+        # check by name runs that mirror's check now
+        rc, out, err = ag.ctl("--json", "check", JM[1])
+        self.assertEqual(rc, 0, out + err)
+        res = json.loads(out)
+        res = res.get("results", res) if isinstance(res, dict) else res
+        self.assertEqual([r["mirror"] for r in res], [JM[1]], out)
+        self.assertEqual(res[0]["address"], prefix(JM[1]) + "project/trace")
+        self.assertTrue(res[0]["ok"], out)
+        self.set_down(JM[1], True)
+        rc, out, err = ag.ctl("check", JM[1])
+        self.assertEqual(rc, 1, out + err)  # a check it ran failed
+        self.assertIn("HTTP 503", out)
+        self.set_down(JM[1], False)
         rc, out, err = ag.ctl("undrain", JM[0])
         self.assertEqual(rc, 0, out + err)
         self.wait_weights({JM[0]: 10, JM[1]: 20}, timeout=3)
