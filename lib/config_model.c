@@ -115,7 +115,10 @@ bool mp_check_cfg_equal(const struct mp_check_cfg *a,
 	    a->max_age_ms != b->max_age_ms ||
 	    a->max_latency_ms != b->max_latency_ms ||
 	    a->max_body != b->max_body || a->tls_verify != b->tls_verify ||
-	    !str_eq(a->ca_file, b->ca_file))
+	    !str_eq(a->ca_file, b->ca_file) || a->tls_resume != b->tls_resume ||
+	    a->tls_full_interval_ms != b->tls_full_interval_ms ||
+	    a->tls_expiry_warn_ms != b->tls_expiry_warn_ms ||
+	    a->tls_expiry_fail_ms != b->tls_expiry_fail_ms)
 		return false;
 	for (size_t i = 0; i < a->n_expect_status; i++)
 		if (a->expect_status[i] != b->expect_status[i])

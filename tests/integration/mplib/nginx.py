@@ -13,6 +13,7 @@ with its pid, logs and temp paths in its directory.
 """
 
 import os
+import signal
 
 from . import ports
 from .proc import Proc
@@ -27,6 +28,8 @@ error_log {dir}/error.log info;
 events {{ worker_connections 4096; }}
 http {{
     access_log {dir}/access.log;
+    # "tls": who was asked and whether the TLS session was resumed ("r")
+    log_format tls '$server_addr $ssl_session_reused $status $request_uri';
     client_body_temp_path {dir}/tmp/client_body;
     proxy_temp_path {dir}/tmp/proxy;
     fastcgi_temp_path {dir}/tmp/fastcgi;
@@ -112,6 +115,10 @@ class Nginx:
             except OSError:
                 pass
         return text
+
+    def reload(self):
+        """Reads the configuration and certificates again (SIGHUP)."""
+        self.proc.popen.send_signal(signal.SIGHUP)
 
     def stop(self):
         if self.proc is not None:
