@@ -35,12 +35,27 @@ static const char *const dns_keys[] = {
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
     NULL};
 static const char *const update_keys[] = {"min_interval", "max_per_hour", NULL};
-static const char *const check_keys[] = {
-    "type",	     "url",	"port",	       "interval",	"fast_interval",
-    "timeout",	     "rise",	"fall",	       "expect_status", "expect_body",
-    "expect_sha256", "max_age", "max_latency", "max_body",	"tls_verify",
-    "ca_file",	     "tls_resume", "tls_full_interval", "tls_expiry_warn",
-    "tls_expiry_fail", NULL};
+static const char *const check_keys[] = {"type",
+					 "url",
+					 "port",
+					 "interval",
+					 "fast_interval",
+					 "timeout",
+					 "rise",
+					 "fall",
+					 "expect_status",
+					 "expect_body",
+					 "expect_sha256",
+					 "max_age",
+					 "max_latency",
+					 "max_body",
+					 "tls_verify",
+					 "ca_file",
+					 "tls_resume",
+					 "tls_full_interval",
+					 "tls_expiry_warn",
+					 "tls_expiry_fail",
+					 NULL};
 static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
