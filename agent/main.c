@@ -119,6 +119,10 @@ int main(int argc, char **argv)
 
 	if (check_only) {
 		char *summary = mp_config_summary(cfg);
+		mp_config_warnings(cfg, &diag);
+		for (size_t i = 0; i < diag.n; i++)
+			fprintf(stderr, "warning: %s\n", diag.msgs[i]);
+		mp_diag_clear(&diag);
 		if (summary)
 			fputs(summary, stdout);
 		printf("%s: configuration OK\n", path);

@@ -28,8 +28,9 @@
  */
 
 static const char *const top_keys[] = {
-    "dns",     "update",     "check",	     "damping",	  "guard", "pools",
-    "control", "state_file", "metrics_file", "log_level", NULL};
+    "dns",   "update",	"check",      "damping",      "guard",
+    "pools", "control", "state_file", "metrics_file", "log_level",
+    "node",  "vantage", NULL};
 static const char *const dns_keys[] = {
     "server", "port",	   "zone",    "key_file",	    "key_name",
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
@@ -60,7 +61,8 @@ static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
 static const char *const pool_keys[] = {
-    "name", "ttl", "min_healthy", "max_published", "check", "mirrors", NULL};
+    "name",   "ttl",   "min_healthy", "max_published",
+    "rotate", "check", "mirrors",     NULL};
 static const char *const mirror_keys[] = {"name",  "addresses", "weight",
 					  "email", "notes",	NULL};
 static const char *const control_keys[] = {"socket", "group", "mode", NULL};
@@ -844,6 +846,15 @@ static void parse_pool(struct mp_cfg_loader *l, const config_setting_t *g,
 	mp_cfg_key_path(ctx, "max_published", path, sizeof(path));
 	mp_cfg_uint(l, mp_cfg_member(g, "max_published"), path, 0,
 		    MP_MAX_ADDRS_PER_FAMILY, &pool->max_published);
+	s = mp_cfg_member(g, "rotate");
+	mp_cfg_key_path(ctx, "rotate", path, sizeof(path));
+	if (s && mp_cfg_duration(l, s, path, 1000, &pool->rotate_ms) &&
+	    pool->max_published == 0)
+		mp_cfg_err(l, s,
+			   "%s: rotation needs max_published: set it to how "
+			   "many addresses to publish at a time, e.g. "
+			   "max_published = 3; rotate = \"15m\";",
+			   path);
 
 	snprintf(ck_ctx, sizeof(ck_ctx), "%s.check", ctx);
 	cs.pool = mp_cfg_group(l, g, ctx, "check");
@@ -1162,6 +1173,13 @@ static char *dir_of(const char *path)
 int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 		   struct mp_diag *d)
 {
+	return mp_config_load_node(path, flags, NULL, out, d);
+}
+
+int mp_config_load_node(const char *path, unsigned flags,
+			const char *default_node, struct mp_config **out,
+			struct mp_diag *d)
+{
 	struct mp_cfg_loader l;
 	config_t lc;
 	const config_setting_t *root, *global_check;
@@ -1172,6 +1190,7 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	memset(&l, 0, sizeof(l));
 	l.path = path;
 	l.d = d;
+	l.default_node = default_node;
 	l.eof_line = 1;
 	config_init(&lc);
 	l.cfg = calloc(1, sizeof(*l.cfg));
@@ -1229,6 +1248,7 @@ int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 	parse_pools(&l, root, global_check);
 	parse_control(&l, root);
 	parse_top(&l, root);
+	mp_cfg_parse_vantage(&l, root);
 	mp_cfg_flush(&l);
 	if (!(flags & MP_CONFIG_NO_KEY) && !l.oom)
 		key_rc = load_key(&l);

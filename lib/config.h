@@ -82,6 +82,8 @@ struct mp_pool_cfg {
 	uint32_t ttl;
 	unsigned min_healthy;	   /* floor per RRset (A and AAAA each) */
 	unsigned max_published;	   /* 0 = every healthy address */
+	uint64_t rotate_ms;	   /* 0: no rotation; else the published
+				      subset is re-drawn this often */
 	struct mp_check_cfg check; /* global check with the pool's overrides */
 	struct mp_mirror_cfg *mirrors;
 	size_t n_mirrors;
@@ -118,8 +120,38 @@ struct mp_control_cfg {
 	unsigned mode;
 };
 
+enum mp_vantage_role {
+	MP_ROLE_WRITER = 0,   /* votes and updates the pools */
+	MP_ROLE_OBSERVER = 1, /* publishes its view only */
+};
+
+/* What the writer does while fewer than quorum nodes have a fresh view. */
+enum mp_vote_fallback {
+	MP_FALLBACK_LOCAL = 0,	/* decide by the fresh votes alone */
+	MP_FALLBACK_FREEZE = 1, /* no removals; additions continue */
+};
+
+#define MP_VANTAGE_MAX_NODES 16
+
+/* The vantage group: several agents voting through views in the zone. */
+struct mp_vantage_cfg {
+	bool enabled; /* false: a single agent, as without the group */
+	enum mp_vantage_role role;
+	char *views;  /* absolute, lower-case, inside dns.zone */
+	char **nodes; /* labels, lower-case, unique */
+	size_t n_nodes;
+	size_t self; /* index of cfg->node in nodes */
+	unsigned quorum;
+	uint64_t max_age_ms;
+	uint64_t publish_interval_ms;
+	enum mp_vote_fallback fallback;
+	int line;
+};
+
 struct mp_config {
 	char *file; /* the path it was loaded from */
+	char *node; /* this agent's name (node, else the host's); NULL: none */
+	struct mp_vantage_cfg vantage;
 	struct mp_dns_cfg dns;
 	struct mp_update_cfg update;
 	struct mp_check_cfg check; /* the global defaults */
@@ -149,6 +181,20 @@ enum {
 int mp_config_load(const char *path, unsigned flags, struct mp_config **out,
 		   struct mp_diag *d);
 
+/*
+ * As mp_config_load, with the name `node` takes when the file does not set
+ * it: the agent passes its host name (only its first label is used; NULL:
+ * none, and a vantage group then needs `node`).
+ */
+int mp_config_load_node(const char *path, unsigned flags,
+			const char *default_node, struct mp_config **out,
+			struct mp_diag *d);
+
+/* The owner name of node's view, "<node>.<views>", into buf. Returns buf,
+ * or NULL when it does not fit. */
+const char *mp_vantage_view_name(const struct mp_vantage_cfg *v,
+				 const char *node, char *buf, size_t len);
+
 void mp_config_free(struct mp_config *cfg);
 
 /* Lookups; NULL when absent. */
@@ -173,6 +219,10 @@ const char *mp_name_text(const char *name, char *buf, size_t len);
  * string (caller frees).
  */
 char *mp_config_summary(const struct mp_config *cfg);
+
+/* Adds what --check-config warns about but accepts (a key on a deprecated
+ * algorithm, hmac-md5 or hmac-sha1) to d. */
+void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d);
 
 /*
  * Parses an http:// or https:// URL as check.url and guard.sentinels take

@@ -22,6 +22,11 @@ void mp_config_free(struct mp_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->file);
+	free(cfg->node);
+	free(cfg->vantage.views);
+	for (size_t i = 0; i < cfg->vantage.n_nodes; i++)
+		free(cfg->vantage.nodes[i]);
+	free(cfg->vantage.nodes);
 	free(cfg->dns.server);
 	free(cfg->dns.zone);
 	free(cfg->dns.key_file);
@@ -179,19 +184,66 @@ static void summary_key(FILE *f, const struct mp_config *cfg)
 	const char *file = cfg->dns.key_file ? cfg->dns.key_file : "";
 
 	if (cfg->key) {
-		char alg[16];
-		/* "hmac-sha256." without its final dot, as operators write it
-		 */
-		snprintf(alg, sizeof(alg), "%s",
-			 mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)));
-		alg[strcspn(alg, ".")] = '\0';
 		fprintf(f, "key: %s (%s, %s%s)\n", mp_tsig_key_name(cfg->key),
-			alg, from, file);
+			mp_tsig_alg_short_name(mp_tsig_key_alg(cfg->key)), from,
+			file);
 	} else {
 		fprintf(f, "key: not loaded (%s%s%s%s)\n", from, file,
 			cfg->dns.key_name ? ", key_name " : "",
 			cfg->dns.key_name ? cfg->dns.key_name : "");
 	}
+}
+
+static void summary_vantage(FILE *f, const struct mp_config *cfg)
+{
+	const struct mp_vantage_cfg *v = &cfg->vantage;
+	char a[32], b[32], name[300];
+
+	if (!v->enabled) {
+		if (cfg->node)
+			fprintf(f,
+				"node: %s (no vantage group: a single "
+				"agent)\n",
+				cfg->node);
+		return;
+	}
+	fprintf(f, "vantage: node %s, %s, quorum %u of", cfg->node,
+		v->role == MP_ROLE_WRITER ? "writer" : "observer", v->quorum);
+	for (size_t i = 0; i < v->n_nodes; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", v->nodes[i]);
+	fprintf(f,
+		"; view at %s TXT; max_age %s, publish_interval %s, "
+		"fallback %s\n",
+		mp_vantage_view_name(v, cfg->node, name, sizeof(name)),
+		mp_duration_format(v->max_age_ms, a, sizeof(a)),
+		mp_duration_format(v->publish_interval_ms, b, sizeof(b)),
+		v->fallback == MP_FALLBACK_LOCAL ? "local" : "freeze");
+}
+
+const char *mp_vantage_view_name(const struct mp_vantage_cfg *v,
+				 const char *node, char *buf, size_t len)
+{
+	int n;
+
+	if (!v->views || !node)
+		return NULL;
+	n = snprintf(buf, len, "%s.%s", node, v->views);
+	return n < 0 || (size_t)n >= len ? NULL : buf;
+}
+
+void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d)
+{
+	const char *where = cfg->dns.key_file ? cfg->dns.key_file : NULL;
+
+	if (cfg->key && mp_tsig_alg_deprecated(mp_tsig_key_alg(cfg->key)))
+		mp_diag_add(d, where, 0,
+			    "key %s uses %s, which is deprecated for TSIG "
+			    "(RFC 8945 section 6); it works, but make a new "
+			    "key with `tsig-keygen -a hmac-sha256 %s` and "
+			    "install it on the primary",
+			    mp_tsig_key_name(cfg->key),
+			    mp_tsig_alg_short_name(mp_tsig_key_alg(cfg->key)),
+			    mp_tsig_key_name(cfg->key));
 }
 
 char *mp_config_summary(const struct mp_config *cfg)
@@ -235,16 +287,23 @@ char *mp_config_summary(const struct mp_config *cfg)
 	fprintf(f, "control: socket %s mode %04o group %s\n",
 		cfg->control.socket, cfg->control.mode,
 		cfg->control.group ? cfg->control.group : "(own)");
+	summary_vantage(f, cfg);
 	fprintf(f, "state_file: %s\n", cfg->state_file);
 	if (cfg->metrics_file)
 		fprintf(f, "metrics_file: %s\n", cfg->metrics_file);
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pool = &cfg->pools[p];
 
-		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s\n",
+		fprintf(f, "pool %s ttl %u min_healthy %u max_published %u%s",
 			pool->name, pool->ttl, pool->min_healthy,
 			pool->max_published,
 			pool->max_published ? "" : " (all)");
+		if (pool->rotate_ms) {
+			char rd[32];
+			mp_duration_human(pool->rotate_ms, rd, sizeof(rd));
+			fprintf(f, " rotate %s", rd);
+		}
+		fputc('\n', f);
 		summary_check(f, &pool->check);
 		for (size_t m = 0; m < pool->n_mirrors; m++) {
 			const struct mp_mirror_cfg *mr = &pool->mirrors[m];

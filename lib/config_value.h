@@ -47,6 +47,7 @@ struct mp_cfg_loader {
 	/* key settings, checked before the key is loaded */
 	bool key_ok;
 	const config_setting_t *key_inline;
+	const char *default_node; /* the host name, from the agent */
 };
 
 const char *mp_cfg_src_file(const struct mp_cfg_loader *l,
@@ -117,5 +118,10 @@ bool mp_cfg_url(struct mp_cfg_loader *l, const config_setting_t *s,
 const char *mp_cfg_domain_normalise(const char *in, char *out, size_t outlen);
 /* True when name (absolute, lower-case) is zone or below it. */
 bool mp_cfg_in_zone(const char *name, const char *zone);
+
+/* The top-level `node` and the `vantage` group (config_vantage.c), after
+ * dns and pools. */
+void mp_cfg_parse_vantage(struct mp_cfg_loader *l,
+			  const config_setting_t *root);
 
 #endif

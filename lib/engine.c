@@ -47,6 +47,7 @@ static void rrset_free(struct mp_rrset *r)
 	mp_addr_set_clear(&r->last_added);
 	mp_addr_set_clear(&r->last_removed);
 	mp_addr_set_clear(&r->dry_logged);
+	mp_addr_set_clear(&r->drawn);
 	mp_ratelimit_free(&r->rl);
 }
 
@@ -111,6 +112,7 @@ static int engine_build(struct mp_engine *e, const struct mp_config *cfg)
 			mp_addr_set_init(&r->last_added);
 			mp_addr_set_init(&r->last_removed);
 			mp_addr_set_init(&r->dry_logged);
+			mp_addr_set_init(&r->drawn);
 			if (mp_ratelimit_init(&r->rl, &cfg->update) != MP_OK)
 				return MP_ENOMEM;
 			e->n_rrsets++;

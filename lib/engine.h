@@ -66,6 +66,11 @@ struct mp_rrset {
 	bool floor_logged, freeze_logged, ratelimit_logged, empty_logged;
 	struct mp_addr_set dry_logged; /* dry-run: desired set last logged */
 	bool dry_has_logged;
+	/* rotation (pool.rotate): the addresses of the current draw */
+	bool has_draw;
+	uint64_t drawn_at_ms;
+	struct mp_addr_set drawn;
+	uint64_t draws; /* re-draws made, for metrics and tests */
 };
 
 /* Per-pool mirror drains (whole mirror). */

@@ -81,4 +81,18 @@ int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
 			   struct mp_addr_set *out,
 			   struct mp_select_result *res, size_t *n_up_selected);
 
+/* The selection's view of target t in RRset r. */
+struct mp_select_item;
+void mp_eng_select_item(struct mp_engine *e, const struct mp_target *t,
+			const struct mp_rrset *r, struct mp_select_item *it);
+
+/*
+ * Rotation (pool.rotate with max_published): keeps r->drawn, the addresses
+ * the selection ranks first. A re-draw every rotate; between re-draws only
+ * places of addresses that stopped being candidates are filled again. Lowers
+ * *next_ms to the time of the next re-draw.
+ */
+int mp_eng_rotate(struct mp_engine *e, struct mp_rrset *r, uint64_t now_ms,
+		  uint64_t *next_ms);
+
 #endif

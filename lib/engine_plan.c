@@ -12,6 +12,25 @@
 
 /* ---- selection and planning ------------------------------------------- */
 
+void mp_eng_select_item(struct mp_engine *e, const struct mp_target *t,
+			const struct mp_rrset *r, struct mp_select_item *it)
+{
+	const struct mp_mirror_cfg *mc = eng_mirror(e, t);
+
+	memset(it, 0, sizeof(*it));
+	it->addr = &t->addr;
+	it->mirror = mc->name;
+	it->weight = mc->weight;
+	it->up = t->health.state == MP_HEALTH_UP;
+	it->drained = mp_eng_drained(e, t);
+	it->suppressed = t->health.damping.suppressed;
+	it->published = mp_addr_set_contains(&r->in_dns, &t->addr);
+	it->drawn = r->has_draw && mp_addr_set_contains(&r->drawn, &t->addr);
+	it->latency_ms =
+	    t->health.has_result ? t->health.last.latency_ms : UINT32_MAX;
+	it->last_ok_at_ms = t->health.last_ok_at_ms;
+}
+
 /*
  * Computes the desired set of RRset r. extra_drain (may be NULL) is treated as
  * drained too (to simulate a drain). Returns the selection result.
@@ -41,18 +60,9 @@ int mp_eng_compute_desired(struct mp_engine *e, struct mp_rrset *r,
 		if (!mp_eng_target_in_rrset(e, t, r))
 			continue;
 		mc = eng_mirror(e, t);
-		items[n].addr = &t->addr;
-		items[n].mirror = mc->name;
-		items[n].weight = mc->weight;
-		items[n].up = t->health.state == MP_HEALTH_UP;
-		items[n].drained = mp_eng_drained(e, t) || t == extra_drain ||
-				   mc == extra_mirror;
-		items[n].suppressed = t->health.damping.suppressed;
-		items[n].published = mp_addr_set_contains(&r->in_dns, &t->addr);
-		items[n].latency_ms = t->health.has_result
-					  ? t->health.last.latency_ms
-					  : UINT32_MAX;
-		items[n].last_ok_at_ms = t->health.last_ok_at_ms;
+		mp_eng_select_item(e, t, r, &items[n]);
+		if (t == extra_drain || mc == extra_mirror)
+			items[n].drained = true;
 		n++;
 	}
 	sp.min_healthy = pc->min_healthy;
@@ -190,6 +200,8 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 		if (!r->in_dns_known)
 			continue;
 		f.pool = pc->name;
+		if (mp_eng_rotate(e, r, now_ms, &next) != MP_OK)
+			return MP_ENOMEM;
 		if (mp_eng_compute_desired(e, r, NULL, NULL, &r->desired, &res,
 					   NULL) != MP_OK)
 			return MP_ENOMEM;

@@ -112,6 +112,10 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 			       (json_int_t)pc->ttl, "min_healthy",
 			       (int)pc->min_healthy, "max_published",
 			       (int)pc->max_published);
+		if (pc->rotate_ms)
+			json_object_set_new(
+			    po, "rotate_s",
+			    json_integer((json_int_t)(pc->rotate_ms / 1000)));
 		json_object_set_new(
 		    po, "rrsets",
 		    json_pack("{s:o, s:o}", "A", rrset_json(&e->rrsets[2 * p]),

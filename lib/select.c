@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static bool is_candidate(const struct mp_select_item *it)
+bool mp_select_candidate(const struct mp_select_item *it)
 {
 	return it->up && !it->drained && !it->suppressed && it->weight > 0;
 }
@@ -29,12 +29,15 @@ static int cmp_name_addr(const struct mp_select_item *a,
 	return mp_addr_cmp(a->addr, b->addr);
 }
 
-/* Negative when a is the better candidate for max_published: currently
- * published first (no churn), higher weight, lower latency (UINT32_MAX,
- * unknown, sorts last by itself), then name and address. */
+/* Negative when a is the better candidate for max_published: in the
+ * rotation's draw first (only set when the pool rotates), currently
+ * published (no churn), higher weight, lower latency (UINT32_MAX, unknown,
+ * sorts last by itself), then name and address. */
 static int cmp_candidate(const struct mp_select_item *a,
 			 const struct mp_select_item *b)
 {
+	if (a->drawn != b->drawn)
+		return a->drawn ? -1 : 1;
 	if (a->published != b->published)
 		return a->published ? -1 : 1;
 	if (a->weight != b->weight)
@@ -84,19 +87,19 @@ void mp_select(const struct mp_select_item *items, size_t n,
 	memset(res, 0, sizeof(*res));
 	for (size_t i = 0; i < n; i++) {
 		publish[i] = false;
-		if (is_candidate(&items[i]))
+		if (mp_select_candidate(&items[i]))
 			res->n_candidates++;
 	}
 
 	/* 1 and 2: candidates, capped to the best max_published. */
 	if (p->max_published == 0 || res->n_candidates <= p->max_published) {
 		for (size_t i = 0; i < n; i++)
-			publish[i] = is_candidate(&items[i]);
+			publish[i] = mp_select_candidate(&items[i]);
 		selected = res->n_candidates;
 	} else {
 		while (selected < p->max_published) {
-			size_t b = best_of(items, n, publish, is_candidate,
-					   cmp_candidate);
+			size_t b = best_of(items, n, publish,
+					   mp_select_candidate, cmp_candidate);
 			publish[b] = true;
 			selected++;
 		}

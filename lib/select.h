@@ -20,6 +20,8 @@ struct mp_select_item {
 	bool drained;
 	bool suppressed;	/* held out by flap damping */
 	bool published;		/* currently in the RRset */
+	bool drawn;		/* in the rotation's current draw: ranks
+				   first for max_published */
 	uint32_t latency_ms;	/* recent latency; UINT32_MAX unknown */
 	uint64_t last_ok_at_ms; /* most recently healthy; 0 never */
 };
@@ -38,6 +40,10 @@ struct mp_select_result {
 	size_t n_selected;    /* total true in publish[] */
 	bool below_floor;     /* fewer than min_healthy even after the floor */
 };
+
+/* Is the item a candidate (step 1): up, not drained, not suppressed,
+ * weight > 0? */
+bool mp_select_candidate(const struct mp_select_item *it);
 
 /*
  * Decides which items to publish: publish[i] is set for each of the n

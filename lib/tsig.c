@@ -130,7 +130,8 @@ static int sign(uint8_t *wire, size_t *len, size_t cap,
 		digest_req_mac(&h, req_mac, req_mac_len);
 		mp_tsig_hmac_update(&h, wire, *len);
 		digest_vars(&h, &v);
-		mp_tsig_hmac_final(&h, mac);
+		if (mp_tsig_hmac_final(&h, mac) != MP_OK)
+			return MP_EKEY;
 	}
 
 	p = *len;
@@ -326,10 +327,25 @@ enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
 	/* RFC 8945 §5.3.2: BADSIG/BADKEY replies carry no MAC */
 	if (t.mac_len == 0 && t.error != MP_TSIG_NOERROR)
 		return MP_TSIG_UNSIGNED;
-	/* truncated MACs (RFC 8945 §5.2.2.1) are neither sent nor accepted */
+	/* RFC 8945 §5.2.2.1: a MAC longer than the algorithm's is malformed;
+	 * one shorter than max(10, half) is BADSIG; a truncated response MAC
+	 * must be at least as long as the request's (else BADTRUNC). A
+	 * request (no request MAC) may be truncated down to the minimum. */
 	maclen = mp_tsig_alg_maclen(mp_tsig_key_alg(key));
-	if (t.mac_len != maclen)
+	if (t.mac_len > maclen) {
+		info->detail = "MAC longer than the algorithm's";
+		return MP_TSIG_MALFORMED;
+	}
+	if (t.mac_len < mp_tsig_alg_min_maclen(mp_tsig_key_alg(key))) {
+		info->detail = "MAC truncated below the minimum length "
+			       "(RFC 8945 section 5.2.2.1)";
 		return MP_TSIG_BAD_MAC;
+	}
+	if (t.mac_len < req_mac_len) {
+		info->detail = "response MAC truncated shorter than the "
+			       "request's (BADTRUNC)";
+		return MP_TSIG_BAD_MAC;
+	}
 
 	/* the digest sees the message as it was before the TSIG RR was added:
 	 * ARCOUNT one less, the original ID */
@@ -358,8 +374,12 @@ enum mp_tsig_status mp_tsig_verify(const uint8_t *wire, size_t len,
 	mp_tsig_hmac_update(&h, wire + MP_WIRE_HDRLEN,
 			    m.tsig.start - MP_WIRE_HDRLEN);
 	digest_vars(&h, &v);
-	mp_tsig_hmac_final(&h, mac);
-	eq = sodium_memcmp(mac, t.mac, maclen) == 0;
+	if (mp_tsig_hmac_final(&h, mac) != MP_OK) {
+		info->detail = "unusable key";
+		return MP_TSIG_MALFORMED;
+	}
+	/* a truncated MAC is the leftmost mac_len bytes */
+	eq = sodium_memcmp(mac, t.mac, t.mac_len) == 0;
 	sodium_memzero(mac, sizeof(mac));
 	if (!eq)
 		return MP_TSIG_BAD_MAC;

@@ -1,7 +1,8 @@
 /*
- * TSIG (RFC 8945) on DNS wire messages, computed with libsodium: signing
- * requests and verifying responses in full. ldns is not used here because
- * ldns_pkt_tsig_verify checks neither the algorithm nor the time.
+ * TSIG (RFC 8945) on DNS wire messages, MACs computed with OpenSSL (see
+ * tsig_key.h): signing requests and verifying responses in full. ldns is not
+ * used here: ldns_pkt_tsig_verify checks neither the algorithm nor the time,
+ * and ldns 1.8 lacks hmac-sha224 and misspells hmac-sha384.
  */
 #ifndef MP_TSIG_H
 #define MP_TSIG_H
@@ -54,7 +55,9 @@ enum mp_tsig_status {
 	MP_TSIG_MALFORMED,    /* two TSIGs, TSIG not last, truncated RR... */
 	MP_TSIG_WRONG_KEY,    /* key name differs from ours */
 	MP_TSIG_WRONG_ALG,    /* algorithm differs from ours/unsupported */
-	MP_TSIG_BAD_MAC,      /* MAC does not verify */
+	MP_TSIG_BAD_MAC,      /* MAC does not verify, or is truncated
+				 below what RFC 8945 §5.2.2.1 allows
+				 (info->detail says which) */
 	MP_TSIG_BAD_TIME,     /* Time Signed outside fudge of now */
 	MP_TSIG_SERVER_ERROR, /* verified, but the TSIG error field is set
 				 (BADTIME is signed; see info->error) */
@@ -77,8 +80,11 @@ struct mp_tsig_info {
 /*
  * Verifies the TSIG of a response to a request whose MAC was req_mac. Checks
  * exactly one TSIG RR, last in the additional section; our key name and
- * algorithm; the MAC (constant time); Time Signed within the fudge of now_s
- * (the fudge the message carries); then the error field.
+ * algorithm; the MAC length against RFC 8945 §5.2.2.1 (never longer than
+ * the algorithm's, never shorter than max(10 bytes, half of it), a response
+ * never shorter than the request's MAC); the MAC (constant time, a
+ * truncated one over its leftmost bytes); Time Signed within the fudge of
+ * now_s (the fudge the message carries); then the error field.
  * info (may be NULL) receives the TSIG fields when a TSIG RR was parsed.
  * With req_mac_len 0 the message is checked as a request (no request MAC in
  * the digest), as a server would.

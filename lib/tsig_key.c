@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,25 +22,31 @@ struct mp_tsig_key {
 	unsigned char *secret; /* sodium_malloc'd, PROT_NONE while unused */
 };
 
-_Static_assert(sizeof(crypto_auth_hmacsha512_state) <= 512,
-	       "mp_tsig_hmac state too small");
-_Static_assert(sizeof(crypto_auth_hmacsha256_state) <= 512,
-	       "mp_tsig_hmac state too small");
-
+/* RFC 8945 §6 and the IANA TSIG Algorithm Names registry. */
 static const struct {
-	const char *name;
-	int supported;
-	enum mp_tsig_alg alg;
-} alg_table[] = {
-    {"hmac-sha256", 1, MP_TSIG_HMAC_SHA256},
-    {"hmac-sha512", 1, MP_TSIG_HMAC_SHA512},
-    {"hmac-md5", 0, 0},
-    {"hmac-md5.sig-alg.reg.int", 0, 0},
-    {"hmac-sha1", 0, 0},
-    {"hmac-sha224", 0, 0},
-    {"hmac-sha384", 0, 0},
-    {"gss-tsig", 0, 0},
+	const char *wire;   /* presentation form of the wire name */
+	const char *name;   /* as tsig-keygen -a and Knot write it */
+	const char *digest; /* OpenSSL digest name */
+	size_t maclen;
+} algs[MP_TSIG_NALGS] = {
+    [MP_TSIG_HMAC_MD5] = {"hmac-md5.sig-alg.reg.int.", "hmac-md5", "MD5", 16},
+    [MP_TSIG_HMAC_SHA1] = {"hmac-sha1.", "hmac-sha1", "SHA1", 20},
+    [MP_TSIG_HMAC_SHA224] = {"hmac-sha224.", "hmac-sha224", "SHA2-224", 28},
+    [MP_TSIG_HMAC_SHA256] = {"hmac-sha256.", "hmac-sha256", "SHA2-256", 32},
+    [MP_TSIG_HMAC_SHA384] = {"hmac-sha384.", "hmac-sha384", "SHA2-384", 48},
+    [MP_TSIG_HMAC_SHA512] = {"hmac-sha512.", "hmac-sha512", "SHA2-512", 64},
 };
+
+/* Case-insensitive comparison of name[0..len) with a name that may end in a
+ * dot. */
+static bool alg_name_is(const char *name, size_t len, const char *want)
+{
+	size_t wlen = strlen(want);
+
+	if (wlen > 0 && want[wlen - 1] == '.')
+		wlen--;
+	return wlen == len && strncasecmp(want, name, len) == 0;
+}
 
 int mp_tsig_alg_parse(const char *name, enum mp_tsig_alg *alg)
 {
@@ -48,27 +57,48 @@ int mp_tsig_alg_parse(const char *name, enum mp_tsig_alg *alg)
 	len = strlen(name);
 	if (len > 0 && name[len - 1] == '.')
 		len--;
-	for (size_t i = 0; i < sizeof(alg_table) / sizeof(alg_table[0]); i++) {
-		if (strlen(alg_table[i].name) == len &&
-		    strncasecmp(alg_table[i].name, name, len) == 0) {
-			if (!alg_table[i].supported)
-				return MP_ENOTSUP;
-			*alg = alg_table[i].alg;
+	for (size_t i = 0; i < MP_TSIG_NALGS; i++) {
+		if (alg_name_is(name, len, algs[i].name) ||
+		    alg_name_is(name, len, algs[i].wire)) {
+			*alg = (enum mp_tsig_alg)i;
 			return MP_OK;
 		}
 	}
+	if (alg_name_is(name, len, "gss-tsig"))
+		return MP_ENOTSUP;
 	return MP_EINVAL;
+}
+
+static size_t alg_index(enum mp_tsig_alg alg)
+{
+	return (size_t)alg < MP_TSIG_NALGS ? (size_t)alg : MP_TSIG_HMAC_SHA256;
 }
 
 const char *mp_tsig_alg_name(enum mp_tsig_alg alg)
 {
-	return alg == MP_TSIG_HMAC_SHA512 ? "hmac-sha512." : "hmac-sha256.";
+	return algs[alg_index(alg)].wire;
+}
+
+const char *mp_tsig_alg_short_name(enum mp_tsig_alg alg)
+{
+	return algs[alg_index(alg)].name;
 }
 
 size_t mp_tsig_alg_maclen(enum mp_tsig_alg alg)
 {
-	return alg == MP_TSIG_HMAC_SHA512 ? crypto_auth_hmacsha512_BYTES
-					  : crypto_auth_hmacsha256_BYTES;
+	return algs[alg_index(alg)].maclen;
+}
+
+size_t mp_tsig_alg_min_maclen(enum mp_tsig_alg alg)
+{
+	size_t half = mp_tsig_alg_maclen(alg) / 2;
+
+	return half > 10 ? half : 10;
+}
+
+int mp_tsig_alg_deprecated(enum mp_tsig_alg alg)
+{
+	return alg == MP_TSIG_HMAC_MD5 || alg == MP_TSIG_HMAC_SHA1;
 }
 
 int mp_tsig_name_normalise(const char *in, char *out, size_t outlen)
@@ -177,40 +207,51 @@ int mp_tsig_key_equal(const struct mp_tsig_key *a, const struct mp_tsig_key *b)
 
 int mp_tsig_hmac_init(struct mp_tsig_hmac *h, const struct mp_tsig_key *key)
 {
-	int rc;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx = NULL;
+	int ok = 0;
 
 	h->key = key;
+	h->ctx = NULL;
+	h->failed = 0;
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac)
+		ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac); /* the context keeps its own reference */
+	if (!ctx)
+		return MP_EKEY;
+	params[0] = OSSL_PARAM_construct_utf8_string(
+	    OSSL_MAC_PARAM_DIGEST, (char *)algs[alg_index(key->alg)].digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
 	sodium_mprotect_readonly(key->secret);
-	if (key->alg == MP_TSIG_HMAC_SHA512)
-		rc = crypto_auth_hmacsha512_init(
-		    (crypto_auth_hmacsha512_state *)h->state, key->secret,
-		    key->secret_len);
-	else
-		rc = crypto_auth_hmacsha256_init(
-		    (crypto_auth_hmacsha256_state *)h->state, key->secret,
-		    key->secret_len);
-	/* the state now holds the derived pads; the raw secret can go dark */
+	ok = EVP_MAC_init(ctx, key->secret, key->secret_len, params);
+	/* the context now holds the derived pads; the raw secret goes dark */
 	sodium_mprotect_noaccess(key->secret);
-	return rc == 0 ? MP_OK : MP_EKEY;
+	if (!ok) {
+		EVP_MAC_CTX_free(ctx);
+		return MP_EKEY;
+	}
+	h->ctx = ctx;
+	return MP_OK;
 }
 
 void mp_tsig_hmac_update(struct mp_tsig_hmac *h, const void *data, size_t len)
 {
-	if (h->key->alg == MP_TSIG_HMAC_SHA512)
-		crypto_auth_hmacsha512_update(
-		    (crypto_auth_hmacsha512_state *)h->state, data, len);
-	else
-		crypto_auth_hmacsha256_update(
-		    (crypto_auth_hmacsha256_state *)h->state, data, len);
+	if (h->ctx && !h->failed && len && !EVP_MAC_update(h->ctx, data, len))
+		h->failed = 1;
 }
 
-void mp_tsig_hmac_final(struct mp_tsig_hmac *h, unsigned char *out)
+int mp_tsig_hmac_final(struct mp_tsig_hmac *h, unsigned char *out)
 {
-	if (h->key->alg == MP_TSIG_HMAC_SHA512)
-		crypto_auth_hmacsha512_final(
-		    (crypto_auth_hmacsha512_state *)h->state, out);
-	else
-		crypto_auth_hmacsha256_final(
-		    (crypto_auth_hmacsha256_state *)h->state, out);
-	sodium_memzero(h->state, sizeof(h->state));
+	size_t maclen = mp_tsig_alg_maclen(h->key->alg), outl = 0;
+	int ok = h->ctx && !h->failed &&
+		 EVP_MAC_final(h->ctx, out, &outl, maclen) && outl == maclen;
+
+	if (!ok)
+		sodium_memzero(out, maclen);
+	/* EVP_MAC_CTX_free wipes the HMAC state (the key pads) */
+	EVP_MAC_CTX_free(h->ctx);
+	h->ctx = NULL;
+	return ok ? MP_OK : MP_EKEY;
 }

@@ -1,4 +1,4 @@
-/* TSIG key files (BIND and Knot formats) and inline keys. */
+/* TSIG key files (BIND, Knot and PowerDNS forms) and inline keys. */
 #include "tsig_key.h"
 #include "error.h"
 #include <ctype.h>
@@ -67,8 +67,11 @@ struct kf_tok {
 };
 
 static const char unsupported_hint[] =
-    "is a valid TSIG algorithm but this build cannot sign with it; use "
-    "hmac-sha256 or hmac-sha512 (tsig-keygen -a hmac-sha256)";
+    "is a TSIG algorithm mirrorpool does not implement; use an HMAC "
+    "algorithm (tsig-keygen -a hmac-sha256)";
+#define KF_ALGS                                                                \
+	"hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1 or "    \
+	"hmac-md5"
 
 /* A word that cannot be a fragment of a base64 secret may be quoted back. */
 static bool kf_safe_word(const char *p, size_t len)
@@ -263,8 +266,8 @@ static int kf_set_alg(struct kf *k, struct kf_key *kk, const char *p,
 	}
 	if (len == 0 || len >= sizeof(kk->alg)) {
 		mp_diag_add(k->d, k->path, line,
-			    "key \"%s\": algorithm name is %s (use hmac-sha256 "
-			    "or hmac-sha512)",
+			    "key \"%s\": algorithm name is %s (use " KF_ALGS
+			    ")",
 			    kk->name, len == 0 ? "empty" : "too long");
 		return MP_EKEY;
 	}
@@ -458,6 +461,46 @@ static size_t kf_yaml_trim(const char *p, size_t len)
 	return len;
 }
 
+/* Splits a line into blank-separated fields; returns how many (up to max,
+ * max + 1 meaning "more"). */
+static size_t kf_fields(const char *p, size_t len, const char **f, size_t *flen,
+			size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len) {
+		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+			i++;
+		if (i == len)
+			break;
+		if (n == max)
+			return max + 1;
+		f[n] = p + i;
+		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			i++;
+		flen[n] = (size_t)(p + i - f[n]);
+		n++;
+	}
+	return n;
+}
+
+/* Next line of the buffer without its newline, # comments and trailing
+ * blanks; false at the end. */
+static bool kf_line(struct kf *k, const char **p, size_t *len)
+{
+	const char *nl;
+
+	if (k->pos >= k->len)
+		return false;
+	*p = k->buf + k->pos;
+	nl = memchr(*p, '\n', k->len - k->pos);
+	*len = nl ? (size_t)(nl - *p) : k->len - k->pos;
+	k->pos += *len + (nl ? 1 : 0);
+	k->line++;
+	*len = kf_yaml_trim(*p, *len);
+	return true;
+}
+
 /*
  * Knot's `keymgr -t NAME` output, a YAML `key:` section:
  *   key:
@@ -473,15 +516,14 @@ static int kf_parse_yaml(struct kf *k)
 	int rc;
 
 	memset(&kk, 0, sizeof(kk));
-	while (k->pos < k->len) {
-		const char *p = k->buf + k->pos, *nl, *colon;
-		size_t len, indent = 0, flen;
-		int line = ++k->line;
+	const char *p;
+	size_t len;
 
-		nl = memchr(p, '\n', k->len - k->pos);
-		len = nl ? (size_t)(nl - p) : k->len - k->pos;
-		k->pos += len + (nl ? 1 : 0);
-		len = kf_yaml_trim(p, len);
+	while (kf_line(k, &p, &len)) {
+		const char *colon;
+		size_t indent = 0, flen;
+		int line = k->line;
+
 		while (indent < len && p[indent] == ' ')
 			indent++;
 		if (indent == len)
@@ -581,6 +623,66 @@ static int kf_parse_yaml(struct kf *k)
 	return MP_OK;
 }
 
+/*
+ * PowerDNS's `pdnsutil list-tsig-keys` lines, one key a line:
+ *   mirrorpool. hmac-sha256. BASE64
+ */
+static int kf_parse_pdns(struct kf *k)
+{
+	const char *p, *f[3];
+	size_t len, flen[3];
+
+	while (kf_line(k, &p, &len)) {
+		struct kf_key kk;
+		size_t n = kf_fields(p, len, f, flen, 3);
+
+		if (n == 0)
+			continue;
+		memset(&kk, 0, sizeof(kk));
+		if (n != 3) {
+			mp_diag_add(k->d, k->path, k->line,
+				    "expected `NAME. ALGORITHM. BASE64` (as "
+				    "pdnsutil list-tsig-keys prints), found "
+				    "%s field%s",
+				    n > 3    ? "more than 3"
+				    : n == 2 ? "2"
+					     : "1",
+				    n == 1 ? "" : "s");
+			return MP_EKEY;
+		}
+		if (kf_set_name(k, &kk, f[0], flen[0], k->line) != MP_OK ||
+		    kf_set_alg(k, &kk, f[1], flen[1], k->line) != MP_OK ||
+		    kf_set_secret(k, &kk, f[2], flen[2], k->line) != MP_OK ||
+		    kf_add(k, &kk) != MP_OK)
+			return MP_EKEY;
+	}
+	return MP_OK;
+}
+
+/* True when the first significant line is `NAME ALGORITHM ...` with a TSIG
+ * algorithm second (PowerDNS's form). */
+static bool kf_is_pdns(const char *buf, size_t len)
+{
+	struct kf k = {.buf = buf, .len = len};
+	const char *p, *f[3];
+	size_t l, flen[3];
+	char alg[32];
+	enum mp_tsig_alg a;
+
+	while (kf_line(&k, &p, &l)) {
+		size_t n = kf_fields(p, l, f, flen, 3);
+
+		if (n == 0)
+			continue;
+		if (n < 2 || flen[1] >= sizeof(alg))
+			return false;
+		memcpy(alg, f[1], flen[1]);
+		alg[flen[1]] = '\0';
+		return mp_tsig_alg_parse(alg, &a) != MP_EINVAL;
+	}
+	return false;
+}
+
 /* True when the first significant line is a YAML `key:` section. */
 static bool kf_is_yaml(const char *buf, size_t len)
 {
@@ -616,10 +718,10 @@ static int kf_build(const char *file, int line, int secret_line,
 		return MP_EKEY;
 	}
 	if (rc != MP_OK) {
-		mp_diag_add(d, file, line,
-			    "key \"%s\": unknown algorithm \"%.32s\" (use "
-			    "hmac-sha256 or hmac-sha512)",
-			    name, alg_name);
+		mp_diag_add(
+		    d, file, line,
+		    "key \"%s\": unknown algorithm \"%.32s\" (use " KF_ALGS ")",
+		    name, alg_name);
 		return MP_EKEY;
 	}
 	if (b64_len == 0) {
@@ -820,52 +922,57 @@ cleanup:
 	return rc;
 }
 
-int mp_tsig_key_load_file(const char *path, const char *key_name,
-			  struct mp_tsig_key **out, struct mp_diag *d)
+int mp_tsig_key_parse_buffer(const char *buf, size_t len, const char *origin,
+			     const char *key_name, struct mp_tsig_key **out,
+			     struct mp_diag *d)
 {
-	struct kf *k = NULL;
+	struct kf *k;
 	const struct kf_key *sel = NULL;
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	*out = NULL;
 	if (sodium_init() < 0)
 		return MP_ENOMEM;
-	rc = kf_read(path, &buf, &len, d);
-	if (rc != MP_OK)
-		goto cleanup;
 	k = calloc(1, sizeof(*k));
-	if (!k) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
-	k->path = path;
+	if (!k)
+		return MP_ENOMEM;
+	k->path = origin;
 	k->buf = buf;
 	k->len = len;
 	k->d = d;
 	if (kf_is_yaml(buf, len)) {
 		rc = kf_parse_yaml(k);
+	} else if (kf_is_pdns(buf, len)) {
+		rc = kf_parse_pdns(k);
 	} else {
 		k->line = 1;
 		rc = kf_parse_bind(k);
 	}
+	if (rc == MP_OK)
+		rc = kf_select(k, key_name, &sel);
+	if (rc == MP_OK)
+		rc =
+		    kf_build(origin, sel->alg_line, sel->secret_line, sel->name,
+			     sel->alg, sel->secret, sel->secret_len, out, d);
+	sodium_memzero(k, sizeof(*k));
+	free(k);
+	return rc;
+}
+
+int mp_tsig_key_load_file(const char *path, const char *key_name,
+			  struct mp_tsig_key **out, struct mp_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = kf_read(path, &buf, &len, d);
 	if (rc != MP_OK)
-		goto cleanup;
-	rc = kf_select(k, key_name, &sel);
-	if (rc != MP_OK)
-		goto cleanup;
-	rc = kf_build(path, sel->alg_line, sel->secret_line, sel->name,
-		      sel->alg, sel->secret, sel->secret_len, out, d);
-cleanup:
-	if (k) {
-		sodium_memzero(k, sizeof(*k));
-		free(k);
-	}
-	if (buf) {
-		sodium_memzero(buf, KF_MAX_SIZE + 1);
-		free(buf);
-	}
+		return rc;
+	rc = mp_tsig_key_parse_buffer(buf, len, path, key_name, out, d);
+	sodium_memzero(buf, KF_MAX_SIZE + 1);
+	free(buf);
 	return rc;
 }
 
@@ -891,10 +998,10 @@ int mp_tsig_key_parse_inline(const char *spec, const char *origin,
 	if (c2) {
 		alen = (size_t)(c1 - spec);
 		if (alen == 0 || alen >= sizeof(alg)) {
-			mp_diag_add(d, origin, 0,
-				    "inline key: the algorithm is %s (use "
-				    "hmac-sha256 or hmac-sha512)",
-				    alen ? "too long" : "empty");
+			mp_diag_add(
+			    d, origin, 0,
+			    "inline key: the algorithm is %s (use " KF_ALGS ")",
+			    alen ? "too long" : "empty");
 			return MP_EKEY;
 		}
 		memcpy(alg, spec, alen);

@@ -4,9 +4,10 @@
 set -euo pipefail
 
 DEPS=(build-essential autoconf automake libtool pkg-config
-      libldns-dev libcurl4-openssl-dev libssl-dev libuv1-dev libsodium-dev
+      libldns-dev libcurl4-openssl-dev libuv1-dev libsodium-dev libssl-dev
       libconfig-dev libjansson-dev libcunit1-dev libsystemd-dev
       bind9 bind9-utils bind9-dnsutils knot knot-dnsutils
+      pdns-server pdns-backend-sqlite3
       nginx-light haproxy openssl ca-certificates curl python3
       valgrind clang-format groff-base man-db systemd procps iproute2)
 

@@ -11,6 +11,7 @@ rise 2, fall 2, min_interval 500 ms."""
 
 import base64
 import os
+import socket
 import shutil
 import sys
 import tempfile
@@ -227,7 +228,7 @@ class AgentDnsMixin(AgentTestMixin):
     def test_primary_down_then_back(self):
         ag = self.agent(dns_timeout="1s")
         self.srv.stop()
-        self.assertIsNone(dnstools.dig_status(self.srv.port, ZONE),
+        self.assertIsNone(self.srv.dig_status(ZONE),
                           "the primary still answers")
         self.farm.set_mode(M2, "503")
         self.prove_http(M2, 503)
@@ -248,10 +249,10 @@ class AgentDnsMixin(AgentTestMixin):
         self.assertRegex(out, r"BADSIG|tsig verify failure|NOTAUTH")
         serial = self.serial()
         ag = self.agent(key_file=bad.path)
-        ag.wait_log(r'^<4>reading %s A from 127\.0\.0\.1 port %d: unsigned '
+        ag.wait_log(r'^<4>reading %s A from %s port %d: unsigned '
                     r'NOTAUTH/BADSIG from the server: it could not verify '
                     r'key "mirrorpool\.?" \(hmac-sha256\.?\) .*; retrying in'
-                    % (RX_POOL, self.srv.port))
+                    % (RX_POOL, rx(self.srv.host), self.srv.port))
         self.farm.set_mode(M2, "503")
         # keeps retrying with backoff, never changes DNS
         ag.mark()
@@ -311,7 +312,9 @@ class AgentDnsMixin(AgentTestMixin):
                 with self.subTest(key=keyattr, transport=transport):
                     key = getattr(self.srv, keyattr)
                     self.set_rrset(ALL + [FOREIGN])
-                    relay = DnsRelay(self.srv.port, transport).start()
+                    relay = DnsRelay(self.srv.port, transport,
+                                     host=self.srv.host,
+                                     upstream_host=self.srv.host).start()
                     self.addCleanup(relay.stop)
                     ag = self.agent(key_file=key.path, transport=transport,
                                     dns_port=relay.port)
@@ -367,7 +370,7 @@ class AgentDnsMixin(AgentTestMixin):
     def test_primary_killed_and_restarted(self):
         ag = self.agent(transport="tcp")
         self.srv.kill9()
-        self.assertIsNone(dnstools.dig_status(self.srv.port, ZONE),
+        self.assertIsNone(self.srv.dig_status(ZONE),
                           "the primary still answers")
         self.farm.set_mode(M2, "503")
         self.prove_http(M2, 503)
@@ -409,12 +412,54 @@ class KnotTest(AgentDnsMixin, unittest.TestCase):
     def unauthorised_rx(self):
         # knotd treats a key no acl grants as unknown, even for the read:
         # unsigned NOTAUTH/BADKEY
-        return (r'^<4>reading %s A from 127\.0\.0\.1 port %d: unsigned '
+        return (r'^<4>reading %s A from %s port %d: unsigned '
                 r'NOTAUTH/BADKEY from the server: it could not verify key '
                 r'"stranger\.?" \(hmac-sha256\.?\) — check that the primary '
                 r'knows this key name, algorithm and secret \(Knot: and '
                 r'that an acl grants it update\); retrying in \d'
-                % (RX_POOL, self.srv.port)), False
+                % (RX_POOL, rx(self.srv.host), self.srv.port)), False
+
+
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+V6_SKIP = ("MP_QUICK=1" if os.environ.get("MP_QUICK") == "1" else
+           None if have_ipv6_loopback() else "no IPv6 loopback (::1)")
+
+
+@unittest.skipIf(V6_SKIP, V6_SKIP)
+class BindV6Test(BindTest):
+    """Every scenario once more against an IPv6 primary: named listens on
+    ::1 only, the agent's dns.server is "::1"."""
+
+    server_name = "BIND on ::1"
+
+    @classmethod
+    def make_server(cls):
+        return Named(zone=ZONE, records={"dl": [("A", a) for a in ALL]},
+                     host="::1")
+
+    def test_primary_is_reached_over_ipv6(self):
+        # named answers on ::1 and nowhere else on its port
+        self.assertEqual(self.srv.dig_status(ZONE), "NOERROR")
+        self.assertIsNone(dnstools.dig_status(self.srv.port, ZONE,
+                                              server="127.0.0.1"))
+        ag = self.agent()
+        ag.wait_log(r"starting: .*; primary ::1 port %d," % self.srv.port,
+                    start=0)
+        self.farm.set_mode(M2, "503")
+        ag.wait_log(r"^<\d>UPDATE %s: %s A -127\.0\.0\.12 \(NOERROR"
+                    % (RX_ZONE, RX_POOL))
+        self.assertRegex(self.srv.log_text(),
+                         r"client @0x[0-9a-f]+ ::1#\d+/key mirrorpool: "
+                         r"updating zone '%s/IN': deleting an RR" % ZONE)
+        self.wait_dig([M1, M3])
 
 
 if __name__ == "__main__":

@@ -18,6 +18,35 @@
 	"X81n10ADi+JBJ6A8HFKEbjQACtUfLtv71bsqizzJyx6A/1juLVMk5RyJuHTEwF5VBFZ/" \
 	"mvk8YbJeP9xyA/Ezcw=="
 
+/* One per algorithm: the nsupdate fixture, its secret and Time Signed. */
+static const struct alg_case {
+	enum mp_tsig_alg alg;
+	const char *name; /* wire name */
+	const char *secret;
+	const char *fixture;
+	uint64_t time_signed;
+} algs[MP_TSIG_NALGS] = {
+    {MP_TSIG_HMAC_MD5, "hmac-md5.sig-alg.reg.int.",
+     "dZxtFtUBQ6LDRhHOvThMmQ==", "nsupdate-hmac-md5.bin", 1796354416},
+    {MP_TSIG_HMAC_SHA1, "hmac-sha1.",
+     "L/vXP4YKS2a4IP71R0Q3GZwHYWs=", "nsupdate-hmac-sha1.bin", 1796354417},
+    {MP_TSIG_HMAC_SHA224, "hmac-sha224.",
+     "oia/0mjVOQMOS6E8CpRGlSu7GP9LBNyjiuy8xQ==", "nsupdate-hmac-sha224.bin",
+     1796354418},
+    {MP_TSIG_HMAC_SHA256, "hmac-sha256.", SECRET256, "nsupdate-hmac-sha256.bin",
+     1795314915},
+    {MP_TSIG_HMAC_SHA384, "hmac-sha384.",
+     "eUTWao9Q2yIsHtioB2hKXwrolw7VBtn6E1v8I9fK9t9INVrxJbcnaiwpNj9paTuu",
+     "nsupdate-hmac-sha384.bin", 1796354420},
+    {MP_TSIG_HMAC_SHA512, "hmac-sha512.", SECRET512, "nsupdate-hmac-sha512.bin",
+     1795314941},
+};
+
+static struct mp_tsig_key *case_key(const struct alg_case *c)
+{
+	return mp_unit_tsig_key("testkey", c->alg, c->secret);
+}
+
 static struct mp_tsig_key *key256(void)
 {
 	return mp_unit_tsig_key("testkey", MP_TSIG_HMAC_SHA256, SECRET256);
@@ -141,22 +170,6 @@ static void roundtrip(struct mp_tsig_key *k)
 	CU_ASSERT_EQUAL(verify(&x, k, NULL), MP_TSIG_VERIFIED);
 }
 
-static void test_roundtrip_sha256(void)
-{
-	struct mp_tsig_key *k = key256();
-
-	roundtrip(k);
-	mp_tsig_key_free(k);
-}
-
-static void test_roundtrip_sha512(void)
-{
-	struct mp_tsig_key *k = key512();
-
-	roundtrip(k);
-	mp_tsig_key_free(k);
-}
-
 /* Strips nsupdate's TSIG and signs the rest again at its Time Signed: our
  * TSIG RR must come out byte for byte as nsupdate's. */
 static void known_answer(const char *fixture, struct mp_tsig_key *k,
@@ -198,21 +211,117 @@ static void known_answer(const char *fixture, struct mp_tsig_key *k,
 	free(nsu);
 }
 
-static void test_nsupdate_sha256(void)
+/* Rewrites the MAC of the (last) TSIG RR in w to its first n bytes (n <=
+ * the current length), or appends n - current zero bytes; fixes MAC Size,
+ * RDLENGTH and *len. */
+static void resize_mac(uint8_t *w, size_t *len, size_t n)
 {
-	struct mp_tsig_key *k = key256();
+	struct mp_wire_msg m;
+	size_t cur, mac_at;
 
-	known_answer("nsupdate-hmac-sha256.bin", k, 1795314915);
+	CU_ASSERT_FATAL(mp_wire_scan(w, *len, &m) == MP_OK && m.ntsig == 1);
+	/* MAC Size sits after the (uncompressed) algorithm name, Time
+	 * Signed and Fudge */
+	mac_at = m.tsig.rdata;
+	while (w[mac_at])
+		mac_at += (size_t)w[mac_at] + 1;
+	mac_at += 1 + 6 + 2;
+	cur = mp_wire_u16(w + mac_at);
+	mp_wire_put16(w + mac_at, (uint16_t)n);
+	mac_at += 2;
+	memmove(w + mac_at + n, w + mac_at + cur, *len - mac_at - cur);
+	if (n > cur)
+		memset(w + mac_at + cur, 0, n - cur);
+	*len = *len - cur + n;
+	mp_wire_put16(w + m.tsig.rdata - 2,
+		      (uint16_t)(m.tsig.end - m.tsig.rdata - cur + n));
+}
+
+/* Every rejection rule, for one algorithm. */
+static void rules(const struct alg_case *c)
+{
+	struct mp_tsig_key *k = case_key(c), *other;
+	const struct alg_case *o = &algs[(c - algs + 1) % MP_TSIG_NALGS];
+	size_t full = mp_tsig_alg_maclen(c->alg);
+	size_t min = mp_tsig_alg_min_maclen(c->alg);
+	struct exchange x;
+	struct mp_tsig_info info;
+	size_t len;
+
+	CU_ASSERT_STRING_EQUAL(mp_tsig_alg_name(c->alg), c->name);
+	CU_ASSERT_TRUE(min >= 10 && min * 2 >= full && min <= full);
+	roundtrip(k);
+
+	/* wrong algorithm: same name, same secret, another algorithm */
+	other = mp_unit_tsig_key("testkey", o->alg, c->secret);
+	exchange(&x, k, other, NOW, 0, 0);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_WRONG_ALG);
+	CU_ASSERT_STRING_EQUAL(info.alg_name, o->name);
+	mp_tsig_key_free(other);
+
+	/* stale and future Time Signed, just outside the fudge */
+	exchange(&x, k, k, NOW - 301, 0, 0);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_TIME);
+	exchange(&x, k, k, NOW + 301, 0, 0);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_TIME);
+	exchange(&x, k, k, NOW - 300, 0, 0);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_VERIFIED);
+
+	/* RFC 8945 §5.2.2.1: a request MAC truncated to the minimum verifies
+	 * (a server's view), one byte less does not */
+	exchange(&x, k, k, NOW, 0, 0);
+	len = x.req_len;
+	resize_mac(x.req, &len, min);
+	CU_ASSERT_EQUAL(mp_tsig_verify(x.req, len, k, NULL, 0, NOW, &info),
+			MP_TSIG_VERIFIED);
+	x.req[len - 7] ^= 1; /* last byte of the truncated MAC */
+	CU_ASSERT_EQUAL(mp_tsig_verify(x.req, len, k, NULL, 0, NOW, &info),
+			MP_TSIG_BAD_MAC);
+	x.req[len - 7] ^= 1;
+	resize_mac(x.req, &len, min - 1);
+	CU_ASSERT_EQUAL(mp_tsig_verify(x.req, len, k, NULL, 0, NOW, &info),
+			MP_TSIG_BAD_MAC);
+	CU_ASSERT_TRUE(info.detail &&
+		       strstr(info.detail, "below the minimum") != NULL);
+	/* a MAC longer than the algorithm's is malformed */
+	exchange(&x, k, k, NOW, 0, 0);
+	len = x.req_len;
+	resize_mac(x.req, &len, full + 1);
+	CU_ASSERT_EQUAL(mp_tsig_verify(x.req, len, k, NULL, 0, NOW, &info),
+			MP_TSIG_MALFORMED);
+	CU_ASSERT_STRING_EQUAL(info.detail, "MAC longer than the algorithm's");
+
+	/* a response truncated below the request's full MAC (BADTRUNC), and
+	 * one below the minimum */
+	exchange(&x, k, k, NOW, 0, 0);
+	resize_mac(x.resp, &x.resp_len, full - 1);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_MAC);
+	CU_ASSERT_TRUE(info.detail && strstr(info.detail, "BADTRUNC") != NULL);
+	resize_mac(x.resp, &x.resp_len, min - 1);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_MAC);
+	/* a 0-byte MAC claiming success */
+	resize_mac(x.resp, &x.resp_len, 0);
+	CU_ASSERT_EQUAL(verify(&x, k, &info), MP_TSIG_BAD_MAC);
 	mp_tsig_key_free(k);
 }
 
-static void test_nsupdate_sha512(void)
-{
-	struct mp_tsig_key *k = key512();
-
-	known_answer("nsupdate-hmac-sha512.bin", k, 1795314941);
-	mp_tsig_key_free(k);
-}
+#define PER_ALG(i, id)                                                         \
+	static void test_nsupdate_##id(void)                                   \
+	{                                                                      \
+		struct mp_tsig_key *k = case_key(&algs[i]);                    \
+		known_answer(algs[i].fixture, k, algs[i].time_signed);         \
+		mp_tsig_key_free(k);                                           \
+	}                                                                      \
+	static void test_rules_##id(void)                                      \
+	{                                                                      \
+		rules(&algs[i]);                                               \
+	}
+PER_ALG(0, md5)
+PER_ALG(1, sha1)
+PER_ALG(2, sha224)
+PER_ALG(3, sha256)
+PER_ALG(4, sha384)
+PER_ALG(5, sha512)
 
 static void test_wrong_algorithm(void)
 {
@@ -653,10 +762,18 @@ static void test_sign_errors(void)
 }
 
 static CU_TestInfo tests[] = {
-    {"sign and verify, hmac-sha256", test_roundtrip_sha256},
-    {"sign and verify, hmac-sha512", test_roundtrip_sha512},
+    {"nsupdate known answer, hmac-md5", test_nsupdate_md5},
+    {"nsupdate known answer, hmac-sha1", test_nsupdate_sha1},
+    {"nsupdate known answer, hmac-sha224", test_nsupdate_sha224},
     {"nsupdate known answer, hmac-sha256", test_nsupdate_sha256},
+    {"nsupdate known answer, hmac-sha384", test_nsupdate_sha384},
     {"nsupdate known answer, hmac-sha512", test_nsupdate_sha512},
+    {"sign, verify and every rejection, hmac-md5", test_rules_md5},
+    {"sign, verify and every rejection, hmac-sha1", test_rules_sha1},
+    {"sign, verify and every rejection, hmac-sha224", test_rules_sha224},
+    {"sign, verify and every rejection, hmac-sha256", test_rules_sha256},
+    {"sign, verify and every rejection, hmac-sha384", test_rules_sha384},
+    {"sign, verify and every rejection, hmac-sha512", test_rules_sha512},
     {"wrong or unsupported algorithm", test_wrong_algorithm},
     {"Time Signed within fudge", test_time_window},
     {"key name", test_key_name},

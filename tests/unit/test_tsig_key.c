@@ -154,11 +154,15 @@ static void test_tsig_keygen(void)
 		enum mp_tsig_alg id;
 		size_t len;
 	} algs[] = {
+	    {"hmac-md5", MP_TSIG_HMAC_MD5, 16},
+	    {"hmac-sha1", MP_TSIG_HMAC_SHA1, 20},
+	    {"hmac-sha224", MP_TSIG_HMAC_SHA224, 28},
 	    {"hmac-sha256", MP_TSIG_HMAC_SHA256, 32},
+	    {"hmac-sha384", MP_TSIG_HMAC_SHA384, 48},
 	    {"hmac-sha512", MP_TSIG_HMAC_SHA512, 64},
 	};
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		char cmd[128], text[1024], path[1024], b64[256];
 		struct mp_tsig_key *key, *ref;
 
@@ -225,6 +229,129 @@ static void test_keymgr(void)
 	CU_ASSERT_TRUE(mp_tsig_key_equal(key, ref));
 	mp_diag_clear(&d);
 	mp_tsig_key_free(ref);
+	mp_tsig_key_free(key);
+}
+
+/* keymgr -t with each algorithm Knot knows. */
+static void test_keymgr_algorithms(void)
+{
+	static const enum mp_tsig_alg ids[] = {
+	    MP_TSIG_HMAC_MD5,	 MP_TSIG_HMAC_SHA1,   MP_TSIG_HMAC_SHA224,
+	    MP_TSIG_HMAC_SHA256, MP_TSIG_HMAC_SHA384, MP_TSIG_HMAC_SHA512,
+	};
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char cmd[128], text[1024], path[1024];
+		struct mp_tsig_key *key;
+
+		snprintf(cmd, sizeof(cmd), "keymgr -t k%zu %s", i,
+			 mp_tsig_alg_short_name(ids[i]));
+		if (!generate(cmd, "keymgr-alg.key", text, sizeof(text), path,
+			      sizeof(path)))
+			return;
+		key = load_ok(path, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+		CU_ASSERT_EQUAL(mp_tsig_key_alg(key), ids[i]);
+		mp_tsig_key_free(key);
+	}
+}
+
+/* PowerDNS's `pdnsutil list-tsig-keys` lines. */
+static void test_pdns_lines(void)
+{
+	struct mp_tsig_key *key,
+	    *ref = mp_unit_tsig_key("b", MP_TSIG_HMAC_SHA384, SECRET);
+	struct mp_diag d;
+	const char *path = mp_unit_write_file(
+	    "pdns.key",
+	    "a. hmac-md5. " SECRET "\n"
+	    "\n"
+	    "b. hmac-sha384. " SECRET "\n"
+	    "md5.example. hmac-md5.sig-alg.reg.int. " SECRET "\n",
+	    0600);
+
+	key = load_ok(path, "b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_TRUE(mp_tsig_key_equal(key, ref));
+	mp_tsig_key_free(key);
+	key = load_ok(path, "md5.example");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_EQUAL(mp_tsig_key_alg(key), MP_TSIG_HMAC_MD5);
+	mp_tsig_key_free(key);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 0,
+		    "the file holds 3 keys (a., b., md5.example.); choose "
+		    "one with key_name");
+
+	/* one line, as `pdnsutil list-tsig-keys | grep` leaves it */
+	path = mp_unit_write_file(
+	    "pdns1.key", "  mirrorpool.\thmac-sha256.  " SECRET " \n", 0600);
+	key = load_ok(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_STRING_EQUAL(mp_tsig_key_name(key), "mirrorpool.");
+	CU_ASSERT_EQUAL(mp_tsig_key_secret_len(key), 32);
+	mp_tsig_key_free(key);
+
+	/* the buffer entry point, unterminated */
+	mp_diag_init(&d);
+	CU_ASSERT_EQUAL(mp_tsig_key_parse_buffer(
+			    "b. hmac-sha384. " SECRET "XYZ",
+			    16 + strlen(SECRET), "buf", NULL, &key, &d),
+			MP_OK);
+	CU_ASSERT_TRUE(key && mp_tsig_key_equal(key, ref));
+	mp_tsig_key_free(key);
+	mp_diag_clear(&d);
+
+	/* errors name the line and never quote the secret */
+	path = mp_unit_write_file("pdns2.key",
+				  "a. hmac-sha256. " SECRET "\n"
+				  "b. hmac-sha256.\n",
+				  0600);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 2,
+		    "expected `NAME. ALGORITHM. BASE64` (as pdnsutil "
+		    "list-tsig-keys prints), found 2 fields");
+	path = mp_unit_write_file("pdns3.key",
+				  "a. hmac-sha256. " SECRET " extra\n", 0600);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 1, "found more than 3 fields");
+	path = mp_unit_write_file("pdns4.key",
+				  "a. hmac-sha256. " SECRET "\n"
+				  "a. hmac-sha512. " SECRET "\n",
+				  0600);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 2,
+		    "key \"a.\" is defined twice (first at line 1)");
+	path =
+	    mp_unit_write_file("pdns5.key", "a. hmac-sha256. !!notb64\n", 0600);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 1, "the secret is not valid base64");
+	mp_tsig_key_free(ref);
+}
+
+/* pdnsutil generate-tsig-key, then list-tsig-keys, against a throwaway
+ * sqlite database. */
+static void test_pdnsutil(void)
+{
+	char text[4096], path[1024], cmd[1024], dir[512];
+	struct mp_tsig_key *key;
+
+	snprintf(dir, sizeof(dir), "%s",
+		 mp_unit_write_file("pdns.conf", "", 0600));
+	dir[strlen(dir) - strlen("/pdns.conf")] = '\0';
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'launch=gsqlite3\\ngsqlite3-database=%s/pdns.db\\n' "
+		 ">%s/pdns.conf && python3 -c 'import sqlite3,sys; "
+		 "sqlite3.connect(sys.argv[1]).executescript(open(sys.argv[2])"
+		 ".read())' %s/pdns.db "
+		 "/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql && "
+		 "pdnsutil --config-dir=%s generate-tsig-key pdns-key "
+		 "hmac-sha384 >/dev/null && "
+		 "pdnsutil --config-dir=%s list-tsig-keys",
+		 dir, dir, dir, dir, dir);
+	if (!generate(cmd, "pdnsutil.key", text, sizeof(text), path,
+		      sizeof(path)))
+		return;
+	key = load_ok(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_STRING_EQUAL(mp_tsig_key_name(key), "pdns-key.");
+	CU_ASSERT_EQUAL(mp_tsig_key_alg(key), MP_TSIG_HMAC_SHA384);
+	CU_ASSERT_EQUAL(mp_tsig_key_secret_len(key), 64);
 	mp_tsig_key_free(key);
 }
 
@@ -371,27 +498,20 @@ static void test_bad_contents(void)
 				  0600);
 	EXPECT_FAIL(path, NULL, MP_EKEY, 2,
 		    "key \"k.\": unknown algorithm \"hmac-sha257\" (use "
-		    "hmac-sha256 or hmac-sha512)");
-	path = mp_unit_write_file("sha384.key",
-				  "key \"k\" {\n\talgorithm hmac-sha384;\n"
+		    "hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, "
+		    "hmac-sha1 or hmac-md5)");
+	path = mp_unit_write_file("gss.key",
+				  "key \"k\" {\n\talgorithm gss-tsig;\n"
 				  "\tsecret \"" SECRET "\";\n};\n",
 				  0600);
-	EXPECT_FAIL(
-	    path, NULL, MP_EKEY, 2,
-	    "key \"k.\": hmac-sha384 is a valid TSIG algorithm but this "
-	    "build cannot sign with it; use hmac-sha256 or hmac-sha512 "
-	    "(tsig-keygen -a hmac-sha256)");
-	path = mp_unit_write_file(
-	    "md5.key",
-	    "key \"k\" { algorithm hmac-md5; secret \"" SECRET "\"; };\n",
-	    0600);
-	EXPECT_FAIL(path, NULL, MP_EKEY, 1,
-		    "hmac-md5 is a valid TSIG algorithm but this build cannot "
-		    "sign with it");
+	EXPECT_FAIL(path, NULL, MP_EKEY, 2,
+		    "key \"k.\": gss-tsig is a TSIG algorithm mirrorpool does "
+		    "not implement; use an HMAC algorithm (tsig-keygen -a "
+		    "hmac-sha256)");
 	/* an unusable key elsewhere in the file does not matter */
 	path = mp_unit_write_file(
 	    "mixed.key",
-	    "key old { algorithm hmac-md5; secret \"" SECRET "\"; };\n"
+	    "key old { algorithm gss-tsig; secret \"" SECRET "\"; };\n"
 	    "key new { algorithm hmac-sha256; secret \"" SECRET "\"; };\n",
 	    0600);
 	{
@@ -582,9 +702,9 @@ static void test_inline(void)
 		    {"hmac-sha256::" SECRET,
 		     "c.conf:5: inline key: the key name is empty"},
 		    {":" SECRET, "c.conf:5: inline key: the key name is empty"},
-		    {"hmac-sha1:k:" SECRET,
-		     "c.conf:5: key \"k.\": hmac-sha1 is a valid TSIG "
-		     "algorithm but this build cannot sign with it"},
+		    {"gss-tsig:k:" SECRET,
+		     "c.conf:5: key \"k.\": gss-tsig is a TSIG algorithm "
+		     "mirrorpool does not implement"},
 		    {"hmac-foo:k:" SECRET,
 		     "c.conf:5: key \"k.\": unknown algorithm \"hmac-foo\""},
 		    {"k:" SECRET "x", "c.conf:5: key \"k.\": the secret is not "
@@ -643,6 +763,9 @@ static CU_TestInfo tests[] = {
     {"tsig-keygen output", test_tsig_keygen},
     {"ddns-confgen -q output", test_ddns_confgen},
     {"keymgr -t output", test_keymgr},
+    {"keymgr -t, every algorithm", test_keymgr_algorithms},
+    {"pdnsutil list-tsig-keys lines", test_pdns_lines},
+    {"pdnsutil generate-tsig-key output", test_pdnsutil},
     {"keymgr YAML", test_yaml},
     {"comments, quoting and case", test_syntax_variants},
     {"several keys and key_name", test_several_keys},

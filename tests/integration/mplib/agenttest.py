@@ -111,6 +111,7 @@ class AgentTestMixin:
         start is false."""
         kw.setdefault("key_file", self.srv.key.path)
         kw.setdefault("dns_port", self.srv.port)
+        kw.setdefault("server", self.srv.host)
         kw.setdefault("mirrors", MIRRORS)
         kw.setdefault("url", self.farm.url())
         for k, v in self.agent_defaults.items():

@@ -1,8 +1,8 @@
 """What every throwaway DNS primary on loopback shares (named.Named,
 knot.Knot): a private directory, a zone with a unique token in its SOA,
-three TSIG keys, start on a free port (moving on when another server turns
-out to hold it), readiness by probing, stop/kill9/restart/close, and
-dig/nsupdate against it.
+three TSIG keys, start on a free port of 127.0.0.1 or ::1 (moving on when
+another server turns out to hold it), readiness by probing,
+stop/kill9/restart/close, and dig/nsupdate against it.
 
 A subclass names its program and log, makes its keys, writes its config,
 gives its command line and says how its log reports a port in use.
@@ -35,7 +35,10 @@ class DnsServer:
     records: {"dl": [("A", "192.0.2.10"), ...]} relative to the zone.
     Keys: self.key (hmac-sha256) and self.key512 (hmac-sha512) may update
     the pool names' A/AAAA; self.stranger (hmac-sha256) is known to the
-    server but granted nothing."""
+    server but granted nothing.
+
+    host: the one address the server listens on, "127.0.0.1" or "::1"
+    (an IPv6 primary); dig and nsupdate go there."""
 
     program = None      # the server binary, also its name in messages
     dir_tag = None      # in the name of the temporary directory
@@ -43,7 +46,11 @@ class DnsServer:
     busy_re = None      # compiled: a log line saying the port is taken
 
     def __init__(self, zone="example.org", records=None, port=None,
-                 pool_names=("dl",)):
+                 pool_names=("dl",), host="127.0.0.1"):
+        if host not in ("127.0.0.1", "::1"):
+            raise ValueError("test servers listen on loopback only: %r"
+                             % host)
+        self.host = host
         self.zone = zone
         self.records = records if records is not None else {
             "dl": [("A", "192.0.2.10"), ("A", "192.0.2.20")]}
@@ -71,7 +78,7 @@ class DnsServer:
         raise NotImplementedError
 
     def _pick_ports(self):
-        self.port = self.requested_port or free_port()
+        self.port = self.requested_port or free_port(self.host)
 
     # -- configuration -------------------------------------------------
     def _write_zone(self):
@@ -129,7 +136,8 @@ class DnsServer:
         """The server on our port answers with our zone's unique token, so
         it is ours and not another test's."""
         try:
-            soa = dnstools.dig(self.port, self.zone, "SOA", timeout=1)
+            soa = dnstools.dig(self.port, self.zone, "SOA", timeout=1,
+                               server=self.host)
         except (RuntimeError, subprocess.TimeoutExpired):
             return False
         if soa and self.token not in soa[0]:
@@ -177,10 +185,21 @@ class DnsServer:
     def name(self, rel):
         return "%s.%s." % (rel, self.zone)
 
+    @property
+    def is_v6(self):
+        return ":" in self.host
+
     def dig(self, name, rtype="A", **kw):
+        kw.setdefault("server", self.host)
         return dnstools.dig(self.port, name, rtype, **kw)
 
+    def dig_status(self, name, rtype="SOA", **kw):
+        """The rcode of a plain query to this server, or None."""
+        kw.setdefault("server", self.host)
+        return dnstools.dig_status(self.port, name, rtype, **kw)
+
     def nsupdate(self, commands, key=None, **kw):
+        kw.setdefault("server", self.host)
         return dnstools.nsupdate(self.port, key or self.key, commands, **kw)
 
     def _control(self, argv, args):

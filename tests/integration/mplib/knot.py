@@ -1,4 +1,4 @@
-"""A throwaway Knot DNS 3 primary on loopback.
+"""A throwaway Knot DNS 3 primary on loopback (127.0.0.1 or ::1: host=).
 
 Keys: kn.key (hmac-sha256) and kn.key512 (hmac-sha512) may update the
 pool names; kn.stranger is known to knotd but in no ACL. Keys are made
@@ -15,7 +15,7 @@ from .dnsserver import DnsServer
 KNOT_CONF = """\
 server:
     rundir: "{dir}"
-    listen: 127.0.0.1@{port}
+    listen: {host}@{port}
     tcp-reuseport: off
 log:
   - target: stderr
@@ -76,7 +76,8 @@ class Knot(DnsServer):
                            for n in self.pool_names)
         with open(os.path.join(self.dir, "knot.conf"), "w") as f:
             f.write(KNOT_CONF.format(
-                dir=self.dir, port=self.port, keys=keys, zone=self.zone,
+                dir=self.dir, host=self.host, port=self.port, keys=keys,
+                zone=self.zone,
                 granted="%s, %s" % (self.key.name, self.key512.name),
                 owners=owners))
 

@@ -19,8 +19,7 @@ NAMED_CONF = """\
 options {{
 	directory "{dir}";
 	pid-file "{dir}/named.pid";
-	listen-on port {port} {{ 127.0.0.1; }};
-	listen-on-v6 {{ none; }};
+	{listen}
 	/* no SO_REUSEPORT: a second server on our port must fail to bind
 	   instead of silently sharing its queries */
 	recursion no;
@@ -30,6 +29,7 @@ options {{
 	allow-transfer {{ none; }};
 	session-keyfile "{dir}/session.key";
 	managed-keys-directory "{dir}";
+	{options}
 }};
 controls {{
 	inet 127.0.0.1 port {rndc_port} allow {{ 127.0.0.1; }} keys {{ "rndc-key"; }};
@@ -48,7 +48,10 @@ class Named(DnsServer):
 
     records: {"dl": [("A", "192.0.2.10"), ...]} relative to the zone.
     update: "policy" (update-policy granting key/key512 the pool names
-    A/AAAA) or "allow" (allow-update { key key; key key512; })."""
+    A/AAAA) or "allow" (allow-update { key key; key key512; }).
+    host: "127.0.0.1" or "::1", the only address named listens on.
+    options: more statements for the options block (self.options may be
+    changed before a restart or reconfig())."""
 
     program = "named"
     dir_tag = "named"
@@ -56,10 +59,12 @@ class Named(DnsServer):
     busy_re = re.compile(r"address in use|could not listen on")
 
     def __init__(self, zone="example.org", records=None, update="policy",
-                 port=None, pool_names=("dl",)):
+                 port=None, pool_names=("dl",), host="127.0.0.1",
+                 options=""):
         self.update_mode = update
+        self.options = options
         self.rndc_port = None
-        super().__init__(zone, records, port, pool_names)
+        super().__init__(zone, records, port, pool_names, host)
         self.rndc_key = self.make_key("rndc-key", "hmac-sha256")
         with open(os.path.join(self.dir, "rndc.conf"), "w") as f:
             f.write(self.rndc_key.bind_conf())
@@ -79,13 +84,20 @@ class Named(DnsServer):
                     k.name, n, self.zone))
         return "update-policy {\n\t\t%s\n\t}" % "\n\t\t".join(grants)
 
+    def _listen(self):
+        if self.is_v6:
+            return ("listen-on { none; };\n\tlisten-on-v6 port %d { ::1; };"
+                    % self.port)
+        return ("listen-on port %d { 127.0.0.1; };\n\tlisten-on-v6 "
+                "{ none; };" % self.port)
+
     def _write_config(self):
         keys = "".join(k.bind_conf() for k in (
             self.key, self.key512, self.stranger, self.rndc_key))
         with open(os.path.join(self.dir, "named.conf"), "w") as f:
-            f.write(NAMED_CONF.format(dir=self.dir, port=self.port,
+            f.write(NAMED_CONF.format(dir=self.dir, listen=self._listen(),
                                       rndc_port=self.rndc_port, keys=keys,
-                                      zone=self.zone,
+                                      zone=self.zone, options=self.options,
                                       update=self._update_clause()))
 
     def _pick_ports(self):
@@ -100,6 +112,12 @@ class Named(DnsServer):
         return self._control(["rndc", "-s", "127.0.0.1", "-p",
                               str(self.rndc_port), "-k",
                               os.path.join(self.dir, "rndc.conf")], args)
+
+    def reconfig(self):
+        """Rewrites named.conf (self.options as they are now) and has the
+        running named read it again (rndc reconfig)."""
+        self._write_config()
+        self.rndc("reconfig")
 
     def freeze(self):
         self.rndc("freeze", self.zone)

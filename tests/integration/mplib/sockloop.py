@@ -11,10 +11,11 @@ from .ports import free_port
 
 def bind_free(host, kinds, attempts=20):
     """Sockets of the given kinds (SOCK_DGRAM, SOCK_STREAM), all bound to
-    one port that was free on host (IPv4); returns (port, [sockets])."""
+    one port that was free on host (127.0.0.X or ::1); returns
+    (port, [sockets])."""
     for _ in range(attempts):
         port = free_port(host)
-        socks = [socket.socket(socket.AF_INET, k) for k in kinds]
+        socks = [socket.socket(family(host), k) for k in kinds]
         try:
             for s in socks:
                 s.bind((host, port))
@@ -24,6 +25,10 @@ def bind_free(host, kinds, attempts=20):
             continue
         return port, socks
     raise RuntimeError("no free port on %s" % host)
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def thread(target, *args):
@@ -78,7 +83,7 @@ def send_framed(conn, msg):
 def udp_exchange(msg, server, timeout):
     """Sends msg to server (host, port) from a fresh UDP socket and returns
     the first reply, or None when none comes or the socket fails."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(server[0]), socket.SOCK_DGRAM)
     try:
         s.settimeout(timeout)
         s.sendto(msg, server)
