@@ -212,6 +212,11 @@ void mp_checker_report(struct mp_check_job *job, struct mp_check_outcome *o)
 	/* after any failed check, a full handshake */
 	if (!r.ok)
 		mp_checker_tls_forget(job);
+	if (mp_check_job_cert(job)) {
+		r.cert_not_after = mp_check_job_cert(job)->not_after;
+		r.cert_event =
+		    job->x->native ? job->x->cert_event : MP_CERT_NONE;
+	}
 
 	job_end(job);
 	/* the job is idle: cb may restart or free it */
@@ -356,6 +361,9 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		return MP_EINVAL;
 	if (cfg->type == MP_CHECK_HTTP && (!cfg->url || !cfg->host))
 		return MP_EINVAL;
+	/* a check no longer https forgets its certificate and session */
+	if (job->tls && (cfg->type != MP_CHECK_HTTP || !cfg->https))
+		mp_checker_tls_job_free(job);
 	rc = keep_expect_body(job, cfg->expect_body);
 	if (rc != MP_OK)
 		return rc;

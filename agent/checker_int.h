@@ -60,8 +60,9 @@ struct mp_xfer {
 	unsigned tls_ctx_id;
 	bool tls_verify;
 	bool tls_resumed;
-	char ssl_fail[256]; /* the TLS failure, in words */
-	char host[256];	    /* the URL's host: SNI and the name checked */
+	enum mp_cert_event cert_event; /* of this check's full handshake */
+	char ssl_fail[256];	       /* the TLS failure, in words */
+	char host[256]; /* the URL's host: SNI and the name checked */
 	size_t req_len, req_sent;
 	char req[MP_NATIVE_REQ_MAX];
 	struct mp_http1 http;

@@ -373,6 +373,7 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 	x->req_sent = 0;
 	x->fail_errno = 0;
 	x->ssl_fail[0] = '\0';
+	x->cert_event = MP_CERT_NONE;
 	if (!x->tcp_only && cfg->https) {
 		int rc;
 

@@ -55,6 +55,7 @@ struct mp_tls_memo {
 	char host[256];
 	uint64_t full_ns; /* uv_hrtime() of the last full handshake */
 	struct mp_tls_cert cert;
+	struct mp_cert_watch watch;
 };
 
 static unsigned ctx_ids;
@@ -327,9 +328,15 @@ static int64_t asn1_unix(const ASN1_TIME *t)
 }
 
 /* The certificate watch: what the full handshake showed. */
-static void record_cert(struct mp_tls_memo *m, X509 *cert)
+static void record_cert(struct mp_xfer *x, struct mp_tls_memo *m, X509 *cert)
 {
+	struct timespec ts;
+
 	m->cert.not_after = asn1_unix(X509_get0_notAfter(cert));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x->cert_event = mp_cert_watch_update(&m->watch, m->cert.not_after,
+					     (int64_t)ts.tv_sec,
+					     x->job->cfg.tls_expiry_warn_ms);
 	X509_NAME_oneline(X509_get_subject_name(cert), m->cert.subject,
 			  sizeof(m->cert.subject));
 	X509_NAME_oneline(X509_get_issuer_name(cert), m->cert.issuer,
@@ -368,7 +375,7 @@ int mp_checker_tls_handshake(struct mp_xfer *x, const char *host)
 	if (x->tls_verify && !name_ok(x, cert, host))
 		return MP_EIO;
 	if (!x->tls_resumed) {
-		record_cert(m, cert);
+		record_cert(x, m, cert);
 		m->full_ns = uv_hrtime();
 	}
 	return MP_OK;

@@ -282,6 +282,8 @@ int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
 	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
 	if (new_dnsclient(d) != MP_OK)
 		mp_log(LOG_ERR, "reload: cannot create the DNS client");
+	/* TLS contexts built again from the CA files as they are now */
+	mp_checker_tls_flush(d->checker);
 	mp_engine_set_dry_run(d->engine, mp_daemon_dry_run(d));
 	d->attempt = 0;
 	d->retry_at_ms = 0;

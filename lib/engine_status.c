@@ -79,6 +79,12 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 			      "latency_ms", (json_int_t)h->last.latency_ms));
 	else
 		json_object_set_new(o, "last_check", json_null());
+	/* the certificate watch: notAfter of the certificate seen at the
+	 * last full TLS handshake (Unix seconds), https only */
+	if (h->last.cert_not_after != 0)
+		json_object_set_new(
+		    o, "tls_cert_expires",
+		    json_integer((json_int_t)h->last.cert_not_after));
 	return o;
 }
 
@@ -231,10 +237,14 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	    {"mirrorpool_check_duration_seconds", "gauge",
 	     "duration of the latest check"},
 	    {"mirrorpool_checks_total", "counter", "checks by result"},
+	    {"mirrorpool_tls_cert_expiry_timestamp_seconds", "gauge",
+	     "notAfter of the certificate seen at the last full TLS "
+	     "handshake"},
 	};
+	const size_t n_families = sizeof(families) / sizeof(families[0]);
 
 	(void)now_ms;
-	for (size_t fi = 0; fi < 4; fi++) {
+	for (size_t fi = 0; fi < n_families; fi++) {
 		mp_strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n",
 				 families[fi][0], families[fi][2],
 				 families[fi][0], families[fi][1]);
@@ -284,6 +294,17 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 				    "s\",result=\"fail\"} %llu\n",
 				    families[fi][0], pn, mn, t->addr.text,
 				    (unsigned long long)t->checks_fail);
+				break;
+			case 4:
+				if (t->health.last.cert_not_after != 0)
+					mp_strbuf_printf(
+					    &b,
+					    "%s{pool=\"%s\",mirror=\"%s\","
+					    "address=\"%s\"} %lld\n",
+					    families[fi][0], pn, mn,
+					    t->addr.text,
+					    (long long)
+						t->health.last.cert_not_after);
 				break;
 			}
 		}
