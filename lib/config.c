@@ -28,9 +28,9 @@
  */
 
 static const char *const top_keys[] = {
-    "dns",   "update",	"check",      "damping",      "guard",
-    "pools", "control", "state_file", "metrics_file", "log_level",
-    "node",  "vantage", NULL};
+    "dns",	 "update",     "check",	  "damping",	"guard",
+    "pools",	 "json_pools", "control", "state_file", "metrics_file",
+    "log_level", "node",       "vantage", NULL};
 static const char *const dns_keys[] = {
     "server", "port",	   "zone",    "key_file",	    "key_name",
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
@@ -508,6 +508,16 @@ static void parse_check(struct mp_cfg_loader *l, const struct check_src *c,
 	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_warn_ms);
 	s = ck_find(c, "tls_expiry_fail", path, sizeof(path));
 	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_fail_ms);
+}
+
+void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
+			const char *own_ctx, const config_setting_t *global,
+			const config_setting_t *parent, const char *parent_ctx,
+			bool complete, struct mp_check_cfg *ck)
+{
+	struct check_src cs = {own, own_ctx, global};
+
+	parse_check(l, &cs, parent, parent_ctx, complete, ck);
 }
 
 static void parse_damping(struct mp_cfg_loader *l, const config_setting_t *root)
@@ -1246,6 +1256,7 @@ int mp_config_load_node(const char *path, unsigned flags,
 	parse_damping(&l, root);
 	parse_guard(&l, root);
 	parse_pools(&l, root, global_check);
+	mp_cfg_parse_json_pools(&l, root, global_check);
 	parse_control(&l, root);
 	parse_top(&l, root);
 	mp_cfg_parse_vantage(&l, root);

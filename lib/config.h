@@ -90,6 +90,18 @@ struct mp_pool_cfg {
 	int line;
 };
 
+/* A JSON pool: a mirrors.json whose weights follow the mirrors' health. */
+struct mp_json_pool_cfg {
+	char *name;   /* POOL in logs and metrics */
+	char *source; /* the operator's list (absolute path) */
+	char *output; /* the list the dispatcher serves (absolute path) */
+	char *path;   /* appended to each entry's url_prefix ("" none) */
+	struct mp_check_cfg check; /* url, host, port: NULL/0, per entry */
+	unsigned min_healthy;
+	bool check_disabled; /* check entries with source weight 0 too */
+	int line;
+};
+
 struct mp_dns_cfg {
 	char *server; /* as written */
 	struct mp_addr server_addr;
@@ -159,6 +171,8 @@ struct mp_config {
 	struct mp_guard_cfg guard;
 	struct mp_pool_cfg *pools;
 	size_t n_pools;
+	struct mp_json_pool_cfg *json_pools;
+	size_t n_json_pools;
 	struct mp_control_cfg control;
 	char *state_file;
 	char *metrics_file; /* NULL when unset */
@@ -203,6 +217,15 @@ const struct mp_pool_cfg *mp_config_pool(const struct mp_config *cfg,
 const struct mp_mirror_cfg *mp_config_mirror(const struct mp_config *cfg,
 					     const char *name,
 					     const struct mp_pool_cfg **pool);
+
+const struct mp_json_pool_cfg *mp_config_json_pool(const struct mp_config *cfg,
+						   const char *name);
+
+/* The URL a JSON-pool entry is checked at: url_prefix followed by the
+ * pool's check path, with one '/' between them. Caller frees; NULL when
+ * out of memory. */
+char *mp_json_pool_check_url(const struct mp_json_pool_cfg *jp,
+			     const char *url_prefix);
 
 /* True when the two check configurations would check the same way. */
 bool mp_check_cfg_equal(const struct mp_check_cfg *a,

@@ -48,6 +48,15 @@ void mp_config_free(struct mp_config *cfg)
 		free(pool->mirrors);
 	}
 	free(cfg->pools);
+	for (size_t j = 0; j < cfg->n_json_pools; j++) {
+		struct mp_json_pool_cfg *jp = &cfg->json_pools[j];
+		free(jp->name);
+		free(jp->source);
+		free(jp->output);
+		free(jp->path);
+		free_check(&jp->check);
+	}
+	free(cfg->json_pools);
 	free(cfg->control.socket);
 	free(cfg->control.group);
 	free(cfg->state_file);
@@ -77,6 +86,36 @@ const struct mp_pool_cfg *mp_config_pool(const struct mp_config *cfg,
 		if (same_owner(cfg->pools[p].name, name))
 			return &cfg->pools[p];
 	return NULL;
+}
+
+const struct mp_json_pool_cfg *mp_config_json_pool(const struct mp_config *cfg,
+						   const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	for (size_t j = 0; j < cfg->n_json_pools; j++)
+		if (strcmp(cfg->json_pools[j].name, name) == 0)
+			return &cfg->json_pools[j];
+	return NULL;
+}
+
+char *mp_json_pool_check_url(const struct mp_json_pool_cfg *jp,
+			     const char *url_prefix)
+{
+	size_t lp = strlen(url_prefix), lq = strlen(jp->path);
+	bool slash_p = lp > 0 && url_prefix[lp - 1] == '/';
+	bool slash_q = lq > 0 && jp->path[0] == '/';
+	const char *q = jp->path;
+	char *r;
+
+	if (slash_p && slash_q)
+		q++;
+	r = malloc(lp + lq + 2);
+	if (!r)
+		return NULL;
+	snprintf(r, lp + lq + 2, "%s%s%s", url_prefix,
+		 lq > 0 && !slash_p && !slash_q ? "/" : "", q);
+	return r;
 }
 
 const struct mp_mirror_cfg *mp_config_mirror(const struct mp_config *cfg,
@@ -141,7 +180,8 @@ static void summary_check(FILE *f, const struct mp_check_cfg *ck)
 	if (ck->type == MP_CHECK_TCP)
 		fprintf(f, "  check tcp port %u", (unsigned)ck->port);
 	else
-		fprintf(f, "  check http %s", ck->url ? ck->url : "(no url)");
+		fprintf(f, "  check http %s",
+			ck->url ? ck->url : "URL_PREFIX + path");
 	fprintf(f, " every %s (fast %s), timeout %s, rise %u, fall %u\n",
 		mp_duration_format(ck->interval_ms, a, sizeof(a)),
 		mp_duration_format(ck->fast_interval_ms, b, sizeof(b)),
@@ -313,6 +353,17 @@ char *mp_config_summary(const struct mp_config *cfg)
 				fprintf(f, " %s", mr->addrs[k].text);
 			fputc('\n', f);
 		}
+	}
+	for (size_t j = 0; j < cfg->n_json_pools; j++) {
+		const struct mp_json_pool_cfg *jp = &cfg->json_pools[j];
+
+		fprintf(f,
+			"json pool %s min_healthy %u%s\n  source %s\n"
+			"  output %s\n",
+			jp->name, jp->min_healthy,
+			jp->check_disabled ? " check_disabled" : "", jp->source,
+			jp->output);
+		summary_check(f, &jp->check);
 	}
 	if (fclose(f) != 0) {
 		free(buf);

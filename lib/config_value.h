@@ -119,6 +119,20 @@ const char *mp_cfg_domain_normalise(const char *in, char *out, size_t outlen);
 /* True when name (absolute, lower-case) is zone or below it. */
 bool mp_cfg_in_zone(const char *name, const char *zone);
 
+/* A check group: own (may be NULL) overrides global key by key; own_ctx
+ * names it ("json_pools[0].check"). complete: report a missing url/port
+ * against parent, named parent_ctx. */
+struct mp_check_cfg;
+void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
+			const char *own_ctx, const config_setting_t *global,
+			const config_setting_t *parent, const char *parent_ctx,
+			bool complete, struct mp_check_cfg *ck);
+
+/* The json_pools list (lib/config_json.c). */
+void mp_cfg_parse_json_pools(struct mp_cfg_loader *l,
+			     const config_setting_t *root,
+			     const config_setting_t *global_check);
+
 /* The top-level `node` and the `vantage` group (config_vantage.c), after
  * dns and pools. */
 void mp_cfg_parse_vantage(struct mp_cfg_loader *l,

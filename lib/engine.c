@@ -60,6 +60,7 @@ static void engine_release(struct mp_engine *e)
 	free(e->mirrors);
 	free(e->mirror_base);
 	free(e->sentinels);
+	mp_eng_views_free(e);
 	e->rrsets = NULL;
 	e->targets = NULL;
 	e->mirrors = NULL;
@@ -133,7 +134,7 @@ static int engine_build(struct mp_engine *e, const struct mp_config *cfg)
 		}
 	}
 	e->n_targets = ti;
-	return MP_OK;
+	return mp_eng_views_build(e, NULL);
 }
 
 int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
@@ -191,6 +192,13 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 		engine_release(&fresh);
 		return rc;
 	}
+	/* views of nodes still in the group keep their age */
+	mp_eng_views_free(&fresh);
+	rc = mp_eng_views_build(&fresh, &old);
+	if (rc != MP_OK) {
+		engine_release(&fresh);
+		return rc;
+	}
 	/* Carry over the state of everything that is still there. */
 	for (size_t i = 0; i < fresh.n_targets; i++) {
 		struct mp_target *t = &fresh.targets[i];
@@ -204,6 +212,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 		t->published = o->published;
 		t->checks_ok = o->checks_ok;
 		t->checks_fail = o->checks_fail;
+		t->voted = o->voted;
+		t->vote = o->vote;
 	}
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *np = &cfg->pools[p];
@@ -244,7 +254,6 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 			if (strcmp(cfg->guard.sentinels[s],
 				   old.cfg->guard.sentinels[os]) == 0)
 				fresh.sentinels[s] = old.sentinels[os];
-
 	engine_release(e);
 	e->cfg = cfg;
 	e->targets = fresh.targets;
@@ -255,6 +264,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->mirror_base = fresh.mirror_base;
 	e->n_mirrors = fresh.n_mirrors;
 	e->sentinels = fresh.sentinels;
+	e->views = fresh.views;
+	e->n_views = fresh.n_views;
 	e->dirty = true;
 	/* other addresses and guard settings: count again at the next result */
 	e->guard_known = false;

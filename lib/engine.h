@@ -21,6 +21,8 @@
 #include "health.h"
 #include "ratelimit.h"
 #include "rrset.h"
+#include "view.h"
+#include "vote.h"
 
 #define MP_DRAIN_REASON_MAX 200
 
@@ -43,6 +45,11 @@ struct mp_target {
 	struct mp_drain drain; /* drain of this address alone */
 	bool published;	       /* in the desired set */
 	uint64_t checks_ok, checks_fail;
+	/* with a vantage group: the state in force by the vote (health.state
+	 * is this node's own), and the last vote */
+	enum mp_health_state voted;
+	struct mp_vote_result vote;
+	bool vote_logged_held;
 };
 
 /* One managed RRset: a pool's A or AAAA. */
@@ -213,6 +220,23 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 int mp_engine_undrain(struct mp_engine *e, const char *mirror,
 		      const struct mp_addr *address, const char *by, long uid,
 		      uint64_t now_ms, char *err, size_t errlen);
+
+/*
+ * Vantage points (a writer with a vantage group). A view read from node's
+ * name: v is the decoded view, or NULL when there is none to be had, with
+ * error saying why ("NXDOMAIN", "record 1: not a mirrorpool view ...").
+ * A failed read keeps the last view, which goes stale by its own time.
+ * now_ms is the engine's clock, wall_ms the wall clock (Unix ms) that view
+ * times are compared with. Returns true when the vote may change.
+ */
+bool mp_engine_node_view(struct mp_engine *e, const char *node,
+			 const struct mp_view *v, const char *error,
+			 uint64_t now_ms, uint64_t wall_ms);
+
+/* This node's own view at wall_ms: every address it has decided (out is
+ * cleared first). Returns 0 or MP_ENOMEM. */
+int mp_engine_own_view(struct mp_engine *e, uint64_t wall_ms,
+		       struct mp_view *out);
 
 /* Guard state. */
 bool mp_engine_frozen(const struct mp_engine *e, const char **reason);

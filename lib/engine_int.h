@@ -25,6 +25,22 @@ struct mp_engine {
 	char freeze_reason[160];
 	char *dns_error;
 	bool dirty; /* persisted state changed */
+
+	/* vantage: the views of cfg->vantage.nodes (NULL without a group) */
+	struct mp_node_view *views;
+	size_t n_views;
+	bool quorum_lost; /* logged once per loss */
+};
+
+/* What the writer knows of one node's view. */
+struct mp_node_view {
+	char *node;
+	bool has; /* a view was read */
+	struct mp_view view;
+	uint64_t got_ms;      /* engine clock when it was read */
+	uint64_t age_at_got;  /* its age then (0 when from the future) */
+	uint64_t fresh_until; /* engine clock; 0: stale from the start */
+	char error[200];      /* the last read's problem; "" when none */
 };
 
 static inline const struct mp_pool_cfg *eng_pool(const struct mp_engine *e,
@@ -94,5 +110,36 @@ void mp_eng_select_item(struct mp_engine *e, const struct mp_target *t,
  */
 int mp_eng_rotate(struct mp_engine *e, struct mp_rrset *r, uint64_t now_ms,
 		  uint64_t *next_ms);
+
+/* Is t up for publication: its own health, or with a vantage group the
+ * state the vote put in force? */
+bool mp_eng_up(const struct mp_engine *e, const struct mp_target *t);
+
+/* Vantage (engine_vantage.c): set up and carry over the views for cfg;
+ * free them. */
+int mp_eng_views_build(struct mp_engine *e, const struct mp_engine *old);
+void mp_eng_views_free(struct mp_engine *e);
+
+/* Runs the vote on every address whose RRset has been read, logging the
+ * decisions; *next_ms is lowered to when a fresh view goes stale. */
+void mp_eng_vote(struct mp_engine *e, uint64_t now_ms, uint64_t *next_ms);
+
+/* Every node's vote on t now (in: n_views entries). */
+void mp_eng_votes(struct mp_engine *e, const struct mp_target *t,
+		  uint64_t now_ms, struct mp_vote_in *in);
+
+/* Status and metrics of the vantage group (engine_vantage.c). */
+struct mp_strbuf;
+json_t *mp_eng_vantage_json(struct mp_engine *e, uint64_t now_ms);
+json_t *mp_eng_votes_json(struct mp_engine *e, const struct mp_target *t,
+			  uint64_t now_ms);
+void mp_eng_vantage_metrics(struct mp_engine *e, struct mp_strbuf *b,
+			    uint64_t now_ms);
+
+/* A Prometheus label value escaped into buf. Returns buf. */
+const char *mp_eng_label_esc(const char *s, char *buf, size_t len);
+
+/* Age of node i's view at now_ms (engine clock). */
+uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
 
 #endif

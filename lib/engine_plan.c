@@ -21,7 +21,7 @@ void mp_eng_select_item(struct mp_engine *e, const struct mp_target *t,
 	it->addr = &t->addr;
 	it->mirror = mc->name;
 	it->weight = mc->weight;
-	it->up = t->health.state == MP_HEALTH_UP;
+	it->up = mp_eng_up(e, t);
 	it->drained = mp_eng_drained(e, t);
 	it->suppressed = t->health.damping.suppressed;
 	it->published = mp_addr_set_contains(&r->in_dns, &t->addr);
@@ -187,6 +187,14 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
 	plan->items = NULL;
 	plan->n = 0;
 	plan->operator= false;
+	if (e->cfg->vantage.enabled) {
+		/* an observer publishes its view and never touches a pool */
+		if (e->cfg->vantage.role == MP_ROLE_OBSERVER) {
+			*next_ms = UINT64_MAX;
+			return 0;
+		}
+		mp_eng_vote(e, now_ms, &next);
+	}
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
 		const struct mp_pool_cfg *pc = eng_pool(e, r->pool);

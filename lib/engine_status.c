@@ -70,6 +70,12 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	json_object_set_new(o, "consecutive_fail",
 			    json_integer(h->consecutive_fail));
 	json_object_set_new(o, "drain", drain_json(&t->drain));
+	if (e->cfg->vantage.enabled && e->cfg->vantage.role == MP_ROLE_WRITER) {
+		json_object_set_new(
+		    o, "decision", json_string(mp_health_state_name(t->voted)));
+		json_object_set_new(o, "votes",
+				    mp_eng_votes_json(e, t, now_ms));
+	}
 	if (h->has_result)
 		json_object_set_new(
 		    o, "last_check",
@@ -109,6 +115,9 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 	    root, "guard",
 	    json_pack("{s:b, s:o}", "frozen", frozen, "reason",
 		      freason ? json_string(freason) : json_null()));
+	if (cfg->vantage.enabled)
+		json_object_set_new(root, "vantage",
+				    mp_eng_vantage_json(e, now_ms));
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *pc = &cfg->pools[p];
 		json_t *po, *mirrors = json_array();
@@ -207,7 +216,7 @@ void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
 
 /* Label values are names and addresses from a validated config: they hold
  * no quotes, backslashes or newlines, but escape anyway. */
-static const char *esc(const char *s, char *buf, size_t len)
+const char *mp_eng_label_esc(const char *s, char *buf, size_t len)
 {
 	size_t j = 0;
 	for (; *s && j + 2 < len; s++) {
@@ -250,10 +259,10 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 				 families[fi][0], families[fi][1]);
 		for (size_t k = 0; k < e->n_targets; k++) {
 			struct mp_target *t = &e->targets[k];
-			const char *pn =
-			    esc(eng_pool(e, t->pool)->name, ep, sizeof(ep));
-			const char *mn =
-			    esc(eng_mirror(e, t)->name, em, sizeof(em));
+			const char *pn = mp_eng_label_esc(
+			    eng_pool(e, t->pool)->name, ep, sizeof(ep));
+			const char *mn = mp_eng_label_esc(
+			    eng_mirror(e, t)->name, em, sizeof(em));
 			switch (fi) {
 			case 0:
 				mp_strbuf_printf(
@@ -314,8 +323,8 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 		"# TYPE mirrorpool_updates_total counter\n");
 	for (size_t i = 0; i < e->n_rrsets; i++) {
 		struct mp_rrset *r = &e->rrsets[i];
-		const char *pn =
-		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep));
+		const char *pn = mp_eng_label_esc(eng_pool(e, r->pool)->name,
+						  ep, sizeof(ep));
 		mp_strbuf_printf(&b,
 				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
 				 "s\",result=\"ok\"} %llu\n",
@@ -337,7 +346,8 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 		mp_strbuf_printf(
 		    &b,
 		    "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
-		    esc(eng_pool(e, r->pool)->name, ep, sizeof(ep)),
+		    mp_eng_label_esc(eng_pool(e, r->pool)->name, ep,
+				     sizeof(ep)),
 		    rrtype_name(r->rrtype), r->in_dns.n);
 	}
 	mp_strbuf_printf(
@@ -345,5 +355,6 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	    "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
 	    "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
 	    e->frozen ? 1 : 0);
+	mp_eng_vantage_metrics(e, &b, now_ms);
 	return mp_strbuf_take(&b);
 }

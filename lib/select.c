@@ -26,6 +26,8 @@ static int cmp_name_addr(const struct mp_select_item *a,
 	int c = strcmp(a->mirror ? a->mirror : "", b->mirror ? b->mirror : "");
 	if (c != 0)
 		return c;
+	if (!a->addr || !b->addr) /* items without an address (JSON pools) */
+		return (a->addr != NULL) - (b->addr != NULL);
 	return mp_addr_cmp(a->addr, b->addr);
 }
 

@@ -13,10 +13,10 @@
 #include "addr.h"
 
 struct mp_select_item {
-	const struct mp_addr *addr;
-	const char *mirror; /* mirror name: the last tie-breaker */
-	unsigned weight;    /* 0: disabled, never published */
-	bool up;	    /* health state is up */
+	const struct mp_addr *addr; /* NULL for JSON-pool entries */
+	const char *mirror;	    /* mirror name: the last tie-breaker */
+	unsigned weight;	    /* 0: disabled, never published */
+	bool up;		    /* health state is up */
 	bool drained;
 	bool suppressed;	/* held out by flap damping */
 	bool published;		/* currently in the RRset */

@@ -350,6 +350,43 @@ static void drain_text(const json_t *d, uint64_t now_s, char *buf, size_t len)
 		 jtrue(d, "force") ? ", forced" : "");
 }
 
+/* "ams1 down, nyc1 up 12s, sgp1 none (stale)": a node list of the
+ * vantage group, from the status "votes" or "vantage.nodes" array. */
+static void vantage_list(const json_t *arr, char *buf, size_t len)
+{
+	char node[80], vote[16];
+	size_t i, off = 0;
+	json_int_t age;
+	json_t *x;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, x)
+	{
+		int w =
+		    snprintf(buf + off, len - off, "%s%s%s%s", i ? ", " : "",
+			     jstr(x, "node", node, sizeof(node)),
+			     json_object_get(x, "vote") ? " " : "",
+			     json_object_get(x, "vote")
+				 ? jstr(x, "vote", vote, sizeof(vote))
+				 : "");
+		if (w < 0 || (size_t)w >= len - off)
+			return;
+		off += (size_t)w;
+		if (jint(x, "age_s", &age) && age > 0)
+			off += (size_t)snprintf(buf + off, len - off, " %llds",
+						(long long)age);
+		else if (json_is_null(json_object_get(x, "age_s")))
+			off += (size_t)snprintf(buf + off, len - off,
+						" (no view)");
+		if (off < len && jtrue(x, "stale") &&
+		    !json_is_null(json_object_get(x, "age_s")))
+			off +=
+			    (size_t)snprintf(buf + off, len - off, " (stale)");
+		if (off >= len)
+			return;
+	}
+}
+
 static void address_rows(struct table *t, const json_t *m, const json_t *a,
 			 bool first, uint64_t now_s)
 {
@@ -398,6 +435,11 @@ static void address_rows(struct table *t, const json_t *m, const json_t *a,
 		drain_text(json_object_get(a, "drain"), now_s, note,
 			   sizeof(note));
 		table_note(t, "%s drained: %s", addr, note);
+	}
+	if (json_is_array(json_object_get(a, "votes"))) {
+		vantage_list(json_object_get(a, "votes"), note, sizeof(note));
+		table_note(t, "%s votes: %s; in force: %s", addr, note,
+			   jstr(a, "decision", st, sizeof(st)));
 	}
 	if (jint(a, "penalty", &v) && v > 0)
 		table_note(t, "%s flap penalty %lld%s", addr, (long long)v,
@@ -501,6 +543,21 @@ char *mp_status_text(const json_t *status, uint64_t now_s)
 	    jstr(dns, "server", server, sizeof(server)), (long long)port,
 	    jstr(dns, "zone", zone, sizeof(zone)));
 	render_dns(&b, dns);
+	if (json_is_object(json_object_get(status, "vantage"))) {
+		const json_t *vt = json_object_get(status, "vantage");
+		char node[80], role[16], list[800];
+		json_int_t q = 0, fresh = 0;
+		jint(vt, "quorum", &q);
+		jint(vt, "fresh", &fresh);
+		vantage_list(json_object_get(vt, "nodes"), list, sizeof(list));
+		mp_strbuf_printf(
+		    &b,
+		    "Vantage: node %s (%s), quorum %lld, %lld fresh%s: %s\n",
+		    jstr(vt, "node", node, sizeof(node)),
+		    jstr(vt, "role", role, sizeof(role)), (long long)q,
+		    (long long)fresh,
+		    jtrue(vt, "quorum_lost") ? " (QUORUM LOST)" : "", list);
+	}
 	if (jtrue(guard, "frozen"))
 		mp_strbuf_printf(
 		    &b, "Removals FROZEN: %s\n",

@@ -520,17 +520,109 @@ static void test_names(void)
 	mp_config_free(cfg);
 }
 
+/* JSON pools: their own check with a path instead of a URL, and files. */
+static void test_json_pools(void)
+{
+	struct mp_config *cfg = load_ok(
+	    conf(NULL, "max_age = \"6h\";", NULL, NULL,
+		 "json_pools = ( { name = \"tails\"; source = "
+		 "\"/srv/tails/mirrors.json\"; output = "
+		 "\"/var/www/mirrors.json\"; min_healthy = 3; check = { path "
+		 "= \"project/trace\"; fall = 2; }; },\n"
+		 "  { name = \"other\"; source = \"/srv/o.json\"; output = "
+		 "\"/var/www/o.json\"; check_disabled = true; } );"),
+	    MP_CONFIG_NO_KEY);
+	const struct mp_json_pool_cfg *jp;
+	char *u;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(cfg->n_json_pools, 2);
+	jp = mp_config_json_pool(cfg, "tails");
+	CU_ASSERT_PTR_EQUAL_FATAL(jp, &cfg->json_pools[0]);
+	CU_ASSERT_STRING_EQUAL(jp->source, "/srv/tails/mirrors.json");
+	CU_ASSERT_STRING_EQUAL(jp->output, "/var/www/mirrors.json");
+	CU_ASSERT_STRING_EQUAL(jp->path, "project/trace");
+	CU_ASSERT_EQUAL(jp->min_healthy, 3);
+	CU_ASSERT_FALSE(jp->check_disabled);
+	/* the pool's overrides and the global keys; never the global URL */
+	CU_ASSERT_EQUAL(jp->check.fall, 2);
+	CU_ASSERT_EQUAL(jp->check.rise, 2);
+	CU_ASSERT_EQUAL(jp->check.max_age_ms, 6 * 3600 * 1000);
+	CU_ASSERT_PTR_NULL(jp->check.url);
+	u = mp_json_pool_check_url(jp, "https://m.example/tails/");
+	CU_ASSERT_STRING_EQUAL(u, "https://m.example/tails/project/trace");
+	free(u);
+	u = mp_json_pool_check_url(jp, "https://m.example/tails");
+	CU_ASSERT_STRING_EQUAL(u, "https://m.example/tails/project/trace");
+	free(u);
+	jp = &cfg->json_pools[1];
+	CU_ASSERT_TRUE(jp->check_disabled);
+	CU_ASSERT_EQUAL(jp->min_healthy, 2);
+	CU_ASSERT_STRING_EQUAL(jp->path, "");
+	u = mp_json_pool_check_url(jp, "https://m.example/tails/");
+	CU_ASSERT_STRING_EQUAL(u, "https://m.example/tails/");
+	free(u);
+	CU_ASSERT_PTR_NULL(mp_config_json_pool(cfg, "dl.example.org."));
+	mp_config_free(cfg);
+}
+
+static void test_json_pool_errors(void)
+{
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; output = \"/o\"; } );"),
+		   20,
+		   "json_pools[0]: missing required key \"source\" (the "
+		   "operator's list");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"/a\"; "
+			"output = \"/a\"; } );"),
+		   20, "json_pools[0].output: is the same file as source");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"a.json\"; "
+			"output = \"/o\"; } );"),
+		   20,
+		   "json_pools[0].source: \"a.json\" is not an absolute "
+		   "path");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"/a\"; "
+			"output = \"/o\"; check = { url = \"https://x/\"; }; "
+			"} );"),
+		   20,
+		   "unknown key \"url\" in json_pools[0].check (known: "
+		   "path, ");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"/a\"; "
+			"output = \"/o\"; },\n { name = \"t\"; source = "
+			"\"/b\"; output = \"/p\"; } );"),
+		   21, "json_pools[1].name: json pool \"t\" is defined twice");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"a b\"; source = \"/a\"; "
+			"output = \"/o\"; } );"),
+		   20, "json_pools[0].name: \"a b\" is not a pool name");
+	EXPECT_ERR(conf(NULL, "type = \"tcp\"; port = 873;", NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"/a\"; "
+			"output = \"/o\"; } );"),
+		   20,
+		   "json_pools[0].check: a JSON pool's mirrors are checked "
+		   "over HTTP(S)");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"json_pools = ( { name = \"t\"; source = \"/a\"; "
+			"output = \"/o\"; check = { path = \"a b\"; }; } );"),
+		   20, "json_pools[0].check.path: spaces, control characters");
+}
+
 /* ------------------------------------------------------------------------
  * Errors, one kind at a time, each with its FILE:LINE and message.
  */
 
 static void test_unknown_keys(void)
 {
-	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "chekc = { };"), 20,
-		   "unknown key \"chekc\" at top level (known: dns, update, "
-		   "check, damping, guard, pools, control, state_file, "
-		   "metrics_file, log_level, node, vantage); did you mean "
-		   "\"check\"?");
+	EXPECT_ERR(
+	    conf(NULL, NULL, NULL, NULL, "chekc = { };"), 20,
+	    "unknown key \"chekc\" at top level (known: dns, update, "
+	    "check, damping, guard, pools, json_pools, control, state_file, "
+	    "metrics_file, log_level, node, vantage); did you mean "
+	    "\"check\"?");
 	EXPECT_ERR(conf("prot = 53;", NULL, NULL, NULL, NULL), 5,
 		   "unknown key \"prot\" in group \"dns\" (known: server, "
 		   "port, zone, key_file, key_name, key, transport, timeout, "
@@ -550,10 +642,11 @@ static void test_unknown_keys(void)
 		   "unknown key \"retries\" in pools[0].check (known: type, "
 		   "url, port,");
 	/* nothing close: no suggestion */
-	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "colour = \"blue\";"), 20,
-		   "unknown key \"colour\" at top level (known: dns, update, "
-		   "check, damping, guard, pools, control, state_file, "
-		   "metrics_file, log_level, node, vantage)");
+	EXPECT_ERR(
+	    conf(NULL, NULL, NULL, NULL, "colour = \"blue\";"), 20,
+	    "unknown key \"colour\" at top level (known: dns, update, "
+	    "check, damping, guard, pools, json_pools, control, state_file, "
+	    "metrics_file, log_level, node, vantage)");
 }
 
 static void test_wrong_types(void)
@@ -1629,6 +1722,8 @@ static CU_TestInfo tests[] = {
     {"pool check overrides", test_pool_check_override},
     {"tcp check as the global default", test_tcp_global},
     {"names and lookups", test_names},
+    {"json pools", test_json_pools},
+    {"json pool errors", test_json_pool_errors},
     {"unknown keys", test_unknown_keys},
     {"wrong types", test_wrong_types},
     {"out of range", test_out_of_range},
