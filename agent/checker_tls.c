@@ -393,12 +393,9 @@ void mp_checker_tls_keep_session(struct mp_xfer *x)
 	x->new_sess = NULL;
 }
 
-ssize_t mp_checker_tls_recv(struct mp_xfer *x, void *buf, size_t len)
+/* What an SSL_read or SSL_write that moved nothing means. */
+static ssize_t io_result(struct mp_xfer *x, int n, const char *what)
 {
-	int n = SSL_read(x->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-
-	if (n > 0)
-		return n;
 	switch (SSL_get_error(x->ssl, n)) {
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
@@ -412,29 +409,25 @@ ssize_t mp_checker_tls_recv(struct mp_xfer *x, void *buf, size_t len)
 		}
 		/* fall through */
 	default:
-		tls_error(x, n, "SSL_read");
+		tls_error(x, n, what);
 		return MP_EIO;
 	}
+}
+
+ssize_t mp_checker_tls_recv(struct mp_xfer *x, void *buf, size_t len)
+{
+	int n = SSL_read(x->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+
+	return n > 0 ? n : io_result(x, n, "SSL_read");
 }
 
 ssize_t mp_checker_tls_send(struct mp_xfer *x, const void *buf, size_t len)
 {
 	int n = SSL_write(x->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
 
+	/* 0 would read as the end of the stream: SSL_write never ends it */
 	if (n > 0)
 		return n;
-	switch (SSL_get_error(x->ssl, n)) {
-	case SSL_ERROR_WANT_READ:
-	case SSL_ERROR_WANT_WRITE:
-		return MP_CHECKER_AGAIN;
-	case SSL_ERROR_SYSCALL:
-		if (errno != 0 && ERR_peek_error() == 0) {
-			x->fail_errno = errno;
-			return MP_EIO;
-		}
-		/* fall through */
-	default:
-		tls_error(x, n, "SSL_write");
-		return MP_EIO;
-	}
+	n = (int)io_result(x, n, "SSL_write");
+	return n == 0 ? MP_EIO : n;
 }

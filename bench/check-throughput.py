@@ -676,15 +676,8 @@ def main():
         tls["cert"] = tls["ca"].issue("server", [HOST])
         # what "the system store" is here: Debian's bundle plus the test
         # CA, in a file of our own (SSL_CERT_FILE for mirrorpoold)
-        tls["bundle"] = os.path.join(workroot, "bundle.pem")
-        with open(tls["bundle"], "w") as out:
-            try:
-                with open("/etc/ssl/certs/ca-certificates.crt") as f:
-                    out.write(f.read())
-            except OSError:
-                note("WARNING: no system CA bundle; the test CA alone")
-            with open(tls["ca"].cert) as f:
-                out.write(f.read())
+        tls["bundle"] = tls["ca"].system_bundle(
+            os.path.join(workroot, "bundle.pem"))
         if args.ca == "file":
             tls["ca_file"] = tls["ca"].cert
     args.tls = tls

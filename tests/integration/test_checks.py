@@ -53,15 +53,7 @@ def _build_world():
     # the "system store" of the ca_file-unset tests: Debian's bundle (when
     # there is one) with the test CA appended, named by SSL_CERT_FILE; no
     # real CA is ever contacted
-    W["bundle"] = os.path.join(d, "bundle.pem")
-    with open(W["bundle"], "w") as out:
-        try:
-            with open("/etc/ssl/certs/ca-certificates.crt") as f:
-                out.write(f.read())
-        except OSError:
-            pass
-        with open(ca.cert) as f:
-            out.write(f.read())
+    W["bundle"] = ca.system_bundle(os.path.join(d, "bundle.pem"))
     W["no_cert_dir"] = os.path.join(d, "no-cert-dir")
     os.mkdir(W["no_cert_dir"])
     # certificates close to their end, for the certificate watch
