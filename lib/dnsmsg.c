@@ -425,8 +425,13 @@ static void explain_unsigned(const struct mp_dns_response *out,
 	else if (out->rcode == RCODE_NOERROR)
 		snprintf(why, whylen, "unsigned NOERROR: possible spoofing");
 	else if (out->rcode == RCODE_NOTAUTH)
-		snprintf(why, whylen,
-			 "unsigned NOTAUTH (server could not verify our key?)");
+		/* no TSIG RR at all: PowerDNS's answer to a key it does not
+		 * know or a MAC it cannot verify, Knot's to a zone it does
+		 * not serve */
+		snprintf(why, whylen, "%s",
+			 "unsigned NOTAUTH with no TSIG record: PowerDNS's "
+			 "answer to an unknown key or a wrong secret (or: zone "
+			 "not served)");
 	else
 		snprintf(why, whylen, "unsigned %s", rc);
 }

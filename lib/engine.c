@@ -61,6 +61,7 @@ static void engine_release(struct mp_engine *e)
 	free(e->mirror_base);
 	free(e->sentinels);
 	mp_eng_views_free(e);
+	mp_eng_json_free(e);
 	e->rrsets = NULL;
 	e->targets = NULL;
 	e->mirrors = NULL;
@@ -149,6 +150,8 @@ int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
 		return MP_ENOMEM;
 	e->rnd = rnd;
 	rc = engine_build(e, cfg);
+	if (rc == MP_OK)
+		rc = mp_eng_json_build(e, NULL);
 	if (rc != MP_OK) {
 		mp_engine_free(e);
 		return rc;
@@ -195,6 +198,12 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	/* views of nodes still in the group keep their age */
 	mp_eng_views_free(&fresh);
 	rc = mp_eng_views_build(&fresh, &old);
+	if (rc != MP_OK) {
+		engine_release(&fresh);
+		return rc;
+	}
+	/* JSON pools move over by name; nothing below fails */
+	rc = mp_eng_json_build(&fresh, &old);
 	if (rc != MP_OK) {
 		engine_release(&fresh);
 		return rc;
@@ -266,6 +275,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->sentinels = fresh.sentinels;
 	e->views = fresh.views;
 	e->n_views = fresh.n_views;
+	e->jpools = fresh.jpools;
+	e->n_jpools = fresh.n_jpools;
 	e->dirty = true;
 	/* other addresses and guard settings: count again at the next result */
 	e->guard_known = false;

@@ -29,6 +29,9 @@ struct mp_engine {
 	/* vantage: the views of cfg->vantage.nodes (NULL without a group) */
 	struct mp_node_view *views;
 	size_t n_views;
+	/* JSON pools: one runtime per cfg->json_pools entry */
+	struct mp_jstate **jpools;
+	size_t n_jpools;
 	bool quorum_lost; /* logged once per loss */
 };
 
@@ -141,5 +144,16 @@ const char *mp_eng_label_esc(const char *s, char *buf, size_t len);
 
 /* Age of node i's view at now_ms (engine clock). */
 uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
+
+/* JSON pools (engine_json.c): build the runtimes of e->cfg, taking over
+ * those of old (may be NULL) with the same name; free them; drains by entry
+ * name (MP_ENOENT when no JSON pool has it); status. */
+int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old);
+void mp_eng_json_free(struct mp_engine *e);
+int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
+		      uint64_t now_ms, char *err, size_t errlen);
+int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
+			char *err, size_t errlen);
+json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
 
 #endif

@@ -37,7 +37,12 @@ FORMATS = [
     r'UPDATE %s: %s (NOERROR in %llu ms%s)',
     r'dry-run: would send UPDATE: ',
     r'%s: key \"%s\" is not allowed to update zone %s — check '
-    r'allow-update/update-policy (BIND) or the acl (Knot) and the key name',
+    r'allow-update/update-policy (BIND), an acl with action: update (Knot), '
+    r"or allow-dnsupdate-from and the zone's "
+    r'TSIG-ALLOW-DNSUPDATE/ALLOW-DNSUPDATE-FROM metadata (PowerDNS), and the '
+    r'key name',
+    r"unsigned NOTAUTH with no TSIG record: PowerDNS's answer to an unknown "
+    r"key or a wrong secret (or: zone not served)",
     r'unsigned %s%s%s from the server: it could not verify key \"%s\" (%s) '
     r'— check that the primary knows this key name, algorithm and secret',
     r'unsigned %s answer ignored (possible spoofing): %s',

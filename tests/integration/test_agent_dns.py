@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """mirrorpoold end to end: real HTTP mirrors on loopback, a real primary
-(BIND 9 named and Knot knotd, each started here on a random port with keys
-made by tsig-keygen/keymgr), and the daemon between them. Every scenario
-runs against both servers. What DNS holds is read with dig, what the agent
+(BIND 9 named, Knot knotd and PowerDNS pdns_server, each started here on a
+random port with keys made by tsig-keygen/keymgr, imported into PowerDNS
+with pdnsutil import-tsig-key), and the daemon between them. Every scenario
+runs against all three servers. What DNS holds is read with dig, what the agent
 did from its log; each fault is first shown to be real (curl sees the 503,
 nsupdate with the wrong key is rejected, dig shows the foreign record).
 
@@ -27,6 +28,7 @@ from mplib.agenttest import (ALL, M1, M2, M3, POOL, RX_POOL,  # noqa: E402
 from mplib.dnsrelay import DnsRelay  # noqa: E402
 from mplib.knot import Knot  # noqa: E402
 from mplib.named import Named  # noqa: E402
+from mplib.pdns import Pdns  # noqa: E402
 
 FOREIGN = "192.0.2.99"
 
@@ -241,22 +243,29 @@ class AgentDnsMixin(AgentTestMixin):
                     % (RX_ZONE, RX_POOL), timeout=20)
         self.wait_dig([M1, M3])
 
+    # what the server answers a wrong secret with: BIND and Knot an
+    # unsigned NOTAUTH whose TSIG RR says BADSIG, PowerDNS an unsigned
+    # NOTAUTH with no TSIG RR at all
+    wrong_secret_rcode = "NOTAUTH/BADSIG"
+
     def test_wrong_secret(self):
         bad = self.wrong_key(self.srv.key, self.farm_dir())
         rc, out = self.srv.nsupdate(
             ["update add %s 60 A %s" % (POOL, FOREIGN)], key=bad)
         self.assertNotEqual(rc, 0, "the server accepted a wrong secret")
-        self.assertRegex(out, r"BADSIG|tsig verify failure|NOTAUTH")
+        self.assertRegex(out, r"BADSIG|tsig verify failure|NOTAUTH|"
+                         r"expected a TSIG")
         serial = self.serial()
         ag = self.agent(key_file=bad.path)
         ag.wait_log(r'^<4>reading %s A from %s port %d: unsigned '
-                    r'NOTAUTH/BADSIG from the server: it could not verify '
+                    r'%s from the server: it could not verify '
                     r'key "mirrorpool\.?" \(hmac-sha256\.?\) .*; retrying in'
-                    % (RX_POOL, rx(self.srv.host), self.srv.port))
+                    % (RX_POOL, rx(self.srv.host), self.srv.port,
+                       self.wrong_secret_rcode))
         self.farm.set_mode(M2, "503")
         # keeps retrying with backoff, never changes DNS
         ag.mark()
-        ag.wait_log(r"BADSIG.*retrying in", timeout=10)
+        ag.wait_log(r"%s.*retrying in" % self.wrong_secret_rcode, timeout=10)
         self.assertTrue(ag.alive())
         self.assertEqual(self.serial(), serial)
         self.assertEqual(self.dig(), ALL)
@@ -398,8 +407,11 @@ class BindTest(AgentDnsMixin, unittest.TestCase):
         # named answers the query, then refuses the UPDATE, signed
         return (r'^<4>UPDATE %s: REFUSED: key "stranger\.?" is not allowed '
                 r'to update zone %s — check allow-update/update-policy '
-                r'\(BIND\) or the acl \(Knot\) and the key name; retrying '
-                r'in \d' % (RX_ZONE, RX_ZONE)), True
+                r'\(BIND\), an acl with action: update \(Knot\), or '
+                r'allow-dnsupdate-from and the zone\'s '
+                r'TSIG-ALLOW-DNSUPDATE/ALLOW-DNSUPDATE-FROM metadata '
+                r'\(PowerDNS\), and the key name; retrying in \d'
+                % (RX_ZONE, RX_ZONE)), True
 
 
 class KnotTest(AgentDnsMixin, unittest.TestCase):
@@ -462,6 +474,29 @@ class BindV6Test(BindTest):
         self.wait_dig([M1, M3])
 
 
+class PdnsTest(AgentDnsMixin, unittest.TestCase):
+    server_name = "PowerDNS"
+    wrong_secret_rcode = "NOTAUTH"
+
+    @classmethod
+    def make_server(cls):
+        return Pdns(zone=ZONE, records={"dl": [("A", a) for a in ALL]})
+
+    def test_wrong_secret(self):
+        super().test_wrong_secret()
+        # PowerDNS's unsigned answer has no TSIG RR: the log says so
+        self.assertTrue(self.lines(
+            self.agents[-1], r"^<4>DNS UDP from 127\.0\.0\.1 port %d: .*"
+            r"unsigned NOTAUTH with no TSIG record: PowerDNS's answer to an "
+            r"unknown key or a wrong secret \(or: zone not served\)$"
+            % self.srv.port, start=0))
+
+    def unauthorised_rx(self):
+        # pdns_server answers the query (the key is known), then refuses
+        # the UPDATE, signed: the key is not in TSIG-ALLOW-DNSUPDATE
+        return BindTest.unauthorised_rx(self)
+
+
 if __name__ == "__main__":
-    main(("named", "knotd", "dig", "nsupdate", "tsig-keygen", "keymgr",
-          "curl"))
+    main(("named", "knotd", "pdns_server", "pdnsutil", "dig", "nsupdate",
+          "tsig-keygen", "keymgr", "curl"))

@@ -11,6 +11,7 @@ readiness instead of sleeping, and stops what it starts (also at exit).
     faultserver an HTTP server that misbehaves on request
     dnsserver   what the throwaway primaries share: start, stop, dig, keys
     named, knot throwaway BIND and Knot primaries with TSIG keys
+    pdns        a throwaway PowerDNS primary (gsqlite3, dnsupdate, pdnsutil)
     fakedns     a scriptable misbehaving DNS server
     sockloop    socket plumbing of the fakes: free port, receive loop, framing
     dnstools    TSIG keys, dig and nsupdate wrappers
