@@ -52,6 +52,7 @@ static const char *const check_keys[] = {"type",
 					 "max_body",
 					 "tls_verify",
 					 "ca_file",
+					 "source_address",
 					 "tls_resume",
 					 "tls_full_interval",
 					 "tls_expiry_warn",
@@ -508,6 +509,9 @@ static void parse_check(struct mp_cfg_loader *l, const struct check_src *c,
 	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_warn_ms);
 	s = ck_find(c, "tls_expiry_fail", path, sizeof(path));
 	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_fail_ms);
+	s = ck_find(c, "source_address", path, sizeof(path));
+	if (s)
+		mp_cfg_parse_source_address(l, s, path, ck);
 }
 
 void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
