@@ -107,6 +107,7 @@ struct mp_checker {
 	unsigned pending_closes; /* uv_close callbacks still to come */
 	bool builtin;		 /* native transfers where they can */
 	uv_timer_t ntimer;	 /* the first native deadline */
+	bool in_ntimer;		 /* in ntimer's callback */
 	struct mp_xfer *dl_head, *dl_tail; /* native transfers by deadline */
 	unsigned char rbuf[16384];	   /* what one recv() of a native check
 					      reads; the loop has one thread */

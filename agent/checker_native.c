@@ -70,8 +70,16 @@ void mp_checker_native_stop(struct mp_checker *c, struct mp_xfer *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	if (x->state != MP_NATIVE_IDLE)
+	if (x->state != MP_NATIVE_IDLE) {
+		bool was_first = c->dl_head == x;
+
 		dl_remove(c, x);
+		/* the timer follows the first deadline: re-armed for the next
+		 * one, or stopped, so it never fires for nothing (the timer's
+		 * own callback re-arms once, when it is done) */
+		if (was_first && !c->in_ntimer && !c->closing)
+			native_timer_arm(c);
+	}
 	x->state = MP_NATIVE_IDLE;
 }
 
@@ -315,6 +323,7 @@ void mp_checker_native_on_timer(uv_timer_t *t)
 	struct mp_checker *c = t->data;
 	uint64_t now = uv_hrtime();
 
+	c->in_ntimer = true;
 	while (c->dl_head && !c->closing) {
 		struct mp_xfer *x = c->dl_head;
 
@@ -329,6 +338,7 @@ void mp_checker_native_on_timer(uv_timer_t *t)
 			break;
 		native_finish(x, MP_XFER_TIMEOUT, NULL);
 	}
+	c->in_ntimer = false;
 	/* a callback may have closed the checker (and this timer) */
 	if (!c->closing)
 		native_timer_arm(c);
