@@ -67,6 +67,7 @@ struct mp_rrset {
 	uint64_t last_at_s;
 	char last_rcode[16];
 	struct mp_addr_set last_added, last_removed;
+	bool servfail_pending; /* it got SERVFAIL: explain at the next read */
 	/* counters for metrics */
 	uint64_t updates_ok, updates_failed;
 	/* once-only log flags */

@@ -81,9 +81,20 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 			    const struct mp_target *t,
 			    const struct mp_rrset *r);
 
+/* Is a the address of a target of RRset r (a configured mirror's)? */
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
+			   const struct mp_addr *a);
+
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len);
+
+/* Notes the rcode of the last UPDATE of r; after a SERVFAIL, the next
+ * read of r explains its likely cause (mp_eng_servfail_explain, before
+ * in_dns is replaced). engine_servfail.c */
+void mp_eng_servfail_noted(struct mp_rrset *r, const char *rcode);
+void mp_eng_servfail_explain(struct mp_engine *e, struct mp_rrset *r,
+			     const struct mp_addr_set *in_dns);
 
 /* Lifts drain d of pool `pool`; the change bypasses the rate limit. */
 void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d);
