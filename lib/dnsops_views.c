@@ -147,7 +147,7 @@ bool mp_dnsops_views_done(struct mp_dnsops_views *v, struct mp_engine *e,
 {
 	const struct mp_config *cfg = mp_engine_config(e);
 	bool ok;
-	char owner[300], rc[16];
+	char owner[300], rc[16], kname[300];
 
 	if (read)
 		return read_done(v, e, resp, why, now);
@@ -163,7 +163,9 @@ bool mp_dnsops_views_done(struct mp_dnsops_views *v, struct mp_engine *e,
 		       resp ? mp_rcode_str(resp->rcode, rc, sizeof(rc))
 			    : (why ? why : "no answer"),
 		       (unsigned long long)cfg->vantage.publish_interval_ms,
-		       mp_tsig_key_name(cfg->key), owner);
+		       mp_name_text(mp_tsig_key_name(cfg->key), kname,
+				    sizeof(kname)),
+		       owner);
 	else if (ok && v->publish_failing)
 		mp_log(LOG_NOTICE,
 		       "vantage: this node's view is published "
