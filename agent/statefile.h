@@ -36,5 +36,8 @@ void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
 /* The metrics file (SPEC §7) as of now_ms (wall clock); failures logged. */
 void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
 				uint64_t now_ms);
+/* At stop: removes the metrics file, so that a textfile collector does not
+ * serve the last values of an agent that is gone; failures logged. */
+void mp_statefile_remove_metrics(const char *path);
 
 #endif
