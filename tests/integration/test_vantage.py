@@ -200,9 +200,9 @@ class QuorumTest(VantageTest):
         # all three see it fail, then one recovers: not enough
         self.fail_from("nyc1", "ams1", "sgp1")
         self.wait_view("sgp1", M2, "down")
+        w.mark()
         self.fail_from("ams1", "sgp1")
         self.wait_view("nyc1", M2, "up")
-        w.mark()
         w.wait_log(r"m2 127\.0\.0\.12: stays down: 1/3 up, quorum 2 "
                    r"\(ams1 down, nyc1 up, sgp1 down\)")
         self.assertEqual(self.pool(), [M1])
