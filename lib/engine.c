@@ -528,7 +528,7 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 	return t->pool == r->pool && mp_addr_rrtype(&t->addr) == r->rrtype;
 }
 
-static bool addr_is_member(struct mp_engine *e, const struct mp_rrset *r,
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
 			   const struct mp_addr *a)
 {
 	for (size_t i = 0; i < e->n_targets; i++)
@@ -602,7 +602,7 @@ static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
 			continue;
 		adopt_targets(e, r, &r->in_dns, now_ms);
 		for (size_t k = 0; k < r->in_dns.n; k++)
-			if (!addr_is_member(e, r, &r->in_dns.v[k]))
+			if (!mp_eng_addr_is_member(e, r, &r->in_dns.v[k]))
 				warn_foreign(e, r, &r->in_dns.v[k]);
 	}
 }
@@ -637,10 +637,11 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		mp_addr_set_clear(&del);
 	}
 	for (size_t k = 0; k < in_dns->n; k++)
-		if (!addr_is_member(e, r, &in_dns->v[k]) &&
+		if (!mp_eng_addr_is_member(e, r, &in_dns->v[k]) &&
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
 			warn_foreign(e, r, &in_dns->v[k]);
+	mp_eng_servfail_explain(e, r, in_dns);
 	mp_addr_set_copy(&r->in_dns, in_dns);
 	r->in_dns_known = true;
 }

@@ -25,6 +25,15 @@ struct mp_engine {
 	char freeze_reason[160];
 	char *dns_error;
 	bool dirty; /* persisted state changed */
+	struct {    /* for metrics only (engine_metrics.c) */
+		char version[64];
+		uint64_t start_s;
+		bool reload_ok;
+		uint64_t reload_s;
+		bool dns_known, dns_up;
+		uint64_t dns_last_ok_ms;
+		uint64_t dns_errors[MP_DNS_RESULT_N];
+	} m;
 
 	/* vantage: the views of cfg->vantage.nodes (NULL without a group) */
 	struct mp_node_view *views;
@@ -81,9 +90,20 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 			    const struct mp_target *t,
 			    const struct mp_rrset *r);
 
+/* Is a the address of a target of RRset r (a configured mirror's)? */
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
+			   const struct mp_addr *a);
+
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len);
+
+/* Notes the rcode of the last UPDATE of r; after a SERVFAIL, the next
+ * read of r explains its likely cause (mp_eng_servfail_explain, before
+ * in_dns is replaced). engine_servfail.c */
+void mp_eng_servfail_noted(struct mp_rrset *r, const char *rcode);
+void mp_eng_servfail_explain(struct mp_engine *e, struct mp_rrset *r,
+			     const struct mp_addr_set *in_dns);
 
 /* Lifts drain d of pool `pool`; the change bypasses the rate limit. */
 void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d);
@@ -155,5 +175,7 @@ int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 			char *err, size_t errlen);
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
+struct mp_strbuf;
+void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b);
 
 #endif

@@ -52,8 +52,13 @@ FORMATS = [
     r"fudge %u s) — fix the clocks (NTP); mirrorpool never adjusts them",
     r'NOTZONE: %s is not a zone the server is authoritative for, or a pool '
     r'name lies outside it',
-    r'SERVFAIL: the server could not apply the change (journal, record '
-    r'limits, zone not loaded?)',
+    r'SERVFAIL: the server could not apply the change (BIND: '
+    r'max-records-per-type or a journal it cannot write; Knot: its '
+    r'storage); re-reading the RRset to tell which',
+    r'%s %s: SERVFAIL, likely cause: %s',
+    r'the RRset holds %zu records (%zu of no configured mirror) and the '
+    r"UPDATE would have left %zu, more than BIND's max-records-per-type "
+    r'(%d by default): %s',
     r'reading %s %s from %s port %u',
     r'no answer (timeout)',
     r'%s: %s; retrying in %s',
@@ -73,8 +78,9 @@ FORMATS = [
     r'than emptying the RRset',
     r'%s %s: healthy addresses are back',
     r'%s %s: rate limit engaged (%s); change deferred %s',
-    r'%s%s%s drained%s by %s (uid %ld)%s: %s; bypassing the update rate '
-    r'limits',
+    r'%s %s%s by %s (uid %ld)%s: %s; bypassing the update rate limits',
+    r'%s drained with --force leaves %s empty: clients get no address for '
+    r'it',
     r'control: %s from %s (uid %ld, pid %ld): %s',
     r'drain of %s expired (was: %s); it returns once healthy',
     r'draining %s%s%s would leave %s %s with %zu healthy address%s '
@@ -97,6 +103,10 @@ FORMATS = [
     r'with algorithm %s',
     r'unsigned %s, TSIG error BADSIG: the server could not verify our MAC '
     r'with key \"%s\" (wrong secret?)',
+    r'%s %s: %s by %s %u/%u (%s)',
+    r'%s %s: stays %s: %u/%u %s, quorum %u (%s)',
+    r'vantage: quorum lost: %u of %zu nodes have a fresh view, quorum is '
+    r'%u; %s until enough views are fresh again',
 ]
 
 # Where most of those messages are written.
