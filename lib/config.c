@@ -5,6 +5,7 @@
  * the file at once; the result is only handed out when there were none.
  */
 #include "config.h"
+#include "config_lex.h"
 #include "config_value.h"
 #include "duration.h"
 #include "error.h"
@@ -21,7 +22,6 @@
 #include <unistd.h>
 
 #define MAX_BODY_LIMIT (64ULL * 1024 * 1024)
-#define MAX_CONFIG_TEXT (4 * 1024 * 1024)
 
 /* ------------------------------------------------------------------------
  * Groups
@@ -790,7 +790,7 @@ static void parse_pool(struct mp_cfg_loader *l, const config_setting_t *g,
 	struct mp_pool_cfg *pool = &l->cfg->pools[idx];
 	struct check_src cs;
 	const config_setting_t *s;
-	char ctx[32], where[64], path[160], ck_ctx[48], q[48];
+	char ctx[32], where[64], path[160], ck_ctx[48];
 	size_t n4 = 0, n6 = 0;
 	long long n;
 	int len;
@@ -812,9 +812,10 @@ static void parse_pool(struct mp_cfg_loader *l, const config_setting_t *g,
 
 	s = mp_cfg_member(g, "ttl");
 	mp_cfg_key_path(ctx, "ttl", path, sizeof(path));
-	if (s && config_setting_type(s) == CONFIG_TYPE_INT &&
-	    config_setting_get_int(s) == 0 &&
-	    !mp_cfg_literal_differs(l, s, 0, q, sizeof(q)))
+	if (s &&
+	    (config_setting_type(s) == CONFIG_TYPE_INT ||
+	     config_setting_type(s) == CONFIG_TYPE_INT64) &&
+	    config_setting_get_int64(s) == 0 && !mp_cfg_wide(l, s))
 		mp_cfg_err(
 		    l, s,
 		    "%s: 0 is not allowed: resolvers would not cache the "
@@ -1012,8 +1013,14 @@ static void parse_control(struct mp_cfg_loader *l, const config_setting_t *root)
 		return;
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		v = config_setting_get_string(s);
-	} else if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		snprintf(buf, sizeof(buf), "%d", config_setting_get_int(s));
+	} else if (config_setting_type(s) == CONFIG_TYPE_INT ||
+		   config_setting_type(s) == CONFIG_TYPE_INT64) {
+		const char *lit = mp_cfg_wide(l, s);
+		if (lit)
+			snprintf(buf, sizeof(buf), "%s", lit);
+		else
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)config_setting_get_int64(s));
 		v = buf;
 	} else {
 		mp_cfg_err(
@@ -1109,33 +1116,11 @@ static void wipe_inline_key(const config_setting_t *ki)
 
 static void read_text(struct mp_cfg_loader *l)
 {
-	FILE *f = fopen(l->path, "r");
-	size_t cap = 0, lines = 1;
+	size_t lines = 1;
 
-	if (!f)
-		return;
-	for (;;) {
-		char *nb;
-		size_t r;
-
-		if (l->text_len + 4096 + 1 > cap) {
-			if (cap >= MAX_CONFIG_TEXT)
-				break;
-			cap = cap ? cap * 2 : 8192;
-			nb = realloc(l->text, cap);
-			if (!nb)
-				break;
-			l->text = nb;
-		}
-		r = fread(l->text + l->text_len, 1, cap - l->text_len - 1, f);
-		l->text_len += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
+	l->text = mp_cfg_read_text(l->path, &l->text_len);
 	if (!l->text)
 		return;
-	l->text[l->text_len] = '\0';
 	for (size_t i = 0; i < l->text_len; i++)
 		if (l->text[i] == '\n' && i + 1 < l->text_len)
 			lines++;
@@ -1164,6 +1149,7 @@ int mp_config_load_node(const char *path, unsigned flags,
 			struct mp_diag *d)
 {
 	struct mp_cfg_loader l;
+	struct mp_cfg_lex lx;
 	config_t lc;
 	const config_setting_t *root, *global_check;
 	struct stat st;
@@ -1171,6 +1157,7 @@ int mp_config_load_node(const char *path, unsigned flags,
 
 	*out = NULL;
 	memset(&l, 0, sizeof(l));
+	mp_cfg_lex_init(&lx, NULL, NULL);
 	l.path = path;
 	l.d = d;
 	l.default_node = default_node;
@@ -1196,6 +1183,15 @@ int mp_config_load_node(const char *path, unsigned flags,
 		rc = MP_ECONFIG;
 		goto cleanup;
 	}
+	read_text(&l);
+	/* libconfig 1.5 wraps wide integers and leaks on some syntax errors:
+	 * the text is scanned first (config_lex.h) */
+	rc = mp_cfg_prescan(&l, &lx);
+	if (rc != MP_OK) {
+		if (rc != MP_ECONFIG)
+			rc = MP_ENOMEM;
+		goto cleanup;
+	}
 	config_set_include_dir(&lc, l.dir);
 	if (!config_read_file(&lc, path)) {
 		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
@@ -1203,21 +1199,18 @@ int mp_config_load_node(const char *path, unsigned flags,
 				    "cannot read the configuration: %s",
 				    errno ? strerror(errno) : "I/O error");
 		else
-			mp_diag_add(d,
-				    config_error_file(&lc)
-					? config_error_file(&lc)
-					: path,
-				    config_error_line(&lc),
-				    "%s (libconfig syntax: name = value; "
-				    "groups { ... }; lists ( ... ); arrays "
-				    "[ ... ]; strings in double quotes)",
-				    config_error_text(&lc));
+			mp_diag_add(
+			    d,
+			    config_error_file(&lc) ? config_error_file(&lc)
+						   : path,
+			    config_error_line(&lc), "%s " MP_CFG_SYNTAX_HINT,
+			    config_error_text(&lc));
 		rc = MP_ECONFIG;
 		goto cleanup;
 	}
-	read_text(&l);
 
 	root = config_root_setting(&lc);
+	mp_cfg_tie_wide(&l, &lx, root);
 	mp_cfg_check_unknown(&l, root, "at top level", top_keys);
 	parse_dns(&l, root);
 	parse_update(&l, root);
@@ -1247,6 +1240,8 @@ int mp_config_load_node(const char *path, unsigned flags,
 cleanup:
 	mp_cfg_flush(&l);
 	config_destroy(&lc);
+	mp_cfg_lex_free(&lx);
+	mp_cfg_wide_free(&l);
 	free(l.dir);
 	if (l.text) /* it may hold an inline key */
 		sodium_memzero(l.text, l.text_len);

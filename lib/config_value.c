@@ -35,19 +35,38 @@ int mp_cfg_src_line(const struct mp_cfg_loader *l, const config_setting_t *s)
 /* Reports a problem at s (or at the end of the file when s is NULL or the
  * root). The same message twice (a global check setting inherited by
  * several pools) is reported once. */
+static void err_va(struct mp_cfg_loader *l, const char *file, int line,
+		   const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 void mp_cfg_err(struct mp_cfg_loader *l, const config_setting_t *s,
 		const char *fmt, ...)
 {
-	const char *file = mp_cfg_src_file(l, s);
-	int line = mp_cfg_src_line(l, s);
-	struct mp_cfg_finding *f;
-	char msg[1024];
 	va_list ap;
 
-	l->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_va(l, mp_cfg_src_file(l, s), mp_cfg_src_line(l, s), fmt, ap);
 	va_end(ap);
+}
+
+void mp_cfg_err_at(struct mp_cfg_loader *l, const char *file, int line,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_va(l, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void err_va(struct mp_cfg_loader *l, const char *file, int line,
+		   const char *fmt, va_list ap)
+{
+	struct mp_cfg_finding *f;
+	char msg[1024];
+
+	l->failed = true;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	for (size_t i = 0; i < l->n_found; i++)
 		if (l->found[i].line == line &&
 		    strcmp(l->found[i].file, file) == 0 &&
@@ -258,91 +277,11 @@ const config_setting_t *mp_cfg_member(const config_setting_t *g,
 	return g ? config_setting_get_member(g, name) : NULL;
 }
 
-/*
- * libconfig 1.5 silently wraps integer literals that do not fit 32 bits
- * (3000000000 reads as -1294967296 and 4294967297 as 1), so a value that
- * looks in range may not be what the file says. The literal is read again
- * from the file text; returns false when it differs from what libconfig
- * made of it, with the literal in *lit.
- */
-bool mp_cfg_literal_differs(const struct mp_cfg_loader *l,
-			    const config_setting_t *s, long long value,
-			    char *lit, size_t litlen)
-{
-	const char *name = config_setting_name(s), *p, *end, *line_start;
-	const char *file = config_setting_source_file(s);
-	int line = (int)config_setting_source_line(s), cur = 1;
-	size_t nlen;
-
-	if (!name || !l->text || line <= 0 ||
-	    (file && strcmp(file, l->path) != 0))
-		return false;
-	p = l->text;
-	end = l->text + l->text_len;
-	while (cur < line && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			return false;
-		p = nl + 1;
-		cur++;
-	}
-	line_start = p;
-	{
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl)
-			end = nl;
-	}
-	nlen = strlen(name);
-	for (p = line_start; p + nlen <= end; p++) {
-		const char *q = p + nlen, *digits;
-		char buf[40];
-		size_t dl;
-		long long v;
-		char *ep;
-
-		if (memcmp(p, name, nlen) != 0 ||
-		    (p > line_start && (isalnum((unsigned char)p[-1]) ||
-					p[-1] == '_' || p[-1] == '-')))
-			continue;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q >= end || (*q != '=' && *q != ':'))
-			continue;
-		q++;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		digits = q;
-		if (q < end && (*q == '-' || *q == '+'))
-			q++;
-		if (q + 1 < end && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
-			return false; /* hex: libconfig's own rules */
-		while (q < end && isdigit((unsigned char)*q))
-			q++;
-		dl = (size_t)(q - digits);
-		if (dl == 0)
-			return false;
-		if (dl >= sizeof(buf)) {
-			snprintf(lit, litlen, "%.20s...", digits);
-			return true;
-		}
-		memcpy(buf, digits, dl);
-		buf[dl] = '\0';
-		errno = 0;
-		v = strtoll(buf, &ep, 10);
-		if (errno == ERANGE || *ep != '\0' || v != value) {
-			snprintf(lit, litlen, "%s", buf);
-			return true;
-		}
-		return false;
-	}
-	return false;
-}
-
 bool mp_cfg_int(struct mp_cfg_loader *l, const config_setting_t *s,
 		const char *path, long long min, long long max, long long *out)
 {
 	long long v;
-	char lit[48];
+	const char *lit;
 
 	if (!s)
 		return false;
@@ -353,7 +292,8 @@ bool mp_cfg_int(struct mp_cfg_loader *l, const config_setting_t *s,
 		return false;
 	}
 	v = config_setting_get_int64(s);
-	if (mp_cfg_literal_differs(l, s, v, lit, sizeof(lit))) {
+	/* libconfig wrapped it: the number as written is out of any range */
+	if ((lit = mp_cfg_wide(l, s)) != NULL) {
 		mp_cfg_err(l, s, "%s: %s is out of range (%lld..%lld)", path,
 			   lit, min, max);
 		return false;
@@ -438,8 +378,8 @@ bool mp_cfg_duration(struct mp_cfg_loader *l, const config_setting_t *s,
 	} else if (config_setting_type(s) == CONFIG_TYPE_INT ||
 		   config_setting_type(s) == CONFIG_TYPE_INT64) {
 		long long v = config_setting_get_int64(s);
-		char lit[48];
-		if (v < 0) {
+		bool wide = mp_cfg_wide(l, s) != NULL;
+		if (v < 0 && !wide) {
 			mp_cfg_err(
 			    l, s,
 			    "%s: %lld is not a duration (" MP_CFG_DURATION_FORM
@@ -447,8 +387,7 @@ bool mp_cfg_duration(struct mp_cfg_loader *l, const config_setting_t *s,
 			    path, v);
 			return false;
 		}
-		ms = mp_cfg_literal_differs(l, s, v, lit, sizeof(lit)) ||
-			     (uint64_t)v > UINT64_MAX / 1000
+		ms = wide || (uint64_t)v > UINT64_MAX / 1000
 			 ? UINT64_MAX
 			 : (uint64_t)v * 1000;
 	} else {

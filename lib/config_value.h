@@ -31,11 +31,30 @@ struct mp_cfg_finding {
 	char *msg;
 };
 
+/* What libconfig's messages on a syntax error are followed by. */
+#define MP_CFG_SYNTAX_HINT                                                     \
+	"(libconfig syntax: name = value; groups { ... }; lists ( ... ); "     \
+	"arrays [ ... ]; strings in double quotes)"
+/* Longest configuration file read (and scanned, see config_lex.h). */
+#define MP_CFG_MAX_TEXT (4 * 1024 * 1024)
+
+/* An integer setting whose literal libconfig 1.5 wrapped. */
+struct mp_cfg_wide {
+	const config_setting_t *s;
+	char lit[28]; /* as written */
+};
+
+struct mp_cfg_lex;
+
 struct mp_cfg_loader {
 	const char *path;
 	char *dir;  /* directory of path: base of relative file names */
-	char *text; /* the main file, to re-read integer literals */
+	char *text; /* the main file, scanned before libconfig reads it */
 	size_t text_len;
+	char **files; /* the files scanned: [0] is path, then includes */
+	size_t n_files;
+	struct mp_cfg_wide *wide; /* literals libconfig wrapped */
+	size_t n_wide;
 	int eof_line; /* where "missing ..." at top level is reported */
 	struct mp_diag *d;
 	struct mp_cfg_finding *found;
@@ -53,6 +72,11 @@ struct mp_cfg_loader {
 const char *mp_cfg_src_file(const struct mp_cfg_loader *l,
 			    const config_setting_t *s);
 int mp_cfg_src_line(const struct mp_cfg_loader *l, const config_setting_t *s);
+
+/* As mp_cfg_err, at a file (kept by the caller until mp_cfg_flush) and
+ * line rather than a setting. */
+void mp_cfg_err_at(struct mp_cfg_loader *l, const char *file, int line,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Reports "FILE:LINE: message" at s (NULL or the root: the end of the main
  * file). Messages are kept, without repeats, until mp_cfg_flush() adds them
@@ -81,11 +105,24 @@ void mp_cfg_check_unknown(struct mp_cfg_loader *l, const config_setting_t *g,
 const config_setting_t *mp_cfg_member(const config_setting_t *g,
 				      const char *name);
 
-/* True when the integer literal written in the file differs from value
- * (libconfig 1.5 wraps literals beyond 32 bits); the literal goes to lit. */
-bool mp_cfg_literal_differs(const struct mp_cfg_loader *l,
-			    const config_setting_t *s, long long value,
-			    char *lit, size_t litlen);
+/* The file's text (NUL-terminated, at most MP_CFG_MAX_TEXT bytes) and its
+ * length, or NULL when it cannot be read. */
+char *mp_cfg_read_text(const char *path, size_t *len);
+/* Before libconfig reads the file: scans l->text and the files it
+ * includes into lx (see config_lex.h; free it with mp_cfg_lex_free). A
+ * string where none can be is reported as the syntax error it is: returns
+ * MP_ECONFIG, and libconfig must not read the file (it would leak).
+ * Else MP_OK or MP_ENOMEM. */
+int mp_cfg_prescan(struct mp_cfg_loader *l, struct mp_cfg_lex *lx);
+/* After libconfig parsed: ties each integer literal of lx to its setting
+ * and keeps those libconfig wrapped (see mp_cfg_wide). */
+void mp_cfg_tie_wide(struct mp_cfg_loader *l, const struct mp_cfg_lex *lx,
+		     const config_setting_t *root);
+/* The literal as written when libconfig wrapped the integer setting s
+ * (4294967496 read as 200), else NULL. */
+const char *mp_cfg_wide(const struct mp_cfg_loader *l,
+			const config_setting_t *s);
+void mp_cfg_wide_free(struct mp_cfg_loader *l);
 
 bool mp_cfg_int(struct mp_cfg_loader *l, const config_setting_t *s,
 		const char *path, long long min, long long max, long long *out);

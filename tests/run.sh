@@ -2,8 +2,8 @@
 # The whole mirrorpool test suite on a fresh Debian 12 machine (as root):
 # installs the build and test dependencies, checks the sources' formatting
 # and banned calls, builds with ASan+UBSan, runs the
-# unit and integration tests, the unit tests again under valgrind, and
-# `make distcheck`. Exits non-zero on any failure.
+# unit and integration tests, each fuzz target for 18 s, the unit tests
+# again under valgrind, and `make distcheck`. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -37,6 +37,12 @@ cat test-suite.log 2>/dev/null | sed -n '1,/^\.\. contents/p'
 pass_asan=$(awk '/^# PASS:/ {print $3}' test-suite.log)
 total=$(awk '/^# TOTAL:/ {print $3}' test-suite.log)
 fail_asan=$(awk '/^# FAIL:/ {print $3}' test-suite.log)
+
+step "fuzzing: each libFuzzer target for a bounded time (docs/fuzzing.md)"
+# Built by clang beside the ASan build; a crash, leak or broken property
+# fails the suite, and its reproducer is left in tests/fuzz/found/.
+make -j"$jobs" fuzz
+bash tests/fuzz/run.sh -t "${MP_FUZZ_SECONDS:-18}"
 
 step "unit tests under valgrind (a build without sanitizers)"
 ./configure -q

@@ -721,6 +721,103 @@ static void test_out_of_range(void)
 		   20, "control.mode: \"1777\" is not a file mode");
 }
 
+/* libconfig 1.5 wraps integer literals beyond 32 bits wherever they are:
+ * array elements, hex literals, included files, a line that also holds
+ * another key of the same name or a comment quoting one. Each is refused
+ * with the number as written, by the setting's own range. */
+static void test_wide_integers(void)
+{
+	struct mp_config *cfg;
+	struct mp_diag d;
+
+	EXPECT_ERR(
+	    conf(NULL, "expect_status = [ 4294967496 ];", NULL, NULL, NULL), 9,
+	    "check.expect_status[0]: 4294967496 is out of range "
+	    "(100..599)");
+	EXPECT_ERR(conf(NULL, "expect_status = [ 200, 0x1000000C8 ];", NULL,
+			NULL, NULL),
+		   9,
+		   "check.expect_status[1]: 0x1000000C8 is out of range "
+		   "(100..599)");
+	EXPECT_ERR(conf(NULL, "max_body = 0x100000400;", NULL, NULL, NULL), 9,
+		   "check.max_body: 0x100000400 is out of range "
+		   "(1..67108864)");
+	EXPECT_ERR(conf(NULL, NULL, NULL, "weight = 0x80000000;", NULL), 16,
+		   "pools[0].mirrors[0].weight: 0x80000000 is out of range "
+		   "(0..1000)");
+	EXPECT_ERR(conf(NULL, NULL, "ttl = 99999999999999999999L;", NULL, NULL),
+		   13, "pools[0].ttl: 99999999999999999999L is out of range");
+	EXPECT_ERR(conf(NULL, NULL, "ttl = 0xfffffffffffffffffL;", NULL, NULL),
+		   13, "pools[0].ttl: 0xfffffffffffffffffL is out of range");
+	/* a comment quoting the key on the same line */
+	EXPECT_ERR(
+	    conf(NULL, NULL, "/* ttl = 1 */ ttl = 4294967297;", NULL, NULL), 13,
+	    "pools[0].ttl: 4294967297 is out of range");
+	/* another group's key of the same name earlier on the line */
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"update = { max_per_hour = 60; }; control = { mode = "
+			"4294967956; };"),
+		   20, "control.mode: \"4294967956\" is not a file mode");
+	EXPECT_ERR("dns = { server = \"127.0.0.1\"; zone = "
+		   "\"example.org\"; key_file = \"tsig.key\"; "
+		   "timeout = 2; }; check = { url = "
+		   "\"https://dl.example.org/trace\"; timeout = "
+		   "4294967298; };\n"
+		   "pools = ( { name = \"dl.example.org.\"; "
+		   "mirrors = ( { name = \"m1\"; addresses = [ "
+		   "\"192.0.2.1\" ]; } ); } );\n",
+		   1, "check.timeout: too long (at most 30d)");
+	/* the same in an included file */
+	mp_unit_write_file("wide.inc",
+			   "pools = ( { name = \"dl.example.org.\";\n"
+			   "  ttl = 4294967297;\n"
+			   "  mirrors = ( { name = \"m\"; addresses "
+			   "= [ \"192.0.2.1\" ]; } ); } );\n",
+			   0600);
+	CU_ASSERT_EQUAL(load_str("dns = { server = \"::1\"; zone = "
+				 "\"example.org\"; key_file = \"k\"; };\n"
+				 "check = { url = \"https://x.example.org/\"; "
+				 "};\n"
+				 "@include \"wide.inc\"\n",
+				 MP_CONFIG_NO_KEY, &cfg, &d),
+			MP_ECONFIG);
+	CU_ASSERT_EQUAL(d.n, 1);
+	CU_ASSERT_TRUE(d.n > 0 &&
+		       strstr(d.msgs[0], "wide.inc:2: pools[0].ttl: 4294967297 "
+					 "is out of range") != NULL);
+	mp_diag_clear(&d);
+	/* in range, with and without the L suffix, still fine */
+	CU_ASSERT_EQUAL(
+	    load_str(conf(NULL, "max_body = 0x400;", "ttl = 60L;", NULL, NULL),
+		     MP_CONFIG_NO_KEY, &cfg, &d),
+	    MP_OK);
+	CU_ASSERT_TRUE_FATAL(cfg != NULL);
+	CU_ASSERT_EQUAL(cfg->check.max_body, 1024);
+	CU_ASSERT_EQUAL(cfg->pools[0].ttl, 60);
+	mp_config_free(cfg);
+	mp_diag_clear(&d);
+}
+
+/* libconfig 1.5 loses the memory of a string at which it finds a syntax
+ * error; such a string is reported without libconfig reading the file
+ * (the valgrind run of this suite would see the leak). */
+static void test_misplaced_string(void)
+{
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "\"state_file\" = 1;"), 20,
+		   "syntax error: unexpected string (libconfig syntax:");
+	EXPECT_ERR(conf(NULL, NULL, "ttl = 60 \"s\";", NULL, NULL), 13,
+		   "syntax error: unexpected string");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "log_level = \"info\", \"x\";"),
+		   20, "syntax error: unexpected string");
+	/* strings where they belong, over several lines, with escapes */
+	EXPECT_ERR(conf(NULL, "expect_body = \"a\\\"b\"\n\"c\"; # \"d\" x",
+			NULL, NULL, "log_level = 5;"),
+		   21, "log_level: expected a string");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL,
+			"x = ( \"a\", [ \"b\", \"c\" ], { y = \"d\"; } );"),
+		   20, "unknown key \"x\" at top level");
+}
+
 static void test_ttl(void)
 {
 	struct mp_config *cfg;
@@ -1728,6 +1825,8 @@ static CU_TestInfo tests[] = {
     {"wrong types", test_wrong_types},
     {"out of range", test_out_of_range},
     {"ttl", test_ttl},
+    {"integers beyond 32 bits", test_wide_integers},
+    {"a string where none can be", test_misplaced_string},
     {"missing required keys", test_missing},
     {"key settings", test_keys_settings},
     {"durations", test_durations},

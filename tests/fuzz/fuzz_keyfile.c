@@ -1,0 +1,141 @@
+/*
+ * TSIG key files (lib/tsig_keyfile.c): every format the key-file parser
+ * reads (BIND `key` blocks, Knot's YAML, PowerDNS's lines and whatever
+ * else it learns), over a buffer and through a file, with and without a
+ * key name to select, and the same bytes as an inline key
+ * ("alg:name:base64"). A key that loads has a normalised name and a secret;
+ * no message quotes the secret written after "secret".
+ */
+#define _GNU_SOURCE /* memmem */
+#include "diag.h"
+#include "error.h"
+#include "fuzz.h"
+#include "tsig_key.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	mp_fuzz_tmpdir();
+	return 0;
+}
+
+/* Whether the n bytes at s are a secret worth looking for in messages:
+ * 20 bytes or more, no '/' (file names are quoted), and nowhere else in the
+ * input (a key name may be quoted). */
+static bool distinctive(const uint8_t *data, size_t size, const char *s,
+			size_t n)
+{
+	const uint8_t *first;
+
+	if (n < 20 || memchr(s, '/', n))
+		return false;
+	first = memmem(data, size, s, n);
+	return first &&
+	       !memmem(first + 1, size - (size_t)(first + 1 - data), s, n);
+}
+
+/* The base64 value after the first "secret" (skipping ':', '=', blanks
+ * and a quote), when it is distinctive; else 0. */
+static size_t find_secret(const uint8_t *data, size_t size, const char **at)
+{
+	const uint8_t *p = NULL;
+
+	for (size_t i = 0; i + 6 <= size; i++)
+		if (memcmp(data + i, "secret", 6) == 0) {
+			p = data + i + 6;
+			break;
+		}
+	if (!p)
+		return 0;
+	while (p < data + size &&
+	       (*p == ':' || *p == '=' || *p == ' ' || *p == '\t' || *p == '"'))
+		p++;
+	{
+		const uint8_t *e = p;
+		while (e < data + size &&
+		       ((*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') ||
+			(*e >= '0' && *e <= '9') || *e == '+' || *e == '/' ||
+			*e == '='))
+			e++;
+		*at = (const char *)p;
+		return distinctive(data, size, *at, (size_t)(e - p))
+			   ? (size_t)(e - p)
+			   : 0;
+	}
+}
+
+static void check(int rc, struct mp_tsig_key *k, struct mp_diag *d,
+		  const char *secret, size_t slen)
+{
+	if (rc == MP_OK) {
+		char norm[256];
+		MP_FUZZ_ASSERT(k != NULL);
+		MP_FUZZ_ASSERT(mp_tsig_key_secret_len(k) > 0);
+		MP_FUZZ_ASSERT(mp_tsig_name_normalise(mp_tsig_key_name(k), norm,
+						      sizeof(norm)) == MP_OK);
+		MP_FUZZ_ASSERT(strcmp(norm, mp_tsig_key_name(k)) == 0);
+	} else {
+		MP_FUZZ_ASSERT(k == NULL);
+		MP_FUZZ_ASSERT(rc < 0);
+		MP_FUZZ_ASSERT(d->n > 0);
+	}
+	for (size_t i = 0; i < d->n && slen > 0; i++)
+		MP_FUZZ_ASSERT(memmem(d->msgs[i], strlen(d->msgs[i]), secret,
+				      slen) == NULL);
+	mp_tsig_key_free(k);
+	mp_diag_clear(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *path, *secret = NULL;
+	size_t slen;
+	struct mp_tsig_key *k = NULL;
+	struct mp_diag d;
+	int rc;
+
+	if (size > 70000)
+		return 0;
+	slen = find_secret(data, size, &secret);
+	mp_diag_init(&d);
+	rc = mp_tsig_key_parse_buffer((const char *)data, size, "fuzz.key",
+				      NULL, &k, &d);
+	check(rc, k, &d, secret, slen);
+	k = NULL;
+	rc = mp_tsig_key_parse_buffer((const char *)data, size, "fuzz.key",
+				      "mirrorpool", &k, &d);
+	check(rc, k, &d, secret, slen);
+	/* the same through a file, for a deterministic eighth of the inputs
+	 * (the file path is slow: open, stat, read) */
+	if (size > 0 && (data[0] & 7) == 0) {
+		path = mp_fuzz_write("tsig.key", data, size);
+		if (!path)
+			abort();
+		k = NULL;
+		rc = mp_tsig_key_load_file(path, NULL, &k, &d);
+		check(rc, k, &d, secret, slen);
+	}
+
+	/* the bytes up to the first NUL as an inline key */
+	{
+		char *spec = malloc(size + 1);
+		const char *colon;
+		if (!spec)
+			abort();
+		memcpy(spec, data, size);
+		spec[size] = '\0';
+		colon = strrchr(spec, ':');
+		k = NULL;
+		rc = mp_tsig_key_parse_inline(spec, "fuzz", &k, &d);
+		check(rc, k, &d, colon ? colon + 1 : "",
+		      colon && distinctive(data, size, colon + 1,
+					   strlen(colon + 1))
+			  ? strlen(colon + 1)
+			  : 0);
+		free(spec);
+	}
+	return 0;
+}
