@@ -18,7 +18,6 @@ The matrix seen is printed at the end. Skipped under MP_QUICK=1."""
 
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ from mplib.knot import Knot  # noqa: E402
 from mplib.mirrors import MirrorFarm  # noqa: E402
 from mplib.named import Named  # noqa: E402
 from mplib.pdns import Pdns  # noqa: E402
+from mplib.ports import have_ipv6_loopback  # noqa: E402
 from mplib.tools import require  # noqa: E402
 
 ZONE = "example.org"
@@ -200,15 +200,6 @@ for _name, _cls in SERVERS:
         setattr(InteropMatrix, "test_%s_%s" % (
             _name.lower(), "v6" if ":" in _host else "v4"),
             make_test(_name, _cls, _host))
-
-
-def have_ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":
