@@ -5,9 +5,66 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "clock.h"
+#include "ctlcmd.h"
 #include "error.h"
 #include "log.h"
+
+/* A `sync` command waiting for the reads. */
+struct sync_waiter {
+	struct sync_waiter *next;
+	struct mp_ctl_conn *conn;
+};
+
+/* A `reload` waiting for the DNS operation in flight. */
+struct reload_waiter {
+	struct reload_waiter *next;
+	struct mp_ctl_conn *conn;
+	struct mp_ctl_peer peer;
+};
+
+struct mp_ctlcmd {
+	struct mp_engine *engine;
+	struct mp_ctlcmd_ops ops;
+	struct sync_waiter *sync_waiters;
+	struct reload_waiter *reload_waiters;
+};
+
+int mp_ctlcmd_new(struct mp_engine *engine, const struct mp_ctlcmd_ops *ops,
+		  struct mp_ctlcmd **out)
+{
+	struct mp_ctlcmd *c = calloc(1, sizeof(*c));
+
+	*out = c;
+	if (!c)
+		return MP_ENOMEM;
+	c->engine = engine;
+	c->ops = *ops;
+	return MP_OK;
+}
+
+void mp_ctlcmd_free(struct mp_ctlcmd *c)
+{
+	struct sync_waiter *w, *next;
+	struct reload_waiter *r, *rnext;
+
+	if (!c)
+		return;
+	for (w = c->sync_waiters; w; w = next) {
+		next = w->next;
+		free(w);
+	}
+	for (r = c->reload_waiters; r; r = rnext) {
+		rnext = r->next;
+		free(r);
+	}
+	free(c);
+}
+
+static uint64_t now_ms(void)
+{
+	return mp_clock_now().wall_ms;
+}
 
 static void reply_error(struct mp_ctl_conn *conn, const char *msg)
 {
@@ -29,7 +86,6 @@ static void log_command(const struct mp_ctl_request *rq,
 			const struct mp_ctl_peer *peer, const char *outcome)
 {
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	char *enc = mp_ctl_request_encode(rq);
 
 	f.caller_uid = peer->uid;
 	f.mirror = rq->mirror;
@@ -40,57 +96,59 @@ static void log_command(const struct mp_ctl_request *rq,
 		&f, "control: %s from %s (uid %ld, pid %ld): %s",
 		mp_ctl_cmd_name(rq->cmd), peer->user, peer->uid, peer->pid,
 		outcome);
-	(void)enc;
-	free(enc);
 }
 
-void mp_ctl_pending_done(struct mp_ctl_pending *p)
+void mp_ctlcmd_reply_checks(struct mp_ctl_conn *conn, json_t *results)
 {
-	json_t *fields;
-
-	if (p->outstanding > 0)
-		return;
-	/* a check cancelled by a reload left its slot empty */
-	for (size_t i = json_array_size(p->results); i-- > 0;)
-		if (json_is_null(json_array_get(p->results, i)))
-			json_array_remove(p->results, i);
-	fields = json_object();
-	json_object_set_new(fields, "results", p->results);
-	reply_ok(p->conn, fields);
-	free(p);
+	reply_ok(conn, json_pack("{s:O}", "results", results));
 }
 
-void mp_ctlcmd_sync_done(struct mp_daemon *d, const char *error)
+void mp_ctlcmd_reply_reload(struct mp_ctlcmd *c, struct mp_ctl_conn *conn,
+			    const char *error)
 {
-	struct mp_ctl_waiter *w = d->sync_waiters, *next;
+	struct reload_waiter **pp = &c->reload_waiters, *r;
+	struct mp_ctl_request rq;
 
-	if (!error && d->n_read_pending > 0)
-		return;
-	d->sync_waiters = NULL;
+	while (*pp && (*pp)->conn != conn)
+		pp = &(*pp)->next;
+	r = *pp;
+	if (r) {
+		*pp = r->next;
+		memset(&rq, 0, sizeof(rq));
+		rq.cmd = MP_CTL_RELOAD;
+		log_command(&rq, &r->peer, error ? "rejected" : "accepted");
+		free(r);
+	}
+	if (error)
+		reply_error(conn, error);
+	else
+		reply_ok(conn, json_pack("{s:s}", "message",
+					 "new configuration accepted"));
+}
+
+void mp_ctlcmd_sync_done(struct mp_ctlcmd *c, const char *error)
+{
+	struct sync_waiter *w = c->sync_waiters, *next;
+
+	c->sync_waiters = NULL;
 	for (; w; w = next) {
-		struct mp_ctl_pending *p = w->pending;
-		if (error) {
-			char *line = mp_ctl_reply_error(
-			    "could not read the RRsets from the primary: %s",
-			    error);
-			next = w->next;
-			mp_ctl_conn_reply(p->conn, line);
-			free(p);
-			free(w);
-			continue;
-		}
-		json_t *fields =
-		    mp_engine_status(d->engine, NULL, PACKAGE_VERSION,
-				     mp_daemon_dry_run(d), mp_now_ms());
-		json_t *dns = json_object_get(fields, "dns");
-		json_t *out = json_object();
-		json_t *pools = json_object_get(fields, "pools");
-		json_object_set(out, "dns", dns);
-		json_object_set(out, "pools", pools);
-		json_decref(fields);
 		next = w->next;
-		reply_ok(p->conn, out);
-		free(p);
+		if (error) {
+			mp_ctl_conn_reply(
+			    w->conn,
+			    mp_ctl_reply_error("could not read the RRsets "
+					       "from the primary: %s",
+					       error));
+		} else {
+			json_t *st = mp_engine_status(
+			    c->engine, NULL, PACKAGE_VERSION,
+			    c->ops.dry_run(c->ops.arg), now_ms());
+			reply_ok(w->conn,
+				 json_pack("{s:O, s:O}", "dns",
+					   json_object_get(st, "dns"), "pools",
+					   json_object_get(st, "pools")));
+			json_decref(st);
+		}
 		free(w);
 	}
 }
@@ -99,17 +157,19 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		      const struct mp_ctl_request *rq,
 		      const struct mp_ctl_peer *peer)
 {
-	struct mp_daemon *d = arg;
+	struct mp_ctlcmd *c = arg;
+	const struct mp_config *cfg = mp_engine_config(c->engine);
+	bool dry_run = c->ops.dry_run(c->ops.arg);
 	char err[600];
 	int rc;
 
 	switch (rq->cmd) {
 	case MP_CTL_STATUS: {
 		json_t *st;
-		if (rq->pool && !mp_config_pool(d->cfg, rq->pool)) {
+		if (rq->pool && !mp_config_pool(cfg, rq->pool)) {
 			char abs[300];
 			snprintf(abs, sizeof(abs), "%s.", rq->pool);
-			if (!mp_config_pool(d->cfg, abs)) {
+			if (!mp_config_pool(cfg, abs)) {
 				snprintf(err, sizeof(err),
 					 "no pool named \"%s\"", rq->pool);
 				log_command(rq, peer, err);
@@ -117,8 +177,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 				return;
 			}
 		}
-		st = mp_engine_status(d->engine, NULL, PACKAGE_VERSION,
-				      mp_daemon_dry_run(d), mp_now_ms());
+		st = mp_engine_status(c->engine, NULL, PACKAGE_VERSION, dry_run,
+				      now_ms());
 		if (rq->pool) {
 			json_t *pools = json_object_get(st, "pools"),
 			       *keep = json_array();
@@ -141,7 +201,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		return;
 	}
 	case MP_CTL_METRICS: {
-		char *text = mp_engine_metrics(d->engine, mp_now_ms());
+		char *text = mp_engine_metrics(c->engine, now_ms());
 		if (!text) {
 			reply_error(conn, "out of memory");
 			return;
@@ -161,29 +221,27 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		    .for_ms = rq->for_ms,
 		    .force = rq->force,
 		};
-		rc = mp_engine_drain(d->engine, &dr, mp_now_ms(), err,
-				     sizeof(err));
+		rc =
+		    mp_engine_drain(c->engine, &dr, now_ms(), err, sizeof(err));
 		if (rc != MP_OK) {
 			log_command(rq, peer, err);
 			reply_error(conn, err);
 			return;
 		}
 		log_command(rq, peer, "accepted");
-		mp_daemon_state_changed(d);
-		mp_dnsops_kick(d);
+		c->ops.changed(c->ops.arg);
 		snprintf(err, sizeof(err), "%s%s%s drained%s", rq->mirror,
 			 rq->has_address ? " " : "",
 			 rq->has_address ? rq->address.text : "",
-			 mp_daemon_dry_run(d)
-			     ? " (dry run: DNS is not changed)"
-			     : "; its records leave the pool now");
+			 dry_run ? " (dry run: DNS is not changed)"
+				 : "; its records leave the pool now");
 		reply_ok(conn, json_pack("{s:s}", "message", err));
 		return;
 	}
 	case MP_CTL_UNDRAIN:
-		rc = mp_engine_undrain(d->engine, rq->mirror,
+		rc = mp_engine_undrain(c->engine, rq->mirror,
 				       rq->has_address ? &rq->address : NULL,
-				       peer->user, peer->uid, mp_now_ms(), err,
+				       peer->user, peer->uid, now_ms(), err,
 				       sizeof(err));
 		if (rc != MP_OK) {
 			log_command(rq, peer, err);
@@ -191,8 +249,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			return;
 		}
 		log_command(rq, peer, "accepted");
-		mp_daemon_state_changed(d);
-		mp_dnsops_kick(d);
+		c->ops.changed(c->ops.arg);
 		snprintf(
 		    err, sizeof(err),
 		    "%s%s%s undrained; it returns to the pool once healthy",
@@ -200,61 +257,50 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		    rq->has_address ? rq->address.text : "");
 		reply_ok(conn, json_pack("{s:s}", "message", err));
 		return;
-	case MP_CTL_CHECK: {
-		struct mp_ctl_pending *p = calloc(1, sizeof(*p));
-		if (!p) {
-			reply_error(conn, "out of memory");
-			return;
-		}
-		p->conn = conn;
-		p->results = json_array();
-		rc = mp_checks_run_now(d, rq->mirror, p);
+	case MP_CTL_CHECK:
+		rc = c->ops.check(c->ops.arg, conn, rq->mirror);
 		if (rc != MP_OK) {
-			snprintf(err, sizeof(err), "%s",
-				 rc == MP_ENOENT ? "no such mirror"
-						 : mp_strerror(rc));
 			if (rq->mirror && rc == MP_ENOENT)
 				snprintf(err, sizeof(err),
 					 "no mirror named \"%s\"", rq->mirror);
-			json_decref(p->results);
-			free(p);
+			else
+				snprintf(err, sizeof(err), "%s",
+					 rc == MP_ENOENT ? "no such mirror"
+							 : mp_strerror(rc));
 			log_command(rq, peer, err);
 			reply_error(conn, err);
 			return;
 		}
 		log_command(rq, peer, "running checks");
-		mp_ctl_pending_done(
-		    p); /* replies at once if nothing to wait for */
 		return;
-	}
 	case MP_CTL_SYNC: {
-		struct mp_ctl_waiter *w = calloc(1, sizeof(*w));
-		struct mp_ctl_pending *p = calloc(1, sizeof(*p));
-		if (!w || !p) {
-			free(w);
-			free(p);
+		struct sync_waiter *w = calloc(1, sizeof(*w));
+		if (!w) {
 			reply_error(conn, "out of memory");
 			return;
 		}
-		p->conn = conn;
-		w->pending = p;
-		w->next = d->sync_waiters;
-		d->sync_waiters = w;
+		w->conn = conn;
+		w->next = c->sync_waiters;
+		c->sync_waiters = w;
 		log_command(rq, peer, "re-reading the RRsets");
-		d->retry_at_ms = 0; /* an operator asked: skip the backoff */
-		mp_dnsops_read_all(d);
+		c->ops.sync(c->ops.arg);
 		return;
 	}
-	case MP_CTL_RELOAD:
-		rc = mp_daemon_reload(d, err, sizeof(err));
-		log_command(rq, peer, rc == MP_OK ? "accepted" : "rejected");
-		if (rc != MP_OK) {
-			reply_error(conn, err);
+	case MP_CTL_RELOAD: {
+		/* the outcome is logged with the reply */
+		struct reload_waiter *r = calloc(1, sizeof(*r));
+		if (!r) {
+			log_command(rq, peer, "out of memory");
+			reply_error(conn, "out of memory");
 			return;
 		}
-		reply_ok(conn, json_pack("{s:s}", "message",
-					 "new configuration accepted"));
+		r->conn = conn;
+		r->peer = *peer;
+		r->next = c->reload_waiters;
+		c->reload_waiters = r;
+		c->ops.reload(c->ops.arg, conn);
 		return;
+	}
 	}
 	reply_error(conn, "unknown command");
 }

@@ -1,18 +1,25 @@
-/* mirrorpoold's runtime: start, the loop's timers and signals, reload,
- * persisted state and an orderly stop. */
+/*
+ * mirrorpoold's runtime: one lifecycle (starting, running, reloading,
+ * stopping, closing) around the engine. The daemon owns the checks
+ * (checks.h), the DNS operations (dnsio.h) and the control commands
+ * (ctlcmd.h); each reports back here through callbacks, and every change of
+ * the engine's state goes through state_changed().
+ */
 #include "autoconfig.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <sodium.h>
 
+#include "checks.h"
+#include "clock.h"
+#include "control.h"
+#include "ctlcmd.h"
 #include "daemon.h"
 #include "diag.h"
+#include "dnsio.h"
 #include "error.h"
 #include "log.h"
 #include "notify.h"
@@ -21,88 +28,98 @@
 #define TICK_MS 1000
 #define METRICS_EVERY_MS 15000
 
-uint64_t mp_now_ms(void)
-{
-	struct timespec ts;
+enum life {
+	LIFE_STARTING = 0,
+	LIFE_RUNNING,
+	LIFE_RELOADING, /* a new configuration waits for the UPDATE in flight */
+	LIFE_STOPPING,	/* waits for the UPDATE in flight (dns.timeout) */
+	LIFE_CLOSING,	/* handles are closing; the loop ends */
+};
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static const char *const life_names[] = {"starting", "running", "reloading",
+					 "stopping", "closing"};
 
-static uint32_t rnd_uniform(uint32_t upper)
-{
-	return upper ? randombytes_uniform(upper) : 0;
-}
+struct mp_daemon {
+	uv_loop_t *loop;
+	enum life life;
+	char *config_path;
+	bool cli_dry_run;
+	bool verbose;
+	struct mp_config *cfg;
+	struct mp_engine *engine;
+	struct mp_checks *checks;
+	struct mp_dnsio *dns;
+	struct mp_ctlcmd *ctlcmd;
+	struct mp_ctl_server *ctl;
 
-bool mp_daemon_dry_run(const struct mp_daemon *d)
+	/* LIFE_RELOADING: the configuration to apply, who asked */
+	struct mp_config *ncfg;
+	struct mp_ctl_conn *reload_conn;
+	const char *stop_after_reload; /* a signal's name, or NULL */
+
+	uv_timer_t reconcile_timer;
+	uv_timer_t tick_timer;
+	uv_timer_t watchdog_timer;
+	uv_signal_t sig_term, sig_int, sig_hup;
+
+	bool first_round_done; /* every RRset tried once */
+	bool ready_sent;
+	uint64_t metrics_written_ms; /* monotonic; 0: never */
+};
+
+static bool dry_run(const struct mp_daemon *d)
 {
 	return d->cli_dry_run || d->cfg->dns.dry_run;
 }
 
-static void write_metrics(struct mp_daemon *d, uint64_t now)
-{
-	char err[512];
-	char *text;
-
-	if (!d->cfg->metrics_file)
-		return;
-	text = mp_engine_metrics(d->engine, now);
-	if (!text)
-		return;
-	if (mp_atomic_write(d->cfg->metrics_file, text, strlen(text), 0644, err,
-			    sizeof(err)) != MP_OK)
-		mp_log(LOG_WARNING, "metrics_file: %s", err);
-	free(text);
-	d->metrics_written_ms = now;
-}
-
+/* The one place a change of the engine's state goes: persist it, tell
+ * systemd, and let the DNS operations plan again. */
 static void save_state(struct mp_daemon *d)
 {
-	char err[512];
-	json_t *st;
-
-	if (!mp_engine_state_dirty(d->engine, true))
-		return;
-	st = mp_engine_state_save(d->engine);
-	if (!st)
-		return;
-	if (mp_statefile_save(d->cfg->state_file, st, err, sizeof(err)) !=
-	    MP_OK)
-		mp_log(LOG_ERR,
-		       "cannot save state (drains, flap penalties): %s; they "
-		       "are kept in memory and saved again on the next change",
-		       err);
-	json_decref(st);
+	mp_statefile_save_engine(d->engine, d->cfg->state_file);
 }
 
-void mp_daemon_state_changed(struct mp_daemon *d)
+static void write_metrics(struct mp_daemon *d)
+{
+	struct mp_time now = mp_clock_now();
+
+	d->metrics_written_ms = now.mono_ms;
+	if (d->cfg->metrics_file)
+		mp_statefile_write_metrics(d->engine, d->cfg->metrics_file,
+					   now.wall_ms);
+}
+
+static void state_changed(struct mp_daemon *d)
 {
 	char summary[512];
-	uint64_t now = mp_now_ms();
 
+	if (d->life == LIFE_CLOSING)
+		return;
 	save_state(d);
-	mp_engine_summary(d->engine, now, summary, sizeof(summary));
-	if (!d->ready_sent && d->first_read_done) {
+	mp_engine_summary(d->engine, mp_clock_now().wall_ms, summary,
+			  sizeof(summary));
+	if (!d->ready_sent && d->first_round_done) {
 		d->ready_sent = true;
 		mp_notify_ready(summary);
 		mp_log(LOG_INFO, "ready: %s", summary);
 	} else if (d->ready_sent) {
 		mp_notify_status(summary);
 	}
+	if (d->dns)
+		mp_dnsio_kick(d->dns);
 }
 
 static void tick_cb(uv_timer_t *t)
 {
 	struct mp_daemon *d = t->data;
-	uint64_t now = mp_now_ms();
+	struct mp_time now = mp_clock_now();
 
-	mp_engine_tick(d->engine, now);
-	if (mp_engine_state_dirty(d->engine, false)) {
-		mp_daemon_state_changed(d);
-		mp_dnsops_kick(d);
-	}
-	if (now - d->metrics_written_ms >= METRICS_EVERY_MS)
-		write_metrics(d, now);
+	mp_engine_tick(d->engine, now.wall_ms);
+	if (mp_engine_state_dirty(d->engine, false))
+		state_changed(d);
+	if (!d->metrics_written_ms ||
+	    now.mono_ms - d->metrics_written_ms >= METRICS_EVERY_MS)
+		write_metrics(d);
 }
 
 static void reconcile_cb(uv_timer_t *t)
@@ -110,108 +127,13 @@ static void reconcile_cb(uv_timer_t *t)
 	struct mp_daemon *d = t->data;
 
 	mp_log(LOG_DEBUG, "reconcile: re-reading the managed RRsets");
-	mp_dnsops_read_all(d);
+	mp_dnsio_reread(d->dns, false);
 }
 
 static void watchdog_cb(uv_timer_t *t)
 {
 	(void)t;
 	mp_notify_watchdog();
-}
-
-static void shutdown_now(struct mp_daemon *d);
-
-static const char *signame(int signum)
-{
-	return signum == SIGTERM  ? "SIGTERM"
-	       : signum == SIGINT ? "SIGINT"
-				  : "signal";
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-	struct mp_daemon *d = s->data;
-	char err[2048];
-
-	if (signum == SIGHUP) {
-		mp_log(LOG_NOTICE, "SIGHUP: reloading %s", d->config_path);
-		mp_daemon_reload(d, err, sizeof(err));
-		return;
-	}
-	if (d->stopping) {
-		mp_log(LOG_WARNING, "%s again: stopping at once",
-		       signame(signum));
-		shutdown_now(d);
-		return;
-	}
-	d->stopping = true;
-	mp_notify_stopping();
-	if (d->op == MP_OP_UPDATE) {
-		mp_log(LOG_NOTICE,
-		       "%s: stopping after the UPDATE in flight completes",
-		       signame(signum));
-		return; /* dnsops calls mp_dnsops_kick when it ends */
-	}
-	mp_log(LOG_NOTICE, "%s: stopping", signame(signum));
-	shutdown_now(d);
-}
-
-static void close_walk_cb(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
-static void shutdown_now(struct mp_daemon *d)
-{
-	static bool done;
-
-	if (done)
-		return;
-	done = true;
-	d->stopping = true;
-	mp_checks_stop(d);
-	if (d->dns) {
-		mp_dnsclient_close(d->dns, NULL, NULL);
-		d->dns = NULL;
-	}
-	if (d->sched) {
-		mp_sched_close(d->sched, NULL, NULL);
-		d->sched = NULL;
-	}
-	if (d->checker) {
-		mp_checker_close(d->checker, NULL, NULL);
-		d->checker = NULL;
-	}
-	if (d->ctl) {
-		mp_ctl_server_close(d->ctl, NULL, NULL);
-		d->ctl = NULL;
-	}
-	uv_timer_stop(&d->dns_timer);
-	uv_timer_stop(&d->reconcile_timer);
-	uv_timer_stop(&d->tick_timer);
-	uv_timer_stop(&d->watchdog_timer);
-	uv_signal_stop(&d->sig_term);
-	uv_signal_stop(&d->sig_int);
-	uv_signal_stop(&d->sig_hup);
-	mp_engine_state_dirty(d->engine, false);
-	save_state(d);
-	write_metrics(d, mp_now_ms());
-	/* the daemon's own handles: every other owner closed its own above */
-	uv_close((uv_handle_t *)&d->dns_timer, NULL);
-	uv_close((uv_handle_t *)&d->reconcile_timer, NULL);
-	uv_close((uv_handle_t *)&d->tick_timer, NULL);
-	uv_close((uv_handle_t *)&d->watchdog_timer, NULL);
-	uv_close((uv_handle_t *)&d->sig_term, NULL);
-	uv_close((uv_handle_t *)&d->sig_int, NULL);
-	uv_close((uv_handle_t *)&d->sig_hup, NULL);
-}
-
-void mp_daemon_stop_if_stopping(struct mp_daemon *d)
-{
-	if (d->stopping)
-		shutdown_now(d);
 }
 
 static void start_reconcile_timer(struct mp_daemon *d)
@@ -223,186 +145,360 @@ static void start_reconcile_timer(struct mp_daemon *d)
 		uv_timer_stop(&d->reconcile_timer);
 }
 
-static int new_dnsclient(struct mp_daemon *d)
+/* ---- stop ------------------------------------------------------------- */
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
 {
-	return mp_dnsclient_new(d->loop, &d->cfg->dns.server_addr,
-				d->cfg->dns.port, d->cfg->key, &d->dns);
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
 }
 
-int mp_daemon_reload(struct mp_daemon *d, char *err, size_t errlen)
+/* Closes every module and handle; the loop then ends. */
+static void shutdown_now(struct mp_daemon *d)
 {
-	struct mp_config *ncfg = NULL, *ocfg = d->cfg;
-	struct mp_diag diag;
+	if (d->life == LIFE_CLOSING)
+		return;
+	d->life = LIFE_CLOSING;
+	/* checks first: a pending `check` command gets its answer while
+	 * the control socket is still open */
+	mp_checks_close(d->checks);
+	d->checks = NULL;
+	mp_dnsio_close(d->dns);
+	d->dns = NULL;
+	if (d->ctl)
+		mp_ctl_server_close(d->ctl, NULL, NULL);
+	d->ctl = NULL;
+	d->reload_conn = NULL; /* dropped with the control socket */
+	mp_ctlcmd_free(d->ctlcmd);
+	d->ctlcmd = NULL;
+	mp_config_free(d->ncfg);
+	d->ncfg = NULL;
+	mp_engine_state_dirty(d->engine, false);
+	save_state(d);
+	write_metrics(d);
+	/* the daemon's own handles: every module closed its own above */
+	uv_walk(d->loop, close_walk_cb, NULL);
+}
+
+static void dns_stopped(void *arg)
+{
+	shutdown_now(arg);
+}
+
+static void begin_stop(struct mp_daemon *d, const char *why)
+{
+	d->life = LIFE_STOPPING;
+	mp_notify_stopping();
+	if (mp_dnsio_updating(d->dns))
+		mp_log(LOG_NOTICE,
+		       "%s: stopping after the UPDATE in flight completes",
+		       why);
+	else
+		mp_log(LOG_NOTICE, "%s: stopping", why);
+	/* no new results: the engine stays as the last UPDATE leaves it */
+	mp_checks_stop(d->checks);
+	mp_dnsio_stop(d->dns); /* dns_stopped follows, maybe at once */
+}
+
+static const char *signame(int signum)
+{
+	return signum == SIGTERM  ? "SIGTERM"
+	       : signum == SIGINT ? "SIGINT"
+				  : "SIGHUP";
+}
+
+static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
+			   const char *who);
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct mp_daemon *d = s->data;
+
+	if (signum == SIGHUP) {
+		request_reload(d, NULL, "SIGHUP");
+		return;
+	}
+	switch (d->life) {
+	case LIFE_STARTING:
+	case LIFE_RUNNING:
+		begin_stop(d, signame(signum));
+		break;
+	case LIFE_RELOADING:
+		mp_log(LOG_NOTICE,
+		       "%s: stopping once the reload in progress settles",
+		       signame(signum));
+		d->stop_after_reload = signame(signum);
+		break;
+	case LIFE_STOPPING:
+		mp_log(LOG_WARNING, "%s again: stopping at once",
+		       signame(signum));
+		shutdown_now(d);
+		break;
+	case LIFE_CLOSING:
+		break;
+	}
+}
+
+/* ---- reload ----------------------------------------------------------- */
+
+static void reload_finish(struct mp_daemon *d, const char *error)
+{
+	if (d->reload_conn)
+		mp_ctlcmd_reply_reload(d->ctlcmd, d->reload_conn, error);
+	d->reload_conn = NULL;
+	d->life = LIFE_RUNNING;
+	mp_notify_ready(NULL);
+	if (d->stop_after_reload)
+		begin_stop(d, d->stop_after_reload);
+}
+
+static void start_checks(struct mp_daemon *d)
+{
+	int rc = mp_checks_start(d->checks);
+
+	if (rc != MP_OK)
+		mp_log(LOG_ERR,
+		       "cannot schedule the health checks: %s; the published "
+		       "records stay as they are until a reload succeeds",
+		       mp_strerror(rc));
+}
+
+/* The DNS operations are idle: swap the configuration in. */
+static void reload_apply(void *arg)
+{
+	struct mp_daemon *d = arg;
+	struct mp_config *ncfg = d->ncfg, *ocfg = d->cfg;
+	char err[300];
 	int rc;
 
-	mp_notify_reloading(0);
+	d->ncfg = NULL;
+	mp_checks_stop(d->checks);
+	rc = mp_engine_reconfigure(d->engine, ncfg, mp_clock_now().wall_ms);
+	if (rc != MP_OK) {
+		mp_config_free(ncfg);
+		snprintf(err, sizeof(err), "reload failed: %s",
+			 mp_strerror(rc));
+		mp_log(LOG_ERR, "%s; the running configuration stays in force",
+		       err);
+		start_checks(d);
+		mp_dnsio_reloaded(d->dns);
+		reload_finish(d, err);
+		return;
+	}
+	d->cfg = ncfg;
+	if (strcmp(ncfg->control.socket, ocfg->control.socket) != 0)
+		mp_log(LOG_NOTICE,
+		       "reload: control.socket changed to %s; it takes effect "
+		       "at the next start",
+		       ncfg->control.socket);
+	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
+	mp_dnsio_set_dry_run(d->dns, dry_run(d));
+	mp_engine_set_dry_run(d->engine, dry_run(d));
+	/* the DNS client borrows the key: reconnect before the old one goes */
+	mp_dnsio_reloaded(d->dns);
+	mp_config_free(ocfg);
+	start_checks(d);
+	start_reconcile_timer(d);
+	mp_log(LOG_NOTICE,
+	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
+	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
+	       mp_engine_n_targets(d->engine));
+	state_changed(d);
+	reload_finish(d, NULL);
+}
+
+static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
+			   const char *who)
+{
+	struct mp_config *ncfg = NULL;
+	struct mp_diag diag;
+	const char *why;
+	char err[2048];
+	int rc;
+
+	if (d->life != LIFE_RUNNING) {
+		snprintf(err, sizeof(err), "reload ignored: the daemon is %s%s",
+			 life_names[d->life],
+			 d->life == LIFE_STOPPING
+			     ? " (it finishes the UPDATE in flight, then exits)"
+			     : "");
+		mp_log(LOG_WARNING, "%s: %s", who, err);
+		if (conn)
+			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
+		return;
+	}
+	if (!conn)
+		mp_log(LOG_NOTICE, "%s: reloading %s", who, d->config_path);
 	mp_diag_init(&diag);
 	rc = mp_config_load(d->config_path, 0, &ncfg, &diag);
 	if (rc != MP_OK) {
 		char *all = mp_diag_join(&diag, "; ");
 		for (size_t i = 0; i < diag.n; i++)
 			mp_log(LOG_ERR, "reload: %s", diag.msgs[i]);
-		mp_log(
-		    LOG_ERR,
-		    "reload rejected (%zu error%s); the running configuration "
-		    "stays in force",
-		    diag.n, diag.n == 1 ? "" : "s");
-		snprintf(err, errlen, "new configuration rejected: %s",
+		mp_log(LOG_ERR,
+		       "reload rejected (%zu error%s); the running "
+		       "configuration stays in force",
+		       diag.n, diag.n == 1 ? "" : "s");
+		snprintf(err, sizeof(err), "new configuration rejected: %s",
 			 all ? all : mp_strerror(rc));
 		free(all);
 		mp_diag_clear(&diag);
-		mp_notify_ready(NULL);
-		return rc;
+		if (conn)
+			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
+		return;
 	}
 	mp_diag_clear(&diag);
-
-	mp_checks_stop(d);
-	if (d->dns)
-		mp_dnsclient_cancel_all(d->dns);
-	rc = mp_engine_reconfigure(d->engine, ncfg, mp_now_ms());
+	/* A and AAAA per pool at most: room first, so applying cannot fail */
+	rc = mp_dnsio_reserve(d->dns, 2 * ncfg->n_pools + 1);
 	if (rc != MP_OK) {
 		mp_config_free(ncfg);
-		snprintf(err, errlen, "reload failed: %s", mp_strerror(rc));
-		mp_checks_start(d);
-		mp_notify_ready(NULL);
+		snprintf(err, sizeof(err), "reload failed: %s",
+			 mp_strerror(rc));
+		mp_log(LOG_ERR, "%s", err);
+		if (conn)
+			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
+		return;
+	}
+	mp_notify_reloading(0);
+	d->life = LIFE_RELOADING;
+	d->ncfg = ncfg;
+	d->reload_conn = conn;
+	if (mp_dnsio_reload(d->dns, &why) != MP_OK) {
+		/* the lifecycle should have refused it already */
+		snprintf(err, sizeof(err), "reload ignored: %s", why);
+		mp_log(LOG_WARNING, "%s: %s", who, err);
+		d->ncfg = NULL;
+		mp_config_free(ncfg);
+		reload_finish(d, err);
+		return;
+	}
+	if (d->life == LIFE_RELOADING)
+		mp_log(LOG_NOTICE, "reload: waiting for the UPDATE in flight");
+	/* else reload_apply ran already */
+}
+
+/* ---- what the modules report ------------------------------------------ */
+
+static void engine_changed(void *arg)
+{
+	state_changed(arg);
+}
+
+static void dns_first_round(void *arg)
+{
+	struct mp_daemon *d = arg;
+	d->first_round_done = true;
+}
+
+static void dns_reads_done(void *arg, const char *error)
+{
+	struct mp_daemon *d = arg;
+	if (d->ctlcmd)
+		mp_ctlcmd_sync_done(d->ctlcmd, error);
+}
+
+static void check_report(void *arg, json_t *results)
+{
+	mp_ctlcmd_reply_checks(arg, results);
+}
+
+static int ctl_check(void *arg, struct mp_ctl_conn *conn, const char *mirror)
+{
+	struct mp_daemon *d = arg;
+	return mp_checks_run_now(d->checks, mirror, check_report, conn);
+}
+
+static void ctl_sync(void *arg)
+{
+	struct mp_daemon *d = arg;
+	mp_dnsio_reread(d->dns, true);
+}
+
+static void ctl_reload(void *arg, struct mp_ctl_conn *conn)
+{
+	request_reload(arg, conn, "control");
+}
+
+static bool ctl_dry_run(void *arg)
+{
+	return dry_run(arg);
+}
+
+/* ---- start ------------------------------------------------------------ */
+
+static uint32_t rnd_uniform(uint32_t upper)
+{
+	return upper ? randombytes_uniform(upper) : 0;
+}
+
+/* The modules and handles; a message on failure. */
+static int start_modules(struct mp_daemon *d)
+{
+	const struct mp_dnsio_events dev = {
+	    .arg = d,
+	    .changed = engine_changed,
+	    .first_round = dns_first_round,
+	    .reads_done = dns_reads_done,
+	    .reload_ready = reload_apply,
+	    .stopped = dns_stopped,
+	};
+	const struct mp_ctlcmd_ops cops = {
+	    .arg = d,
+	    .changed = engine_changed,
+	    .check = ctl_check,
+	    .sync = ctl_sync,
+	    .reload = ctl_reload,
+	    .dry_run = ctl_dry_run,
+	};
+	const struct mp_config *cfg = d->cfg;
+	char err[1024];
+	int rc;
+
+	uv_timer_init(d->loop, &d->reconcile_timer);
+	uv_timer_init(d->loop, &d->tick_timer);
+	uv_timer_init(d->loop, &d->watchdog_timer);
+	d->reconcile_timer.data = d->tick_timer.data = d->watchdog_timer.data =
+	    d;
+	uv_signal_init(d->loop, &d->sig_term);
+	uv_signal_init(d->loop, &d->sig_int);
+	uv_signal_init(d->loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
+
+	rc = mp_ctlcmd_new(d->engine, &cops, &d->ctlcmd);
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot start: %s", mp_strerror(rc));
 		return rc;
 	}
-	if (d->dns) {
-		mp_dnsclient_close(d->dns, NULL, NULL);
-		d->dns = NULL;
+	rc = mp_ctl_server_new(d->loop, cfg->control.socket, cfg->control.group,
+			       cfg->control.mode, mp_ctlcmd_handle, d->ctlcmd,
+			       &d->ctl, err, sizeof(err));
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
+		return rc;
 	}
-	d->cfg = ncfg;
-	if (strcmp(ncfg->control.socket, ocfg->control.socket) != 0)
-		mp_log(
-		    LOG_NOTICE,
-		    "reload: control.socket changed to %s; it takes effect at "
-		    "the next start",
-		    ncfg->control.socket);
-	mp_config_free(ocfg);
-	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
-	if (new_dnsclient(d) != MP_OK)
-		mp_log(LOG_ERR, "reload: cannot create the DNS client");
-	mp_engine_set_dry_run(d->engine, mp_daemon_dry_run(d));
-	d->attempt = 0;
-	d->retry_at_ms = 0;
-	mp_dnsops_reset(d);
-	mp_checks_start(d);
-	start_reconcile_timer(d);
-	mp_log(LOG_NOTICE,
-	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
-	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
-	       mp_engine_n_targets(d->engine));
-	mp_daemon_state_changed(d);
-	mp_notify_ready(NULL);
+	rc = mp_dnsio_new(d->loop, d->engine, &dev, &d->dns);
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot start: DNS client: %s",
+		       mp_strerror(rc));
+		return rc;
+	}
+	mp_dnsio_set_dry_run(d->dns, dry_run(d));
+	rc = mp_checks_new(d->loop, d->engine, engine_changed, d, &d->checks);
+	if (rc == MP_OK)
+		rc = mp_checks_start(d->checks);
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot start: health checks: %s",
+		       mp_strerror(rc));
+		return rc;
+	}
 	return MP_OK;
 }
 
-static void load_state(struct mp_daemon *d)
+static void log_start(struct mp_daemon *d)
 {
-	char err[1024];
-	json_t *st = NULL;
-
-	if (mp_statefile_load(d->cfg->state_file, &st, err, sizeof(err)) !=
-	    MP_OK) {
-		mp_log(LOG_ERR, "state file: %s; starting without saved drains",
-		       err);
-		return;
-	}
-	if (err[0])
-		mp_log(
-		    LOG_ERR,
-		    "state file is corrupt: %s; starting without saved drains "
-		    "and penalties",
-		    err);
-	if (!st)
-		return;
-	if (mp_engine_state_load(d->engine, st, mp_now_ms(), err,
-				 sizeof(err)) != MP_OK)
-		mp_log(LOG_ERR, "state file %s: %s; ignored",
-		       d->cfg->state_file, err);
-	else
-		mp_log(LOG_INFO, "state restored from %s", d->cfg->state_file);
-	json_decref(st);
-}
-
-int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
-		  bool verbose)
-{
-	struct mp_daemon *d;
-	uv_loop_t loop;
-	char err[1024], zone[256], key[256], alg[32];
-	int rc, exit_code = 0;
-	uint64_t wd;
-
-	if (sodium_init() < 0) {
-		mp_log(LOG_ERR, "libsodium failed to initialise");
-		return 1;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d || uv_loop_init(&loop) != 0) {
-		free(d);
-		mp_log(LOG_ERR, "cannot create the event loop");
-		return 1;
-	}
-	d->loop = &loop;
-	d->config_path = strdup(config_path);
-	d->cli_dry_run = dry_run;
-	d->verbose = verbose;
-	d->cfg = cfg;
-	d->next_id = (uint16_t)randombytes_uniform(65536);
-	mp_notify_init();
-
-	rc = mp_engine_new(cfg, rnd_uniform, mp_now_ms(), &d->engine);
-	if (rc != MP_OK) {
-		mp_log(LOG_ERR, "cannot start: %s", mp_strerror(rc));
-		exit_code = 1;
-		goto out;
-	}
-	mp_engine_set_dry_run(d->engine, mp_daemon_dry_run(d));
-	load_state(d);
-
-	uv_timer_init(&loop, &d->dns_timer);
-	uv_timer_init(&loop, &d->reconcile_timer);
-	uv_timer_init(&loop, &d->tick_timer);
-	uv_timer_init(&loop, &d->watchdog_timer);
-	d->dns_timer.data = d->reconcile_timer.data = d->tick_timer.data =
-	    d->watchdog_timer.data = d;
-	uv_signal_init(&loop, &d->sig_term);
-	uv_signal_init(&loop, &d->sig_int);
-	uv_signal_init(&loop, &d->sig_hup);
-	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
-
-	rc = mp_ctl_server_new(&loop, cfg->control.socket, cfg->control.group,
-			       cfg->control.mode, mp_ctlcmd_handle, d, &d->ctl,
-			       err, sizeof(err));
-	if (rc != MP_OK) {
-		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
-		exit_code = 1;
-		goto stop;
-	}
-	if (new_dnsclient(d) != MP_OK ||
-	    mp_checker_new(&loop, &d->checker) != MP_OK ||
-	    mp_sched_new(&loop, d->checker, &d->sched) != MP_OK) {
-		mp_log(LOG_ERR,
-		       "cannot start: DNS client or checker setup failed");
-		exit_code = 1;
-		goto stop;
-	}
-	d->read_pending =
-	    calloc(mp_engine_n_rrsets(d->engine) + 1, sizeof(*d->read_pending));
-	if (!d->read_pending) {
-		exit_code = 1;
-		goto stop;
-	}
-	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
-	uv_signal_start(&d->sig_int, on_signal, SIGINT);
-	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
-	uv_timer_start(&d->tick_timer, tick_cb, TICK_MS, TICK_MS);
-	wd = mp_notify_watchdog_usec();
-	if (wd > 0)
-		uv_timer_start(&d->watchdog_timer, watchdog_cb, wd / 2000,
-			       wd / 2000);
-	start_reconcile_timer(d);
+	const struct mp_config *cfg = d->cfg;
+	char zone[256], key[256], alg[32];
 
 	mp_log(LOG_NOTICE,
 	       "mirrorpoold %s starting: %zu pool%s, %zu addresses; primary %s "
@@ -414,17 +510,68 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 	       mp_name_text(mp_tsig_key_name(cfg->key), key, sizeof(key)),
 	       mp_name_text(mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)), alg,
 			    sizeof(alg)),
-	       mp_daemon_dry_run(d) ? "; DRY RUN: no UPDATE is sent" : "");
-	mp_checks_start(d);
-	mp_dnsops_read_all(d);
+	       dry_run(d) ? "; DRY RUN: no UPDATE is sent" : "");
+}
+
+int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
+		  bool verbose)
+{
+	struct mp_daemon *d;
+	uv_loop_t loop;
+	int rc, exit_code = 0;
+	uint64_t wd;
+
+	if (sodium_init() < 0) {
+		mp_log(LOG_ERR, "libsodium failed to initialise");
+		mp_config_free(cfg);
+		return 1;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d || uv_loop_init(&loop) != 0) {
+		free(d);
+		mp_config_free(cfg);
+		mp_log(LOG_ERR, "cannot create the event loop");
+		return 1;
+	}
+	d->loop = &loop;
+	d->cfg = cfg;
+	d->cli_dry_run = dry;
+	d->verbose = verbose;
+	d->config_path = strdup(config_path);
+	mp_notify_init();
+
+	rc = d->config_path ? mp_engine_new(cfg, rnd_uniform,
+					    mp_clock_now().wall_ms, &d->engine)
+			    : MP_ENOMEM;
+	if (rc != MP_OK) {
+		mp_log(LOG_ERR, "cannot start: %s", mp_strerror(rc));
+		exit_code = 1;
+		goto out;
+	}
+	mp_engine_set_dry_run(d->engine, dry_run(d));
+	mp_statefile_restore_engine(d->engine, d->cfg->state_file,
+				    mp_clock_now().wall_ms);
+	if (start_modules(d) != MP_OK) {
+		exit_code = 1;
+		shutdown_now(d);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		goto out;
+	}
+	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	uv_timer_start(&d->tick_timer, tick_cb, TICK_MS, TICK_MS);
+	wd = mp_notify_watchdog_usec();
+	if (wd > 0)
+		uv_timer_start(&d->watchdog_timer, watchdog_cb, wd / 2000,
+			       wd / 2000);
+	start_reconcile_timer(d);
+	log_start(d);
+	d->life = LIFE_RUNNING;
+	mp_dnsio_kick(d->dns); /* the first reads */
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	mp_log(LOG_NOTICE, "stopped");
-	goto out;
-
-stop:
-	shutdown_now(d);
-	uv_run(&loop, UV_RUN_DEFAULT);
 out:
 	/* anything still open (a failed start) is closed here */
 	uv_walk(&loop, close_walk_cb, NULL);
@@ -432,14 +579,9 @@ out:
 	if (uv_loop_close(&loop) != 0)
 		mp_log(LOG_WARNING,
 		       "event loop closed with handles still open");
-	mp_plan_clear(&d->plan);
-	mp_dns_request_clear(&d->req);
 	mp_engine_free(d->engine);
 	mp_config_free(d->cfg);
 	mp_notify_close();
-	free(d->read_pending);
-	free(d->scheds);
-	free(d->sentinels);
 	free(d->config_path);
 	free(d);
 	return exit_code;

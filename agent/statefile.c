@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "log.h"
 
 int mp_atomic_write(const char *path, const char *text, size_t len,
 		    unsigned mode, char *err, size_t errlen)
@@ -127,4 +128,64 @@ int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen)
 	size_t l = strlen(err);
 	snprintf(err + l, errlen - l, "; kept as %s", aside);
 	return MP_OK;
+}
+
+void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
+				uint64_t now_ms)
+{
+	char err[512];
+	char *text = mp_engine_metrics(e, now_ms);
+
+	if (!text) {
+		mp_log(LOG_WARNING, "metrics_file: %s", mp_strerror(MP_ENOMEM));
+		return;
+	}
+	if (mp_atomic_write(path, text, strlen(text), 0644, err, sizeof(err)) !=
+	    MP_OK)
+		mp_log(LOG_WARNING, "metrics_file: %s", err);
+	free(text);
+}
+
+void mp_statefile_save_engine(struct mp_engine *e, const char *path)
+{
+	char err[512];
+	json_t *st;
+
+	if (!mp_engine_state_dirty(e, true))
+		return;
+	st = mp_engine_state_save(e);
+	if (st && mp_statefile_save(path, st, err, sizeof(err)) == MP_OK) {
+		json_decref(st);
+		return;
+	}
+	mp_log(LOG_ERR,
+	       "cannot save state (drains, flap penalties): %s; they are kept "
+	       "in memory and saved again on the next change",
+	       st ? err : mp_strerror(MP_ENOMEM));
+	json_decref(st);
+}
+
+void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
+				 uint64_t now_ms)
+{
+	char err[1024];
+	json_t *st = NULL;
+
+	if (mp_statefile_load(path, &st, err, sizeof(err)) != MP_OK) {
+		mp_log(LOG_ERR, "state file: %s; starting without saved drains",
+		       err);
+		return;
+	}
+	if (err[0])
+		mp_log(LOG_ERR,
+		       "state file is corrupt: %s; starting without saved "
+		       "drains and penalties",
+		       err);
+	if (!st)
+		return;
+	if (mp_engine_state_load(e, st, now_ms, err, sizeof(err)) != MP_OK)
+		mp_log(LOG_ERR, "state file %s: %s; ignored", path, err);
+	else
+		mp_log(LOG_INFO, "state restored from %s", path);
+	json_decref(st);
 }

@@ -5,6 +5,9 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
 
 /*
  * Reads path. Returns 0 with *out set (NULL when the file does not exist
@@ -21,5 +24,17 @@ int mp_statefile_save(const char *path, const json_t *state, char *err,
 /* Writes text to path atomically with mode 0644 (metrics file). */
 int mp_atomic_write(const char *path, const char *text, size_t len,
 		    unsigned mode, char *err, size_t errlen);
+
+/* The engine's persisted state: saved when it changed since the last save
+ * (a failure is logged; the state stays dirty and is saved again on the next
+ * change), restored at start (problems are logged; the engine then starts
+ * without them). now_ms is the wall clock. */
+void mp_statefile_save_engine(struct mp_engine *e, const char *path);
+void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
+				 uint64_t now_ms);
+
+/* The metrics file (SPEC §7) as of now_ms (wall clock); failures logged. */
+void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
+				uint64_t now_ms);
 
 #endif

@@ -61,7 +61,7 @@ class Agent:
                  fast_interval="300ms", timeout="800ms", rise=2, fall=2,
                  expect_body="ok", max_age=None, min_interval="500ms",
                  max_per_hour=1000, all_down_freeze=True, sentinels=None,
-                 log_level="info", dry_run=False, extra=""):
+                 log_level="info", dry_run=False, rotate=None, extra=""):
         self.dir = tempfile.mkdtemp(prefix="mp-agent-")
         self.params = dict(locals())
         del self.params["self"]
@@ -143,7 +143,7 @@ pools = (
   { name = %(pool)s;
     ttl = %(ttl)d;
     min_healthy = %(min_healthy)d;
-    max_published = %(max_published)d;
+    max_published = %(max_published)d;%(rotate)s
     mirrors = (
       %(mirrors)s
     );
@@ -167,6 +167,8 @@ log_level = %(log_level)s;
             "pool": _q(p["pool"]), "ttl": p["ttl"],
             "min_healthy": p["min_healthy"],
             "max_published": p["max_published"],
+            "rotate": ("\n    rotate = %s;" % _q(p["rotate"])
+                       if p["rotate"] else ""),
             "mirrors": ",\n      ".join(mirrors),
             "socket": _q(self.socket), "state": _q(self.state_file),
             "metrics": _q(self.metrics_file),

@@ -73,7 +73,7 @@ class Pdns(DnsServer):
             con.close()
         self._write_config()  # pdnsutil reads the database from it
         self.pdnsutil("load-zone", self.zone,
-                      os.path.join(self.dir, self.zone + ".zone"))
+                      os.path.join(self.zone_dir, self.zone + ".zone"))
         for k in [self.stranger] + self.granted():
             self.pdnsutil("import-tsig-key", k.name, k.alg, k.secret)
         self.pdnsutil("set-meta", self.zone, "TSIG-ALLOW-DNSUPDATE",

@@ -1,0 +1,585 @@
+/*
+ * The DNS operations' state machine (see dnsops.h): which read or UPDATE
+ * goes next, what its outcome means for the engine, when to retry, and when
+ * a stop or a reload may proceed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "dnsops.h"
+#include "duration.h"
+#include "error.h"
+#include "log.h"
+
+enum op { OP_IDLE = 0, OP_READ, OP_UPDATE };
+
+struct mp_dnsops {
+	struct mp_engine *e;
+	mp_random_fn rnd;
+	enum op op;
+	size_t read_rrset;
+	struct mp_plan plan; /* the UPDATE in flight */
+	struct mp_dns_request req;
+	uint64_t op_deadline; /* monotonic: a stop abandons the op then */
+	bool *pending;	      /* per RRset: a read is due */
+	size_t cap;	      /* room in pending */
+	size_t n_rrsets;
+	size_t n_pending;
+	bool first_round_done; /* every RRset tried once */
+	unsigned attempt;      /* failures in a row, for backoff */
+	uint64_t retry_at;     /* monotonic: no operation before this */
+	uint16_t next_id;
+	bool dry_run;
+	bool stopping, stopped;
+	bool abandon; /* stop without waiting */
+	bool reload_waiting;
+	char why[1200]; /* text behind out->read_error / out->why */
+};
+
+static const struct mp_config *cfg_of(const struct mp_dnsops *m)
+{
+	return mp_engine_config(m->e);
+}
+
+static void read_all(struct mp_dnsops *m)
+{
+	for (size_t i = 0; i < m->n_rrsets; i++)
+		m->pending[i] = true;
+	m->n_pending = m->n_rrsets;
+}
+
+int mp_dnsops_reserve(struct mp_dnsops *m, size_t n)
+{
+	bool *np;
+
+	if (n <= m->cap)
+		return MP_OK;
+	np = calloc(n, sizeof(*np));
+	if (!np)
+		return MP_ENOMEM;
+	if (m->pending)
+		memcpy(np, m->pending, m->n_rrsets * sizeof(*np));
+	free(m->pending);
+	m->pending = np;
+	m->cap = n;
+	return MP_OK;
+}
+
+int mp_dnsops_new(struct mp_engine *engine, mp_random_fn rnd,
+		  struct mp_dnsops **out)
+{
+	struct mp_dnsops *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return MP_ENOMEM;
+	m->e = engine;
+	m->rnd = rnd;
+	if (mp_dnsops_reserve(m, mp_engine_n_rrsets(engine) + 1) != MP_OK) {
+		free(m);
+		return MP_ENOMEM;
+	}
+	m->n_rrsets = mp_engine_n_rrsets(engine);
+	m->next_id = rnd ? (uint16_t)rnd(65536) : 0;
+	read_all(m);
+	*out = m;
+	return MP_OK;
+}
+
+void mp_dnsops_free(struct mp_dnsops *m)
+{
+	if (!m)
+		return;
+	mp_plan_clear(&m->plan);
+	mp_dns_request_clear(&m->req);
+	free(m->pending);
+	free(m);
+}
+
+void mp_dnsops_set_dry_run(struct mp_dnsops *m, bool dry_run)
+{
+	m->dry_run = dry_run;
+}
+
+bool mp_dnsops_busy(const struct mp_dnsops *m)
+{
+	return m->op != OP_IDLE;
+}
+
+bool mp_dnsops_updating(const struct mp_dnsops *m)
+{
+	return m->op == OP_UPDATE;
+}
+
+size_t mp_dnsops_reads_pending(const struct mp_dnsops *m)
+{
+	return m->n_pending;
+}
+
+unsigned mp_dnsops_attempt(const struct mp_dnsops *m)
+{
+	return m->attempt;
+}
+
+static void wake(struct mp_dnsops_out *out, uint64_t at)
+{
+	if (at < out->wake_at_ms)
+		out->wake_at_ms = at;
+}
+
+static void op_done(struct mp_dnsops *m)
+{
+	mp_dns_request_clear(&m->req);
+	m->op = OP_IDLE;
+}
+
+static const char *pool_name(struct mp_dnsops *m, size_t rrset)
+{
+	return cfg_of(m)->pools[mp_engine_rrset(m->e, rrset)->pool].name;
+}
+
+/* pool and rcode (may be NULL) become journal fields. */
+static void schedule_retry(struct mp_dnsops *m, const char *what,
+			   const char *why, const char *pool, const char *rcode,
+			   const struct mp_time *now)
+{
+	uint64_t delay = mp_backoff_delay(m->attempt, m->rnd);
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char when[32];
+
+	m->attempt++;
+	m->retry_at = now->mono_ms + delay;
+	mp_duration_human(delay, when, sizeof(when));
+	f.pool = pool;
+	f.rcode = rcode;
+	f.reason = why;
+	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
+	mp_engine_dns_error(m->e, why);
+}
+
+/* One line per RRset of the plan, each with its POOL= (and RCODE=). */
+static void log_plan(struct mp_dnsops *m, int prio, const char *prefix,
+		     const char *suffix, const char *rcode)
+{
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char item[1200];
+
+	f.rcode = rcode;
+	for (size_t i = 0; i < m->plan.n; i++) {
+		f.pool = pool_name(m, m->plan.items[i].rrset);
+		mp_plan_item_describe(m->e, &m->plan.items[i], item,
+				      sizeof(item));
+		mp_logf(prio, &f, "%s%s%s", prefix, item, suffix);
+	}
+}
+
+/* The pool of a plan that touches one pool only, else NULL. */
+static const char *plan_pool(struct mp_dnsops *m)
+{
+	const char *pool = NULL;
+
+	for (size_t i = 0; i < m->plan.n; i++) {
+		const char *p = pool_name(m, m->plan.items[i].rrset);
+		if (pool && strcmp(pool, p) != 0)
+			return NULL;
+		pool = p;
+	}
+	return pool;
+}
+
+/* One line per RRset changed by an UPDATE the primary accepted. */
+static void log_applied(struct mp_dnsops *m, uint64_t rtt_ms)
+{
+	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
+	char item[1200], zone[256];
+
+	mp_name_text(cfg_of(m)->dns.zone, zone, sizeof(zone));
+	f.rcode = "NOERROR";
+	for (size_t i = 0; i < m->plan.n; i++) {
+		mp_plan_item_describe(m->e, &m->plan.items[i], item,
+				      sizeof(item));
+		f.pool = pool_name(m, m->plan.items[i].rrset);
+		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
+			zone, item, (unsigned long long)rtt_ms,
+			m->plan.operator? ", operator action" : "");
+	}
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+/* Did the last UPDATE of some RRset fail? */
+static bool update_failing(const struct mp_dnsops *m)
+{
+	for (size_t i = 0; i < mp_engine_n_rrsets(m->e); i++) {
+		const struct mp_rrset *r = mp_engine_rrset(m->e, i);
+		if (r->has_last && strcmp(r->last_rcode, "NOERROR") != 0)
+			return true;
+	}
+	return false;
+}
+
+static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
+		      const struct mp_time *now, struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	size_t i = m->read_rrset;
+	struct mp_rrset *r = mp_engine_rrset(m->e, i);
+	const struct mp_dns_response *resp = in->resp;
+	char what[400], rcbuf[16];
+
+	op_done(m);
+	if (in->outcome == MP_DNSOPS_ANSWER && resp &&
+	    (resp->rcode == 0 /* NOERROR */ ||
+	     resp->rcode == 3 /* NXDOMAIN */) &&
+	    resp->tsig == MP_TSIG_VERIFIED) {
+		if (m->pending[i]) {
+			m->pending[i] = false;
+			m->n_pending--;
+		}
+		/* a read that works does not end the backoff of a refused
+		 * UPDATE (SERVFAIL re-reads before each retry): only an
+		 * applied UPDATE does */
+		if (!update_failing(m))
+			m->attempt = 0;
+		mp_engine_dns_error(m->e, NULL);
+		mp_engine_dns_view(m->e, i, &resp->answers, now->wall_ms);
+		if (m->n_pending == 0) {
+			out->reads_done = true;
+			out->changed = true;
+			if (!m->first_round_done)
+				out->first_round = true;
+			m->first_round_done = true;
+		}
+		return;
+	}
+	snprintf(what, sizeof(what), "reading %s %s from %s port %u",
+		 cfg->pools[r->pool].name, r->rrtype == 1 ? "A" : "AAAA",
+		 cfg->dns.server, (unsigned)cfg->dns.port);
+	mp_dnsops_explain_outcome(in->outcome, resp, in->detail, cfg,
+				  now->wall_ms / 1000, m->why, sizeof(m->why));
+	if (!m->first_round_done) {
+		/* the first round counts as tried even when it fails */
+		m->first_round_done = true;
+		out->first_round = true;
+		out->changed = true;
+	}
+	out->read_error = m->why;
+	schedule_retry(
+	    m, what, m->why, cfg->pools[r->pool].name,
+	    mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf)),
+	    now);
+}
+
+static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
+		       struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	struct mp_rrset *r = mp_engine_rrset(m->e, i);
+	char what[300];
+	int rc;
+
+	rc = mp_query_build(cfg->pools[r->pool].name, r->rrtype, m->next_id++,
+			    cfg->key, now->wall_ms / 1000, &m->req);
+	if (rc != MP_OK) {
+		snprintf(what, sizeof(what), "building the query for %s",
+			 cfg->pools[r->pool].name);
+		schedule_retry(m, what, mp_strerror(rc),
+			       cfg->pools[r->pool].name, NULL, now);
+		return false;
+	}
+	m->op = OP_READ;
+	m->read_rrset = i;
+	m->op_deadline = now->mono_ms + cfg->dns.timeout_ms;
+	out->act = MP_DNSOPS_SEND_READ;
+	out->req = &m->req;
+	out->rrset = i;
+	return true;
+}
+
+/* ---- updates ---------------------------------------------------------- */
+
+static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
+			const struct mp_time *now, struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	const struct mp_dns_response *resp = in->resp;
+	char what[320], zone[256], rcbuf[16], suffix[120];
+	const char *rc, *pool;
+	bool applied = in->outcome == MP_DNSOPS_ANSWER && resp &&
+		       resp->rcode == 0 && resp->tsig == MP_TSIG_VERIFIED;
+
+	op_done(m);
+	out->changed = true;
+	if (applied) {
+		if (m->stopping)
+			mp_log(LOG_NOTICE, "UPDATE in flight at stop: applied");
+		log_applied(m, in->rtt_ms);
+		/* verify it took */
+		for (size_t i = 0; i < m->plan.n; i++) {
+			size_t k = m->plan.items[i].rrset;
+			if (!m->pending[k]) {
+				m->pending[k] = true;
+				m->n_pending++;
+			}
+		}
+		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_DONE,
+					"NOERROR", now->wall_ms);
+		mp_plan_clear(&m->plan);
+		m->attempt = 0;
+		mp_engine_dns_error(m->e, NULL);
+		return;
+	}
+	mp_dnsops_explain_outcome(in->outcome, resp, in->detail, cfg,
+				  now->wall_ms / 1000, m->why, sizeof(m->why));
+	rc = mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf));
+	if (in->outcome == MP_DNSOPS_ANSWER && resp) {
+		/* YXRRSET/NXRRSET: our view is stale; SERVFAIL: the
+		 * RRset's size tells the likely cause */
+		if (resp->rcode == 7 || resp->rcode == 8 || resp->rcode == 2)
+			read_all(m);
+		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_REJECTED, rc,
+					now->wall_ms);
+	} else {
+		mp_engine_update_result(
+		    m->e, &m->plan, MP_UPDATE_FAILED,
+		    in->outcome == MP_DNSOPS_TIMEOUT ? "TIMEOUT" : "FAILED",
+		    now->wall_ms);
+	}
+	if (m->stopping)
+		mp_log(LOG_NOTICE, "UPDATE in flight at stop: not applied");
+	snprintf(suffix, sizeof(suffix), " not applied (%s)", rc);
+	log_plan(m, LOG_ERR, "UPDATE: ", suffix, rc);
+	/* pool is borrowed from the config, which outlives the plan */
+	pool = plan_pool(m);
+	mp_plan_clear(&m->plan);
+	snprintf(what, sizeof(what), "UPDATE %s",
+		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
+	schedule_retry(m, what, m->why, pool, rc, now);
+}
+
+static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
+			 struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	struct mp_rrset_change *ch;
+	char zone[256];
+	int rc = MP_ENOMEM;
+
+	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
+	ch = calloc(m->plan.n, sizeof(*ch));
+	if (ch) {
+		for (size_t i = 0; i < m->plan.n; i++) {
+			struct mp_rrset *r =
+			    mp_engine_rrset(m->e, m->plan.items[i].rrset);
+			const struct mp_pool_cfg *pc = &cfg->pools[r->pool];
+			ch[i].owner = pc->name;
+			ch[i].rrtype = r->rrtype;
+			ch[i].ttl = pc->ttl;
+			ch[i].add = &m->plan.items[i].add;
+			ch[i].del = &m->plan.items[i].del;
+		}
+		rc = mp_update_build(cfg->dns.zone, ch, m->plan.n, m->next_id++,
+				     cfg->key, now->wall_ms / 1000, &m->req);
+		free(ch);
+	}
+	if (rc != MP_OK) {
+		char what[300];
+		log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
+		mp_plan_clear(&m->plan);
+		snprintf(what, sizeof(what), "building the UPDATE for %s",
+			 zone);
+		schedule_retry(m, what, mp_strerror(rc), NULL, NULL, now);
+		return false;
+	}
+	m->op = OP_UPDATE;
+	m->op_deadline = now->mono_ms + cfg->dns.timeout_ms;
+	out->act = MP_DNSOPS_SEND_UPDATE;
+	out->req = &m->req;
+	out->plan = &m->plan;
+	return true;
+}
+
+static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
+{
+	const char *pool;
+
+	if (m->op == OP_IDLE)
+		return;
+	if (m->op == OP_READ) {
+		pool = pool_name(m, m->read_rrset);
+		op_done(m);
+		schedule_retry(m, "sending query", mp_strerror(err), pool, NULL,
+			       now);
+		return;
+	}
+	pool = plan_pool(m);
+	op_done(m);
+	log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
+	mp_plan_clear(&m->plan);
+	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL, now);
+}
+
+/* ---- what next -------------------------------------------------------- */
+
+/* During a stop: wait for the UPDATE in flight until its deadline, then
+ * abandon it; a read is simply dropped. */
+static void step_stopping(struct mp_dnsops *m, const struct mp_time *now,
+			  struct mp_dnsops_out *out)
+{
+	if (m->op == OP_UPDATE && !m->abandon &&
+	    now->mono_ms < m->op_deadline) {
+		wake(out, m->op_deadline);
+		return;
+	}
+	if (m->op == OP_UPDATE && !m->abandon)
+		mp_log(LOG_WARNING, "stop: no answer to the UPDATE in flight "
+				    "within dns.timeout");
+	if (m->op == OP_UPDATE)
+		log_plan(m, LOG_WARNING, "UPDATE: ",
+			 " abandoned at stop; the primary may have applied it "
+			 "(the next start re-reads)",
+			 NULL);
+	if (m->op != OP_IDLE) {
+		out->cancel = true;
+		op_done(m);
+		mp_plan_clear(&m->plan);
+	}
+	m->stopped = true;
+	out->stopped = true;
+}
+
+static void step(struct mp_dnsops *m, const struct mp_time *now,
+		 struct mp_dnsops_out *out)
+{
+	uint64_t wall = now->wall_ms;
+
+	if (m->stopped)
+		return;
+	if (m->stopping) {
+		step_stopping(m, now, out);
+		return;
+	}
+	if (m->op != OP_IDLE)
+		return; /* its outcome comes next */
+	if (m->reload_waiting) {
+		out->reload_ready = true;
+		return;
+	}
+	if (now->mono_ms < m->retry_at) {
+		wake(out, m->retry_at);
+		return;
+	}
+	for (size_t i = 0; m->n_pending > 0 && i < m->n_rrsets; i++)
+		if (m->pending[i]) {
+			if (!start_read(m, i, now, out))
+				wake(out, m->retry_at);
+			return;
+		}
+	m->n_pending = 0;
+	mp_engine_tick(m->e, wall);
+	/* a dry run notes each plan once, so this ends */
+	for (;;) {
+		uint64_t next = UINT64_MAX;
+
+		if (mp_engine_plan(m->e, wall, &m->plan, &next) != 1) {
+			if (next != UINT64_MAX)
+				wake(out,
+				     mp_time_wall_to_mono(
+					 now, next > wall ? next : wall + 1));
+			return;
+		}
+		if (!m->dry_run) {
+			if (!start_update(m, now, out))
+				wake(out, m->retry_at);
+			return;
+		}
+		if (mp_engine_dry_run_note(m->e, &m->plan, wall))
+			log_plan(m, LOG_NOTICE,
+				 "dry-run: would send UPDATE: ", "", NULL);
+		mp_plan_clear(&m->plan);
+	}
+}
+
+static void reloaded(struct mp_dnsops *m)
+{
+	size_t n = mp_engine_n_rrsets(m->e);
+
+	m->reload_waiting = false;
+	if (n > m->cap && mp_dnsops_reserve(m, n) != MP_OK) {
+		/* mp_dnsops_reserve was not called: read what fits, and
+		 * never write past the array */
+		mp_log(LOG_ERR,
+		       "out of memory: only %zu of %zu RRsets are "
+		       "read until the next reload",
+		       m->cap, n);
+		n = m->cap;
+	}
+	m->n_rrsets = n;
+	m->attempt = 0;
+	m->retry_at = 0;
+	read_all(m);
+}
+
+void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
+		     const struct mp_time *now, struct mp_dnsops_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->wake_at_ms = UINT64_MAX;
+	switch (in->kind) {
+	case MP_DNSOPS_WAKE:
+		break;
+	case MP_DNSOPS_DONE:
+		if (m->op == OP_READ)
+			read_done(m, in, now, out);
+		else if (m->op == OP_UPDATE)
+			update_done(m, in, now, out);
+		break;
+	case MP_DNSOPS_SEND_FAILED:
+		send_failed(m, in->err, now);
+		break;
+	case MP_DNSOPS_ABANDON:
+		m->abandon = true;
+		m->stopping = true;
+		break;
+	case MP_DNSOPS_STOP:
+		if (!m->stopping && m->op == OP_UPDATE)
+			mp_log(
+			    LOG_INFO,
+			    "stop: waiting at most %llu ms for the UPDATE in "
+			    "flight",
+			    (unsigned long long)(m->op_deadline > now->mono_ms
+						     ? m->op_deadline -
+							   now->mono_ms
+						     : 0));
+		m->stopping = true;
+		break;
+	case MP_DNSOPS_RELOAD:
+		if (m->stopping || m->reload_waiting) {
+			out->refused = true;
+			out->why = m->stopping
+				       ? "stopping: the daemon is shutting down"
+				       : "a reload is already in progress";
+			return;
+		}
+		m->reload_waiting = true;
+		if (m->op == OP_READ) {
+			/* a read is repeated after the reload anyway */
+			out->cancel = true;
+			op_done(m);
+		}
+		break;
+	case MP_DNSOPS_RELOADED:
+		reloaded(m);
+		break;
+	case MP_DNSOPS_SYNC:
+		m->retry_at = 0; /* an operator asked: skip the backoff */
+		read_all(m);
+		break;
+	case MP_DNSOPS_REREAD:
+		read_all(m);
+		break;
+	}
+	step(m, now, out);
+}

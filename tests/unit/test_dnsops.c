@@ -1,0 +1,535 @@
+/* The DNS operations' state machine, with an injected clock and the real
+ * engine: reads, UPDATEs and their verification, retries and backoff, and
+ * how stop and reload meet an operation in flight. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "config.h"
+#include "dnsops.h"
+#include "engine.h"
+#include "error.h"
+#include "log.h"
+
+#define T0 1763800000000ULL /* a fixed wall clock, ms */
+#define TIMEOUT_MS 2000
+
+#define HEAD                                                                   \
+	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; timeout = "   \
+	"\"2s\"; key = \"hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; "   \
+	"};\n"                                                                 \
+	"update = { min_interval = \"5s\"; max_per_hour = 60; };\n"            \
+	"check = { url = \"http://dl.example.org/trace\"; interval = "         \
+	"\"10s\"; fast_interval = \"2s\"; timeout = \"1s\"; rise = 2; fall = " \
+	"3; };\n"                                                              \
+	"state_file = \"/tmp/mp-unit-dnsops-state.json\";\n"
+#define POOL1                                                                  \
+	"{ name = \"dl.example.org.\"; ttl = 60; min_healthy = 1;\n"           \
+	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.10\", "        \
+	"\"2001:db8::10\" ]; },\n"                                             \
+	"              { name = \"m2\"; addresses = [ \"192.0.2.20\" ]; },\n"  \
+	"              { name = \"m3\"; addresses = [ \"192.0.2.30\" ]; } ); " \
+	"}"
+#define POOL2                                                                  \
+	"{ name = \"ftp.example.org.\"; mirrors = ( { name = \"f1\"; "         \
+	"addresses = [ \"192.0.2.50\", \"2001:db8::50\" ]; } ); }"
+#define CONF HEAD "pools = ( " POOL1 " );\n"
+#define CONF2 HEAD "pools = ( " POOL1 ", " POOL2 " );\n"
+
+static struct mp_config *cfg;
+static struct mp_engine *eng;
+static struct mp_dnsops *m;
+static struct mp_time now;
+static struct mp_dnsops_out out;
+static char logbuf[32768];
+
+static void capture(int prio, const struct mp_log_fields *f, const char *msg,
+		    void *arg)
+{
+	size_t l = strlen(logbuf);
+	(void)prio;
+	(void)f;
+	(void)arg;
+	if (l < sizeof(logbuf))
+		snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
+}
+
+static uint32_t rnd_zero(uint32_t upper)
+{
+	(void)upper;
+	return 0;
+}
+
+static struct mp_config *load_conf(const char *text)
+{
+	struct mp_config *c = NULL;
+	struct mp_diag d;
+
+	mp_diag_init(&d);
+	if (mp_config_load(mp_unit_write_file("dnsops.conf", text, 0600), 0, &c,
+			   &d) != MP_OK)
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+	mp_diag_clear(&d);
+	return c;
+}
+
+static void advance(uint64_t ms)
+{
+	now.mono_ms += ms;
+	now.wall_ms += ms;
+}
+
+static void input(enum mp_dnsops_in_kind kind)
+{
+	struct mp_dnsops_in in = {.kind = kind};
+	mp_dnsops_input(m, &in, &now, &out);
+}
+
+/* An outcome of the request in flight; resp may be NULL. */
+static void outcome(enum mp_dnsops_outcome o,
+		    const struct mp_dns_response *resp)
+{
+	struct mp_dnsops_in in = {.kind = MP_DNSOPS_DONE};
+	in.outcome = o;
+	in.resp = resp;
+	in.detail = o == MP_DNSOPS_NETERR ? "connection refused" : NULL;
+	in.rtt_ms = 3;
+	mp_dnsops_input(m, &in, &now, &out);
+}
+
+/* A verified answer with rcode and (for reads) the addresses in list, a
+ * space-separated text. */
+static void answer(int rcode, const char *list)
+{
+	struct mp_dns_response r;
+	char buf[256], *save = NULL;
+
+	memset(&r, 0, sizeof(r));
+	r.verdict = MP_RESP_OK;
+	r.tsig = MP_TSIG_VERIFIED;
+	r.rcode = rcode;
+	mp_addr_set_init(&r.answers);
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *t = strtok_r(buf, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		struct mp_addr a;
+		CU_ASSERT_EQUAL_FATAL(mp_addr_parse(t, &a), MP_OK);
+		mp_addr_set_add(&r.answers, &a);
+	}
+	outcome(MP_DNSOPS_ANSWER, &r);
+	mp_addr_set_clear(&r.answers);
+}
+
+static const char *A_ALL = "192.0.2.10 192.0.2.20 192.0.2.30";
+static const char *AAAA_ALL = "2001:db8::10";
+
+static void setup_conf(const char *text)
+{
+	cfg = load_conf(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	now.mono_ms = 5000;
+	now.wall_ms = T0;
+	logbuf[0] = '\0';
+	mp_log_set_sink(capture, NULL);
+	mp_log_set_level(LOG_DEBUG);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now.wall_ms, &eng),
+			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
+}
+
+/* The first round: both RRsets read, holding every address. */
+static void setup(void)
+{
+	setup_conf(CONF);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	CU_ASSERT_EQUAL(out.rrset, 0);
+	CU_ASSERT_PTR_NOT_NULL(out.req);
+	answer(0, A_ALL);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	CU_ASSERT_EQUAL(out.rrset, 1);
+	CU_ASSERT_FALSE(out.reads_done);
+	answer(0, AAAA_ALL);
+	CU_ASSERT_TRUE(out.reads_done);
+	CU_ASSERT_TRUE(out.first_round);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 0);
+}
+
+static void teardown(void)
+{
+	mp_dnsops_free(m);
+	mp_engine_free(eng);
+	mp_config_free(cfg);
+	m = NULL;
+	eng = NULL;
+	cfg = NULL;
+	mp_log_set_sink(NULL, NULL);
+}
+
+/* m3 fails its checks (fall = 3): the engine wants it out of A. */
+static void fail_m3(void)
+{
+	struct mp_check_result r;
+	size_t t = 0;
+
+	while (strcmp(mp_engine_target(eng, t)->addr.text, "192.0.2.30") != 0)
+		t++;
+	for (int i = 0; i < 3; i++) {
+		advance(2000);
+		memset(&r, 0, sizeof(r));
+		snprintf(r.detail, sizeof(r.detail), "HTTP 503");
+		r.at_ms = now.wall_ms;
+		mp_engine_check_result(eng, t, &r, now.wall_ms);
+	}
+}
+
+/* m3 failed; the machine sends the UPDATE that removes it. */
+static void start_update(void)
+{
+	fail_m3();
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_UPDATE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out.plan);
+	CU_ASSERT_EQUAL(out.plan->n, 1);
+	CU_ASSERT_EQUAL(out.req->opcode, 5);
+	CU_ASSERT_TRUE(mp_dnsops_updating(m));
+}
+
+static void test_reads_then_update_and_verify(void)
+{
+	setup();
+	start_update();
+	answer(0, NULL);
+	CU_ASSERT_TRUE(out.changed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 (NOERROR in 3 ms"));
+	/* the verification re-read of A */
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	CU_ASSERT_EQUAL(out.rrset, 0);
+	answer(0, "192.0.2.10 192.0.2.20");
+	CU_ASSERT_TRUE(out.reads_done);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "drift"));
+	teardown();
+}
+
+static void test_verification_finds_drift(void)
+{
+	setup();
+	start_update();
+	answer(0, NULL);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	/* someone put .30 back, and added .99 */
+	answer(0, "192.0.2.10 192.0.2.20 192.0.2.30 192.0.2.99");
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift"));
+	/* the rate limit (min_interval 5 s) holds the correction back */
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_NOT_EQUAL_FATAL(out.wake_at_ms, UINT64_MAX);
+	CU_ASSERT_TRUE(out.wake_at_ms > now.mono_ms);
+	CU_ASSERT_TRUE(out.wake_at_ms <= now.mono_ms + 5000);
+	now.wall_ms += out.wake_at_ms - now.mono_ms;
+	now.mono_ms = out.wake_at_ms;
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_UPDATE);
+	CU_ASSERT_EQUAL(out.plan->items[0].del.n, 2);
+	teardown();
+}
+
+static void test_read_fails_then_succeeds(void)
+{
+	setup_conf(CONF);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	outcome(MP_DNSOPS_NETERR, NULL);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_STRING_EQUAL(out.read_error, "connection refused");
+	CU_ASSERT_TRUE(out.first_round); /* tried: the daemon may be ready */
+	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + MP_BACKOFF_BASE_MS -
+					    MP_BACKOFF_BASE_MS / 5);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "reading dl.example.org. A from "
+					      "127.0.0.1 port 53: connection "
+					      "refused; retrying in"));
+	/* woken early: still waiting */
+	advance(100);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	advance(1000);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	CU_ASSERT_EQUAL(out.rrset, 0);
+	answer(0, A_ALL);
+	CU_ASSERT_EQUAL(mp_dnsops_attempt(m), 0);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, AAAA_ALL);
+	CU_ASSERT_TRUE(out.reads_done);
+	CU_ASSERT_FALSE(out.first_round); /* said once only */
+	teardown();
+}
+
+static void test_backoff_grows_to_cap(void)
+{
+	uint64_t prev = 0, d = 0;
+
+	setup_conf(CONF);
+	input(MP_DNSOPS_WAKE);
+	for (unsigned i = 0; i < 12; i++) {
+		CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+		advance(TIMEOUT_MS);
+		outcome(MP_DNSOPS_TIMEOUT, NULL);
+		CU_ASSERT_STRING_EQUAL(out.read_error, "no answer (timeout)");
+		d = out.wake_at_ms - now.mono_ms;
+		CU_ASSERT_EQUAL(d, mp_backoff_delay(i, rnd_zero));
+		CU_ASSERT_TRUE(d >= prev);
+		CU_ASSERT_TRUE(d <= MP_BACKOFF_CAP_MS);
+		prev = d;
+		advance(d);
+		input(MP_DNSOPS_WAKE);
+	}
+	CU_ASSERT_EQUAL(mp_dnsops_attempt(m), 12);
+	/* the jittered cap, never above it */
+	CU_ASSERT_EQUAL(d, MP_BACKOFF_CAP_MS - MP_BACKOFF_CAP_MS / 5);
+	/* sync skips the backoff */
+	advance(TIMEOUT_MS);
+	outcome(MP_DNSOPS_TIMEOUT, NULL);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	input(MP_DNSOPS_SYNC);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
+	teardown();
+}
+
+static void test_update_rejected_retries(void)
+{
+	setup();
+	start_update();
+	answer(5 /* REFUSED */, NULL);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "REFUSED: key \"k\" is not "
+					      "allowed to update zone "
+					      "example.org"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "not applied (REFUSED)"));
+	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 800);
+	advance(800);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_UPDATE);
+	teardown();
+}
+
+static void test_stop_update_answer_arrives(void)
+{
+	setup();
+	start_update();
+	advance(500);
+	input(MP_DNSOPS_STOP);
+	CU_ASSERT_FALSE(out.stopped);
+	CU_ASSERT_FALSE(out.cancel);
+	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + TIMEOUT_MS - 500);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "stop: waiting at most 1500 ms "
+					      "for the UPDATE in flight"));
+	advance(300);
+	answer(0, NULL);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_TRUE(out.changed); /* the engine knows it was applied */
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "in flight at stop: applied"));
+	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->has_last);
+	/* nothing more happens once stopped */
+	input(MP_DNSOPS_SYNC);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_FALSE(out.stopped);
+	teardown();
+}
+
+static void test_stop_update_times_out(void)
+{
+	setup();
+	start_update();
+	input(MP_DNSOPS_STOP);
+	CU_ASSERT_FALSE(out.stopped);
+	advance(TIMEOUT_MS - 1);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_FALSE(out.stopped);
+	advance(1);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_TRUE(out.cancel);
+	CU_ASSERT_FALSE(mp_dnsops_busy(m));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "no answer to the UPDATE in "
+					      "flight within dns.timeout\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 abandoned at stop; "
+					      "the primary may have applied "
+					      "it"));
+	/* a late answer is not fed in (the caller cancelled); if it were,
+	 * the machine ignores it */
+	answer(0, NULL);
+	CU_ASSERT_FALSE(out.stopped);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	teardown();
+}
+
+static void test_stop_then_abandon(void)
+{
+	setup();
+	start_update();
+	input(MP_DNSOPS_STOP);
+	CU_ASSERT_FALSE(out.stopped);
+	advance(10);
+	input(MP_DNSOPS_ABANDON); /* a second SIGTERM */
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_TRUE(out.cancel);
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "within dns.timeout"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "abandoned at stop"));
+	teardown();
+}
+
+static void test_stop_during_retry_wait(void)
+{
+	setup();
+	start_update();
+	advance(TIMEOUT_MS);
+	outcome(MP_DNSOPS_TIMEOUT, NULL);
+	CU_ASSERT_NOT_EQUAL(out.wake_at_ms, UINT64_MAX);
+	input(MP_DNSOPS_STOP);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_FALSE(out.cancel);
+	CU_ASSERT_EQUAL(out.wake_at_ms, UINT64_MAX);
+	teardown();
+}
+
+static void test_stop_during_read(void)
+{
+	setup_conf(CONF);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	input(MP_DNSOPS_STOP);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_TRUE(out.cancel);
+	teardown();
+}
+
+static void test_reload_during_stop_refused(void)
+{
+	setup();
+	start_update();
+	input(MP_DNSOPS_STOP);
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_TRUE(out.refused);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.why, "stopping"));
+	CU_ASSERT_FALSE(out.reload_ready);
+	CU_ASSERT_FALSE(out.cancel);
+	CU_ASSERT_TRUE(mp_dnsops_updating(m)); /* the UPDATE is untouched */
+	answer(0, NULL);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_FALSE(out.reload_ready);
+	teardown();
+}
+
+static void test_reload_while_update_in_flight(void)
+{
+	struct mp_config *ncfg;
+
+	setup();
+	start_update();
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_FALSE(out.refused);
+	CU_ASSERT_FALSE(out.reload_ready); /* waits for the UPDATE */
+	CU_ASSERT_FALSE(out.cancel);
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_TRUE(out.refused); /* one at a time */
+	answer(0, NULL);
+	CU_ASSERT_TRUE(out.reload_ready);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE); /* no verify read yet */
+	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->has_last);
+	/* the new configuration: a second pool, so 4 RRsets */
+	ncfg = load_conf(CONF2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
+	CU_ASSERT_EQUAL(mp_dnsops_reserve(m, 2 * ncfg->n_pools + 1), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now.wall_ms),
+			      MP_OK);
+	mp_config_free(cfg);
+	cfg = ncfg;
+	input(MP_DNSOPS_RELOADED);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 4);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	for (int i = 0; i < 3; i++) {
+		answer(0, NULL);
+		CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	}
+	CU_ASSERT_EQUAL(out.rrset, 3);
+	teardown();
+}
+
+static void test_reload_cancels_read(void)
+{
+	setup_conf(CONF);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_TRUE(out.cancel);
+	CU_ASSERT_TRUE(out.reload_ready);
+	input(MP_DNSOPS_RELOADED);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
+	CU_ASSERT_EQUAL(out.rrset, 0);
+	teardown();
+}
+
+static void test_explanations(void)
+{
+	struct mp_dns_response r;
+	char buf[600];
+
+	setup_conf(CONF);
+	memset(&r, 0, sizeof(r));
+	r.verdict = MP_RESP_OK;
+	r.tsig = MP_TSIG_SERVER_ERROR;
+	r.tsig_info.error = MP_TSIG_BADTIME;
+	r.tsig_info.other_time = 1000;
+	r.tsig_info.fudge = 300;
+	r.rcode = 9;
+	mp_dnsops_explain_rejection(cfg, &r, 1400, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "BADTIME: the server's clock reads "
+					   "1000, ours 1400 (skew +400 s, "
+					   "fudge 300 s)"));
+	mp_dnsops_explain_outcome(MP_DNSOPS_TIMEOUT, NULL, NULL, cfg, 0, buf,
+				  sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "no answer (timeout)");
+	mp_dnsops_explain_outcome(MP_DNSOPS_NETERR, NULL, NULL, cfg, 0, buf,
+				  sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "network error");
+	r.verdict = MP_RESP_UNSIGNED;
+	r.tsig_info.error = MP_TSIG_BADKEY;
+	mp_dnsops_explain_unsigned(cfg, &r, NULL, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "unsigned NOTAUTH/BADKEY"));
+	teardown();
+}
+
+static CU_TestInfo tests[] = {
+    {"reads, UPDATE, verification", test_reads_then_update_and_verify},
+    {"verification re-read finds drift", test_verification_finds_drift},
+    {"read fails then succeeds", test_read_fails_then_succeeds},
+    {"backoff grows to its cap", test_backoff_grows_to_cap},
+    {"UPDATE rejected is retried", test_update_rejected_retries},
+    {"stop: UPDATE in flight answered", test_stop_update_answer_arrives},
+    {"stop: UPDATE in flight times out", test_stop_update_times_out},
+    {"stop, then abandon at once", test_stop_then_abandon},
+    {"stop during a retry wait", test_stop_during_retry_wait},
+    {"stop during a read", test_stop_during_read},
+    {"reload during a stop is refused", test_reload_during_stop_refused},
+    {"reload while an UPDATE is in flight", test_reload_while_update_in_flight},
+    {"reload cancels a read", test_reload_cancels_read},
+    {"explanations", test_explanations},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"dnsops", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(void)
+{
+	return mp_unit_run(suites);
+}
