@@ -21,10 +21,6 @@ int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen);
 int mp_statefile_save(const char *path, const json_t *state, char *err,
 		      size_t errlen);
 
-/* Writes text to path atomically with mode 0644 (metrics file). */
-int mp_atomic_write(const char *path, const char *text, size_t len,
-		    unsigned mode, char *err, size_t errlen);
-
 /* The engine's persisted state: saved when it changed since the last save
  * (a failure is logged; the state stays dirty and is saved again on the next
  * change), restored at start (problems are logged; the engine then starts
@@ -36,5 +32,8 @@ void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
 /* The metrics file (SPEC §7) as of now_ms (wall clock); failures logged. */
 void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
 				uint64_t now_ms);
+/* At stop: removes the metrics file, so that a textfile collector does not
+ * serve the last values of an agent that is gone; failures logged. */
+void mp_statefile_remove_metrics(const char *path);
 
 #endif

@@ -9,11 +9,12 @@
 
 #include "backoff.h"
 #include "dnsops.h"
+#include "dnsops_views.h"
 #include "duration.h"
 #include "error.h"
 #include "log.h"
 
-enum op { OP_IDLE = 0, OP_READ, OP_UPDATE };
+enum op { OP_IDLE = 0, OP_READ, OP_UPDATE, OP_VIEW_READ, OP_VIEW_PUBLISH };
 
 struct mp_dnsops {
 	struct mp_engine *e;
@@ -36,6 +37,8 @@ struct mp_dnsops {
 	bool abandon; /* stop without waiting */
 	bool reload_waiting;
 	char why[1200]; /* text behind out->read_error / out->why */
+	struct mp_dnsops_views views; /* vantage: views published and read */
+	bool views_init;
 };
 
 static const struct mp_config *cfg_of(const struct mp_dnsops *m)
@@ -94,6 +97,7 @@ void mp_dnsops_free(struct mp_dnsops *m)
 		return;
 	mp_plan_clear(&m->plan);
 	mp_dns_request_clear(&m->req);
+	mp_dnsops_views_free(&m->views);
 	free(m->pending);
 	free(m);
 }
@@ -140,10 +144,25 @@ static const char *pool_name(struct mp_dnsops *m, size_t rrset)
 	return cfg_of(m)->pools[mp_engine_rrset(m->e, rrset)->pool].name;
 }
 
-/* pool and rcode (may be NULL) become journal fields. */
+/* How metrics count an operation with the primary that did not succeed
+ * (mirrorpool_dns_errors_total{kind}). */
+static enum mp_dns_result result_of(const struct mp_dnsops_in *in)
+{
+	if (in->outcome == MP_DNSOPS_ANSWER && in->resp &&
+	    in->resp->tsig == MP_TSIG_VERIFIED)
+		return MP_DNS_RESULT_RCODE;
+	if (in->outcome == MP_DNSOPS_ANSWER ||
+	    in->outcome == MP_DNSOPS_UNSIGNED)
+		return MP_DNS_RESULT_TSIG;
+	return in->outcome == MP_DNSOPS_TIMEOUT ? MP_DNS_RESULT_TIMEOUT
+						: MP_DNS_RESULT_NETWORK;
+}
+
+/* pool and rcode (may be NULL) become journal fields; kind is what metrics
+ * count (MP_DNS_RESULT_N: nothing reached the primary, count nothing). */
 static void schedule_retry(struct mp_dnsops *m, const char *what,
 			   const char *why, const char *pool, const char *rcode,
-			   const struct mp_time *now)
+			   enum mp_dns_result kind, const struct mp_time *now)
 {
 	uint64_t delay = mp_backoff_delay(m->attempt, m->rnd);
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
@@ -157,6 +176,8 @@ static void schedule_retry(struct mp_dnsops *m, const char *what,
 	f.reason = why;
 	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
 	mp_engine_dns_error(m->e, why);
+	if (kind != MP_DNS_RESULT_N)
+		mp_engine_dns_result(m->e, kind, now->wall_ms);
 }
 
 /* One line per RRset of the plan, each with its POOL= (and RCODE=). */
@@ -244,6 +265,7 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		if (!update_failing(m))
 			m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
+		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
 		mp_engine_dns_view(m->e, i, &resp->answers, now->wall_ms);
 		if (m->n_pending == 0) {
 			out->reads_done = true;
@@ -269,7 +291,7 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 	schedule_retry(
 	    m, what, m->why, cfg->pools[r->pool].name,
 	    mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf)),
-	    now);
+	    result_of(in), now);
 }
 
 static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
@@ -286,7 +308,8 @@ static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
 		snprintf(what, sizeof(what), "building the query for %s",
 			 cfg->pools[r->pool].name);
 		schedule_retry(m, what, mp_strerror(rc),
-			       cfg->pools[r->pool].name, NULL, now);
+			       cfg->pools[r->pool].name, NULL, MP_DNS_RESULT_N,
+			       now);
 		return false;
 	}
 	m->op = OP_READ;
@@ -329,6 +352,7 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		mp_plan_clear(&m->plan);
 		m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
+		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
 		return;
 	}
 	mp_dnsops_explain_outcome(in->outcome, resp, in->detail, cfg,
@@ -356,7 +380,7 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 	mp_plan_clear(&m->plan);
 	snprintf(what, sizeof(what), "UPDATE %s",
 		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
-	schedule_retry(m, what, m->why, pool, rc, now);
+	schedule_retry(m, what, m->why, pool, rc, result_of(in), now);
 }
 
 static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
@@ -390,7 +414,8 @@ static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
 		mp_plan_clear(&m->plan);
 		snprintf(what, sizeof(what), "building the UPDATE for %s",
 			 zone);
-		schedule_retry(m, what, mp_strerror(rc), NULL, NULL, now);
+		schedule_retry(m, what, mp_strerror(rc), NULL, NULL,
+			       MP_DNS_RESULT_N, now);
 		return false;
 	}
 	m->op = OP_UPDATE;
@@ -407,18 +432,26 @@ static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
 
 	if (m->op == OP_IDLE)
 		return;
+	if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH) {
+		bool read = m->op == OP_VIEW_READ;
+		op_done(m);
+		mp_dnsops_views_done(&m->views, m->e, read, NULL,
+				     mp_strerror(err), now);
+		return;
+	}
 	if (m->op == OP_READ) {
 		pool = pool_name(m, m->read_rrset);
 		op_done(m);
 		schedule_retry(m, "sending query", mp_strerror(err), pool, NULL,
-			       now);
+			       MP_DNS_RESULT_NETWORK, now);
 		return;
 	}
 	pool = plan_pool(m);
 	op_done(m);
 	log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
 	mp_plan_clear(&m->plan);
-	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL, now);
+	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL,
+		       MP_DNS_RESULT_NETWORK, now);
 }
 
 /* ---- what next -------------------------------------------------------- */
@@ -450,6 +483,9 @@ static void step_stopping(struct mp_dnsops *m, const struct mp_time *now,
 	out->stopped = true;
 }
 
+static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
+			  struct mp_dnsops_out *out);
+
 static void step(struct mp_dnsops *m, const struct mp_time *now,
 		 struct mp_dnsops_out *out)
 {
@@ -478,6 +514,8 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 			return;
 		}
 	m->n_pending = 0;
+	if (start_view_op(m, now, out))
+		return;
 	mp_engine_tick(m->e, wall);
 	/* a dry run notes each plan once, so this ends */
 	for (;;) {
@@ -500,6 +538,51 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 				 "dry-run: would send UPDATE: ", "", NULL);
 		mp_plan_clear(&m->plan);
 	}
+}
+
+/* ---- vantage views ------------------------------------------------------ */
+
+/* A view to read or publish, when one is due (see dnsops_views.h). */
+static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
+			  struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	uint64_t wake_ms = UINT64_MAX;
+	bool read;
+
+	if (!cfg->vantage.enabled)
+		return false;
+	if (!m->views_init) {
+		mp_dnsops_views_init(&m->views, now);
+		m->views_init = true;
+	}
+	if (!mp_dnsops_views_start(&m->views, m->e, m->next_id++, m->dry_run,
+				   now, &m->req, &read, &wake_ms)) {
+		wake(out, wake_ms);
+		return false;
+	}
+	m->op = read ? OP_VIEW_READ : OP_VIEW_PUBLISH;
+	m->op_deadline = now->mono_ms + cfg->dns.timeout_ms;
+	out->act = read ? MP_DNSOPS_SEND_VIEW_READ : MP_DNSOPS_SEND_VIEW_UPDATE;
+	out->req = &m->req;
+	return true;
+}
+
+static void view_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
+		      const struct mp_time *now, struct mp_dnsops_out *out)
+{
+	const struct mp_dns_response *resp =
+	    in->outcome == MP_DNSOPS_ANSWER && in->resp &&
+		    in->resp->tsig == MP_TSIG_VERIFIED
+		? in->resp
+		: NULL;
+	bool read = m->op == OP_VIEW_READ;
+
+	op_done(m);
+	mp_dnsops_explain_outcome(in->outcome, in->resp, in->detail, cfg_of(m),
+				  now->wall_ms / 1000, m->why, sizeof(m->why));
+	if (mp_dnsops_views_done(&m->views, m->e, read, resp, m->why, now))
+		out->changed = true;
 }
 
 static void reloaded(struct mp_dnsops *m)
@@ -535,6 +618,8 @@ void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 			read_done(m, in, now, out);
 		else if (m->op == OP_UPDATE)
 			update_done(m, in, now, out);
+		else if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH)
+			view_done(m, in, now, out);
 		break;
 	case MP_DNSOPS_SEND_FAILED:
 		send_failed(m, in->err, now);
