@@ -337,6 +337,8 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 	/* pool is borrowed from the config, which outlives the plan */
 	pool = plan_pool(m);
 	mp_plan_clear(&m->plan);
+	if (m->stopping)
+		return; /* no retry: the next start re-reads and plans again */
 	snprintf(what, sizeof(what), "UPDATE %s",
 		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
 	schedule_retry(m, what, m->why, pool, rc, now);

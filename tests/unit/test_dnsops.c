@@ -385,6 +385,21 @@ static void test_stop_then_abandon(void)
 	teardown();
 }
 
+static void test_stop_update_fails(void)
+{
+	setup();
+	start_update();
+	input(MP_DNSOPS_STOP);
+	advance(TIMEOUT_MS);
+	outcome(MP_DNSOPS_TIMEOUT, NULL);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_FALSE(out.cancel);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "in flight at stop: not applied"));
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "retrying"));
+	teardown();
+}
+
 static void test_stop_during_retry_wait(void)
 {
 	setup();
@@ -515,6 +530,7 @@ static CU_TestInfo tests[] = {
     {"stop: UPDATE in flight answered", test_stop_update_answer_arrives},
     {"stop: UPDATE in flight times out", test_stop_update_times_out},
     {"stop, then abandon at once", test_stop_then_abandon},
+    {"stop: UPDATE in flight fails", test_stop_update_fails},
     {"stop during a retry wait", test_stop_during_retry_wait},
     {"stop during a read", test_stop_during_read},
     {"reload during a stop is refused", test_reload_during_stop_refused},
