@@ -88,8 +88,9 @@ static int drain_check_floor(struct mp_engine *e, size_t pool,
 }
 
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		    uint64_t now_ms, char *err, size_t errlen)
+		    struct mp_time now, char *err, size_t errlen)
 {
+	const uint64_t now_ms = now.mono_ms;
 	size_t pool, mirror;
 	const struct mp_mirror_cfg *mc =
 	    find_mirror(e, rq->mirror, &pool, &mirror);
@@ -129,8 +130,9 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		 rq->reason ? rq->reason : "");
 	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
 	d->uid = rq->uid;
-	d->since_s = now_ms / 1000;
-	d->until_s = rq->for_ms ? (now_ms + rq->for_ms + 999) / 1000 : 0;
+	d->since_s = now.wall_ms / 1000;
+	d->until_s = rq->for_ms ? (now.wall_ms + rq->for_ms + 999) / 1000 : 0;
+	d->until_ms = rq->for_ms ? now_ms + rq->for_ms : 0;
 	e->rrsets[2 * pool].operator_pending = true;
 	e->rrsets[2 * pool + 1].operator_pending = true;
 	e->dirty = true;
@@ -156,8 +158,9 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 
 int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 		      const struct mp_addr *address, const char *by, long uid,
-		      uint64_t now_ms, char *err, size_t errlen)
+		      struct mp_time now, char *err, size_t errlen)
 {
+	const uint64_t now_ms = now.mono_ms;
 	size_t pool, mirror;
 	const struct mp_mirror_cfg *mc =
 	    find_mirror(e, mirror_name, &pool, &mirror);

@@ -9,7 +9,8 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       bind9 bind9-utils bind9-dnsutils knot knot-dnsutils
       pdns-server pdns-backend-sqlite3
       nginx-light haproxy openssl ca-certificates curl python3
-      valgrind clang clang-format groff-base man-db systemd procps iproute2)
+      valgrind clang clang-format groff-base man-db systemd procps iproute2
+      faketime)
 
 missing=()
 for p in "${DEPS[@]}"; do
