@@ -347,6 +347,13 @@ static int setup_easy(struct mp_xfer *x, const struct mp_check_cfg *cfg,
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	if (addr && mp_check_source(cfg, addr->family)) {
+		/* check.source_address: "host!" takes an address, never an
+		 * interface name */
+		snprintf(x->source_line, sizeof(x->source_line), "host!%s",
+			 mp_check_source(cfg, addr->family)->text);
+		rc |= curl_easy_setopt(e, CURLOPT_INTERFACE, x->source_line);
+	}
 	if (rc != CURLE_OK)
 		return MP_EIO;
 

@@ -50,6 +50,7 @@ struct mp_xfer {
 	/* CURLOPT_CONNECT_TO's one-entry list, without an allocation */
 	struct curl_slist connect_to;
 	char connect_line[700];
+	char source_line[MP_ADDR_STRLEN + 8]; /* CURLOPT_INTERFACE */
 	unsigned char *body;
 	size_t body_len, body_cap;
 	size_t max_body;

@@ -303,6 +303,14 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 		       IPPROTO_TCP);
 	if (x->fd < 0)
 		goto failed;
+	if (mp_check_source(cfg, addr->family)) {
+		/* check.source_address: the check leaves from there */
+		struct sockaddr_storage src;
+		socklen_t srcl = (socklen_t)mp_addr_to_sockaddr(
+		    mp_check_source(cfg, addr->family), 0, &src);
+		if (bind(x->fd, (struct sockaddr *)&src, srcl) != 0)
+			goto failed;
+	}
 	x->state = MP_NATIVE_CONNECTING;
 	if (connect(x->fd, (struct sockaddr *)&ss, sl) != 0 &&
 	    errno != EINPROGRESS)

@@ -37,10 +37,11 @@ static const char *const dns_keys[] = {
     NULL};
 static const char *const update_keys[] = {"min_interval", "max_per_hour", NULL};
 static const char *const check_keys[] = {
-    "type",	     "url",	"port",	       "interval",	"fast_interval",
-    "timeout",	     "rise",	"fall",	       "expect_status", "expect_body",
-    "expect_sha256", "max_age", "max_latency", "max_body",	"tls_verify",
-    "ca_file",	     NULL};
+    "type",	      "url",	     "port",	      "interval",
+    "fast_interval",  "timeout",     "rise",	      "fall",
+    "expect_status",  "expect_body", "expect_sha256", "max_age",
+    "max_latency",    "max_body",    "tls_verify",    "ca_file",
+    "source_address", NULL};
 static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
@@ -481,6 +482,9 @@ static void parse_check(struct mp_cfg_loader *l, const struct check_src *c,
 	s = ck_find(c, "ca_file", path, sizeof(path));
 	if (s)
 		ck->ca_file = mp_cfg_file(l, s, path, true);
+	s = ck_find(c, "source_address", path, sizeof(path));
+	if (s)
+		mp_cfg_parse_source_address(l, s, path, ck);
 }
 
 void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,

@@ -51,6 +51,10 @@ struct mp_check_cfg {
 	uint64_t max_body;	 /* bytes */
 	bool tls_verify;
 	char *ca_file; /* NULL: system default */
+	/* source_address: the local address checks are made from, one per
+	 * family at most (a check of the other family is not bound) */
+	bool has_source4, has_source6;
+	struct mp_addr source4, source6;
 };
 
 struct mp_damping_cfg {
@@ -220,6 +224,11 @@ const struct mp_json_pool_cfg *mp_config_json_pool(const struct mp_config *cfg,
  * out of memory. */
 char *mp_json_pool_check_url(const struct mp_json_pool_cfg *jp,
 			     const char *url_prefix);
+
+/* The local address a check of an address of family (AF_INET, AF_INET6)
+ * binds to, or NULL. */
+const struct mp_addr *mp_check_source(const struct mp_check_cfg *ck,
+				      int family);
 
 /* True when the two check configurations would check the same way. */
 bool mp_check_cfg_equal(const struct mp_check_cfg *a,

@@ -145,6 +145,13 @@ static bool str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+const struct mp_addr *mp_check_source(const struct mp_check_cfg *ck, int family)
+{
+	if (family == AF_INET6)
+		return ck->has_source6 ? &ck->source6 : NULL;
+	return ck->has_source4 ? &ck->source4 : NULL;
+}
+
 bool mp_check_cfg_equal(const struct mp_check_cfg *a,
 			const struct mp_check_cfg *b)
 {
@@ -159,7 +166,11 @@ bool mp_check_cfg_equal(const struct mp_check_cfg *a,
 	    a->max_age_ms != b->max_age_ms ||
 	    a->max_latency_ms != b->max_latency_ms ||
 	    a->max_body != b->max_body || a->tls_verify != b->tls_verify ||
-	    !str_eq(a->ca_file, b->ca_file))
+	    !str_eq(a->ca_file, b->ca_file) ||
+	    a->has_source4 != b->has_source4 ||
+	    a->has_source6 != b->has_source6 ||
+	    (a->has_source4 && !mp_addr_equal(&a->source4, &b->source4)) ||
+	    (a->has_source6 && !mp_addr_equal(&a->source6, &b->source6)))
 		return false;
 	for (size_t i = 0; i < a->n_expect_status; i++)
 		if (a->expect_status[i] != b->expect_status[i])
@@ -179,6 +190,11 @@ static void summary_check(FILE *f, const struct mp_check_cfg *ck)
 	else
 		fprintf(f, "  check http %s",
 			ck->url ? ck->url : "URL_PREFIX + path");
+	if (ck->has_source4 || ck->has_source6)
+		fprintf(f, " from %s%s%s",
+			ck->has_source4 ? ck->source4.text : "",
+			ck->has_source4 && ck->has_source6 ? "/" : "",
+			ck->has_source6 ? ck->source6.text : "");
 	fprintf(f, " every %s (fast %s), timeout %s, rise %u, fall %u\n",
 		mp_duration_format(ck->interval_ms, a, sizeof(a)),
 		mp_duration_format(ck->fast_interval_ms, b, sizeof(b)),

@@ -170,6 +170,12 @@ void mp_cfg_parse_json_pools(struct mp_cfg_loader *l,
 			     const config_setting_t *root,
 			     const config_setting_t *global_check);
 
+/* check.source_address (config_vantage.c): an address literal, or a list
+ * of at most one IPv4 and one IPv6 address, into ck. */
+void mp_cfg_parse_source_address(struct mp_cfg_loader *l,
+				 const config_setting_t *s, const char *path,
+				 struct mp_check_cfg *ck);
+
 /* The top-level `node` and the `vantage` group (config_vantage.c), after
  * dns and pools. */
 void mp_cfg_parse_vantage(struct mp_cfg_loader *l,

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "config_value.h"
 #include "duration.h"
+#include "error.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -273,6 +274,64 @@ static void parse_fallback(struct mp_cfg_loader *l, const config_setting_t *g,
 	if (one_of(l, s, "vantage.fallback", "local", "freeze", "a fallback",
 		   &r))
 		vt->fallback = r ? MP_FALLBACK_FREEZE : MP_FALLBACK_LOCAL;
+}
+
+/* Checks from several vantage points of one host (and from a chosen
+ * interface of a multi-homed one) need their source address set. */
+void mp_cfg_parse_source_address(struct mp_cfg_loader *l,
+				 const config_setting_t *s, const char *path,
+				 struct mp_check_cfg *ck)
+{
+	bool list = mp_cfg_is_sequence(s);
+	int n = list ? config_setting_length(s) : 1;
+	char ep[200], q[96];
+
+	if (!list && config_setting_type(s) != CONFIG_TYPE_STRING) {
+		mp_cfg_err(l, s,
+			   "%s: expected an address such as \"192.0.2.1\", "
+			   "or [ \"192.0.2.1\", \"2001:db8::1\" ], got %s",
+			   path, mp_cfg_type_name(s));
+		return;
+	}
+	if (n == 0 || n > 2) {
+		mp_cfg_err(l, s,
+			   "%s: one address, or one IPv4 and one IPv6 "
+			   "address",
+			   path);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    list ? config_setting_get_elem(s, (unsigned)i) : s;
+		struct mp_addr a;
+		const char *v;
+
+		if (list)
+			snprintf(ep, sizeof(ep), "%s[%d]", path, i);
+		else
+			snprintf(ep, sizeof(ep), "%s", path);
+		if (!mp_cfg_str(l, e, ep, "an IPv4 or IPv6 address", &v))
+			continue;
+		if (mp_addr_parse(v, &a) != MP_OK) {
+			mp_cfg_err(l, e,
+				   "%s: %s is not an IP address (a local "
+				   "address of this host, such as "
+				   "\"192.0.2.1\")",
+				   ep, mp_cfg_quote(v, q, sizeof(q)));
+		} else if (a.family == AF_INET ? ck->has_source4
+					       : ck->has_source6) {
+			mp_cfg_err(l, e,
+				   "%s: a second %s address (at most one per "
+				   "family)",
+				   ep, a.family == AF_INET ? "IPv4" : "IPv6");
+		} else if (a.family == AF_INET) {
+			ck->source4 = a;
+			ck->has_source4 = true;
+		} else {
+			ck->source6 = a;
+			ck->has_source6 = true;
+		}
+	}
 }
 
 void mp_cfg_parse_vantage(struct mp_cfg_loader *l, const config_setting_t *root)

@@ -1,4 +1,5 @@
 #include "dnsmsg.h"
+#include "dnsmsg_int.h"
 #include "dnswire.h"
 #include "error.h"
 
@@ -8,11 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPCODE_QUERY 0
-#define OPCODE_UPDATE 5
 #define RCODE_NOERROR 0
 #define RCODE_NOTAUTH 9
-#define MAX_MSG 65535
 /* a TSIG RR never needs more: names of 255 bytes, a 64-byte MAC, 6 bytes of
  * other data */
 #define TSIG_ROOM (2 * MP_WIRE_NAME_MAX + 10 + 16 + MP_TSIG_MAX_MAC + 6 + 6)
@@ -30,13 +28,13 @@ void mp_dns_response_clear(struct mp_dns_response *r)
 	if (!r)
 		return;
 	mp_addr_set_clear(&r->answers);
+	mp_txt_set_clear(&r->txt);
 	memset(r, 0, sizeof(*r));
 	mp_addr_set_init(&r->answers);
 }
 
-/* Lower-case, absolute presentation form of name, and its wire form. */
-static int normalise(const char *name, char *text, size_t textlen,
-		     uint8_t *wire, size_t *wirelen)
+int mp_dnsmsg_normalise(const char *name, char *text, size_t textlen,
+			uint8_t *wire, size_t *wirelen)
 {
 	uint8_t tmp[MP_WIRE_NAME_MAX];
 	size_t tmplen;
@@ -60,9 +58,8 @@ static int normalise(const char *name, char *text, size_t textlen,
 	return MP_OK;
 }
 
-/* True when name (wire) is zone or below it. */
-static bool in_zone(const uint8_t *name, size_t nlen, const uint8_t *zone,
-		    size_t zlen)
+bool mp_dnsmsg_in_zone(const uint8_t *name, size_t nlen, const uint8_t *zone,
+		       size_t zlen)
 {
 	size_t p = 0;
 
@@ -127,9 +124,8 @@ static int push_addrs(ldns_rr_list *list, const ldns_rdf *owner, int rrtype,
 	return MP_OK;
 }
 
-/* Sets the ID, clears RD, renders p and signs it into out. */
-static int finish(ldns_pkt *p, uint16_t id, const struct mp_tsig_key *key,
-		  uint64_t now_s, struct mp_dns_request *out)
+int mp_dnsmsg_finish(ldns_pkt *p, uint16_t id, const struct mp_tsig_key *key,
+		     uint64_t now_s, struct mp_dns_request *out)
 {
 	uint8_t *buf = NULL;
 	size_t size = 0, cap;
@@ -173,16 +169,15 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 	uint8_t zwire[MP_WIRE_NAME_MAX], owire[MP_WIRE_NAME_MAX];
 	size_t zlen, olen;
 	char otext[1024];
-	ldns_rdf *zone_rdf = NULL, *owner = NULL;
+	ldns_rdf *owner = NULL;
 	ldns_rr_list *up = NULL;
-	ldns_pkt *p = NULL;
 	int rc = MP_EINVAL;
 
 	memset(out, 0, sizeof(*out));
 	if (!zone || !changes || n == 0 || !key)
 		return MP_EINVAL;
-	if (normalise(zone, out->qname, sizeof(out->qname), zwire, &zlen) !=
-	    MP_OK)
+	if (mp_dnsmsg_normalise(zone, out->qname, sizeof(out->qname), zwire,
+				&zlen) != MP_OK)
 		return MP_EINVAL;
 	up = ldns_rr_list_new();
 	if (!up)
@@ -193,9 +188,9 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 		if (!c->owner ||
 		    (c->rrtype != MP_RRTYPE_A && c->rrtype != MP_RRTYPE_AAAA) ||
 		    c->ttl > INT32_MAX ||
-		    normalise(c->owner, otext, sizeof(otext), owire, &olen) !=
-			MP_OK ||
-		    !in_zone(owire, olen, zwire, zlen)) {
+		    mp_dnsmsg_normalise(c->owner, otext, sizeof(otext), owire,
+					&olen) != MP_OK ||
+		    !mp_dnsmsg_in_zone(owire, olen, zwire, zlen)) {
 			rc = MP_EINVAL;
 			goto cleanup;
 		}
@@ -225,28 +220,36 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 		goto cleanup;
 	}
 
-	zone_rdf = ldns_dname_new_frm_str(out->qname);
-	if (!zone_rdf) {
-		rc = MP_ENOMEM;
-		goto cleanup;
-	}
+	rc = mp_dnsmsg_update_finish(up, id, key, now_s, out);
+cleanup:
+	ldns_rr_list_deep_free(up);
+	if (rc != MP_OK)
+		mp_dns_request_clear(out);
+	return rc;
+}
+
+int mp_dnsmsg_update_finish(const ldns_rr_list *up, uint16_t id,
+			    const struct mp_tsig_key *key, uint64_t now_s,
+			    struct mp_dns_request *out)
+{
+	ldns_rdf *zone_rdf = ldns_dname_new_frm_str(out->qname);
+	ldns_pkt *p;
+	int rc;
+
+	if (!zone_rdf)
+		return MP_ENOMEM;
 	p = ldns_update_pkt_new(zone_rdf, LDNS_RR_CLASS_IN, NULL, up, NULL);
 	if (!p) {
-		rc = MP_ENOMEM;
-		goto cleanup; /* zone_rdf was not taken */
+		ldns_rdf_deep_free(zone_rdf); /* not taken */
+		return MP_ENOMEM;
 	}
-	zone_rdf = NULL; /* owned by p */
-	rc = finish(p, id, key, now_s, out);
+	/* p owns zone_rdf and a copy of up */
+	rc = mp_dnsmsg_finish(p, id, key, now_s, out);
 	if (rc == MP_OK) {
 		out->opcode = OPCODE_UPDATE;
 		out->qtype = MP_RRTYPE_SOA;
 	}
-cleanup:
 	ldns_pkt_free(p);
-	ldns_rdf_deep_free(zone_rdf);
-	ldns_rr_list_deep_free(up);
-	if (rc != MP_OK)
-		mp_dns_request_clear(out);
 	return rc;
 }
 
@@ -261,8 +264,8 @@ int mp_query_build(const char *qname, int qtype, uint16_t id,
 	memset(out, 0, sizeof(*out));
 	if (!qname || !key || qtype <= 0 || qtype > 0xffff)
 		return MP_EINVAL;
-	if (normalise(qname, out->qname, sizeof(out->qname), NULL, NULL) !=
-	    MP_OK)
+	if (mp_dnsmsg_normalise(qname, out->qname, sizeof(out->qname), NULL,
+				NULL) != MP_OK)
 		return MP_EINVAL;
 	name = ldns_dname_new_frm_str(out->qname);
 	if (!name)
@@ -272,7 +275,7 @@ int mp_query_build(const char *qname, int qtype, uint16_t id,
 		ldns_rdf_deep_free(name); /* not taken on failure */
 		return MP_ENOMEM;
 	}
-	rc = finish(p, id, key, now_s, out);
+	rc = mp_dnsmsg_finish(p, id, key, now_s, out);
 	ldns_pkt_free(p);
 	if (rc != MP_OK) {
 		mp_dns_request_clear(out);
@@ -374,6 +377,12 @@ static int parse_answers(const struct mp_dns_request *req, const uint8_t *wire,
 				out->has_soa = true;
 				out->soa_serial = ldns_rdf2native_int32(rd);
 			}
+			continue;
+		}
+		if (type == MP_RRTYPE_TXT && req->qtype == MP_RRTYPE_TXT) {
+			rc = mp_dnsmsg_txt_rdata(rr, &out->txt);
+			if (rc != MP_OK)
+				goto cleanup;
 			continue;
 		}
 		if (type != req->qtype ||
@@ -567,6 +576,7 @@ mp_response_check(const struct mp_dns_request *req, const uint8_t *wire,
 		free(copy);
 		if (rc != MP_OK) {
 			mp_addr_set_clear(&out->answers);
+			mp_txt_set_clear(&out->txt);
 			out->has_soa = false;
 			out->answer_ttl = 0;
 			if (rc == MP_ENOMEM)

@@ -14,9 +14,11 @@
 #include "rrset.h"
 #include "tsig.h"
 #include "tsig_key.h"
+#include "view.h"
 
 #define MP_RRTYPE_A 1
 #define MP_RRTYPE_SOA 6
+#define MP_RRTYPE_TXT 16
 #define MP_RRTYPE_AAAA 28
 
 /* One RRset's minimal change: class-NONE deletes and adds. */
@@ -56,6 +58,19 @@ int mp_update_build(const char *zone, const struct mp_rrset_change *changes,
 		    size_t n, uint16_t id, const struct mp_tsig_key *key,
 		    uint64_t now_s, struct mp_dns_request *out);
 
+/*
+ * Builds a signed UPDATE for zone that replaces the whole TXT RRset of
+ * owner with recs (class IN, ttl): one delete of the RRset (class ANY),
+ * then one add per record, applied atomically by the primary. A vantage
+ * node publishes its view this way. Same rules, return values and
+ * ownership as mp_update_build; MP_EINVAL also for no record, or a record
+ * whose RDATA is not character-strings.
+ */
+int mp_txt_replace_build(const char *zone, const char *owner, uint32_t ttl,
+			 const struct mp_txt_set *recs, uint16_t id,
+			 const struct mp_tsig_key *key, uint64_t now_s,
+			 struct mp_dns_request *out);
+
 /* Builds a signed query (RD clear, class IN) for qname/qtype. Same return
  * values and ownership as mp_update_build. */
 int mp_query_build(const char *qname, int qtype, uint16_t id,
@@ -82,6 +97,8 @@ struct mp_dns_response {
 	/* For queries of A/AAAA: the addresses of qname in the answer. */
 	struct mp_addr_set answers;
 	uint32_t answer_ttl;
+	/* For TXT queries: the RDATA of every TXT record of qname. */
+	struct mp_txt_set txt;
 	/* For SOA queries: the serial of the zone apex SOA. */
 	bool has_soa;
 	uint32_t soa_serial;

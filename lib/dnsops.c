@@ -209,6 +209,17 @@ static void log_applied(struct mp_dnsops *m, uint64_t rtt_ms)
 
 /* ---- reads ------------------------------------------------------------ */
 
+/* Did the last UPDATE of some RRset fail? */
+static bool update_failing(const struct mp_dnsops *m)
+{
+	for (size_t i = 0; i < mp_engine_n_rrsets(m->e); i++) {
+		const struct mp_rrset *r = mp_engine_rrset(m->e, i);
+		if (r->has_last && strcmp(r->last_rcode, "NOERROR") != 0)
+			return true;
+	}
+	return false;
+}
+
 static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		      const struct mp_time *now, struct mp_dnsops_out *out)
 {
@@ -227,7 +238,11 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 			m->pending[i] = false;
 			m->n_pending--;
 		}
-		m->attempt = 0;
+		/* a read that works does not end the backoff of a refused
+		 * UPDATE (SERVFAIL re-reads before each retry): only an
+		 * applied UPDATE does */
+		if (!update_failing(m))
+			m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
 		mp_engine_dns_view(m->e, i, &resp->answers, *now);
 		if (m->n_pending == 0) {
@@ -320,8 +335,10 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 				  now->wall_ms / 1000, m->why, sizeof(m->why));
 	rc = mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf));
 	if (in->outcome == MP_DNSOPS_ANSWER && resp) {
-		if (resp->rcode == 7 || resp->rcode == 8)
-			read_all(m); /* YXRRSET/NXRRSET: our view is stale */
+		/* YXRRSET/NXRRSET: our view is stale; SERVFAIL: the
+		 * RRset's size tells the likely cause */
+		if (resp->rcode == 7 || resp->rcode == 8 || resp->rcode == 2)
+			read_all(m);
 		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_REJECTED, rc,
 					*now);
 	} else {

@@ -116,7 +116,9 @@ void mp_dnsops_explain_rejection(const struct mp_config *cfg,
 	case 2:
 		snprintf(buf, len,
 			 "SERVFAIL: the server could not apply the change "
-			 "(journal, record limits, zone not loaded?)");
+			 "(BIND: max-records-per-type or a journal it cannot "
+			 "write; Knot: its storage); re-reading the RRset to "
+			 "tell which");
 		break;
 	default:
 		snprintf(buf, len, "%s", rc);

@@ -61,6 +61,7 @@ static void engine_release(struct mp_engine *e)
 	free(e->mirror_base);
 	free(e->sentinels);
 	mp_eng_views_free(e);
+	mp_eng_json_free(e);
 	e->rrsets = NULL;
 	e->targets = NULL;
 	e->mirrors = NULL;
@@ -150,6 +151,8 @@ int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
 		return MP_ENOMEM;
 	e->rnd = rnd;
 	rc = engine_build(e, cfg);
+	if (rc == MP_OK)
+		rc = mp_eng_json_build(e, NULL);
 	if (rc != MP_OK) {
 		mp_engine_free(e);
 		return rc;
@@ -197,6 +200,12 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	/* views of nodes still in the group keep their age */
 	mp_eng_views_free(&fresh);
 	rc = mp_eng_views_build(&fresh, &old);
+	if (rc != MP_OK) {
+		engine_release(&fresh);
+		return rc;
+	}
+	/* JSON pools move over by name; nothing below fails */
+	rc = mp_eng_json_build(&fresh, &old);
 	if (rc != MP_OK) {
 		engine_release(&fresh);
 		return rc;
@@ -268,6 +277,8 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->sentinels = fresh.sentinels;
 	e->views = fresh.views;
 	e->n_views = fresh.n_views;
+	e->jpools = fresh.jpools;
+	e->n_jpools = fresh.n_jpools;
 	e->dirty = true;
 	/* other addresses and guard settings: count again at the next result */
 	e->guard_known = false;
@@ -520,7 +531,7 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 	return t->pool == r->pool && mp_addr_rrtype(&t->addr) == r->rrtype;
 }
 
-static bool addr_is_member(struct mp_engine *e, const struct mp_rrset *r,
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
 			   const struct mp_addr *a)
 {
 	for (size_t i = 0; i < e->n_targets; i++)
@@ -594,7 +605,7 @@ static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
 			continue;
 		adopt_targets(e, r, &r->in_dns, now_ms);
 		for (size_t k = 0; k < r->in_dns.n; k++)
-			if (!addr_is_member(e, r, &r->in_dns.v[k]))
+			if (!mp_eng_addr_is_member(e, r, &r->in_dns.v[k]))
 				warn_foreign(e, r, &r->in_dns.v[k]);
 	}
 }
@@ -630,10 +641,11 @@ void mp_engine_dns_view(struct mp_engine *e, size_t i,
 		mp_addr_set_clear(&del);
 	}
 	for (size_t k = 0; k < in_dns->n; k++)
-		if (!addr_is_member(e, r, &in_dns->v[k]) &&
+		if (!mp_eng_addr_is_member(e, r, &in_dns->v[k]) &&
 		    !(r->in_dns_known &&
 		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
 			warn_foreign(e, r, &in_dns->v[k]);
+	mp_eng_servfail_explain(e, r, in_dns);
 	mp_addr_set_copy(&r->in_dns, in_dns);
 	r->in_dns_known = true;
 }

@@ -72,6 +72,7 @@ struct mp_rrset {
 	uint64_t last_at_s;
 	char last_rcode[16];
 	struct mp_addr_set last_added, last_removed;
+	bool servfail_pending; /* it got SERVFAIL: explain at the next read */
 	/* counters for metrics */
 	uint64_t updates_ok, updates_failed;
 	/* once-only log flags */
@@ -267,5 +268,21 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 
 /* True when state worth persisting changed since the last call. */
 bool mp_engine_state_dirty(struct mp_engine *e, bool clear);
+
+/*
+ * JSON pools (cfg->json_pools, in order): each one's runtime (jsonstate.h:
+ * its list, entries and their checks), a finished check of entry k of pool
+ * j (the guard's freeze applies; true when the output may change), and the
+ * output due now (1 with *text to write, then mp_jstate_written; 0 when
+ * nothing changed). mirrorpoolctl drain/undrain/status reach JSON-pool
+ * entries by name through mp_engine_drain/undrain/status.
+ */
+struct mp_jstate;
+size_t mp_engine_n_json_pools(const struct mp_engine *e);
+struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j);
+bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
+			   const struct mp_check_result *r, uint64_t now_ms);
+int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+			  char **text, size_t *len);
 
 #endif

@@ -101,8 +101,13 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	int rc;
 
 	if (!mc) {
-		snprintf(err, errlen, "no mirror named \"%s\"", rq->mirror);
-		return MP_ENOENT;
+		rc = mp_eng_json_drain(e, rq, now_ms, err, errlen);
+		if (rc == MP_OK)
+			e->dirty = true;
+		if (rc == MP_ENOENT)
+			snprintf(err, errlen, "no mirror named \"%s\"",
+				 rq->mirror);
+		return rc;
 	}
 	/* now_ms + for_ms must not wrap (the drain would end at once) */
 	if (rq->for_ms > MP_DURATION_MAX_ADD_MS) {
@@ -169,6 +174,13 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 	bool lifted = false;
 
 	(void)now_ms;
+	if (!mc && !address) {
+		int rc;
+		err[0] = '\0';
+		rc = mp_eng_json_undrain(e, mirror_name, by, err, errlen);
+		if (rc != MP_ENOENT || err[0]) /* a JSON-pool entry's answer */
+			return rc;
+	}
 	if (!mc) {
 		snprintf(err, errlen, "no mirror named \"%s\"", mirror_name);
 		return MP_ENOENT;

@@ -29,6 +29,9 @@ struct mp_engine {
 	/* vantage: the views of cfg->vantage.nodes (NULL without a group) */
 	struct mp_node_view *views;
 	size_t n_views;
+	/* JSON pools: one runtime per cfg->json_pools entry */
+	struct mp_jstate **jpools;
+	size_t n_jpools;
 	bool quorum_lost; /* logged once per loss */
 };
 
@@ -78,9 +81,20 @@ bool mp_eng_target_in_rrset(const struct mp_engine *e,
 			    const struct mp_target *t,
 			    const struct mp_rrset *r);
 
+/* Is a the address of a target of RRset r (a configured mirror's)? */
+bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
+			   const struct mp_addr *a);
+
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len);
+
+/* Notes the rcode of the last UPDATE of r; after a SERVFAIL, the next
+ * read of r explains its likely cause (mp_eng_servfail_explain, before
+ * in_dns is replaced). engine_servfail.c */
+void mp_eng_servfail_noted(struct mp_rrset *r, const char *rcode);
+void mp_eng_servfail_explain(struct mp_engine *e, struct mp_rrset *r,
+			     const struct mp_addr_set *in_dns);
 
 /* Lifts drain d of pool `pool`; the change bypasses the rate limit. */
 void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d);
@@ -141,5 +155,16 @@ const char *mp_eng_label_esc(const char *s, char *buf, size_t len);
 
 /* Age of node i's view at now_ms (engine clock). */
 uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
+
+/* JSON pools (engine_json.c): build the runtimes of e->cfg, taking over
+ * those of old (may be NULL) with the same name; free them; drains by entry
+ * name (MP_ENOENT when no JSON pool has it); status. */
+int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old);
+void mp_eng_json_free(struct mp_engine *e);
+int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
+		      uint64_t now_ms, char *err, size_t errlen);
+int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
+			char *err, size_t errlen);
+json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
 
 #endif

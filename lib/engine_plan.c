@@ -301,6 +301,7 @@ void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
 			       : (st == MP_UPDATE_DONE ? "NOERROR" : "FAILED"));
 		mp_addr_set_copy(&r->last_added, &it->add);
 		mp_addr_set_copy(&r->last_removed, &it->del);
+		mp_eng_servfail_noted(r, r->last_rcode);
 		if (st != MP_UPDATE_DONE) {
 			r->updates_failed++;
 			continue;

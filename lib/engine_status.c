@@ -161,6 +161,9 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 		json_array_append_new(pools, po);
 	}
 	json_object_set_new(root, "pools", pools);
+	if (e->n_jpools > 0)
+		json_object_set_new(root, "json_pools",
+				    mp_eng_json_status(e, now_ms));
 	return root;
 }
 

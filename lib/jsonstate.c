@@ -420,7 +420,7 @@ int mp_jstate_undrain(struct mp_jstate *s, const char *name, const char *by,
 		return MP_ENOENT;
 	}
 	if (!s->entries[i].drained) {
-		snprintf(err, errlen, "%s is not drained", name);
+		snprintf(err, errlen, "mirror %s is not drained", name);
 		return MP_ENOENT;
 	}
 	s->entries[i].drained = false;

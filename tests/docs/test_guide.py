@@ -52,8 +52,13 @@ FORMATS = [
     r"fudge %u s) — fix the clocks (NTP); mirrorpool never adjusts them",
     r'NOTZONE: %s is not a zone the server is authoritative for, or a pool '
     r'name lies outside it',
-    r'SERVFAIL: the server could not apply the change (journal, record '
-    r'limits, zone not loaded?)',
+    r'SERVFAIL: the server could not apply the change (BIND: '
+    r'max-records-per-type or a journal it cannot write; Knot: its '
+    r'storage); re-reading the RRset to tell which',
+    r'%s %s: SERVFAIL, likely cause: %s',
+    r'the RRset holds %zu records (%zu of no configured mirror) and the '
+    r"UPDATE would have left %zu, more than BIND's max-records-per-type "
+    r'(%d by default): %s',
     r'reading %s %s from %s port %u',
     r'no answer (timeout)',
     r'%s: %s; retrying in %s',

@@ -22,7 +22,7 @@ CONFIG_KEYS = {
     "CHECK": ["type", "url", "port", "interval", "fast_interval", "timeout",
               "rise", "fall", "expect_status", "expect_body",
               "expect_sha256", "max_age", "max_latency", "max_body",
-              "tls_verify", "ca_file"],
+              "tls_verify", "ca_file", "source_address"],
     "DAMPING": ["penalty", "suppress", "reuse", "half_life", "max_suppress"],
     "GUARD": ["sentinels", "all_down_freeze"],
     "POOLS": ["name", "ttl", "min_healthy", "max_published", "rotate",

@@ -43,11 +43,23 @@ static size_t find_secret(const uint8_t *data, size_t size, const char **at)
 {
 	const uint8_t *p = NULL;
 
-	for (size_t i = 0; i + 6 <= size; i++)
-		if (memcmp(data + i, "secret", 6) == 0) {
+	/* the keyword "secret", outside quotes, as a word of its own (not
+	 * inside a key name, which messages may quote) */
+	bool quoted = false;
+	for (size_t i = 0; i + 6 <= size; i++) {
+		if (data[i] == '"')
+			quoted = !quoted;
+		if (!quoted && memcmp(data + i, "secret", 6) == 0 &&
+		    (i == 0 || data[i - 1] == ' ' || data[i - 1] == '\t' ||
+		     data[i - 1] == '\n' || data[i - 1] == '{' ||
+		     data[i - 1] == ';') &&
+		    i + 6 < size &&
+		    (data[i + 6] == ' ' || data[i + 6] == '\t' ||
+		     data[i + 6] == ':')) {
 			p = data + i + 6;
 			break;
 		}
+	}
 	if (!p)
 		return 0;
 	while (p < data + size &&

@@ -259,6 +259,26 @@ class FaultChecks(CheckTest):
         self.assertEqual(fetch("/status/503")[0], 503)
         self.check("/status/503", False, "HTTP 503")
 
+    def test_source_address(self):
+        # check.source_address: the check leaves from the address given,
+        # so a mirror failing for one vantage point fails only there
+        fs = W["faults"]
+        path = "/ok/source-" + self.CLIENT
+        self.check(path, True, "HTTP 200", "--source", "127.0.0.21")
+        self.assertEqual(fs.sources(path), {"127.0.0.21"})
+        fs.fail_from.add("127.0.0.22")
+        try:
+            self.check(path, False, "HTTP 503", "--source", "127.0.0.22")
+            self.check(path, True, "HTTP 200", "--source", "127.0.0.23")
+        finally:
+            fs.fail_from.discard("127.0.0.22")
+        self.assertEqual(fs.sources(path),
+                         {"127.0.0.21", "127.0.0.22", "127.0.0.23"})
+        # an address this host does not have: the check fails, it does
+        # not silently leave from another one
+        self.check(path, False, re.compile(r"(?i)(assign|bind|interface)"),
+                   "--source", "192.0.2.1")
+
     def test_expected_status_list(self):
         self.assertEqual(fetch("/status/204")[0], 204)
         self.check("/status/204", True, "HTTP 204",

@@ -64,7 +64,7 @@ static void usage(FILE *out)
 	      "         [--max-latency D] [--max-body N] [--timeout D]\n"
 	      "         [--ca-file F] [--no-tls-verify] [--tcp PORT]\n"
 	      "         [--count N] [--concurrency N]\n"
-	      "         [--http-client builtin|curl]\n"
+	      "         [--http-client builtin|curl] [--source ADDR]\n"
 	      "       mp-check ... --run-for D [--interval D]\n"
 	      "         [--fast-interval D] [--rise N] [--fall N]\n"
 	      "Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n"
@@ -290,6 +290,7 @@ int main(int argc, char **argv)
 	    {"rise", required_argument, NULL, 'r'},
 	    {"fall", required_argument, NULL, 'f'},
 	    {"http-client", required_argument, NULL, 'C'},
+	    {"source", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -358,6 +359,18 @@ int main(int argc, char **argv)
 		case 'k':
 			run.cfg.tls_verify = false;
 			break;
+		case 'O': {
+			struct mp_addr src;
+			rc = mp_addr_parse(optarg, &src);
+			if (rc == MP_OK && src.family == AF_INET) {
+				run.cfg.source4 = src;
+				run.cfg.has_source4 = true;
+			} else if (rc == MP_OK) {
+				run.cfg.source6 = src;
+				run.cfg.has_source6 = true;
+			}
+			break;
+		}
 		case 'T':
 			rc = parse_ulong(optarg, 65535, &v);
 			run.cfg.type = MP_CHECK_TCP;

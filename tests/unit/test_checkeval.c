@@ -406,6 +406,48 @@ static void test_trace_garbage(void)
 	CU_ASSERT_EQUAL(tp(longline), -1);
 }
 
+/* The civil-date arithmetic: leap years, month lengths, the weekday,
+ * the ends of the accepted range, and the same rules in every form. */
+static void test_trace_calendar(void)
+{
+	/* 2000 was a leap year (divisible by 400), 2100 will not be */
+	CU_ASSERT_EQUAL(tp("2000-02-29T00:00:00Z"), 951782400);
+	CU_ASSERT_EQUAL(tp("2000-03-01T00:00:00Z"), 951868800);
+	CU_ASSERT_EQUAL(tp("2100-02-29T00:00:00Z"), -1);
+	CU_ASSERT_EQUAL(tp("2024-02-29T12:00:00Z"), 1709208000);
+	CU_ASSERT_EQUAL(tp("2025-02-29T12:00:00Z"), -1);
+	CU_ASSERT_EQUAL(tp("2025-11-31T00:00:00Z"), -1);
+	CU_ASSERT_EQUAL(tp("2025-12-31T23:59:59Z"), 1767225599);
+	CU_ASSERT_EQUAL(tp("1970-01-01T00:00:00Z"), 0);
+	CU_ASSERT_EQUAL(tp("1969-12-31T23:59:59Z"), -1);
+	CU_ASSERT_EQUAL(tp("9999-12-31T23:59:59Z"), 253402300799LL);
+	CU_ASSERT_EQUAL(tp("1970-01-01T00:30:00+01:00"), -1);
+	/* a leap second is the start of the next minute */
+	CU_ASSERT_EQUAL(tp("2016-12-31T23:59:60Z"), 1483228800);
+	CU_ASSERT_EQUAL(tp("2025-11-22T24:00:00Z"), -1);
+	CU_ASSERT_EQUAL(tp("2025-11-22T08:60:00Z"), -1);
+	/* names in full or abbreviated, in any case */
+	CU_ASSERT_EQUAL(tp("Saturday, 22 November 2025 08:26:40 GMT"), T0);
+	CU_ASSERT_EQUAL(tp("sat, 22 NOV 2025 08:26:40 GMT"), T0);
+	CU_ASSERT_EQUAL(tp("Sat\tNov 22 8:26:40 2025"), T0);
+	CU_ASSERT_EQUAL(tp("Sat, 22 Novem 2025 08:26:40 GMT"), -1);
+	/* the weekday must be the date's, in every form that has one */
+	CU_ASSERT_EQUAL(tp("Fri, 22 Nov 2025 08:26:40 GMT"), -1);
+	CU_ASSERT_EQUAL(tp("Sun Nov 22 08:26:40 UTC 2025"), -1);
+	CU_ASSERT_EQUAL(tp("Mon 22 Nov 2025 08:26:40 UTC"), -1);
+	CU_ASSERT_EQUAL(tp("Sat Nov 23 08:26:40 2025"), -1);
+	CU_ASSERT_EQUAL(tp("Sun Nov 23 08:26:40 2025"), T0 + 86400);
+	/* a date that does not exist, in a named form */
+	CU_ASSERT_EQUAL(tp("Mon, 31 Nov 2025 08:26:40 GMT"), -1);
+	CU_ASSERT_EQUAL(tp("Sat, 29 Feb 2025 08:26:40 GMT"), -1);
+	CU_ASSERT_EQUAL(tp("Thu, 29 Feb 2024 08:26:40 GMT"), 1709195200);
+	/* offsets: east of UTC is earlier in UTC */
+	CU_ASSERT_EQUAL(tp("2025-11-22T08:26:40-00:30"), T0 + 1800);
+	CU_ASSERT_EQUAL(tp("2025-11-22T08:26:40+2300"), T0 - 23 * 3600);
+	CU_ASSERT_EQUAL(tp("2025-11-22T08:26:40+24:00"), -1);
+	CU_ASSERT_EQUAL(tp("2025-11-22T08:26:40+01:60"), -1);
+}
+
 static CU_TestInfo tests[] = {
     {"ok", test_ok},
     {"status", test_status},
@@ -418,6 +460,7 @@ static CU_TestInfo tests[] = {
     {"rule order", test_rule_order},
     {"tcp", test_tcp},
     {"small buffer", test_small_buffer},
+    {"trace calendar", test_trace_calendar},
     {"trace time formats", test_trace_formats},
     {"trace time garbage", test_trace_garbage},
     CU_TEST_INFO_NULL,

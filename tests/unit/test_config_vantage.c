@@ -198,10 +198,69 @@ static void test_errors(void)
 	ERR(GROUP("quroum = 2;"), NULL, "ams1", 8, "quroum");
 }
 
+/* A config whose global check group holds extra (line 3) and whose pool
+ * holds pool_extra (line 5). */
+static const char *conf_check(const char *extra, const char *pool_extra)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "dns = { server = \"127.0.0.1\"; zone = \"example.org\";\n"
+		 "  key_file = \"tsig.key\"; };\n"
+		 "check = { url = \"https://dl.example.org/trace\"; %s };\n"
+		 "pools = ( { name = \"dl.example.org.\";\n"
+		 "    %s\n"
+		 "    mirrors = ( { name = \"m1\"; addresses = [ "
+		 "\"192.0.2.1\" ]; } ); } );\n",
+		 extra, pool_extra);
+	return buf;
+}
+
+static void test_source_address(void)
+{
+	struct mp_config *cfg;
+	char *sum;
+
+	cfg = load_ok(conf_check("source_address = \"127.0.0.21\";", ""), NULL);
+	CU_ASSERT_TRUE(cfg->pools[0].check.has_source4);
+	CU_ASSERT_FALSE(cfg->pools[0].check.has_source6);
+	CU_ASSERT_STRING_EQUAL(
+	    mp_check_source(&cfg->pools[0].check, AF_INET)->text, "127.0.0.21");
+	CU_ASSERT_PTR_NULL(mp_check_source(&cfg->pools[0].check, AF_INET6));
+	sum = mp_config_summary(cfg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sum, "trace from 127.0.0.21 every"));
+	free(sum);
+	mp_config_free(cfg);
+	/* a pool's own overrides, one per family */
+	cfg = load_ok(conf_check("source_address = \"127.0.0.21\";",
+				 "check = { source_address = [ \"::1\", "
+				 "\"127.0.0.22\" ]; };"),
+		      NULL);
+	CU_ASSERT_STRING_EQUAL(cfg->pools[0].check.source4.text, "127.0.0.22");
+	CU_ASSERT_STRING_EQUAL(cfg->pools[0].check.source6.text, "::1");
+	CU_ASSERT_FALSE(mp_check_cfg_equal(&cfg->check, &cfg->pools[0].check));
+	mp_config_free(cfg);
+	expect_err(conf_check("source_address = \"eth0\";", ""), NULL, 3,
+		   "check.source_address: \"eth0\" is not an IP address",
+		   __LINE__);
+	expect_err(conf_check("source_address = [ \"127.0.0.1\", "
+			      "\"127.0.0.2\" ];",
+			      ""),
+		   NULL, 3, "check.source_address[1]: a second IPv4 address",
+		   __LINE__);
+	expect_err(conf_check("source_address = 1;", ""), NULL, 3,
+		   "check.source_address: expected an address", __LINE__);
+	expect_err(conf_check("source_address = [ ];", ""), NULL, 3,
+		   "check.source_address: one address, or one IPv4 and one "
+		   "IPv6",
+		   __LINE__);
+}
+
 static CU_TestInfo tests[] = {
     {"without a vantage group", test_without_group},
     {"vantage group", test_group},
     {"errors name file, line and problem", test_errors},
+    {"check.source_address", test_source_address},
     CU_TEST_INFO_NULL,
 };
 

@@ -2,8 +2,10 @@
 #include "unit_dns.h"
 
 #include "dnsmsg.h"
+#include "dnsmsg_int.h"
 #include "dnswire.h"
 #include "error.h"
+#include "view.h"
 
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -974,6 +976,146 @@ static void test_rcode_str(void)
 			       "RCODE4095");
 }
 
+/* ---- vantage views: TXT ------------------------------------------------ */
+
+/* A view of n addresses encoded into recs (small records: several). */
+static void view_recs(size_t n, struct mp_txt_set *recs)
+{
+	struct mp_view v;
+	char buf[32];
+
+	mp_view_init(&v);
+	v.time_ms = NOW * 1000;
+	for (size_t i = 0; i < n; i++) {
+		struct mp_addr a;
+		snprintf(buf, sizeof(buf), "198.51.100.%zu", i);
+		CU_ASSERT_FATAL(mp_addr_parse(buf, &a) == MP_OK);
+		mp_view_add(&v, &a, NULL,
+			    i % 2 ? MP_VERDICT_UP : MP_VERDICT_DOWN);
+	}
+	recs->v = NULL;
+	recs->n = 0;
+	CU_ASSERT_FATAL(mp_view_encode(&v, MP_VIEW_MIN_RDATA, recs) == MP_OK);
+	mp_view_clear(&v);
+}
+
+static void test_txt_replace_build(void)
+{
+	struct mp_tsig_key *k = key256();
+	struct mp_dns_request req;
+	struct mp_txt_set recs, empty = {NULL, 0}, bad = {NULL, 0};
+	ldns_pkt *pkt = NULL;
+	ldns_rr_list *l;
+	char want[64];
+
+	view_recs(60, &recs);
+	CU_ASSERT_FATAL(recs.n > 1);
+	CU_ASSERT_EQUAL_FATAL(mp_txt_replace_build(ZONE, "AMS1._mp.example.org",
+						   30, &recs, 777, k, NOW,
+						   &req),
+			      MP_OK);
+	CU_ASSERT_EQUAL(req.id, 777);
+	CU_ASSERT_EQUAL(req.opcode, 5);
+	/* over 512 bytes: the transport sends it by TCP */
+	CU_ASSERT(req.len > 512);
+	CU_ASSERT_FATAL(ldns_wire2pkt(&pkt, req.wire, req.len) ==
+			LDNS_STATUS_OK);
+	l = ldns_pkt_authority(pkt);
+	CU_ASSERT_EQUAL_FATAL(ldns_rr_list_rr_count(l), 1 + recs.n);
+	/* first the whole RRset goes, then every record comes */
+	CU_ASSERT_STRING_EQUAL(rr_text(ldns_rr_list_rr(l, 0)),
+			       "ams1._mp.example.org.\t0\tANY\tTXT\t\\# 0");
+	for (size_t i = 0; i < recs.n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(l, 1 + i);
+		struct mp_txt_set back = {NULL, 0};
+		CU_ASSERT_EQUAL(ldns_rr_get_class(rr), LDNS_RR_CLASS_IN);
+		CU_ASSERT_EQUAL(ldns_rr_ttl(rr), 30);
+		CU_ASSERT_EQUAL(ldns_rr_get_type(rr), LDNS_RR_TYPE_TXT);
+		snprintf(want, sizeof(want), "\"mpv1 t=%llu000 p=%zu/%zu\"",
+			 (unsigned long long)NOW, i + 1, recs.n);
+		CU_ASSERT_PTR_NOT_NULL(strstr(rr_text(rr), want));
+		CU_ASSERT_EQUAL(mp_dnsmsg_txt_rdata(rr, &back), MP_OK);
+		CU_ASSERT_EQUAL_FATAL(back.n, 1);
+		CU_ASSERT_EQUAL(back.v[0].len, recs.v[i].len);
+		CU_ASSERT(memcmp(back.v[0].rdata, recs.v[i].rdata,
+				 recs.v[i].len) == 0);
+		mp_txt_set_clear(&back);
+	}
+	ldns_pkt_free(pkt);
+	mp_dns_request_clear(&req);
+	/* refused: no record, outside the zone, RDATA not strings */
+	CU_ASSERT_EQUAL(mp_txt_replace_build(ZONE, "a._mp.example.org.", 30,
+					     &empty, 1, k, NOW, &req),
+			MP_EINVAL);
+	CU_ASSERT_EQUAL(mp_txt_replace_build(ZONE, "a._mp.example.net.", 30,
+					     &recs, 1, k, NOW, &req),
+			MP_EINVAL);
+	mp_txt_set_add(&bad,
+		       (const unsigned char *)"\x05"
+					      "ab",
+		       3);
+	CU_ASSERT_EQUAL(mp_txt_replace_build(ZONE, "a._mp.example.org.", 30,
+					     &bad, 1, k, NOW, &req),
+			MP_EINVAL);
+	CU_ASSERT_PTR_NULL(req.wire);
+	mp_txt_set_clear(&bad);
+	mp_txt_set_clear(&recs);
+	mp_tsig_key_free(k);
+}
+
+static void test_txt_answers(void)
+{
+	struct mp_tsig_key *k = key256();
+	struct mp_dns_request req;
+	struct mp_dns_response resp;
+	struct reply *r = malloc(sizeof(*r));
+	struct mp_txt_set recs;
+	struct mp_view back;
+	char why[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	view_recs(60, &recs);
+	CU_ASSERT_FATAL(mp_query_build("nyc1._mp.example.org.", MP_RRTYPE_TXT,
+				       99, k, NOW, &req) == MP_OK);
+	reply_start(r, &req, 0);
+	for (size_t i = recs.n; i > 0; i--)
+		reply_rr(r, NULL, MP_RRTYPE_TXT, 30, recs.v[i - 1].rdata,
+			 (uint16_t)recs.v[i - 1].len);
+	/* another name's TXT is not part of the view */
+	reply_rr(r, "ams1._mp.example.org.", MP_RRTYPE_TXT, 30,
+		 "\x03"
+		 "abc",
+		 4);
+	reply_sign(r, k, &req, NOW, 0, 0);
+	CU_ASSERT_EQUAL(check(&req, r, k, &resp, why), MP_RESP_OK);
+	CU_ASSERT_EQUAL(resp.txt.n, recs.n);
+	mp_view_init(&back);
+	CU_ASSERT_EQUAL(mp_view_decode(&resp.txt, &back, why, sizeof(why)),
+			MP_OK);
+	CU_ASSERT_EQUAL(back.n, 60);
+	CU_ASSERT_EQUAL(back.time_ms, NOW * 1000);
+	mp_view_clear(&back);
+	mp_dns_response_clear(&resp);
+	/* unsigned: nothing */
+	reply_start(r, &req, 0);
+	reply_rr(r, NULL, MP_RRTYPE_TXT, 30, recs.v[0].rdata,
+		 (uint16_t)recs.v[0].len);
+	CU_ASSERT_EQUAL(check(&req, r, k, &resp, why), MP_RESP_UNSIGNED);
+	CU_ASSERT_EQUAL(resp.txt.n, 0);
+	mp_dns_response_clear(&resp);
+	/* NXDOMAIN, signed: no records, the rcode says why */
+	reply_start(r, &req, 3);
+	reply_sign(r, k, &req, NOW, 0, 0);
+	CU_ASSERT_EQUAL(check(&req, r, k, &resp, why), MP_RESP_OK);
+	CU_ASSERT_EQUAL(resp.rcode, 3);
+	CU_ASSERT_EQUAL(resp.txt.n, 0);
+	mp_dns_response_clear(&resp);
+	mp_dns_request_clear(&req);
+	mp_txt_set_clear(&recs);
+	free(r);
+	mp_tsig_key_free(k);
+}
+
 static CU_TestInfo tests[] = {
     {"UPDATE for two RRsets, section by section", test_update_build},
     {"UPDATE refused locally", test_update_refused},
@@ -981,6 +1123,8 @@ static CU_TestInfo tests[] = {
     {"UPDATE as nsupdate sends it", test_update_like_nsupdate},
     {"query", test_query_build},
     {"verified answers and SOA serial", test_query_answers},
+    {"TXT view: replace UPDATE", test_txt_replace_build},
+    {"TXT view: answers", test_txt_answers},
     {"UPDATE replies: rcode, TC, extended rcode", test_update_replies},
     {"wrong ID, QR, opcode, question: ignored", test_not_ours},
     {"unsigned replies", test_unsigned},

@@ -81,12 +81,18 @@ class DnsServer:
         self.port = self.requested_port or free_port(self.host)
 
     # -- configuration -------------------------------------------------
+    @property
+    def zone_dir(self):
+        """Where the zone file (and the server's journal) lives."""
+        return self.dir
+
     def _write_zone(self):
+        os.makedirs(self.zone_dir, exist_ok=True)
         lines = []
         for name, rrs in self.records.items():
             for rtype, data in rrs:
                 lines.append("%s\t60\tIN %s %s\n" % (name, rtype, data))
-        path = os.path.join(self.dir, self.zone + ".zone")
+        path = os.path.join(self.zone_dir, self.zone + ".zone")
         with open(path, "w") as f:
             f.write(ZONE.format(zone=self.zone, token=self.token, serial=1,
                                 records="".join(lines)))

@@ -15,6 +15,10 @@
     /empty              closes without a response
     /reset              resets the connection (RST) without a response
 
+    Whatever the path, a request from a source address in fs.fail_from
+    gets 503 ("failing for SOURCE"): one mirror that fails for some
+    vantage points only. fs.sources(path) lists who asked.
+
     with FaultServer() as fs:          # 127.0.0.1, a free port
         url = fs.url("/status/503")
         fs.hit_count("/status/503"), fs.max_concurrent("/slow/300/a")
@@ -37,6 +41,13 @@ class _Handler(socketserver.BaseRequestHandler):
         try:
             path = self._read_request(sock)
             if path is None:
+                return
+            source = self.client_address[0]
+            with srv.lock:
+                srv.by_source.setdefault(path, set()).add(source)
+                failing = source in srv.fail_from
+            if failing:
+                self._send(sock, 503, b"failing for %s\n" % source.encode())
                 return
             with srv.lock:
                 srv.hits[path] = srv.hits.get(path, 0) + 1
@@ -187,6 +198,8 @@ class FaultServer:
         self.hits = {}
         self.inflight = {}
         self.max_inflight = {}
+        self.by_source = {}
+        self.fail_from = set()
         self.stopping = threading.Event()
         self._socks = set()
         self._srv = cls((host, port), _Handler)
@@ -199,6 +212,11 @@ class FaultServer:
         if ":" in h:
             h = "[%s]" % h
         return "http://%s:%d%s" % (h, self.port, path)
+
+    def sources(self, path):
+        """The source addresses that requested path."""
+        with self.lock:
+            return set(self.by_source.get(path, ()))
 
     def hit_count(self, path):
         """Requests received for path."""

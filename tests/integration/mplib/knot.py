@@ -21,7 +21,7 @@ log:
   - target: stderr
     any: info
 database:
-    storage: "{dir}"
+    storage: "{storage}"
 control:
     listen: "{dir}/knot.sock"
 key:
@@ -36,7 +36,7 @@ acl:
     update-owner-name: [ {owners} ]
 template:
   - id: default
-    storage: "{dir}"
+    storage: "{storage}"
     file: "%s.zone"
     zonefile-sync: 0
     semantic-checks: off
@@ -64,6 +64,13 @@ class Knot(DnsServer):
     log_name = "knotd.log"
     busy_re = re.compile(r"address already in use|address in use", re.I)
 
+    @property
+    def zone_dir(self):
+        """knotd's storage (zone file and journal), apart from its
+        configuration and control socket so that a test can take it
+        away."""
+        return os.path.join(self.dir, "storage")
+
     def make_key(self, name, alg):
         return keymgr_key(name, alg, self.dir)
 
@@ -76,8 +83,8 @@ class Knot(DnsServer):
                            for n in self.pool_names)
         with open(os.path.join(self.dir, "knot.conf"), "w") as f:
             f.write(KNOT_CONF.format(
-                dir=self.dir, host=self.host, port=self.port, keys=keys,
-                zone=self.zone,
+                dir=self.dir, storage=self.zone_dir, host=self.host,
+                port=self.port, keys=keys, zone=self.zone,
                 granted="%s, %s" % (self.key.name, self.key512.name),
                 owners=owners))
 

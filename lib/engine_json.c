@@ -1,0 +1,128 @@
+/*
+ * JSON pools in the engine: one lib/jsonstate.c runtime per json_pools
+ * entry of the configuration, carried over a reload by pool name, so that
+ * drains, status and the guard's freeze reach them as they reach DNS pools.
+ */
+#include "engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "jsonstate.h"
+
+int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old)
+{
+	const struct mp_config *cfg = e->cfg;
+	int rc = MP_OK;
+
+	e->jpools = calloc(cfg->n_json_pools + 1, sizeof(*e->jpools));
+	if (!e->jpools)
+		return MP_ENOMEM;
+	e->n_jpools = cfg->n_json_pools;
+	for (size_t j = 0; j < cfg->n_json_pools; j++) {
+		const struct mp_json_pool_cfg *jp = &cfg->json_pools[j];
+
+		for (size_t k = 0; old && k < old->n_jpools; k++) {
+			struct mp_jstate *o = old->jpools[k];
+			if (!o || strcmp(mp_jstate_config(o)->name, jp->name))
+				continue;
+			old->jpools[k] = NULL; /* moves */
+			e->jpools[j] = o;
+			if (mp_jstate_reconfigure(o, jp, &cfg->damping) !=
+			    MP_OK)
+				rc = MP_ENOMEM;
+			break;
+		}
+		if (!e->jpools[j] &&
+		    mp_jstate_new(jp, &cfg->damping, &e->jpools[j]) != MP_OK)
+			rc = MP_ENOMEM;
+	}
+	return rc;
+}
+
+void mp_eng_json_free(struct mp_engine *e)
+{
+	for (size_t j = 0; j < e->n_jpools; j++)
+		mp_jstate_free(e->jpools[j]);
+	free(e->jpools);
+	e->jpools = NULL;
+	e->n_jpools = 0;
+}
+
+size_t mp_engine_n_json_pools(const struct mp_engine *e)
+{
+	return e->n_jpools;
+}
+
+struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j)
+{
+	return j < e->n_jpools ? e->jpools[j] : NULL;
+}
+
+bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
+			   const struct mp_check_result *r, uint64_t now_ms)
+{
+	if (j >= e->n_jpools || !e->jpools[j])
+		return false;
+	return mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
+}
+
+int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+			  char **text, size_t *len)
+{
+	*text = NULL;
+	*len = 0;
+	if (j >= e->n_jpools || !e->jpools[j])
+		return 0;
+	return mp_jstate_output(e->jpools[j], e->frozen, now_ms, text, len);
+}
+
+/* The JSON pool holding an entry named name; NULL when none does. */
+static struct mp_jstate *json_owner(struct mp_engine *e, const char *name)
+{
+	for (size_t j = 0; j < e->n_jpools; j++)
+		if (e->jpools[j] && mp_jstate_find(e->jpools[j], name) <
+					mp_jstate_n(e->jpools[j]))
+			return e->jpools[j];
+	return NULL;
+}
+
+int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
+		      uint64_t now_ms, char *err, size_t errlen)
+{
+	struct mp_jstate *s = json_owner(e, rq->mirror);
+
+	if (!s)
+		return MP_ENOENT;
+	if (rq->address) {
+		snprintf(err, errlen,
+			 "%s is a JSON-pool mirror: it has no addresses to "
+			 "drain one by one",
+			 rq->mirror);
+		return MP_EINVAL;
+	}
+	return mp_jstate_drain(s, rq->mirror, rq->reason, rq->by, rq->force,
+			       now_ms, now_ms / 1000, err, errlen);
+}
+
+int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
+			char *err, size_t errlen)
+{
+	struct mp_jstate *s = json_owner(e, name);
+
+	if (!s)
+		return MP_ENOENT;
+	return mp_jstate_undrain(s, name, by, err, errlen);
+}
+
+json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms)
+{
+	json_t *a = json_array();
+
+	for (size_t j = 0; a && j < e->n_jpools; j++)
+		if (e->jpools[j])
+			json_array_append_new(
+			    a, mp_jstate_status(e->jpools[j], now_ms));
+	return a;
+}

@@ -1,0 +1,164 @@
+/* JSON pools inside the engine: drains and status by entry name, the
+ * guard's freeze, and a reload that keeps every entry's state. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+#include "jsonstate.h"
+#include "log.h"
+
+#define CONF                                                                   \
+	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; key = "       \
+	"\"hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n"             \
+	"check = { url = \"https://dl.example.org/trace\"; rise = 1; fall = "  \
+	"1; };\n"                                                              \
+	"pools = ( { name = \"dl.example.org.\"; min_healthy = 1;\n"           \
+	"  mirrors = ( { name = \"m1\"; addresses = [ \"192.0.2.1\" ]; } ); "  \
+	"} "                                                                   \
+	");\n"                                                                 \
+	"json_pools = ( { name = \"tails\"; source = \"/srv/m.json\"; output " \
+	"= \"/var/www/m.json\"; min_healthy = %d; check = { path = "           \
+	"\"project/trace\"; }; } );\n"                                         \
+	"state_file = \"/tmp/mp-unit-state.json\";\n"
+
+static const char *SRC =
+    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
+    " {\"url_prefix\": \"https://b.example/t/\", \"weight\": 20}]\n";
+
+static void quiet(int prio, const struct mp_log_fields *f, const char *msg,
+		  void *arg)
+{
+	(void)prio;
+	(void)f;
+	(void)msg;
+	(void)arg;
+}
+
+static struct mp_config *load(int min_healthy)
+{
+	char text[2048];
+	struct mp_config *c = NULL;
+	struct mp_diag d;
+
+	snprintf(text, sizeof(text), CONF, min_healthy);
+	mp_diag_init(&d);
+	if (mp_config_load(mp_unit_write_file("json.conf", text, 0600), 0, &c,
+			   &d) != MP_OK)
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+	mp_diag_clear(&d);
+	return c;
+}
+
+static uint32_t rnd0(uint32_t upper)
+{
+	(void)upper;
+	return 0;
+}
+
+static void fail_b(struct mp_engine *e, uint64_t now)
+{
+	struct mp_check_result r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.detail, sizeof(r.detail), "HTTP 503");
+	r.at_ms = now;
+	mp_engine_json_result(e, 0, 1, &r, now);
+}
+
+static void test_engine_json(void)
+{
+	struct mp_config *cfg = load(1), *cfg2;
+	struct mp_engine *e = NULL;
+	struct mp_jp_list *l = NULL;
+	struct mp_drain_request rq = {0};
+	char err[300], *text;
+	size_t len;
+	uint64_t now = 1000000;
+	json_t *st;
+
+	mp_log_set_sink(quiet, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, now, &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_n_json_pools(e), 1);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
+	    MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	free(text);
+	mp_jstate_written(mp_engine_json_pool(e, 0));
+
+	/* drain and undrain by entry name, through the engine */
+	rq.mirror = "a.example";
+	rq.reason = "disk";
+	rq.by = "root";
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"weight\": 0},"));
+	free(text);
+	mp_jstate_written(mp_engine_json_pool(e, 0));
+	rq.mirror = "nothing.example";
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)),
+			MP_ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "no mirror named \"nothing.example\"");
+	st = mp_engine_status(e, NULL, "test", false, now);
+	CU_ASSERT_TRUE(json_is_true(json_object_get(
+	    json_array_get(
+		json_object_get(
+		    json_array_get(json_object_get(st, "json_pools"), 0),
+		    "mirrors"),
+		0),
+	    "drained")));
+	json_decref(st);
+
+	/* a reload keeps the list, the drain and the health */
+	cfg2 = load(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg2);
+	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, now), MP_OK);
+	mp_config_free(cfg);
+	CU_ASSERT_EQUAL(mp_jstate_n(mp_engine_json_pool(e, 0)), 2);
+	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e, 0), 0)->drained);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
+	fail_b(e, now);
+	/* b fails, a is drained: the list would be empty, so b stays */
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
+					  err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
+					  err, sizeof(err)),
+			MP_ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "mirror a.example is not drained");
+	/* a is back: b, down, leaves */
+	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_STRING_EQUAL(
+	    text,
+	    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
+	    " {\"url_prefix\": \"https://b.example/t/\", \"weight\": 0}]\n");
+	free(text);
+	mp_engine_free(e);
+	mp_config_free(cfg2);
+	mp_log_set_sink(NULL, NULL);
+}
+
+static CU_TestInfo tests[] = {
+    {"drains, status and reload", test_engine_json},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+    {"engine json pools", NULL, NULL, NULL, NULL, tests},
+    CU_SUITE_INFO_NULL,
+};
+
+int main(void)
+{
+	return mp_unit_run(suites);
+}
