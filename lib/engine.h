@@ -281,8 +281,8 @@ struct mp_jstate;
 size_t mp_engine_n_json_pools(const struct mp_engine *e);
 struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j);
 bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
-			   const struct mp_check_result *r, uint64_t now_ms);
-int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+			   const struct mp_check_result *r, struct mp_time now);
+int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
 			  char **text, size_t *len);
 
 #endif

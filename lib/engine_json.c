@@ -61,16 +61,18 @@ struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j)
 }
 
 bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
-			   const struct mp_check_result *r, uint64_t now_ms)
+			   const struct mp_check_result *r, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	if (j >= e->n_jpools || !e->jpools[j])
 		return false;
 	return mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
 }
 
-int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
 			  char **text, size_t *len)
 {
+	const uint64_t now_ms = now.mono_ms;
 	*text = NULL;
 	*len = 0;
 	if (j >= e->n_jpools || !e->jpools[j])
