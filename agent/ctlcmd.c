@@ -212,6 +212,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		return;
 	}
 	case MP_CTL_DRAIN: {
+		char emptied[400];
+		json_t *fields;
 		struct mp_drain_request dr = {
 		    .mirror = rq->mirror,
 		    .address = rq->has_address ? &rq->address : NULL,
@@ -220,6 +222,9 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		    .uid = peer->uid,
 		    .for_ms = rq->for_ms,
 		    .force = rq->force,
+		    .update = rq->update,
+		    .emptied = emptied,
+		    .emptied_len = sizeof(emptied),
 		};
 		rc = mp_engine_drain(c->engine, &dr, now(), err, sizeof(err));
 		if (rc != MP_OK) {
@@ -229,12 +234,23 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		}
 		log_command(rq, peer, "accepted");
 		c->ops.changed(c->ops.arg);
-		snprintf(err, sizeof(err), "%s%s%s drained%s", rq->mirror,
+		snprintf(err, sizeof(err), "%s%s%s %s%s", rq->mirror,
 			 rq->has_address ? " " : "",
 			 rq->has_address ? rq->address.text : "",
-			 dry_run ? " (dry run: DNS is not changed)"
-				 : "; its records leave the pool now");
-		reply_ok(conn, json_pack("{s:s}", "message", err));
+			 rq->update ? "drain updated" : "drained",
+			 rq->update ? ""
+			 : dry_run  ? " (dry run: DNS is not changed)"
+				    : "; its records leave the pool now");
+		fields = json_pack("{s:s}", "message", err);
+		if (emptied[0]) {
+			snprintf(err, sizeof(err),
+				 "this leaves %s empty: clients get no "
+				 "address for it",
+				 emptied);
+			json_object_set_new(fields, "warnings",
+					    json_pack("[s]", err));
+		}
+		reply_ok(conn, fields);
 		return;
 	}
 	case MP_CTL_UNDRAIN:

@@ -175,7 +175,8 @@ static void shutdown_now(struct mp_daemon *d)
 	d->ncfg = NULL;
 	mp_engine_state_dirty(d->engine, false);
 	save_state(d);
-	write_metrics(d);
+	if (d->cfg->metrics_file)
+		mp_statefile_remove_metrics(d->cfg->metrics_file);
 	/* the daemon's own handles: every module closed its own above */
 	uv_walk(d->loop, close_walk_cb, NULL);
 }
@@ -280,6 +281,8 @@ static void reload_apply(void *arg)
 			 mp_strerror(rc));
 		mp_log(LOG_ERR, "%s; the running configuration stays in force",
 		       err);
+		mp_engine_reload_result(d->engine, false,
+					mp_clock_now().wall_ms);
 		start_checks(d);
 		mp_dnsio_reloaded(d->dns);
 		reload_finish(d, err);
@@ -303,6 +306,8 @@ static void reload_apply(void *arg)
 	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
 	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
 	       mp_engine_n_targets(d->engine));
+	mp_engine_reload_result(d->engine, true, mp_clock_now().wall_ms);
+	write_metrics(d);
 	state_changed(d);
 	reload_finish(d, NULL);
 }
@@ -343,6 +348,9 @@ static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
 			 all ? all : mp_strerror(rc));
 		free(all);
 		mp_diag_clear(&diag);
+		mp_engine_reload_result(d->engine, false,
+					mp_clock_now().wall_ms);
+		write_metrics(d);
 		if (conn)
 			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
 		return;
@@ -548,6 +556,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 		goto out;
 	}
 	mp_engine_set_dry_run(d->engine, dry_run(d));
+	mp_engine_set_build(d->engine, PACKAGE_VERSION, mp_clock_now().wall_ms);
 	mp_statefile_restore_engine(d->engine, d->cfg->state_file,
 				    mp_clock_now());
 	if (start_modules(d) != MP_OK) {

@@ -9,6 +9,10 @@
 #include "log.h"
 
 #ifdef HAVE_LIBSYSTEMD
+/* Without this every entry would carry CODE_FILE=agent/logsink.c and the
+ * line of the call below: the location of the sink, not of the event. The
+ * fields that say where are the project's own (POOL, MIRROR, ...). */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 static void journal_sink(int prio, const struct mp_log_fields *f,

@@ -51,12 +51,15 @@ static const char usage_text[] =
     "  status [POOL]        pools, mirrors, addresses, what is published\n"
     "                       and what DNS holds now\n"
     "  drain MIRROR [--address ADDR] [--reason TEXT] [--for DURATION]\n"
-    "        [--force]      take a mirror (or one address) out of every\n"
+    "        [--force] [--update]\n"
+    "                       take a mirror (or one address) out of every\n"
     "                       pool now; --force may go below min_healthy\n"
+    "                       or replace a drain, --update changes one\n"
     "  undrain MIRROR [--address ADDR]\n"
     "                       lift a drain; the address returns once\n"
     "                       healthy\n"
     "  check [MIRROR]       run the checks now and print their results\n"
+    "                       (exit 1 when one failed)\n"
     "  sync                 re-read the RRsets from the primary and\n"
     "                       reconcile\n"
     "  reload               re-read the configuration (as SIGHUP)\n"
@@ -89,6 +92,7 @@ struct args {
 	const char *for_text;
 	bool force;
 	bool seen_force;
+	bool update;
 };
 
 static void usage_error(const char *fmt, ...)
@@ -186,6 +190,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->json = true;
 		} else if (strcmp(name, "--force") == 0 && !val) {
 			a->force = a->seen_force = true;
+		} else if (strcmp(name, "--update") == 0 && !val) {
+			a->update = true;
 		} else if ((strcmp(name, "-h") == 0 ||
 			    strcmp(name, "--help") == 0) &&
 			   !val) {
@@ -254,12 +260,13 @@ static char *build_request(const struct args *a, enum mp_ctl_cmd *cmd_out)
 		usage_error("--address does not apply to %s", a->cmd);
 		return NULL;
 	}
-	if ((a->reason || a->for_text || a->seen_force) &&
+	if ((a->reason || a->for_text || a->seen_force || a->update) &&
 	    !commands[c].drain_opts) {
 		usage_error("%s does not apply to %s",
-			    a->reason	  ? "--reason"
-			    : a->for_text ? "--for"
-					  : "--force",
+			    a->reason	    ? "--reason"
+			    : a->for_text   ? "--for"
+			    : a->seen_force ? "--force"
+					    : "--update",
 			    a->cmd);
 		return NULL;
 	}
@@ -271,6 +278,7 @@ static char *build_request(const struct args *a, enum mp_ctl_cmd *cmd_out)
 		rq.mirror = a->n_pos ? (char *)a->pos[0] : NULL;
 	rq.reason = (char *)a->reason;
 	rq.force = a->force;
+	rq.update = a->update;
 	if (a->address) {
 		if (mp_addr_parse(a->address, &rq.address) < 0) {
 			usage_error("invalid address \"%s\" (an IPv4 or IPv6 "
@@ -502,12 +510,40 @@ static int print_text(char *text, const char *what)
 	return EXIT_DONE;
 }
 
+/* A check that ran and failed makes the command fail (exit 1), as a
+ * monitoring plugin would; the count goes to stderr. */
+static int check_status(const json_t *reply, int status)
+{
+	const json_t *results = json_object_get(reply, "results"), *r;
+	size_t i, failed = 0;
+
+	json_array_foreach(results, i,
+			   r) if (!json_is_true(json_object_get(r, "ok")))
+	    failed++;
+	if (failed == 0 || status != EXIT_DONE)
+		return status;
+	fprintf(stderr, "mirrorpoolctl: %zu of %zu checks failed\n", failed,
+		json_array_size(results));
+	return EXIT_FAILED;
+}
+
+/* Warnings the agent attached to an accepted command, one line each. */
+static void print_warnings(const json_t *reply)
+{
+	const json_t *w = json_object_get(reply, "warnings"), *v;
+	size_t i;
+
+	json_array_foreach(w, i, v) if (json_is_string(v)) fprintf(
+	    stderr, "mirrorpoolctl: warning: %s\n", json_string_value(v));
+}
+
 static int print_reply(enum mp_ctl_cmd cmd, json_t *reply, bool json)
 {
 	const char *s;
 	json_t *v;
 	uint64_t now = (uint64_t)time(NULL);
 
+	print_warnings(reply);
 	if (json) {
 		if (cmd == MP_CTL_STATUS) {
 			v = json_object_get(reply, "status");
@@ -516,6 +552,8 @@ static int print_reply(enum mp_ctl_cmd cmd, json_t *reply, bool json)
 			return print_json(v);
 		}
 		json_object_del(reply, "ok");
+		if (cmd == MP_CTL_CHECK)
+			return check_status(reply, print_json(reply));
 		return print_json(reply);
 	}
 	switch (cmd) {
@@ -525,9 +563,10 @@ static int print_reply(enum mp_ctl_cmd cmd, json_t *reply, bool json)
 			return malformed("no \"status\" object");
 		return print_text(mp_status_text(v, now), "bad status");
 	case MP_CTL_CHECK:
-		return print_text(
-		    mp_status_text_check(json_object_get(reply, "results")),
-		    "no \"results\" array");
+		return check_status(
+		    reply, print_text(mp_status_text_check(
+					  json_object_get(reply, "results")),
+				      "no \"results\" array"));
 	case MP_CTL_SYNC:
 		return print_text(mp_status_text_rrsets(reply, now),
 				  "bad sync reply");

@@ -146,6 +146,13 @@ void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
 	free(text);
 }
 
+void mp_statefile_remove_metrics(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		mp_log(LOG_WARNING, "metrics_file: cannot remove %s: %s", path,
+		       strerror(errno));
+}
+
 void mp_statefile_save_engine(struct mp_engine *e, const char *path,
 			      struct mp_time now)
 {

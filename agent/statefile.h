@@ -37,5 +37,8 @@ void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
 /* The metrics file (SPEC §7) as of now; failures logged. */
 void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
 				struct mp_time now);
+/* At stop: removes the metrics file, so that a textfile collector does not
+ * serve the last values of an agent that is gone; failures logged. */
+void mp_statefile_remove_metrics(const char *path);
 
 #endif

@@ -320,8 +320,9 @@ int mp_cfg_lex_scan(struct mp_cfg_lex *lx, size_t file, const char *text,
 				if (lx->include &&
 				    lx->include_depth < MAX_INCLUDE_DEPTH) {
 					lx->include_depth++;
-					rc = lx->include(lx->include_arg, lx,
-							 name, nlen);
+					rc =
+					    lx->include(lx->include_arg, lx,
+							file, line, name, nlen);
 					lx->include_depth--;
 					if (rc != MP_OK)
 						return rc;

@@ -34,12 +34,13 @@ struct mp_cfg_lex_int {
 };
 
 struct mp_cfg_lex;
-/* Called at `@include "name"` (name not terminated, len bytes): read the
- * file and scan it with mp_cfg_lex_scan (same lx); return 0 or a negative
- * MP_E* code (a file that cannot be read is libconfig's to report: return
- * 0 and skip it). */
+/* Called at `@include "name"` (name not terminated, len bytes) on line
+ * of file: read the file and scan it with mp_cfg_lex_scan (same lx);
+ * return 0 or a negative MP_E* code, which ends the scan (a file that
+ * cannot be opened is libconfig's to report: return 0 and skip it). */
 typedef int (*mp_cfg_lex_include_fn)(void *arg, struct mp_cfg_lex *lx,
-				     const char *name, size_t len);
+				     size_t file, int line, const char *name,
+				     size_t len);
 
 struct mp_cfg_lex {
 	struct mp_cfg_lex_int *ints;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 char *mp_cfg_read_text(const char *path, size_t *len)
 {
@@ -70,20 +71,34 @@ static long add_file(struct mp_cfg_loader *l, const char *path)
 /* @include "name": read where libconfig reads it (the include directory,
  * which the loader sets to the main file's, then the name) and scanned in
  * place. A file that cannot be read is left to libconfig to report. */
-static int scan_include(void *arg, struct mp_cfg_lex *lx, const char *name,
-			size_t len)
+static int scan_include(void *arg, struct mp_cfg_lex *lx, size_t file, int line,
+			const char *name, size_t len)
 {
 	struct mp_cfg_loader *l = arg;
 	char path[4096];
+	struct stat st;
 	size_t tlen;
 	char *text;
 	long idx;
 	int rc;
 
+	/* libconfig takes the name as a C string */
+	len = strnlen(name, len);
 	if (len > 0 && name[0] == '/')
 		snprintf(path, sizeof(path), "%.*s", (int)len, name);
 	else
 		snprintf(path, sizeof(path), "%s/%.*s", l->dir, (int)len, name);
+	/* libconfig opens a directory or a device as if it were a file, and
+	 * its scanner then ends the process on the first failed read */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		char nm[80], q[96];
+		snprintf(nm, sizeof(nm), "%.*s", (int)len, name);
+		mp_diag_add(l->d, l->files[file], line,
+			    "@include %s: %s, not a configuration file",
+			    mp_cfg_quote(nm, q, sizeof(q)),
+			    S_ISDIR(st.st_mode) ? "a directory" : "not a file");
+		return MP_ECONFIG;
+	}
 	text = mp_cfg_read_text(path, &tlen);
 	if (!text)
 		return MP_OK;

@@ -19,6 +19,7 @@ enum {
 	K_REASON = 1 << 3,
 	K_FOR = 1 << 4,
 	K_FORCE = 1 << 5,
+	K_UPDATE = 1 << 6,
 };
 
 static const struct {
@@ -27,6 +28,7 @@ static const struct {
 } keys[] = {
     {"pool", K_POOL},	  {"mirror", K_MIRROR}, {"address", K_ADDRESS},
     {"reason", K_REASON}, {"for", K_FOR},	{"force", K_FORCE},
+    {"update", K_UPDATE},
 };
 
 /* Indexed by enum mp_ctl_cmd. */
@@ -37,7 +39,8 @@ static const struct {
 } cmds[] = {
     [MP_CTL_STATUS] = {"status", K_POOL, 0},
     [MP_CTL_DRAIN] = {"drain",
-		      K_MIRROR | K_ADDRESS | K_REASON | K_FOR | K_FORCE,
+		      K_MIRROR | K_ADDRESS | K_REASON | K_FOR | K_FORCE |
+			  K_UPDATE,
 		      K_MIRROR},
     [MP_CTL_UNDRAIN] = {"undrain", K_MIRROR | K_ADDRESS, K_MIRROR},
     [MP_CTL_CHECK] = {"check", K_MIRROR, 0},
@@ -257,6 +260,13 @@ static int parse_key(struct mp_ctl_request *r, unsigned bit, json_t *v,
 		}
 		r->force = json_is_true(v);
 		return MP_OK;
+	case K_UPDATE:
+		if (!json_is_boolean(v)) {
+			seterr(err, errlen, "\"update\" must be true or false");
+			return MP_EINVAL;
+		}
+		r->update = json_is_true(v);
+		return MP_OK;
 	}
 	return MP_EINVAL;
 }
@@ -384,6 +394,8 @@ char *mp_ctl_request_encode(const struct mp_ctl_request *r)
 			     mp_duration_format(r->for_ms, dur, sizeof(dur)));
 	if (cmds[r->cmd].allowed & K_FORCE)
 		e |= json_object_set_new(o, "force", json_boolean(r->force));
+	if ((cmds[r->cmd].allowed & K_UPDATE) && r->update)
+		e |= json_object_set_new(o, "update", json_true());
 	if (e == 0)
 		s = json_dumps(o, JSON_COMPACT);
 

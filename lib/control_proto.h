@@ -36,7 +36,7 @@ enum mp_ctl_cmd {
 
 /* Which keys each command takes besides "cmd":
  *   status   pool?
- *   drain    mirror, address?, reason?, for?, force?
+ *   drain    mirror, address?, reason?, for?, force?, update?
  *   undrain  mirror, address?
  *   check    mirror?
  *   sync, reload, metrics: none */
@@ -49,6 +49,8 @@ struct mp_ctl_request {
 	struct mp_addr address; /* drain, undrain: one address only */
 	uint64_t for_ms;	/* drain: expires after this; 0: never */
 	bool force;		/* drain: may go below min_healthy */
+	bool update;		/* drain: change an existing drain, keeping
+				   the reason and expiry not given again */
 };
 
 /* "status", "drain", ...; "?" for a value outside the enum. */
@@ -66,7 +68,8 @@ int mp_ctl_request_parse(const char *line, size_t len,
 
 /* Renders a request as one line without trailing newline: keys in a fixed
  * order, optional ones left out when unset ("force" is always written for
- * drain). Caller frees; NULL on allocation failure or a bad cmd. */
+ * drain, "update" only when true). Caller frees; NULL on allocation failure or
+ * a bad cmd. */
 char *mp_ctl_request_encode(const struct mp_ctl_request *r);
 
 /* Frees the strings and zeroes *r. */

@@ -140,10 +140,25 @@ static const char *pool_name(struct mp_dnsops *m, size_t rrset)
 	return cfg_of(m)->pools[mp_engine_rrset(m->e, rrset)->pool].name;
 }
 
-/* pool and rcode (may be NULL) become journal fields. */
+/* How metrics count an operation with the primary that did not succeed
+ * (mirrorpool_dns_errors_total{kind}). */
+static enum mp_dns_result result_of(const struct mp_dnsops_in *in)
+{
+	if (in->outcome == MP_DNSOPS_ANSWER && in->resp &&
+	    in->resp->tsig == MP_TSIG_VERIFIED)
+		return MP_DNS_RESULT_RCODE;
+	if (in->outcome == MP_DNSOPS_ANSWER ||
+	    in->outcome == MP_DNSOPS_UNSIGNED)
+		return MP_DNS_RESULT_TSIG;
+	return in->outcome == MP_DNSOPS_TIMEOUT ? MP_DNS_RESULT_TIMEOUT
+						: MP_DNS_RESULT_NETWORK;
+}
+
+/* pool and rcode (may be NULL) become journal fields; kind is what metrics
+ * count (MP_DNS_RESULT_N: nothing reached the primary, count nothing). */
 static void schedule_retry(struct mp_dnsops *m, const char *what,
 			   const char *why, const char *pool, const char *rcode,
-			   const struct mp_time *now)
+			   enum mp_dns_result kind, const struct mp_time *now)
 {
 	uint64_t delay = mp_backoff_delay(m->attempt, m->rnd);
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
@@ -157,6 +172,8 @@ static void schedule_retry(struct mp_dnsops *m, const char *what,
 	f.reason = why;
 	mp_logf(LOG_WARNING, &f, "%s: %s; retrying in %s", what, why, when);
 	mp_engine_dns_error(m->e, why);
+	if (kind != MP_DNS_RESULT_N)
+		mp_engine_dns_result(m->e, kind, now->wall_ms);
 }
 
 /* One line per RRset of the plan, each with its POOL= (and RCODE=). */
@@ -244,6 +261,7 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		if (!update_failing(m))
 			m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
+		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
 		mp_engine_dns_view(m->e, i, &resp->answers, *now);
 		if (m->n_pending == 0) {
 			out->reads_done = true;
@@ -269,7 +287,7 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 	schedule_retry(
 	    m, what, m->why, cfg->pools[r->pool].name,
 	    mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf)),
-	    now);
+	    result_of(in), now);
 }
 
 static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
@@ -286,7 +304,8 @@ static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
 		snprintf(what, sizeof(what), "building the query for %s",
 			 cfg->pools[r->pool].name);
 		schedule_retry(m, what, mp_strerror(rc),
-			       cfg->pools[r->pool].name, NULL, now);
+			       cfg->pools[r->pool].name, NULL, MP_DNS_RESULT_N,
+			       now);
 		return false;
 	}
 	m->op = OP_READ;
@@ -329,6 +348,7 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		mp_plan_clear(&m->plan);
 		m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
+		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
 		return;
 	}
 	mp_dnsops_explain_outcome(in->outcome, resp, in->detail, cfg,
@@ -358,7 +378,7 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		return; /* no retry: the next start re-reads and plans again */
 	snprintf(what, sizeof(what), "UPDATE %s",
 		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
-	schedule_retry(m, what, m->why, pool, rc, now);
+	schedule_retry(m, what, m->why, pool, rc, result_of(in), now);
 }
 
 static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
@@ -392,7 +412,8 @@ static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
 		mp_plan_clear(&m->plan);
 		snprintf(what, sizeof(what), "building the UPDATE for %s",
 			 zone);
-		schedule_retry(m, what, mp_strerror(rc), NULL, NULL, now);
+		schedule_retry(m, what, mp_strerror(rc), NULL, NULL,
+			       MP_DNS_RESULT_N, now);
 		return false;
 	}
 	m->op = OP_UPDATE;
@@ -413,14 +434,15 @@ static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
 		pool = pool_name(m, m->read_rrset);
 		op_done(m);
 		schedule_retry(m, "sending query", mp_strerror(err), pool, NULL,
-			       now);
+			       MP_DNS_RESULT_NETWORK, now);
 		return;
 	}
 	pool = plan_pool(m);
 	op_done(m);
 	log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
 	mp_plan_clear(&m->plan);
-	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL, now);
+	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL,
+		       MP_DNS_RESULT_NETWORK, now);
 }
 
 /* ---- what next -------------------------------------------------------- */

@@ -212,7 +212,10 @@ bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
 void mp_plan_item_describe(struct mp_engine *e, const struct mp_plan_item *it,
 			   char *buf, size_t len);
 
-/* Operator actions. err receives the reason on refusal. */
+/* Operator actions. err receives the reason on refusal. A drain of what is
+ * already drained (the mirror, or the address on its own) is refused with
+ * MP_EEXIST unless update or force is set; update of what is not drained is
+ * refused with MP_ENOENT. */
 struct mp_drain_request {
 	const char *mirror;
 	const struct mp_addr *address; /* NULL: the whole mirror */
@@ -220,7 +223,14 @@ struct mp_drain_request {
 	const char *by;
 	long uid;
 	uint64_t for_ms; /* 0: until undrained */
-	bool force;
+	bool force;	 /* may go below min_healthy, or empty an RRset;
+			    replaces an existing drain */
+	bool update;	 /* changes an existing drain: what is not given
+			    again (reason, for_ms) is kept */
+	/* Out: set to the RRsets a forced drain leaves empty ("" when
+	 * none), e.g. "dl.example.org. A, dl.example.org. AAAA". */
+	char *emptied;
+	size_t emptied_len;
 };
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		    struct mp_time now, char *err, size_t errlen);
@@ -258,6 +268,31 @@ void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 
 /* Prometheus text (SPEC §7); caller frees. */
 char *mp_engine_metrics(struct mp_engine *e, struct mp_time now);
+
+/* What became of one DNS operation with the primary (a read or an UPDATE),
+ * as metrics count it: mirrorpool_dns_up, the last success, and
+ * mirrorpool_dns_errors_total{kind}. */
+enum mp_dns_result {
+	MP_DNS_RESULT_OK = 0,  /* a verified answer with a good rcode */
+	MP_DNS_RESULT_TIMEOUT, /* no answer before the timeout */
+	MP_DNS_RESULT_NETWORK, /* a socket error: refused, unreachable */
+	MP_DNS_RESULT_TSIG,    /* only unsigned or unverifiable answers */
+	MP_DNS_RESULT_RCODE,   /* a verified answer with an error rcode */
+	MP_DNS_RESULT_N
+};
+/* The kind label: "ok", "timeout", "network", "tsig", "rcode". */
+const char *mp_dns_result_name(enum mp_dns_result r);
+/* wall_ms: the wall clock (Unix ms) when the operation ended. */
+void mp_engine_dns_result(struct mp_engine *e, enum mp_dns_result r,
+			  uint64_t wall_ms);
+
+/* The version and the wall-clock start time (Unix ms) for build_info and
+ * start_time_seconds; the configuration loaded at start counts as the first
+ * accepted load. Call once after mp_engine_new. */
+void mp_engine_set_build(struct mp_engine *e, const char *version,
+			 uint64_t start_wall_ms);
+/* A reload of the configuration was accepted (ok) or rejected, at wall_ms. */
+void mp_engine_reload_result(struct mp_engine *e, bool ok, uint64_t wall_ms);
 
 /* Persistent state (drains, damping): encode for the state file, and apply
  * a decoded one at start (unknown mirrors/addresses are skipped with a

@@ -37,41 +37,71 @@ static struct mp_target *find_mirror_target(struct mp_engine *e, size_t pool,
 	return NULL;
 }
 
-/* Would draining (mirror or one target) push an RRset below its floor? */
+/* What draining mc (or only one of its targets) does to RRset r: the
+ * desired set's size and its healthy candidates, before and after. Returns
+ * false when the drain does not touch r. */
+struct drain_effect {
+	size_t n_before, n_after, up_before, up_after;
+};
+
+static bool drain_effect(struct mp_engine *e, struct mp_rrset *r,
+			 const struct mp_mirror_cfg *mc,
+			 const struct mp_target *only, struct drain_effect *fx)
+{
+	struct mp_addr_set before, after;
+	struct mp_select_result res;
+	bool affects = false;
+
+	for (size_t k = 0; k < e->n_targets && !affects; k++) {
+		const struct mp_target *t = &e->targets[k];
+		if (!mp_eng_target_in_rrset(e, t, r))
+			continue;
+		if ((only && t == only) || (!only && eng_mirror(e, t) == mc))
+			affects = true;
+	}
+	if (!affects)
+		return false;
+	memset(fx, 0, sizeof(*fx));
+	mp_addr_set_init(&before);
+	mp_addr_set_init(&after);
+	mp_eng_compute_desired(e, r, NULL, NULL, &before, &res, &fx->up_before);
+	mp_eng_compute_desired(e, r, only, only ? NULL : mc, &after, &res,
+			       &fx->up_after);
+	fx->n_before = before.n;
+	fx->n_after = after.n;
+	mp_addr_set_clear(&before);
+	mp_addr_set_clear(&after);
+	return true;
+}
+
+/* Would draining (mirror or one target) push an RRset below its floor?
+ * With force it may; emptied then names the RRsets it leaves empty. */
 static int drain_check_floor(struct mp_engine *e, size_t pool,
 			     const struct mp_mirror_cfg *mc,
-			     const struct mp_target *only, char *err,
+			     const struct mp_target *only, bool force,
+			     char *emptied, size_t emptied_len, char *err,
 			     size_t errlen)
 {
 	const struct mp_pool_cfg *pc = eng_pool(e, pool);
+	size_t off = 0;
 
 	for (int fam = 0; fam < 2; fam++) {
 		struct mp_rrset *r = &e->rrsets[2 * pool + (size_t)fam];
-		struct mp_addr_set before, after;
-		struct mp_select_result res;
-		size_t up_before = 0, up_after = 0;
 		unsigned floor = pc->min_healthy ? pc->min_healthy : 1;
-		bool affects = false;
+		struct drain_effect fx;
 
-		for (size_t k = 0; k < e->n_targets; k++) {
-			const struct mp_target *t = &e->targets[k];
-			if (!mp_eng_target_in_rrset(e, t, r))
-				continue;
-			if ((only && t == only) ||
-			    (!only && eng_mirror(e, t) == mc))
-				affects = true;
-		}
-		if (!affects)
+		if (!drain_effect(e, r, mc, only, &fx))
 			continue;
-		mp_addr_set_init(&before);
-		mp_addr_set_init(&after);
-		mp_eng_compute_desired(e, r, NULL, NULL, &before, &res,
-				       &up_before);
-		mp_eng_compute_desired(e, r, only, only ? NULL : mc, &after,
-				       &res, &up_after);
-		mp_addr_set_clear(&before);
-		mp_addr_set_clear(&after);
-		if (up_after < floor && up_after < up_before) {
+		if (force) {
+			if (emptied && fx.n_after == 0 && fx.n_before > 0 &&
+			    off < emptied_len)
+				off += (size_t)snprintf(
+				    emptied + off, emptied_len - off, "%s%s %s",
+				    off ? ", " : "", pc->name,
+				    rrtype_name(r->rrtype));
+			continue;
+		}
+		if (fx.up_after < floor && fx.up_after < fx.up_before) {
 			snprintf(
 			    err, errlen,
 			    "draining %s%s%s would leave %s %s with %zu "
@@ -79,12 +109,55 @@ static int drain_check_floor(struct mp_engine *e, size_t pool,
 			    "to drain anyway",
 			    mc->name, only ? " " : "",
 			    only ? only->addr.text : "", pc->name,
-			    rrtype_name(r->rrtype), up_after,
-			    up_after == 1 ? "" : "es", pc->min_healthy);
+			    rrtype_name(r->rrtype), fx.up_after,
+			    fx.up_after == 1 ? "" : "es", pc->min_healthy);
 			return MP_EREFUSED;
 		}
 	}
 	return MP_OK;
+}
+
+/* Refuses a drain of what is already drained, unless it updates or
+ * replaces it, and an update of what is not drained. */
+static int drain_check_existing(const struct mp_drain_request *rq,
+				const struct mp_drain *d, const char *what,
+				struct mp_time now, char *err, size_t errlen)
+{
+	const uint64_t now_s = now.wall_ms / 1000; /* since_s is wall time */
+	char ago[48], left[64] = "";
+
+	if (!d->active && rq->update) {
+		snprintf(err, errlen,
+			 "%s is not drained: nothing to update (drain it "
+			 "without --update)",
+			 what);
+		return MP_ENOENT;
+	}
+	if (!d->active || rq->update || rq->force)
+		return MP_OK;
+	if (now_s > d->since_s) {
+		char dur[32];
+		mp_duration_human((now_s - d->since_s) * 1000, dur,
+				  sizeof(dur));
+		snprintf(ago, sizeof(ago), "%s ago", dur);
+	} else {
+		snprintf(ago, sizeof(ago), "just now");
+	}
+	if (d->until_ms) {
+		char dur[32];
+		/* the countdown runs on the monotonic clock */
+		mp_duration_human(
+		    d->until_ms > now.mono_ms ? d->until_ms - now.mono_ms : 0,
+		    dur, sizeof(dur));
+		snprintf(left, sizeof(left), ", expires in %s", dur);
+	}
+	snprintf(err, errlen,
+		 "%s is already drained (by %s %s%s: %s); use --update to "
+		 "change the drain (what is not given again is kept) or "
+		 "--force to replace it",
+		 what, d->by[0] ? d->by : "?", ago, left,
+		 d->reason[0] ? d->reason : "no reason given");
+	return MP_EEXIST;
 }
 
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
@@ -97,11 +170,14 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	struct mp_target *only = NULL;
 	struct mp_drain *d;
 	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	char until[64] = "";
+	char until[64] = "", what[320];
+	bool updating;
 	int rc;
 
+	if (rq->emptied && rq->emptied_len)
+		rq->emptied[0] = '\0';
 	if (!mc) {
-		rc = mp_eng_json_drain(e, rq, now_ms, err, errlen);
+		rc = mp_eng_json_drain(e, rq, now, err, errlen);
 		if (rc == MP_OK)
 			e->dirty = true;
 		if (rc == MP_ENOENT)
@@ -123,28 +199,46 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 			return MP_ENOENT;
 		}
 	}
-	if (!rq->force) {
-		rc = drain_check_floor(e, pool, mc, only, err, errlen);
+	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
+	snprintf(what, sizeof(what), "%s%s%s", mc->name, only ? " " : "",
+		 only ? only->addr.text : "");
+	rc = drain_check_existing(rq, d, what, now, err, errlen);
+	if (rc != MP_OK)
+		return rc;
+	updating = d->active && rq->update;
+	if (!updating) {
+		rc =
+		    drain_check_floor(e, pool, mc, only, rq->force, rq->emptied,
+				      rq->emptied_len, err, errlen);
 		if (rc != MP_OK)
 			return rc;
 	}
-	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
+	if (!updating) {
+		memset(d, 0, sizeof(*d));
+		d->since_s = now.wall_ms / 1000;
+	}
 	d->active = true;
-	d->force = rq->force;
-	snprintf(d->reason, sizeof(d->reason), "%s",
-		 rq->reason ? rq->reason : "");
+	d->force = d->force || rq->force;
+	if (rq->reason || !updating)
+		snprintf(d->reason, sizeof(d->reason), "%s",
+			 rq->reason ? rq->reason : "");
 	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
 	d->uid = rq->uid;
-	d->since_s = now.wall_ms / 1000;
-	d->until_s = rq->for_ms ? (now.wall_ms + rq->for_ms + 999) / 1000 : 0;
-	d->until_ms = rq->for_ms ? now_ms + rq->for_ms : 0;
+	if (rq->for_ms || !updating) {
+		d->until_s =
+		    rq->for_ms ? (now.wall_ms + rq->for_ms + 999) / 1000 : 0;
+		d->until_ms = rq->for_ms ? now_ms + rq->for_ms : 0;
+	}
 	e->rrsets[2 * pool].operator_pending = true;
 	e->rrsets[2 * pool + 1].operator_pending = true;
 	e->dirty = true;
 
-	if (rq->for_ms) {
+	if (d->until_ms) {
 		char dur[32];
-		mp_duration_human(rq->for_ms, dur, sizeof(dur));
+		uint64_t left_ms =
+		    d->until_ms > now_ms ? d->until_ms - now_ms : 0;
+		mp_duration_human(rq->for_ms ? rq->for_ms : left_ms, dur,
+				  sizeof(dur));
 		snprintf(until, sizeof(until), " for %s", dur);
 	}
 	f.pool = eng_pool(e, pool)->name;
@@ -153,11 +247,16 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	f.reason = d->reason;
 	f.caller_uid = rq->uid;
 	mp_logf(rq->force ? LOG_WARNING : LOG_NOTICE, &f,
-		"%s%s%s drained%s by %s (uid %ld)%s: %s; bypassing the update "
+		"%s %s%s by %s (uid %ld)%s: %s; bypassing the update "
 		"rate limits",
-		mc->name, only ? " " : "", only ? only->addr.text : "",
+		what, updating ? "drain updated" : "drained",
 		rq->force ? " with --force" : "", d->by[0] ? d->by : "?",
 		rq->uid, until, d->reason[0] ? d->reason : "no reason given");
+	if (rq->emptied && rq->emptied[0])
+		mp_logf(LOG_WARNING, &f,
+			"%s drained with --force leaves %s empty: clients "
+			"get no address for it",
+			what, rq->emptied);
 	return MP_OK;
 }
 

@@ -25,6 +25,15 @@ struct mp_engine {
 	char freeze_reason[160];
 	char *dns_error;
 	bool dirty; /* persisted state changed */
+	struct {    /* for metrics only (engine_metrics.c) */
+		char version[64];
+		uint64_t start_s;
+		bool reload_ok;
+		uint64_t reload_s;
+		bool dns_known, dns_up;
+		uint64_t dns_last_ok_ms;
+		uint64_t dns_errors[MP_DNS_RESULT_N];
+	} m;
 
 	/* vantage: the views of cfg->vantage.nodes (NULL without a group) */
 	struct mp_node_view *views;
@@ -162,7 +171,7 @@ uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old);
 void mp_eng_json_free(struct mp_engine *e);
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen);
+		      struct mp_time now, char *err, size_t errlen);
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 			char *err, size_t errlen);
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);

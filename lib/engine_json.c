@@ -91,7 +91,7 @@ static struct mp_jstate *json_owner(struct mp_engine *e, const char *name)
 }
 
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen)
+		      struct mp_time now, char *err, size_t errlen)
 {
 	struct mp_jstate *s = json_owner(e, rq->mirror);
 
@@ -105,7 +105,7 @@ int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		return MP_EINVAL;
 	}
 	return mp_jstate_drain(s, rq->mirror, rq->reason, rq->by, rq->force,
-			       now_ms, now_ms / 1000, err, errlen);
+			       now.mono_ms, now.wall_ms / 1000, err, errlen);
 }
 
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,

@@ -48,16 +48,21 @@ static json_t *rrset_json(struct mp_rrset *r)
 }
 
 static json_t *target_json(struct mp_engine *e, struct mp_target *t,
-			   struct mp_time now)
+			   uint64_t now_ms)
 {
-	const uint64_t now_ms = now.mono_ms;
 	const struct mp_health *h = &t->health;
 	json_t *o = json_object();
 
 	json_object_set_new(o, "address", json_string(t->addr.text));
 	json_object_set_new(o, "state",
 			    json_string(mp_health_state_name(h->state)));
-	json_object_set_new(o, "published", json_boolean(t->published));
+	/* before the first read of its RRset nothing is decided yet */
+	json_object_set_new(
+	    o, "published",
+	    e->rrsets[2 * t->pool + (t->addr.family == AF_INET ? 0 : 1)]
+		    .in_dns_known
+		? json_boolean(t->published)
+		: json_null());
 	json_object_set_new(o, "suppressed",
 			    json_boolean(h->damping.suppressed));
 	json_object_set_new(
@@ -80,13 +85,10 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	if (h->has_result)
 		json_object_set_new(
 		    o, "last_check",
-		    json_pack(
-			"{s:I, s:b, s:s, s:I}", "at",
-			/* results carry the monotonic clock */
-			(json_int_t)(mp_time_mono_to_wall(&now, h->last.at_ms) /
-				     1000),
-			"ok", h->last.ok, "detail", h->last.detail,
-			"latency_ms", (json_int_t)h->last.latency_ms));
+		    json_pack("{s:I, s:b, s:s, s:I}", "at",
+			      (json_int_t)(h->last.at_ms / 1000), "ok",
+			      h->last.ok, "detail", h->last.detail,
+			      "latency_ms", (json_int_t)h->last.latency_ms));
 	else
 		json_object_set_new(o, "last_check", json_null());
 	return o;
@@ -152,7 +154,7 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 				struct mp_target *t = &e->targets[k];
 				if (t->pool == p && t->mirror == m)
 					json_array_append_new(
-					    addrs, target_json(e, t, now));
+					    addrs, target_json(e, t, now_ms));
 			}
 			json_object_set_new(mo, "addresses", addrs);
 			json_array_append_new(mirrors, mo);
@@ -170,6 +172,7 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 		       size_t len)
 {
+	const uint64_t now_ms = now.mono_ms;
 	size_t off = 0;
 	uint64_t last = 0;
 
@@ -200,9 +203,8 @@ void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 	if (off < len) {
 		if (last) {
 			char d[32];
-			uint64_t ago = now.wall_ms / 1000 > last
-					   ? now.wall_ms / 1000 - last
-					   : 0;
+			uint64_t ago =
+			    now_ms / 1000 > last ? now_ms / 1000 - last : 0;
 			mp_duration_human(ago * 1000, d, sizeof(d));
 			off += (size_t)snprintf(buf + off, len - off,
 						"; last UPDATE %s ago", d);
@@ -213,137 +215,4 @@ void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 	}
 	if (off < len && e->frozen)
 		snprintf(buf + off, len - off, "; FROZEN");
-}
-
-/* ---- metrics ---------------------------------------------------------- */
-
-/* Label values are names and addresses from a validated config: they hold
- * no quotes, backslashes or newlines, but escape anyway. */
-const char *mp_eng_label_esc(const char *s, char *buf, size_t len)
-{
-	size_t j = 0;
-	for (; *s && j + 2 < len; s++) {
-		if (*s == '"' || *s == '\\') {
-			buf[j++] = '\\';
-			buf[j++] = *s;
-		} else if (*s == '\n') {
-			buf[j++] = '\\';
-			buf[j++] = 'n';
-		} else {
-			buf[j++] = *s;
-		}
-	}
-	buf[j] = '\0';
-	return buf;
-}
-
-char *mp_engine_metrics(struct mp_engine *e, struct mp_time now)
-{
-	const uint64_t now_ms = now.mono_ms;
-	struct mp_strbuf b = MP_STRBUF_INIT;
-	char ep[300], em[300];
-	const char *families[][3] = {
-	    {"mirrorpool_address_up", "gauge",
-	     "1 when the address is healthy (state up)"},
-	    {"mirrorpool_address_published", "gauge",
-	     "1 when the address is in the desired RRset"},
-	    {"mirrorpool_check_duration_seconds", "gauge",
-	     "duration of the latest check"},
-	    {"mirrorpool_checks_total", "counter", "checks by result"},
-	};
-
-	(void)now_ms;
-	for (size_t fi = 0; fi < 4; fi++) {
-		mp_strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n",
-				 families[fi][0], families[fi][2],
-				 families[fi][0], families[fi][1]);
-		for (size_t k = 0; k < e->n_targets; k++) {
-			struct mp_target *t = &e->targets[k];
-			const char *pn = mp_eng_label_esc(
-			    eng_pool(e, t->pool)->name, ep, sizeof(ep));
-			const char *mn = mp_eng_label_esc(
-			    eng_mirror(e, t)->name, em, sizeof(em));
-			switch (fi) {
-			case 0:
-				mp_strbuf_printf(
-				    &b,
-				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
-				    "s\"} %d\n",
-				    families[fi][0], pn, mn, t->addr.text,
-				    t->health.state == MP_HEALTH_UP);
-				break;
-			case 1:
-				mp_strbuf_printf(&b,
-						 "%s{pool=\"%s\",mirror=\"%s\","
-						 "address=\"%s\"} %d\n",
-						 families[fi][0], pn, mn,
-						 t->addr.text,
-						 t->published ? 1 : 0);
-				break;
-			case 2:
-				if (t->health.has_result)
-					mp_strbuf_printf(
-					    &b,
-					    "%s{pool=\"%s\",mirror=\"%s\","
-					    "address=\"%s\"} %.3f\n",
-					    families[fi][0], pn, mn,
-					    t->addr.text,
-					    t->health.last.latency_ms / 1000.0);
-				break;
-			case 3:
-				mp_strbuf_printf(
-				    &b,
-				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
-				    "s\",result=\"ok\"} %llu\n",
-				    families[fi][0], pn, mn, t->addr.text,
-				    (unsigned long long)t->checks_ok);
-				mp_strbuf_printf(
-				    &b,
-				    "%s{pool=\"%s\",mirror=\"%s\",address=\"%"
-				    "s\",result=\"fail\"} %llu\n",
-				    families[fi][0], pn, mn, t->addr.text,
-				    (unsigned long long)t->checks_fail);
-				break;
-			}
-		}
-	}
-	mp_strbuf_printf(
-	    &b, "# HELP mirrorpool_updates_total UPDATEs sent by result\n"
-		"# TYPE mirrorpool_updates_total counter\n");
-	for (size_t i = 0; i < e->n_rrsets; i++) {
-		struct mp_rrset *r = &e->rrsets[i];
-		const char *pn = mp_eng_label_esc(eng_pool(e, r->pool)->name,
-						  ep, sizeof(ep));
-		mp_strbuf_printf(&b,
-				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
-				 "s\",result=\"ok\"} %llu\n",
-				 pn, rrtype_name(r->rrtype),
-				 (unsigned long long)r->updates_ok);
-		mp_strbuf_printf(&b,
-				 "mirrorpool_updates_total{pool=\"%s\",type=\"%"
-				 "s\",result=\"failed\"} %llu\n",
-				 pn, rrtype_name(r->rrtype),
-				 (unsigned long long)r->updates_failed);
-	}
-	mp_strbuf_printf(
-	    &b, "# HELP mirrorpool_rrset_records records the primary holds\n"
-		"# TYPE mirrorpool_rrset_records gauge\n");
-	for (size_t i = 0; i < e->n_rrsets; i++) {
-		struct mp_rrset *r = &e->rrsets[i];
-		if (!r->in_dns_known)
-			continue;
-		mp_strbuf_printf(
-		    &b,
-		    "mirrorpool_rrset_records{pool=\"%s\",type=\"%s\"} %zu\n",
-		    mp_eng_label_esc(eng_pool(e, r->pool)->name, ep,
-				     sizeof(ep)),
-		    rrtype_name(r->rrtype), r->in_dns.n);
-	}
-	mp_strbuf_printf(
-	    &b,
-	    "# HELP mirrorpool_frozen 1 while the guard freezes removals\n"
-	    "# TYPE mirrorpool_frozen gauge\nmirrorpool_frozen %d\n",
-	    e->frozen ? 1 : 0);
-	mp_eng_vantage_metrics(e, &b, now_ms);
-	return mp_strbuf_take(&b);
 }

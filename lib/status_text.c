@@ -148,7 +148,11 @@ static void render_rrset(struct mp_strbuf *b, const char *type, const json_t *r,
 	json_int_t at;
 
 	mp_strbuf_printf(b, "  %-5s published    ", type);
-	if (!json_is_array(pub))
+	/* what is published is decided against what DNS holds: before the
+	 * first read nothing is known, not "(none)" */
+	if (!json_is_array(dns))
+		mp_strbuf_printf(b, "unknown (DNS not read yet)");
+	else if (!json_is_array(pub))
 		mp_strbuf_printf(b, "?");
 	else if (json_array_size(pub) == 0)
 		mp_strbuf_printf(b, "(none)");

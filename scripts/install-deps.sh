@@ -10,7 +10,7 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       pdns-server pdns-backend-sqlite3
       nginx-light haproxy openssl ca-certificates curl python3
       valgrind clang clang-format groff-base man-db systemd procps iproute2
-      faketime)
+      prometheus dpkg-dev debhelper fakeroot lintian faketime)
 
 missing=()
 for p in "${DEPS[@]}"; do
@@ -26,8 +26,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Packaged daemons (named, knotd, nginx, haproxy) must not start and grab
-# ports: mirrorpool's tests and demo run their own on loopback.
+# Packaged daemons (named, knotd, nginx, haproxy, prometheus: installed
+# for its promtool) must not start and grab ports: mirrorpool's tests and demo run their own on loopback.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy"

@@ -78,8 +78,9 @@ FORMATS = [
     r'than emptying the RRset',
     r'%s %s: healthy addresses are back',
     r'%s %s: rate limit engaged (%s); change deferred %s',
-    r'%s%s%s drained%s by %s (uid %ld)%s: %s; bypassing the update rate '
-    r'limits',
+    r'%s %s%s by %s (uid %ld)%s: %s; bypassing the update rate limits',
+    r'%s drained with --force leaves %s empty: clients get no address for '
+    r'it',
     r'control: %s from %s (uid %ld, pid %ld): %s',
     r'drain of %s expired (was: %s); it returns once healthy',
     r'draining %s%s%s would leave %s %s with %zu healthy address%s '

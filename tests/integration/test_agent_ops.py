@@ -44,7 +44,33 @@ METRIC_NAMES = (
     "mirrorpool_address_up", "mirrorpool_address_published",
     "mirrorpool_check_duration_seconds", "mirrorpool_checks_total",
     "mirrorpool_updates_total", "mirrorpool_rrset_records",
-    "mirrorpool_frozen")
+    "mirrorpool_frozen", "mirrorpool_build_info",
+    "mirrorpool_start_time_seconds", "mirrorpool_dns_up",
+    "mirrorpool_dns_last_success_timestamp_seconds",
+    "mirrorpool_dns_errors_total", "mirrorpool_address_drained",
+    "mirrorpool_address_penalty", "mirrorpool_address_suppressed",
+    "mirrorpool_pool_min_healthy", "mirrorpool_config_last_reload_success",
+    "mirrorpool_config_last_reload_timestamp_seconds")
+
+
+def parse_samples(test, text):
+    """{name{labels}: value} of a Prometheus text exposition."""
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
+        test.assertIsNotNone(m, "not a Prometheus sample: %r" % line)
+        samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return samples
+
+
+def promtool_check_metrics(test, text):
+    """promtool's linter on an exposition: no output, exit 0."""
+    r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                       capture_output=True, text=True, timeout=30)
+    test.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""),
+                     "promtool check metrics")
 CRED = struct.Struct("iII")  # struct ucred: pid, uid, gid
 
 
@@ -389,6 +415,35 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertIsNone(self.mirror_status(ag.status(), "mirror2")["drain"])
         self.assertEqual(self.dig(), [M2, M3])
 
+        # a second drain does not silently replace the first
+        rc, out, err = ag.ctl("drain", "mirror1", "--reason", "other")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r"^mirrorpoolctl: mirror1 is already drained "
+                              r"\(by %s (just now|\d+s ago): no reason "
+                              r"given\); use --update to change the drain "
+                              r"\(what is not given again is kept\) or "
+                              r"--force to replace it\n$" % re.escape(USER))
+        self.assertEqual(self.mirror_status(ag.status(),
+                                            "mirror1")["drain"]["reason"], "")
+        # --update changes what is given again and keeps the rest
+        out = self.ctl_ok(ag, "drain", "mirror1", "--update", "--reason",
+                          "disk swap", "--for", "2h")
+        self.assertEqual(out, "mirror1 drain updated\n")
+        until = self.mirror_status(ag.status(), "mirror1")["drain"]["until"]
+        self.assertLessEqual(abs(until - time.time() - 7200), 5)
+        self.ctl_ok(ag, "drain", "mirror1", "--update", "--reason",
+                    "disk swap, then fsck")
+        d = self.mirror_status(ag.status(), "mirror1")["drain"]
+        self.assertEqual((d["reason"], d["until"]),
+                         ("disk swap, then fsck", until))
+        ag.wait_log(r"^<5>mirror1 drain updated by %s \(uid %d\) for "
+                    r"(2h|1h59m): disk swap, then fsck; bypassing"
+                    % (re.escape(USER), UID))
+        rc, out, err = ag.ctl("drain", "mirror2", "--update")
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: mirror2 is not "
+                                        "drained: nothing to update (drain "
+                                        "it without --update)\n"))
+
         # --force goes below the floor, down to an empty RRset
         self.ctl_ok(ag, "drain", "mirror2", "--force", "--reason",
                     "compromised")
@@ -396,7 +451,14 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
                     r"compromised; bypassing the update rate limits$"
                     % (re.escape(USER), UID))
         self.wait_dig([M3], timeout=5)
-        self.ctl_ok(ag, "drain", "mirror3", "--force")
+        rc, out, err = ag.ctl("drain", "mirror3", "--force")
+        self.assertEqual((rc, out), (0, "mirror3 drained; its records leave "
+                                        "the pool now\n"))
+        self.assertEqual(err, "mirrorpoolctl: warning: this leaves %s A "
+                              "empty: clients get no address for it\n"
+                         % POOL)
+        ag.wait_log(r"^<4>mirror3 drained with --force leaves %s A empty: "
+                    r"clients get no address for it$" % RX_POOL)
         self.wait_dig([], timeout=5)
         ag.wait_log(r"UPDATE %s: %s A -127\.0\.0\.13 \(NOERROR in \d+ ms, "
                     r"operator action\)" % (RX_ZONE, RX_POOL))
@@ -458,7 +520,10 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.prove_http(M3, 503)
         ag = self.agent(interval="30s", fast_interval="20s")
         t0 = time.monotonic()
-        out = self.ctl_ok(ag, "check")
+        rc, out, err = ag.ctl("check")
+        # a check that ran and failed fails the command
+        self.assertEqual((rc, err), (1, "mirrorpoolctl: 1 of 3 checks "
+                                        "failed\n"))
         lines = out.splitlines()
         self.assertEqual(len(lines), 3, out)
         self.assertRegex(lines[0], r"^mirror1  127\.0\.0\.11  ok    HTTP 200  "
@@ -474,7 +539,8 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         # the second failure from `check` takes mirror3 down (fall 2),
         # long before its 20 s fast interval would have
         t0 = time.monotonic()
-        out = self.ctl_ok(ag, "check", "mirror3")
+        rc, out, err = ag.ctl("check", "mirror3")
+        self.assertEqual(rc, 1, err)
         self.assertRegex(out, r"^mirror3  127\.0\.0\.13  FAIL  HTTP 503  "
                          r"\d+ ms +state down\n$")
         self.assertEqual(self.farm.count(M1, "mirrorpool/", since=t0), 0)
@@ -537,13 +603,8 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         out = self.ctl_ok(ag, "metrics")
         for name in METRIC_NAMES:
             self.assertRegex(out, r"(?m)^# TYPE %s (gauge|counter)$" % name)
-        samples = {}
-        for line in out.splitlines():
-            if line.startswith("#"):
-                continue
-            m = re.match(r"^([a-z_]+)(\{[^}]*\})? (\S+)$", line)
-            self.assertIsNotNone(m, "not a Prometheus sample: %r" % line)
-            samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+        promtool_check_metrics(self, out)
+        samples = parse_samples(self, out)
 
         def lab(mirror, addr, extra=""):
             return '{pool="%s",mirror="%s",address="%s"%s}' % (
@@ -560,7 +621,13 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
             ok = samples["mirrorpool_checks_total" +
                          lab(mirror, addr, ',result="ok"')]
             fail = samples["mirrorpool_checks_total" +
-                           lab(mirror, addr, ',result="fail"')]
+                           lab(mirror, addr, ',result="failed"')]
+            self.assertEqual(samples["mirrorpool_address_drained" +
+                                     lab(mirror, addr)], 0)
+            self.assertEqual(samples["mirrorpool_address_suppressed" +
+                                     lab(mirror, addr)], 0)
+            self.assertEqual(samples["mirrorpool_address_penalty" +
+                                     lab(mirror, addr)] > 0, not up)
             if up:
                 self.assertGreaterEqual(ok, 1)
                 self.assertEqual(fail, 0)
@@ -574,6 +641,23 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         self.assertEqual(samples['mirrorpool_rrset_records{pool="%s",type='
                                  '"AAAA"}' % POOL], 0)
         self.assertEqual(samples["mirrorpool_frozen"], 0)
+        self.assertEqual(samples['mirrorpool_build_info{version="%s"}'
+                                 % self.version], 1)
+        self.assertLessEqual(abs(samples["mirrorpool_start_time_seconds"] -
+                                 time.time()), 60)
+        self.assertEqual(samples["mirrorpool_dns_up"], 1)
+        self.assertLessEqual(
+            abs(samples["mirrorpool_dns_last_success_timestamp_seconds"] -
+                time.time()), 30)
+        for kind in ("timeout", "network", "tsig", "rcode"):
+            self.assertEqual(samples['mirrorpool_dns_errors_total{kind="%s"}'
+                                     % kind], 0)
+        self.assertEqual(samples['mirrorpool_pool_min_healthy{pool="%s",'
+                                 'type="A"}' % POOL], 1)
+        # no AAAA addresses: that RRset has no floor to be at
+        self.assertNotIn('mirrorpool_pool_min_healthy{pool="%s",type="AAAA"}'
+                         % POOL, samples)
+        self.assertEqual(samples["mirrorpool_config_last_reload_success"], 1)
         # the same exposition goes to metrics_file
         wait_until(lambda: os.path.exists(ag.metrics_file), 5,
                    "metrics_file")
@@ -581,6 +665,49 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
             text = f.read()
         for name in METRIC_NAMES:
             self.assertIn("# TYPE %s " % name, text)
+        promtool_check_metrics(self, text)
+
+        # a drain shows; a rejected reload shows at once, in the file too
+        self.ctl_ok(ag, "drain", "mirror1", "--reason", "metrics")
+        samples = parse_samples(self, self.ctl_ok(ag, "metrics"))
+        self.assertEqual(samples["mirrorpool_address_drained" +
+                                 lab("mirror1", M1)], 1)
+        with open(ag.conf, "a") as f:
+            f.write("\nbogus_key = 1;\n")
+        rc, out, err = ag.ctl("reload")
+        self.assertEqual(rc, 1, err)
+        with open(ag.metrics_file) as f:
+            samples = parse_samples(self, f.read())
+        self.assertEqual(samples["mirrorpool_config_last_reload_success"], 0)
+        self.assertLessEqual(
+            abs(samples["mirrorpool_config_last_reload_timestamp_seconds"] -
+                time.time()), 30)
+        # stopped, the agent leaves no stale values behind
+        self.assertEqual(ag.stop(), 0)
+        self.assertFalse(os.path.exists(ag.metrics_file),
+                         "metrics_file outlived the agent")
+
+    def test_metrics_with_the_primary_down(self):
+        port = free_port()
+        self.assertIsNone(dnstools.dig_status(port, ZONE),
+                          "something answers DNS on port %d" % port)
+        ag = self.agent(dns_port=port)
+        ag.wait_log(r"reading %s A from 127\.0\.0\.1 port %d: connection "
+                    r"refused; retrying in" % (RX_POOL, port), start=0)
+        out = self.ctl_ok(ag, "metrics")
+        promtool_check_metrics(self, out)
+        samples = parse_samples(self, out)
+        self.assertEqual(samples["mirrorpool_dns_up"], 0)
+        self.assertEqual(
+            samples["mirrorpool_dns_last_success_timestamp_seconds"], 0)
+        self.assertGreaterEqual(
+            samples['mirrorpool_dns_errors_total{kind="network"}'], 1)
+        # present, and unknown rather than a misleading 0
+        for t in ("A", "AAAA"):
+            v = samples['mirrorpool_rrset_records{pool="%s",type="%s"}'
+                        % (POOL, t)]
+            self.assertNotEqual(v, v, "rrset_records %s is %r, not NaN"
+                                % (t, v))
 
     # -- state file ------------------------------------------------------
     def test_drains_survive_kill9_and_restart(self):
@@ -959,7 +1086,10 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
                          r"^RELOADING=1\nMONOTONIC_USEC=\d+$")
         usec = int(nl.messages()[r][2].split("=")[-1])
         self.assertLess(abs(usec / 1e6 - time.monotonic()), 5)
-        nl.wait(lambda d: d.startswith("READY=1"), 5, "READY=1 after reload")
+        # (the READY=1 of the start is earlier: wait for one after r)
+        wait_until(lambda: any(m[2].startswith("READY=1")
+                               for m in nl.messages()[r + 1:]), 5,
+                   "READY=1 after reload")
         ready = [k for k, m in enumerate(nl.messages())
                  if m[2].startswith("READY=1")]
         self.assertGreater(ready[-1], r)
@@ -983,6 +1113,16 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
         ag.wait_log(r"^<4>reading %s A from 127\.0\.0\.1 port %d: connection "
                     r"refused; retrying in" % (RX_POOL, port), start=0,
                     timeout=3)
+        # what is published is not known before DNS was read: not "(none)"
+        self.wait_all_checked(ag)
+        out = self.ctl_ok(ag, "status")
+        self.assertRegex(out, r"(?m)^  A     published    unknown \(DNS not "
+                              r"read yet\)\n        in DNS       \(not read "
+                              r"yet\)$")
+        self.assertNotIn("(none)", out)
+        st = ag.status()
+        self.assertEqual([x["published"] for m in st["pools"][0]["mirrors"]
+                          for x in m["addresses"]], [None, None, None])
         # SIGINT stops it as SIGTERM does
         ag.proc.popen.send_signal(signal.SIGINT)
         self.assertEqual(ag.proc.popen.wait(10), 0)

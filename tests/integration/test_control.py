@@ -524,6 +524,27 @@ class Client(Base):
                                 env=self.env)
         self.assertEqual((rc, out, err), (0, "drained\n", ""))
 
+    def test_drain_update_and_force_warning(self):
+        rc, out, err = self.ctl("--json", "drain", "mirror1", "--update",
+                                "--for", "2h", env=self.env)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(json.loads(json.loads(out)["request"]), {
+            "cmd": "drain", "mirror": "mirror1", "for": "2h",
+            "force": False, "update": True})
+        # A drain that empties an RRset is done, with a warning naming it.
+        rc, out, err = self.ctl("drain", "last", "--force", env=self.env)
+        self.assertEqual((rc, out), (0, "drained\n"))
+        self.assertEqual(err, "mirrorpoolctl: warning: this leaves "
+                              "dl.example.org. A empty: clients get no "
+                              "address for it\n")
+
+    def test_check_that_failed_exits_1(self):
+        for args in (["check", "broken"], ["--json", "check", "broken"]):
+            rc, out, err = self.ctl(*args, env=self.env)
+            self.assertEqual(rc, 1, args)
+            self.assertIn("192.0.2.10", out)
+            self.assertEqual(err, "mirrorpoolctl: 1 of 1 checks failed\n")
+
     def test_refused_drain(self):
         rc, out, err = self.ctl("drain", "refuse", env=self.env)
         self.assertEqual(rc, 1)
@@ -570,6 +591,8 @@ class Client(Base):
                 (["drain", "m", "--reason", "a", "--reason", "b"],
                  "--reason given twice"),
                 (["status", "--force"], "--force does not apply to status"),
+                (["undrain", "m", "--update"],
+                 "--update does not apply to undrain"),
                 (["check", "--address", "192.0.2.1"],
                  "--address does not apply to check"),
                 (["undrain", "m", "--reason", "x"],

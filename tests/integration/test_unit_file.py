@@ -18,6 +18,7 @@ SRCDIR = os.environ.get("top_srcdir") or os.path.join(HERE, "..", "..")
 BUILDDIR = os.environ.get("top_builddir") or os.path.join(HERE, "..", "..")
 UNIT = os.path.join(BUILDDIR, "systemd", "mirrorpoold.service")
 DAEMON = os.path.join(BUILDDIR, "agent", "mirrorpoold")
+CTL = os.path.join(BUILDDIR, "agent", "mirrorpoolctl")
 SYSUSERS = os.path.join(SRCDIR, "systemd", "mirrorpool.sysusers")
 MAN_PAGES = ["mirrorpoold.8", "mirrorpoolctl.8", "mirrorpool.conf.5"]
 MAX_EXPOSURE = 1.5
@@ -63,8 +64,12 @@ class UnitFileTest(unittest.TestCase):
         self.assertEqual(svc("NotifyAccess"), ["main"])
         self.assertEqual(svc("WatchdogSec"), ["30s"])
         self.assertEqual(svc("Restart"), ["on-failure"])
-        self.assertEqual(svc("RestartPreventExitStatus"), ["78"])
-        self.assertEqual(svc("ExecReload"), ["/bin/kill -HUP $MAINPID"])
+        self.assertEqual(svc("RestartPreventExitStatus"), ["78 243"])
+        # a reload that is rejected makes "systemctl reload" fail
+        reload = svc("ExecReload")
+        self.assertEqual(len(reload), 1)
+        self.assertRegex(reload[0], r"^/\S+/mirrorpoolctl -c /\S+/mirrorpool/"
+                                    r"mirrorpool\.conf reload$")
         self.assertEqual(svc("User"), ["mirrorpool"])
         self.assertEqual(svc("Group"), ["mirrorpool"])
         self.assertEqual(svc("StateDirectory"), ["mirrorpool"])
@@ -94,12 +99,14 @@ class UnitFileTest(unittest.TestCase):
 
     def verify(self, edit=lambda text: text):
         """systemd-analyze verify on a copy of the unit. verify wants every
-        ExecStart binary to exist and every man: page to open, so the copy
+        Exec* binary to exist and every man: page to open, so the copy
         runs the built daemon and MANPATH holds the source man pages."""
         s = read_service_settings(UNIT)
         installed = s[("[Service]", "ExecStart")][0].split()[0]
+        installed_ctl = s[("[Service]", "ExecReload")][0].split()[0]
         with open(UNIT, encoding="utf-8") as f:
             text = f.read().replace(installed, os.path.abspath(DAEMON))
+            text = text.replace(installed_ctl, os.path.abspath(CTL))
         unit = os.path.join(self.tmp, "mirrorpoold.service")
         with open(unit, "w", encoding="utf-8") as f:
             f.write(edit(text))

@@ -135,6 +135,12 @@ static void handle(void *arg, struct mp_ctl_conn *conn,
 			return;
 		}
 		json_object_set_new(f, "message", json_string("drained"));
+		if (strcmp(rq->mirror, "last") == 0)
+			json_object_set_new(
+			    f, "warnings",
+			    json_pack("[s]", "this leaves dl.example.org. A "
+					     "empty: clients get no address "
+					     "for it"));
 		break;
 	case MP_CTL_UNDRAIN:
 		json_object_set_new(f, "message", json_string("undrained"));
@@ -160,8 +166,10 @@ static void handle(void *arg, struct mp_ctl_conn *conn,
 		    f, "results",
 		    json_pack("[{s:s, s:s, s:b, s:s, s:i, s:s}]", "mirror",
 			      rq->mirror ? rq->mirror : "mirror1", "address",
-			      "192.0.2.10", "ok", 1, "detail", "HTTP 200",
-			      "latency_ms", 35, "state", "up"));
+			      "192.0.2.10", "ok",
+			      !rq->mirror || strcmp(rq->mirror, "broken") != 0,
+			      "detail", "HTTP 200", "latency_ms", 35, "state",
+			      "up"));
 		dl = calloc(1, sizeof(*dl));
 		if (!dl)
 			break;

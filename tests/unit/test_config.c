@@ -798,6 +798,36 @@ static void test_wide_integers(void)
 	mp_diag_clear(&d);
 }
 
+/* libconfig opens a directory or a device named by @include as a file, and
+ * its scanner then exits the process on the first failed read: a reload
+ * would end the daemon. Such an include is refused first. */
+static void test_include_not_a_file(void)
+{
+	struct mp_config *cfg;
+	struct mp_diag d;
+
+	CU_ASSERT_EQUAL(load_str("dns = { server = \"::1\"; };\n"
+				 "@include \"\"\n",
+				 MP_CONFIG_NO_KEY, &cfg, &d),
+			MP_ECONFIG);
+	CU_ASSERT_TRUE(diag_has(&d, conf_path, 2,
+				"@include \"\": a directory, not a "
+				"configuration file"));
+	mp_diag_clear(&d);
+	CU_ASSERT_EQUAL(
+	    load_str("@include \"/dev/null\"\n", MP_CONFIG_NO_KEY, &cfg, &d),
+	    MP_ECONFIG);
+	CU_ASSERT_TRUE(
+	    diag_has(&d, conf_path, 1, "@include \"/dev/null\": not a file"));
+	mp_diag_clear(&d);
+	/* the configuration's own directory */
+	CU_ASSERT_EQUAL(
+	    load_str("x = 1;\n@include \".\"\n", MP_CONFIG_NO_KEY, &cfg, &d),
+	    MP_ECONFIG);
+	CU_ASSERT_TRUE(diag_has(&d, conf_path, 2, "a directory"));
+	mp_diag_clear(&d);
+}
+
 /* libconfig 1.5 loses the memory of a string at which it finds a syntax
  * error; such a string is reported without libconfig reading the file
  * (the valgrind run of this suite would see the leak). */
@@ -1827,6 +1857,7 @@ static CU_TestInfo tests[] = {
     {"ttl", test_ttl},
     {"integers beyond 32 bits", test_wide_integers},
     {"a string where none can be", test_misplaced_string},
+    {"@include of a directory", test_include_not_a_file},
     {"missing required keys", test_missing},
     {"key settings", test_keys_settings},
     {"durations", test_durations},

@@ -90,6 +90,20 @@ static void test_drain(void)
 	CU_ASSERT_STRING_EQUAL(r.reason, "");
 	mp_ctl_request_clear(&r);
 
+	/* "update" is written only when true. */
+	roundtrip("{\"cmd\":\"drain\",\"mirror\":\"m\",\"update\":true}",
+		  "{\"cmd\":\"drain\",\"mirror\":\"m\",\"force\":false,"
+		  "\"update\":true}",
+		  &r);
+	CU_ASSERT_TRUE(r.update);
+	CU_ASSERT_FALSE(r.force);
+	CU_ASSERT_PTR_NULL(r.reason);
+	mp_ctl_request_clear(&r);
+	roundtrip("{\"cmd\":\"drain\",\"mirror\":\"m\",\"update\":false}",
+		  "{\"cmd\":\"drain\",\"mirror\":\"m\",\"force\":false}", &r);
+	CU_ASSERT_FALSE(r.update);
+	mp_ctl_request_clear(&r);
+
 	/* Minimal: "force" is always written. */
 	roundtrip("{\"cmd\":\"drain\",\"mirror\":\"m\"}",
 		  "{\"cmd\":\"drain\",\"mirror\":\"m\",\"force\":false}", &r);
@@ -314,6 +328,10 @@ static void test_unknown_keys(void)
 	       "unknown key \"reason\" for undrain");
 	reject("{\"cmd\":\"undrain\",\"mirror\":\"m\",\"force\":true}",
 	       "unknown key \"force\" for undrain");
+	reject("{\"cmd\":\"undrain\",\"mirror\":\"m\",\"update\":true}",
+	       "unknown key \"update\" for undrain");
+	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"update\":1}",
+	       "\"update\" must be true or false");
 	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"forse\":true}",
 	       "unknown key \"forse\" for drain");
 	reject("{\"cmd\":\"drain\",\"mirror\":\"m\",\"Mirror\":\"m\"}",

@@ -417,8 +417,16 @@ static void test_drain_floor_and_force(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
 	expect_no_plan();
 	rq.force = true;
+	char emptied[200] = "x";
+	rq.emptied = emptied;
+	rq.emptied_len = sizeof(emptied);
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
+	/* m1 holds the only AAAA address: the forced drain empties it */
+	CU_ASSERT_STRING_EQUAL(emptied, "dl.example.org. AAAA");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "m1 drained with --force leaves dl.example.org. "
+			   "AAAA empty"));
 	/* operator actions bypass the rate limit: right after an UPDATE too */
 	struct mp_plan p;
 	uint64_t next;
@@ -480,6 +488,123 @@ static void test_drain_expires(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "drain of m2 192.0.2.20 expired"));
 	expect_plan(0, "dl.example.org. A +192.0.2.20");
+	teardown();
+}
+
+/* The drain object of mirror m2 in status --json (new reference). */
+static json_t *m2_drain(void)
+{
+	json_t *st = mp_engine_status(eng, NULL, "v", false, at(now));
+	json_t *d = json_object_get(
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+		1),
+	    "drain");
+
+	json_incref(d);
+	json_decref(st);
+	return d;
+}
+
+static void test_drain_twice(void)
+{
+	char err[512], emptied[200] = "x";
+	struct mp_addr a;
+	struct mp_drain_request rq = {.mirror = "m2",
+				      .reason = "disk swap",
+				      .by = "alice",
+				      .uid = 1000,
+				      .for_ms = 3600000,
+				      .emptied = emptied,
+				      .emptied_len = sizeof(emptied)};
+	json_t *dj;
+
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	/* --update of what is not drained is refused */
+	rq.update = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "m2 is not drained: nothing to update "
+				    "(drain it without --update)");
+	rq.update = false;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_STRING_EQUAL(emptied, ""); /* m1 still serves A */
+
+	/* a second plain drain is refused and changes nothing */
+	now += 60000;
+	rq.reason = "other";
+	rq.by = "bob";
+	rq.for_ms = 0;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_EEXIST);
+	CU_ASSERT_STRING_EQUAL(
+	    err, "m2 is already drained (by alice 1m ago, expires in 59m: "
+		 "disk swap); use --update to change the drain (what is not "
+		 "given again is kept) or --force to replace it");
+	dj = m2_drain();
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "disk swap");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now - 60000 + 3600000) / 1000));
+	json_decref(dj);
+
+	/* --update with a new reason keeps the expiry */
+	rq.update = true;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	dj = m2_drain();
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "other");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "by")),
+			       "bob");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now - 60000 + 3600000) / 1000));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "since")),
+			(json_int_t)((now - 60000) / 1000));
+	json_decref(dj);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 drain updated by bob"));
+
+	/* --update with only --for keeps the reason */
+	rq.reason = NULL;
+	rq.for_ms = 600000;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	dj = m2_drain();
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "other");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "until")),
+			(json_int_t)((now + 600000) / 1000));
+	json_decref(dj);
+
+	/* --force replaces it whole: no reason, no expiry */
+	rq.update = false;
+	rq.force = true;
+	rq.for_ms = 0;
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	dj = m2_drain();
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
+			       "");
+	CU_ASSERT_TRUE(json_is_null(json_object_get(dj, "until")));
+	json_decref(dj);
+
+	/* an address of its own is a second, separate drain */
+	mp_addr_parse("192.0.2.20", &a);
+	rq.address = &a;
+	rq.force = false;
+	rq.reason = "cable";
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_EEXIST);
+	CU_ASSERT_STRING_EQUAL(
+	    err,
+	    "m2 192.0.2.20 is already drained (by bob just now: cable); use "
+	    "--update to change the drain (what is not given again is "
+	    "kept) or --force to replace it");
 	teardown();
 }
 
@@ -780,13 +905,90 @@ static void test_status_and_metrics(void)
 		      "\"m2\",address=\"192.0.2.20\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_checks_total{pool=\"dl.example.org.\",mirror="
-		      "\"m2\",address=\"192.0.2.20\",result=\"fail\"} 3\n"));
+		      "\"m2\",address=\"192.0.2.20\",result=\"failed\"} 3\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_updates_total{pool=\"dl.example.org.\",type="
 		      "\"A\",result=\"ok\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_rrset_records{pool=\"dl."
 					 "example.org.\",type=\"A\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "mirrorpool_frozen 0\n"));
+	free(m);
+	teardown();
+}
+
+static bool has(const char *m, const char *line)
+{
+	bool ok = strstr(m, line) != NULL;
+	if (!ok)
+		fprintf(stderr, "\nmissing: %s", line);
+	return ok;
+}
+
+#define L_M2 "{pool=\"dl.example.org.\",mirror=\"m2\",address=\"192.0.2.20\"}"
+
+static void test_metrics_operator(void)
+{
+	char *m, err[256];
+	struct mp_drain_request rq = {.mirror = "m2", .by = "a", .uid = 1};
+
+	setup("false", 2);
+	const uint64_t t0 = now;
+	mp_engine_set_build(eng, "9.9.9", now - 5000);
+	/* before the first read: what DNS holds is unknown, not 0 */
+	m = mp_engine_metrics(eng, at(now));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_build_info{version=\"9.9.9\"} 1\n"));
+	CU_ASSERT_TRUE(has(m, "# TYPE mirrorpool_start_time_seconds gauge\n"
+			      "mirrorpool_start_time_seconds 1763799995\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_rrset_records{pool=\"dl.example.org."
+			      "\",type=\"A\"} NaN\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
+	CU_ASSERT_TRUE(
+	    has(m, "mirrorpool_dns_last_success_timestamp_seconds 0.000\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_timestamp_seconds "
+			      "1763799995\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_pool_min_healthy{pool=\"dl.example."
+			      "org.\",type=\"AAAA\"} 2\n"));
+	free(m);
+
+	/* the primary answers, then stops answering */
+	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0);
+	view(A_10_20, 2, AAAA_10, 1);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_TIMEOUT, t0 + 1000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_NETWORK, t0 + 2000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_NETWORK, t0 + 3000);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_RCODE, t0 + 4000);
+	mp_engine_reload_result(eng, false, t0 + 4500);
+	results("192.0.2.20", false, 3);
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	m = mp_engine_metrics(eng, at(now));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_last_success_timestamp_seconds "
+			      "1763800000.000\n"));
+	CU_ASSERT_TRUE(has(m,
+			   "mirrorpool_dns_errors_total{kind=\"timeout\"} 1\n"
+			   "mirrorpool_dns_errors_total{kind=\"network\"} 2\n"
+			   "mirrorpool_dns_errors_total{kind=\"tsig\"} 0\n"
+			   "mirrorpool_dns_errors_total{kind=\"rcode\"} 1\n"));
+	/* the last count read stays: dns_up says whether it is current */
+	CU_ASSERT_TRUE(has(m, "mirrorpool_rrset_records{pool=\"dl.example.org."
+			      "\",type=\"A\"} 2\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_timestamp_seconds "
+			      "1763800004\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_drained" L_M2 " 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_penalty" L_M2 " 1000\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_suppressed" L_M2 " 0\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_address_drained{pool=\"dl.example."
+			      "org.\",mirror=\"m1\",address=\"192.0.2.10\"} "
+			      "0\n"));
+	free(m);
+	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0 + 6000);
+	mp_engine_reload_result(eng, true, t0 + 7000);
+	m = mp_engine_metrics(eng, at(now));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 1\n"));
+	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
 	free(m);
 	teardown();
 }
@@ -801,6 +1003,7 @@ static CU_TestInfo tests[] = {
     {"rate limit coalesces", test_rate_limit_coalesces},
     {"drain: floor and --force", test_drain_floor_and_force},
     {"drain --for expires", test_drain_expires},
+    {"drain twice: --update and --force", test_drain_twice},
     {"drain --for bounded", test_drain_for_bounded},
     {"foreign records and drift", test_foreign_record_removed},
     {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
@@ -813,6 +1016,7 @@ static CU_TestInfo tests[] = {
     {"state round trip", test_state_roundtrip},
     {"dry run plans once", test_dry_run_plans_once},
     {"status and metrics", test_status_and_metrics},
+    {"metrics an on-call alerts on", test_metrics_operator},
     CU_TEST_INFO_NULL,
 };
 
