@@ -578,6 +578,29 @@ static void wall_step_keeps_failover(int64_t step_ms)
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.20 (NOERROR"));
 	/* what people read follows the wall clock */
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->last_at_s, now.wall_ms / 1000);
+	{
+		char sum[300];
+		json_t *st, *a;
+
+		advance(3000);
+		mp_engine_summary(eng, now, sum, sizeof(sum));
+		CU_ASSERT_PTR_NOT_NULL(strstr(sum, "last UPDATE 3s ago"));
+		/* the newest check shows as wall-clock time */
+		st = mp_engine_status(eng, NULL, "t", false, now);
+		a = json_array_get(
+		    json_object_get(
+			json_array_get(
+			    json_object_get(
+				json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+			    1),
+			"addresses"),
+		    0);
+		CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+				    json_object_get(a, "last_check"), "at")),
+				(json_int_t)(now.wall_ms - 3000) / 1000);
+		json_decref(st);
+	}
 	teardown();
 }
 
