@@ -285,5 +285,6 @@ char *mp_engine_metrics(struct mp_engine *e, struct mp_time now)
 	       "1 while the guard freezes removals");
 	mp_strbuf_printf(&b, "mirrorpool_frozen %d\n", e->frozen ? 1 : 0);
 	mp_eng_vantage_metrics(e, &b, now_ms);
+	mp_eng_json_metrics(e, &b);
 	return mp_strbuf_take(&b);
 }
