@@ -65,6 +65,10 @@ class UnitFileTest(unittest.TestCase):
         self.assertEqual(svc("WatchdogSec"), ["30s"])
         self.assertEqual(svc("Restart"), ["on-failure"])
         self.assertEqual(svc("RestartPreventExitStatus"), ["78 243"])
+        # not started before the key exists (a fresh package install)
+        self.assertEqual(len(s.get(("[Unit]", "ConditionPathExists"), [])), 1)
+        self.assertRegex(s[("[Unit]", "ConditionPathExists")][0],
+                         r"^/\S+/mirrorpool/tsig\.key$")
         # a reload that is rejected makes "systemctl reload" fail
         reload = svc("ExecReload")
         self.assertEqual(len(reload), 1)
