@@ -41,7 +41,11 @@ cleanup() {
 	if [ $had_group = 0 ] && getent group mirrorpool >/dev/null; then
 		groupdel mirrorpool || true
 	fi
-	rm -rf "$work"
+	if [ -n "${MP_PACKAGE_KEEP:-}" ]; then
+		echo "package test: kept $work" >&2
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 
@@ -66,7 +70,8 @@ deb=$(ls "$work"/mirrorpool_"$version"_*.deb)
 echo "built $(basename "$deb")"
 
 echo "--- lintian"
-lintian --fail-on error,warning --info "$deb" | tee "$work/lintian.log" ||
+lintian --fail-on error,warning --info --show-overrides "$deb" |
+	tee "$work/lintian.log" ||
 	fail "lintian found errors or warnings"
 grep -qE '^[EW]: ' "$work/lintian.log" && fail "lintian is not clean"
 echo "lintian: no error, no warning"
