@@ -86,12 +86,13 @@ for f in /usr/sbin/mirrorpoold /usr/bin/mirrorpoolctl \
 	/lib/systemd/system/mirrorpoold.service \
 	/usr/lib/sysusers.d/mirrorpool.conf /etc/mirrorpool/mirrorpool.conf \
 	/usr/share/doc/mirrorpool/alerts.yml \
-	/usr/share/doc/mirrorpool/README.Debian.gz \
 	/usr/share/doc/mirrorpool/copyright; do
 	[ -e "$f" ] || fail "$f is not installed"
 done
 ls /usr/share/doc/mirrorpool/operator-guide.md* >/dev/null ||
 	fail "the operator's guide is not installed"
+ls /usr/share/doc/mirrorpool/README.Debian* >/dev/null ||
+	fail "README.Debian is not installed"
 for page in mirrorpoold.8 mirrorpoolctl.8 mirrorpool.conf.5; do
 	ls /usr/share/man/man"${page##*.}"/"$page".gz >/dev/null ||
 		fail "man page $page is not installed"
