@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -20,6 +21,7 @@
 #include "daemon.h"
 #include "diag.h"
 #include "dnsio.h"
+#include "jsonpools.h"
 #include "error.h"
 #include "log.h"
 #include "notify.h"
@@ -48,6 +50,7 @@ struct mp_daemon {
 	struct mp_config *cfg;
 	struct mp_engine *engine;
 	struct mp_checks *checks;
+	struct mp_jsonpools *jsonpools;
 	struct mp_dnsio *dns;
 	struct mp_ctlcmd *ctlcmd;
 	struct mp_ctl_server *ctl;
@@ -107,6 +110,8 @@ static void state_changed(struct mp_daemon *d)
 	}
 	if (d->dns)
 		mp_dnsio_kick(d->dns);
+	/* a drain or a freeze change may change what a JSON pool serves */
+	mp_jsonpools_refresh(d->jsonpools);
 }
 
 static void tick_cb(uv_timer_t *t)
@@ -164,6 +169,8 @@ static void shutdown_now(struct mp_daemon *d)
 	 * the control socket is still open */
 	mp_checks_close(d->checks);
 	d->checks = NULL;
+	mp_jsonpools_close(d->jsonpools);
+	d->jsonpools = NULL;
 	mp_dnsio_close(d->dns);
 	d->dns = NULL;
 	if (d->ctl)
@@ -199,6 +206,7 @@ static void begin_stop(struct mp_daemon *d, const char *why)
 		mp_log(LOG_NOTICE, "%s: stopping", why);
 	/* no new results: the engine stays as the last UPDATE leaves it */
 	mp_checks_stop(d->checks);
+	mp_jsonpools_stop(d->jsonpools);
 	mp_dnsio_stop(d->dns); /* dns_stopped follows, maybe at once */
 }
 
@@ -258,6 +266,9 @@ static void start_checks(struct mp_daemon *d)
 {
 	int rc = mp_checks_start(d->checks);
 
+	if (rc == MP_OK)
+		rc = mp_jsonpools_start(d->jsonpools);
+
 	if (rc != MP_OK)
 		mp_log(LOG_ERR,
 		       "cannot schedule the health checks: %s; the published "
@@ -275,6 +286,7 @@ static void reload_apply(void *arg)
 
 	d->ncfg = NULL;
 	mp_checks_stop(d->checks);
+	mp_jsonpools_stop(d->jsonpools);
 	rc = mp_engine_reconfigure(d->engine, ncfg, mp_clock_now().wall_ms);
 	if (rc != MP_OK) {
 		mp_config_free(ncfg);
@@ -336,7 +348,8 @@ static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
 	if (!conn)
 		mp_log(LOG_NOTICE, "%s: reloading %s", who, d->config_path);
 	mp_diag_init(&diag);
-	rc = mp_config_load(d->config_path, 0, &ncfg, &diag);
+	rc = mp_config_load_node(d->config_path, 0, mp_daemon_host_name(),
+				 &ncfg, &diag);
 	if (rc != MP_OK) {
 		char *all = mp_diag_join(&diag, "; ");
 		for (size_t i = 0; i < diag.n; i++)
@@ -414,7 +427,13 @@ static void check_report(void *arg, json_t *results)
 static int ctl_check(void *arg, struct mp_ctl_conn *conn, const char *mirror)
 {
 	struct mp_daemon *d = arg;
-	return mp_checks_run_now(d->checks, mirror, check_report, conn);
+	int rc = mp_checks_run_now(d->checks, mirror, check_report, conn);
+
+	/* not a DNS-pool mirror: perhaps a JSON pool's */
+	if (rc == MP_ENOENT && mirror)
+		rc = mp_jsonpools_run_now(d->jsonpools, mirror, check_report,
+					  conn);
+	return rc;
 }
 
 static void ctl_sync(void *arg)
@@ -494,7 +513,12 @@ static int start_modules(struct mp_daemon *d)
 	mp_dnsio_set_dry_run(d->dns, dry_run(d));
 	rc = mp_checks_new(d->loop, d->engine, engine_changed, d, &d->checks);
 	if (rc == MP_OK)
+		rc = mp_jsonpools_new(d->loop, d->engine, engine_changed, d,
+				      &d->jsonpools);
+	if (rc == MP_OK)
 		rc = mp_checks_start(d->checks);
+	if (rc == MP_OK)
+		rc = mp_jsonpools_start(d->jsonpools);
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: health checks: %s",
 		       mp_strerror(rc));
@@ -594,4 +618,14 @@ out:
 	free(d->config_path);
 	free(d);
 	return exit_code;
+}
+
+const char *mp_daemon_host_name(void)
+{
+	static char host[256];
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return NULL;
+	host[sizeof(host) - 1] = '\0';
+	return host;
 }

@@ -128,8 +128,8 @@ static void on_done(void *arg, const struct mp_check_result *r,
 
 static int start_check(struct mp_sched_entry *e)
 {
-	int rc = mp_checker_start(e->s->checker, &e->job, e->cfg, &e->addr,
-				  on_done, e);
+	int rc = mp_checker_start(e->s->checker, &e->job, e->cfg,
+				  e->has_addr ? &e->addr : NULL, on_done, e);
 
 	if (rc != MP_OK && rc != MP_EBUSY) {
 		struct mp_log_fields f = MP_LOG_FIELDS_INIT;

@@ -11,75 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "error.h"
 #include "log.h"
-
-int mp_atomic_write(const char *path, const char *text, size_t len,
-		    unsigned mode, char *err, size_t errlen)
-{
-	char tmp[4096], dir[4096];
-	int fd = -1, dfd = -1, rc = MP_EIO;
-	size_t off = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return MP_EINVAL;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-			 strerror(errno));
-		return MP_EIO;
-	}
-	/* the daemon runs with UMask=0077: set the mode a reader needs */
-	if (fchmod(fd, mode) < 0) {
-		snprintf(err, errlen, "cannot chmod %s: %s", tmp,
-			 strerror(errno));
-		goto cleanup;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "cannot write %s: %s", tmp,
-				 strerror(errno));
-			goto cleanup;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		snprintf(err, errlen, "cannot fsync %s: %s", tmp,
-			 strerror(errno));
-		goto cleanup;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		snprintf(err, errlen, "cannot close %s: %s", tmp,
-			 strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-			 strerror(errno));
-		goto cleanup;
-	}
-	/* make the rename itself durable */
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return MP_OK;
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
 
 int mp_statefile_save(const char *path, const json_t *state, char *err,
 		      size_t errlen)

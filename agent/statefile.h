@@ -21,10 +21,6 @@ int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen);
 int mp_statefile_save(const char *path, const json_t *state, char *err,
 		      size_t errlen);
 
-/* Writes text to path atomically with mode 0644 (metrics file). */
-int mp_atomic_write(const char *path, const char *text, size_t len,
-		    unsigned mode, char *err, size_t errlen);
-
 /* The engine's persisted state: saved when it changed since the last save
  * (a failure is logged; the state stays dirty and is saved again on the next
  * change), restored at start (problems are logged; the engine then starts

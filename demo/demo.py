@@ -81,10 +81,40 @@ pools = (
     );
   }}
 );
+# The same mirrors in a JSON list (Tails's mirrors.json): the output is
+# the source with weight 0 for every mirror that is out.
+json_pools = (
+  {{ name = "tails";
+    source = "{source}";
+    output = "{output}";
+    min_healthy = 1;
+    check = {{ path = "trace"; }};
+  }}
+);
 control = {{ socket = "{socket}"; mode = "0600"; }};
 state_file = "{state}";
 log_level = "info";
 """
+
+
+JSON_WEIGHTS = [10, 20, 30]
+
+
+def json_url(addr, port):
+    return "http://%s:%d/" % (addr, port)
+
+
+def json_source(port):
+    """A mirrors.json in Tails's shape, fields mirrorpool does not know
+    included."""
+    entries = []
+    for (name, addr), w in zip(MIRRORS, JSON_WEIGHTS):
+        entries.append(
+            '    {\n      "url_prefix": "%s",\n      "rsync_url": '
+            '"rsync://%s/tails/",\n      "weight": %d,\n      "notes": '
+            '"%s"\n    }' % (json_url(addr, port), addr, w, name))
+    return ('{\n  "version": 1,\n  "mirrors": [\n%s\n  ]\n}\n'
+            % ",\n".join(entries))
 
 
 class DemoFailed(Exception):
@@ -223,11 +253,18 @@ class Agent:
         mirrors = ",\n".join(
             '      { name = "%s"; addresses = [ "%s" ]; }' % m
             for m in MIRRORS)
+        self.source = os.path.join(workdir, "git", "mirrors.json")
+        self.output = os.path.join(workdir, "www", "mirrors.json")
+        os.makedirs(os.path.dirname(self.source))
+        os.makedirs(os.path.dirname(self.output))
+        with open(self.source, "w") as f:
+            f.write(json_source(http_port))
         with open(self.conf, "w") as f:
             f.write(CONFIG.format(
                 dns_port=dns_port, zone=ZONE, key_file=key_file, pool=POOL,
                 http_port=http_port, mirrors=mirrors, socket=self.socket,
-                state=os.path.join(workdir, "state.json")))
+                state=os.path.join(workdir, "state.json"),
+                source=self.source, output=self.output))
 
     def env(self):
         env = dict(os.environ)
@@ -371,6 +408,25 @@ class Demo:
                 raise DemoFailed("no agent log line matching /%s/" % rx)
         return lines
 
+    def json_weights(self):
+        try:
+            with open(self.agent.output) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return [m["weight"] for m in doc["mirrors"]]
+
+    def show_json(self, want, timeout, step):
+        """Waits until the JSON pool's output has weights want; shows the
+        command and its answer."""
+        self.wait(lambda: self.json_weights() == want, timeout,
+                  "%s: weights %s in %s" % (step, want, self.agent.output))
+        with open(self.agent.output) as f:
+            lines = [ln.rstrip() for ln in f
+                     if '"url_prefix"' in ln or '"weight"' in ln]
+        self.out.cmd("grep -E '\"(url_prefix|weight)\"' %s"
+                     % self.agent.output, "\n".join(lines))
+
     def expect_pool(self, got, want, step):
         if got != sorted(want):
             raise DemoFailed("%s: dig shows %s, expected %s" % (
@@ -484,6 +540,12 @@ class Demo:
         self.expect_pool(got, rest, "step 2")
         o.ok("%s (%s) left the pool %s after it started failing"
              % (name, addr, secs(took)))
+        o.say("the JSON pool's output, served to the download dispatcher:")
+        zeroed = [0 if a == addr else w
+                  for (_, a), w in zip(MIRRORS, JSON_WEIGHTS)]
+        self.show_json(zeroed, 10, "step 2")
+        o.ok("its weight is 0 in %s; every other byte is the source's"
+             % self.agent.output)
         o.pause()
 
     def step3(self):
@@ -504,6 +566,13 @@ class Demo:
         self.expect_pool(got, ADDRS, "step 3")
         o.ok("%s is back in the pool %s after it recovered"
              % (name, secs(took)))
+        self.show_json(JSON_WEIGHTS, 10, "step 3")
+        with open(self.agent.output) as f, open(self.agent.source) as g:
+            if f.read() != g.read():
+                raise DemoFailed("step 3: the JSON output differs from "
+                                 "its source with every mirror healthy")
+        o.ok("its weight is back: the output is the source again, byte "
+             "for byte")
         o.pause()
 
     def step4(self):

@@ -175,5 +175,7 @@ int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 			char *err, size_t errlen);
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
+struct mp_strbuf;
+void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "jsonstate.h"
+#include "strbuf.h"
 
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old)
 {
@@ -125,4 +126,39 @@ json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms)
 			json_array_append_new(
 			    a, mp_jstate_status(e->jpools[j], now_ms));
 	return a;
+}
+
+/* One gauge over every JSON-pool entry: up (1/0) or weight. */
+static void json_gauge(struct mp_engine *e, struct mp_strbuf *b,
+		       const char *metric, const char *help, bool weight)
+{
+	char ep[300], em[300];
+
+	mp_strbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", metric, help,
+			 metric);
+	for (size_t j = 0; j < e->n_jpools; j++)
+		for (size_t k = 0;
+		     e->jpools[j] && k < mp_jstate_n(e->jpools[j]); k++) {
+			const struct mp_jentry *m =
+			    mp_jstate_entry(e->jpools[j], k);
+			mp_strbuf_printf(
+			    b, "%s{pool=\"%s\",mirror=\"%s\"} %u\n", metric,
+			    mp_eng_label_esc(
+				mp_jstate_config(e->jpools[j])->name, ep,
+				sizeof(ep)),
+			    mp_eng_label_esc(m->name, em, sizeof(em)),
+			    weight
+				? m->weight
+				: (m->health.state == MP_HEALTH_UP ? 1u : 0u));
+		}
+}
+
+void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b)
+{
+	if (e->n_jpools == 0)
+		return;
+	json_gauge(e, b, "mirrorpool_json_mirror_up",
+		   "1 when a JSON-pool mirror is healthy (state up)", false);
+	json_gauge(e, b, "mirrorpool_json_mirror_weight",
+		   "the weight a JSON-pool mirror has in the output", true);
 }

@@ -284,5 +284,6 @@ char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
 	       "1 while the guard freezes removals");
 	mp_strbuf_printf(&b, "mirrorpool_frozen %d\n", e->frozen ? 1 : 0);
 	mp_eng_vantage_metrics(e, &b, now_ms);
+	mp_eng_json_metrics(e, &b);
 	return mp_strbuf_take(&b);
 }

@@ -32,6 +32,8 @@ CONFIG_KEYS = {
               "mirrors", "addresses", "weight", "email", "notes"],
     "VANTAGE POINTS": ["node", "role", "views", "nodes", "quorum", "max_age",
                        "publish_interval", "fallback"],
+    "JSON POOLS": ["name", "source", "output", "min_healthy",
+                   "check_disabled", "check"],
     "CONTROL, STATE AND LOGGING": ["control.socket", "control.group",
                                    "control.mode", "state_file",
                                    "metrics_file", "log_level"],

@@ -118,6 +118,15 @@ static void test_engine_json(void)
 	    "drained")));
 	json_decref(st);
 
+	text = mp_engine_metrics(e, now);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    text, "mirrorpool_json_mirror_weight{pool=\"tails\",mirror=\"a."
+		  "example\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(text, "mirrorpool_json_mirror_up{pool=\"tails\",mirror=\"b."
+			 "example\"} 1\n"));
+	free(text);
+
 	/* a reload keeps the list, the drain and the health */
 	cfg2 = load(0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg2);
