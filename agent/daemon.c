@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -347,7 +348,8 @@ static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
 	if (!conn)
 		mp_log(LOG_NOTICE, "%s: reloading %s", who, d->config_path);
 	mp_diag_init(&diag);
-	rc = mp_config_load(d->config_path, 0, &ncfg, &diag);
+	rc = mp_config_load_node(d->config_path, 0, mp_daemon_host_name(),
+				 &ncfg, &diag);
 	if (rc != MP_OK) {
 		char *all = mp_diag_join(&diag, "; ");
 		for (size_t i = 0; i < diag.n; i++)
@@ -616,4 +618,14 @@ out:
 	free(d->config_path);
 	free(d);
 	return exit_code;
+}
+
+const char *mp_daemon_host_name(void)
+{
+	static char host[256];
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return NULL;
+	host[sizeof(host) - 1] = '\0';
+	return host;
 }

@@ -11,4 +11,8 @@
 int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry_run,
 		  bool verbose);
 
+/* The host name, the default of the configuration's `node` (the config
+ * keeps its first label); NULL when it cannot be had. */
+const char *mp_daemon_host_name(void);
+
 #endif

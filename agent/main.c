@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		mp_log_set_level(LOG_DEBUG);
 
 	mp_diag_init(&diag);
-	rc = mp_config_load(path, 0, &cfg, &diag);
+	rc = mp_config_load_node(path, 0, mp_daemon_host_name(), &cfg, &diag);
 	if (rc != MP_OK) {
 		for (size_t i = 0; i < diag.n; i++) {
 			if (check_only)

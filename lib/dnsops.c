@@ -9,11 +9,12 @@
 
 #include "backoff.h"
 #include "dnsops.h"
+#include "dnsops_views.h"
 #include "duration.h"
 #include "error.h"
 #include "log.h"
 
-enum op { OP_IDLE = 0, OP_READ, OP_UPDATE };
+enum op { OP_IDLE = 0, OP_READ, OP_UPDATE, OP_VIEW_READ, OP_VIEW_PUBLISH };
 
 struct mp_dnsops {
 	struct mp_engine *e;
@@ -36,6 +37,8 @@ struct mp_dnsops {
 	bool abandon; /* stop without waiting */
 	bool reload_waiting;
 	char why[1200]; /* text behind out->read_error / out->why */
+	struct mp_dnsops_views views; /* vantage: views published and read */
+	bool views_init;
 };
 
 static const struct mp_config *cfg_of(const struct mp_dnsops *m)
@@ -94,6 +97,7 @@ void mp_dnsops_free(struct mp_dnsops *m)
 		return;
 	mp_plan_clear(&m->plan);
 	mp_dns_request_clear(&m->req);
+	mp_dnsops_views_free(&m->views);
 	free(m->pending);
 	free(m);
 }
@@ -428,6 +432,13 @@ static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
 
 	if (m->op == OP_IDLE)
 		return;
+	if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH) {
+		bool read = m->op == OP_VIEW_READ;
+		op_done(m);
+		mp_dnsops_views_done(&m->views, m->e, read, NULL,
+				     mp_strerror(err), now);
+		return;
+	}
 	if (m->op == OP_READ) {
 		pool = pool_name(m, m->read_rrset);
 		op_done(m);
@@ -472,6 +483,9 @@ static void step_stopping(struct mp_dnsops *m, const struct mp_time *now,
 	out->stopped = true;
 }
 
+static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
+			  struct mp_dnsops_out *out);
+
 static void step(struct mp_dnsops *m, const struct mp_time *now,
 		 struct mp_dnsops_out *out)
 {
@@ -500,6 +514,8 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 			return;
 		}
 	m->n_pending = 0;
+	if (start_view_op(m, now, out))
+		return;
 	mp_engine_tick(m->e, wall);
 	/* a dry run notes each plan once, so this ends */
 	for (;;) {
@@ -522,6 +538,51 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 				 "dry-run: would send UPDATE: ", "", NULL);
 		mp_plan_clear(&m->plan);
 	}
+}
+
+/* ---- vantage views ------------------------------------------------------ */
+
+/* A view to read or publish, when one is due (see dnsops_views.h). */
+static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
+			  struct mp_dnsops_out *out)
+{
+	const struct mp_config *cfg = cfg_of(m);
+	uint64_t wake_ms = UINT64_MAX;
+	bool read;
+
+	if (!cfg->vantage.enabled)
+		return false;
+	if (!m->views_init) {
+		mp_dnsops_views_init(&m->views, now);
+		m->views_init = true;
+	}
+	if (!mp_dnsops_views_start(&m->views, m->e, m->next_id++, m->dry_run,
+				   now, &m->req, &read, &wake_ms)) {
+		wake(out, wake_ms);
+		return false;
+	}
+	m->op = read ? OP_VIEW_READ : OP_VIEW_PUBLISH;
+	m->op_deadline = now->mono_ms + cfg->dns.timeout_ms;
+	out->act = read ? MP_DNSOPS_SEND_VIEW_READ : MP_DNSOPS_SEND_VIEW_UPDATE;
+	out->req = &m->req;
+	return true;
+}
+
+static void view_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
+		      const struct mp_time *now, struct mp_dnsops_out *out)
+{
+	const struct mp_dns_response *resp =
+	    in->outcome == MP_DNSOPS_ANSWER && in->resp &&
+		    in->resp->tsig == MP_TSIG_VERIFIED
+		? in->resp
+		: NULL;
+	bool read = m->op == OP_VIEW_READ;
+
+	op_done(m);
+	mp_dnsops_explain_outcome(in->outcome, in->resp, in->detail, cfg_of(m),
+				  now->wall_ms / 1000, m->why, sizeof(m->why));
+	if (mp_dnsops_views_done(&m->views, m->e, read, resp, m->why, now))
+		out->changed = true;
 }
 
 static void reloaded(struct mp_dnsops *m)
@@ -557,6 +618,8 @@ void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 			read_done(m, in, now, out);
 		else if (m->op == OP_UPDATE)
 			update_done(m, in, now, out);
+		else if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH)
+			view_done(m, in, now, out);
 		break;
 	case MP_DNSOPS_SEND_FAILED:
 		send_failed(m, in->err, now);

@@ -57,9 +57,11 @@ struct mp_dnsops_in {
 };
 
 enum mp_dnsops_act {
-	MP_DNSOPS_NONE = 0,   /* nothing to send now */
-	MP_DNSOPS_SEND_READ,  /* send req (a query of RRset rrset) */
-	MP_DNSOPS_SEND_UPDATE /* send req (the UPDATE of plan) */
+	MP_DNSOPS_NONE = 0,	  /* nothing to send now */
+	MP_DNSOPS_SEND_READ,	  /* send req (a query of RRset rrset) */
+	MP_DNSOPS_SEND_UPDATE,	  /* send req (the UPDATE of plan) */
+	MP_DNSOPS_SEND_VIEW_READ, /* send req: a query of another node's view */
+	MP_DNSOPS_SEND_VIEW_UPDATE /* send req: this node's view, published */
 };
 
 struct mp_dnsops_out {

@@ -103,6 +103,10 @@ FORMATS = [
     r'with algorithm %s',
     r'unsigned %s, TSIG error BADSIG: the server could not verify our MAC '
     r'with key \"%s\" (wrong secret?)',
+    r'%s %s: %s by %s %u/%u (%s)',
+    r'%s %s: stays %s: %u/%u %s, quorum %u (%s)',
+    r'vantage: quorum lost: %u of %zu nodes have a fresh view, quorum is '
+    r'%u; %s until enough views are fresh again',
 ]
 
 # Where most of those messages are written.
