@@ -180,23 +180,24 @@ static void test_drain_persists(void)
 
 	mp_log_set_sink(quiet, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, now, &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
 	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
 	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
 	rq.mirror = "b.example";
 	rq.reason = "new disks";
 	rq.by = "alice";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
+			MP_OK);
 	CU_ASSERT_TRUE(mp_engine_state_dirty(e, true));
-	st = mp_engine_state_save(e);
+	st = mp_engine_state_save(e, at(now));
 	mp_engine_free(e);
 
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, now, &e2), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e2), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, at(now), err, sizeof(err)),
 			MP_OK);
 	json_decref(st);
 	/* not in a list yet, still saved */
-	st = mp_engine_state_save(e2);
+	st = mp_engine_state_save(e2, at(now));
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(
 			    json_object_get(st, "json_drains"), "tails")),
 			1);
@@ -211,9 +212,9 @@ static void test_drain_persists(void)
 	CU_ASSERT_FALSE(
 	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 0)->drained);
 	CU_ASSERT_EQUAL(mp_engine_undrain(e2, "b.example", NULL, "alice", 0,
-					  now, err, sizeof(err)),
+					  at(now), err, sizeof(err)),
 			MP_OK);
-	st = mp_engine_state_save(e2);
+	st = mp_engine_state_save(e2, at(now));
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_drains")),
 			0);
 	json_decref(st);
