@@ -7,8 +7,6 @@
 
 #include <stdlib.h>
 
-#include <sodium.h>
-
 #include "clock.h"
 #include "dnsclient.h"
 #include "dnsio.h"
@@ -28,11 +26,6 @@ struct mp_dnsio {
 	bool closing;
 	int open_handles; /* while closing */
 };
-
-static uint32_t rnd_uniform(uint32_t upper)
-{
-	return upper ? randombytes_uniform(upper) : 0;
-}
 
 static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in);
 
@@ -157,7 +150,7 @@ static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in)
 	return NULL;
 }
 
-int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine,
+int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
 		 const struct mp_dnsio_events *ev, struct mp_dnsio **out)
 {
 	struct mp_dnsio *io = calloc(1, sizeof(*io));
@@ -169,7 +162,7 @@ int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine,
 	io->loop = loop;
 	io->engine = engine;
 	io->ev = *ev;
-	rc = mp_dnsops_new(engine, rnd_uniform, &io->m);
+	rc = mp_dnsops_new(engine, rnd, &io->m);
 	if (rc == MP_OK)
 		rc = connect_client(io);
 	if (rc != MP_OK) {
