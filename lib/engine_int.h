@@ -171,7 +171,7 @@ uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old);
 void mp_eng_json_free(struct mp_engine *e);
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen);
+		      struct mp_time now, char *err, size_t errlen);
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 			char *err, size_t errlen);
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);

@@ -62,16 +62,18 @@ struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j)
 }
 
 bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
-			   const struct mp_check_result *r, uint64_t now_ms)
+			   const struct mp_check_result *r, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	if (j >= e->n_jpools || !e->jpools[j])
 		return false;
 	return mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
 }
 
-int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
 			  char **text, size_t *len)
 {
+	const uint64_t now_ms = now.mono_ms;
 	*text = NULL;
 	*len = 0;
 	if (j >= e->n_jpools || !e->jpools[j])
@@ -90,7 +92,7 @@ static struct mp_jstate *json_owner(struct mp_engine *e, const char *name)
 }
 
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen)
+		      struct mp_time now, char *err, size_t errlen)
 {
 	struct mp_jstate *s = json_owner(e, rq->mirror);
 
@@ -104,7 +106,7 @@ int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		return MP_EINVAL;
 	}
 	return mp_jstate_drain(s, rq->mirror, rq->reason, rq->by, rq->force,
-			       now_ms, now_ms / 1000, err, errlen);
+			       now.mono_ms, now.wall_ms / 1000, err, errlen);
 }
 
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,

@@ -1841,10 +1841,51 @@ static void test_summary(void)
 	mp_config_free(cfg);
 }
 
+/* --check-config warns about a deprecated algorithm and accepts it. */
+static void test_deprecated_algorithm_warning(void)
+{
+	static const struct {
+		const char *alg;
+		bool warns;
+	} algs[] = {
+	    {"hmac-md5", true},	    {"hmac-sha1", true},
+	    {"hmac-sha224", false}, {"hmac-sha256", false},
+	    {"hmac-sha384", false}, {"hmac-sha512", false},
+	};
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct mp_config *cfg = NULL;
+		struct mp_diag d, w;
+		char line[256], want[128];
+		int rc;
+
+		snprintf(line, sizeof(line),
+			 "key = \"%s:old:" TEST_SECRET "\";", algs[i].alg);
+		rc = load_key_conf(line, 0600, &cfg, &d);
+		CU_ASSERT_EQUAL_FATAL(rc, MP_OK);
+		mp_diag_clear(&d);
+		mp_diag_init(&w);
+		mp_config_warnings(cfg, &w);
+		CU_ASSERT_EQUAL(w.n, algs[i].warns ? 1 : 0);
+		snprintf(want, sizeof(want),
+			 "key old. uses %s, which is deprecated", algs[i].alg);
+		if (algs[i].warns) {
+			CU_ASSERT_TRUE(
+			    w.n == 1 && strstr(w.msgs[0], want) &&
+			    strstr(w.msgs[0], "tsig-keygen -a hmac-sha256"));
+			CU_ASSERT_TRUE(w.n == 1 &&
+				       !strstr(w.msgs[0], TEST_SECRET));
+		}
+		mp_diag_clear(&w);
+		mp_config_free(cfg);
+	}
+}
+
 /* ------------------------------------------------------------------------ */
 
 static CU_TestInfo tests[] = {
     {"full config, every key", test_full},
+    {"deprecated TSIG algorithm warning", test_deprecated_algorithm_warning},
     {"defaults", test_defaults},
     {"pool check overrides", test_pool_check_override},
     {"tcp check as the global default", test_tcp_global},

@@ -55,6 +55,13 @@ static struct mp_config *load(int min_healthy)
 	return c;
 }
 
+/* Both clocks at ms (no clock steps here). */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
+
 static uint32_t rnd0(uint32_t upper)
 {
 	(void)upper;
@@ -68,7 +75,7 @@ static void fail_b(struct mp_engine *e, uint64_t now)
 	memset(&r, 0, sizeof(r));
 	snprintf(r.detail, sizeof(r.detail), "HTTP 503");
 	r.at_ms = now;
-	mp_engine_json_result(e, 0, 1, &r, now);
+	mp_engine_json_result(e, 0, 1, &r, at(now));
 }
 
 static void test_engine_json(void)
@@ -84,14 +91,14 @@ static void test_engine_json(void)
 
 	mp_log_set_sink(quiet, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, now, &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_n_json_pools(e), 1);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
 	    MP_OK);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 
@@ -99,16 +106,17 @@ static void test_engine_json(void)
 	rq.mirror = "a.example";
 	rq.reason = "disk";
 	rq.by = "root";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"weight\": 0},"));
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 	rq.mirror = "nothing.example";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "no mirror named \"nothing.example\"");
-	st = mp_engine_status(e, NULL, "test", false, now);
+	st = mp_engine_status(e, NULL, "test", false, at(now));
 	CU_ASSERT_TRUE(json_is_true(json_object_get(
 	    json_array_get(
 		json_object_get(
@@ -118,7 +126,7 @@ static void test_engine_json(void)
 	    "drained")));
 	json_decref(st);
 
-	text = mp_engine_metrics(e, now);
+	text = mp_engine_metrics(e, at(now));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 	    text, "mirrorpool_json_mirror_weight{pool=\"tails\",mirror=\"a."
 		  "example\"} 0\n"));
@@ -130,23 +138,24 @@ static void test_engine_json(void)
 	/* a reload keeps the list, the drain and the health */
 	cfg2 = load(0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg2);
-	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, now), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	CU_ASSERT_EQUAL(mp_jstate_n(mp_engine_json_pool(e, 0)), 2);
 	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e, 0), 0)->drained);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
 	fail_b(e, now);
 	/* b fails, a is drained: the list would be empty, so b stays */
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
-	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
+					  at(now), err, sizeof(err)),
 			MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
+					  at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror a.example is not drained");
 	/* a is back: b, down, leaves */
-	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, at(now), &text, &len),
+			      1);
 	CU_ASSERT_STRING_EQUAL(
 	    text,
 	    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
