@@ -217,6 +217,14 @@ void mp_cfg_tie_wide(struct mp_cfg_loader *l, const struct mp_cfg_lex *lx,
 
 	if (l->n_files == 0)
 		return;
+	if (lx->gave_up) {
+		/* libconfig read more than the scan followed: its integers
+		 * cannot all be vouched for */
+		mp_cfg_err_at(l, l->path, 0,
+			      "more than %d files included (@include)",
+			      MP_CFG_LEX_MAX_INCLUDES);
+		return;
+	}
 	w.next = calloc(l->n_files, sizeof(*w.next));
 	if (!w.next) {
 		l->oom = true;

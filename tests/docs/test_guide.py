@@ -168,7 +168,8 @@ def man_text():
     for page in MAN_PAGES:
         r = subprocess.run(
             ["groff", "-man", "-Tutf8", "-P-cbou", "-rLL=200n",
-             os.path.join(SRCDIR, "docs", page)],
+             os.path.join(os.environ.get("top_builddir") or SRCDIR, "docs",
+                          page)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         text.append(r.stdout.decode("utf-8"))
     return " ".join(" ".join(text).split())
