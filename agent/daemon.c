@@ -503,7 +503,7 @@ static int start_modules(struct mp_daemon *d)
 		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
 		return rc;
 	}
-	rc = mp_dnsio_new(d->loop, d->engine, &dev, &d->dns);
+	rc = mp_dnsio_new(d->loop, d->engine, rnd_uniform, &dev, &d->dns);
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: DNS client: %s",
 		       mp_strerror(rc));

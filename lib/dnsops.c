@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backoff.h"
 #include "dnsops.h"
 #include "dnsops_views.h"
@@ -59,7 +60,7 @@ int mp_dnsops_reserve(struct mp_dnsops *m, size_t n)
 
 	if (n <= m->cap)
 		return MP_OK;
-	np = calloc(n, sizeof(*np));
+	np = mp_calloc(n, sizeof(*np));
 	if (!np)
 		return MP_ENOMEM;
 	if (m->pending)
@@ -73,7 +74,7 @@ int mp_dnsops_reserve(struct mp_dnsops *m, size_t n)
 int mp_dnsops_new(struct mp_engine *engine, mp_random_fn rnd,
 		  struct mp_dnsops **out)
 {
-	struct mp_dnsops *m = calloc(1, sizeof(*m));
+	struct mp_dnsops *m = mp_calloc(1, sizeof(*m));
 
 	*out = NULL;
 	if (!m)
@@ -394,7 +395,7 @@ static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
 	int rc = MP_ENOMEM;
 
 	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
-	ch = calloc(m->plan.n, sizeof(*ch));
+	ch = mp_calloc(m->plan.n, sizeof(*ch));
 	if (ch) {
 		for (size_t i = 0; i < m->plan.n; i++) {
 			struct mp_rrset *r =

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backoff.h"
 #include "damping.h"
 #include "config.h"
@@ -503,6 +504,67 @@ static void test_reload_cancels_read(void)
 	teardown();
 }
 
+/* A reload's room for more RRsets cannot be had: nothing changes, and the
+ * machine goes on with what it has. */
+static void test_reserve_failure_changes_nothing(void)
+{
+	setup();
+	mp_alloc_fail_after(0);
+	CU_ASSERT_EQUAL(mp_dnsops_reserve(m, 100), MP_ENOMEM);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 0);
+	input(MP_DNSOPS_REREAD);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 2);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, A_ALL);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, AAAA_ALL);
+	CU_ASSERT_TRUE(out.reads_done);
+	teardown();
+}
+
+/* A reload to more RRsets without mp_dnsops_reserve, when the array
+ * cannot grow: only what fits is read, nothing is written past it. */
+static void test_reloaded_without_room(void)
+{
+	struct mp_config *ncfg;
+
+	setup();
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_TRUE_FATAL(out.reload_ready);
+	ncfg = load_conf(CONF2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = ncfg;
+	/* room for 3 of the 4 (the start reserved one more than 2) */
+	mp_alloc_fail_after(0);
+	input(MP_DNSOPS_RELOADED);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "out of memory: only 3 of 4"));
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
+	teardown();
+}
+
+/* The UPDATE cannot be built for want of memory: not sent, retried. */
+static void test_update_build_nomem(void)
+{
+	setup();
+	fail_m3();
+	mp_alloc_fail_after(0);
+	input(MP_DNSOPS_WAKE);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_FALSE(mp_dnsops_busy(m));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 not sent"));
+	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 800);
+	advance(800);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_UPDATE);
+	teardown();
+}
+
 static void test_explanations(void)
 {
 	struct mp_dns_response r;
@@ -693,6 +755,9 @@ static CU_TestInfo tests[] = {
     {"reload during a stop is refused", test_reload_during_stop_refused},
     {"reload while an UPDATE is in flight", test_reload_while_update_in_flight},
     {"reload cancels a read", test_reload_cancels_read},
+    {"reserve failure changes nothing", test_reserve_failure_changes_nothing},
+    {"reloaded without reserved room", test_reloaded_without_room},
+    {"UPDATE not built for want of memory", test_update_build_nomem},
     {"explanations", test_explanations},
     {"wall clock steps back after an UPDATE",
      test_wall_step_back_keeps_failover},
