@@ -37,6 +37,25 @@ static bool distinctive(const uint8_t *data, size_t size, const char *s,
 	       !memmem(first + 1, size - (size_t)(first + 1 - data), s, n);
 }
 
+/* "secret" at i, followed by next, is the keyword: BIND's `secret "..."`
+ * after a blank, '{' or ';', or YAML's `secret:` first on its line (after
+ * blanks and a "- "). Not a key name that merely contains the word. */
+static bool keyword_at(const uint8_t *data, size_t i, uint8_t next)
+{
+	size_t j = i;
+
+	if (next == ':') {
+		while (j > 0 && (data[j - 1] == ' ' || data[j - 1] == '\t' ||
+				 data[j - 1] == '-'))
+			j--;
+		return j == 0 || data[j - 1] == '\n';
+	}
+	return (next == ' ' || next == '\t') &&
+	       (i == 0 || data[i - 1] == ' ' || data[i - 1] == '\t' ||
+		data[i - 1] == '\n' || data[i - 1] == '{' ||
+		data[i - 1] == ';');
+}
+
 /* The base64 value after the first "secret" (skipping ':', '=', blanks
  * and a quote), when it is distinctive; else 0. */
 static size_t find_secret(const uint8_t *data, size_t size, const char **at)
@@ -50,12 +69,7 @@ static size_t find_secret(const uint8_t *data, size_t size, const char **at)
 		if (data[i] == '"')
 			quoted = !quoted;
 		if (!quoted && memcmp(data + i, "secret", 6) == 0 &&
-		    (i == 0 || data[i - 1] == ' ' || data[i - 1] == '\t' ||
-		     data[i - 1] == '\n' || data[i - 1] == '{' ||
-		     data[i - 1] == ';') &&
-		    i + 6 < size &&
-		    (data[i + 6] == ' ' || data[i + 6] == '\t' ||
-		     data[i + 6] == ':')) {
+		    i + 6 < size && keyword_at(data, i, data[i + 6])) {
 			p = data + i + 6;
 			break;
 		}
