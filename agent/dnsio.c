@@ -24,6 +24,7 @@ struct mp_dnsio {
 	uv_timer_t kick;  /* plan soon */
 	bool in_flight;	  /* an outcome is awaited */
 	bool closing;
+	int open_handles; /* while closing */
 };
 
 static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in);
@@ -230,11 +231,13 @@ bool mp_dnsio_updating(const struct mp_dnsio *io)
 	return mp_dnsops_updating(io->m);
 }
 
+/* libuv finishes closes in no promised order (LIFO in practice): io goes
+ * with the last of its two handles. */
 static void closed_cb(uv_handle_t *h)
 {
 	struct mp_dnsio *io = h->data;
 
-	if (h == (uv_handle_t *)&io->kick)
+	if (--io->open_handles == 0)
 		free(io);
 }
 
@@ -250,6 +253,7 @@ void mp_dnsio_close(struct mp_dnsio *io)
 	io->client = NULL;
 	mp_dnsops_free(io->m);
 	io->m = NULL;
-	uv_close((uv_handle_t *)&io->timer, NULL);
+	io->open_handles = 2;
+	uv_close((uv_handle_t *)&io->timer, closed_cb);
 	uv_close((uv_handle_t *)&io->kick, closed_cb);
 }

@@ -277,6 +277,8 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 		int rc;
 		err[0] = '\0';
 		rc = mp_eng_json_undrain(e, mirror_name, by, err, errlen);
+		if (rc == MP_OK)
+			e->dirty = true;
 		if (rc != MP_ENOENT || err[0]) /* a JSON-pool entry's answer */
 			return rc;
 	}

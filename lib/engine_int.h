@@ -177,5 +177,9 @@ int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
 struct mp_strbuf;
 void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b);
+/* JSON-pool drains in the state file: { pool: [ drains ] } (new
+ * reference); loading skips what it cannot use, with a notice. */
+json_t *mp_eng_json_drains_save(struct mp_engine *e);
+void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved);
 
 #endif

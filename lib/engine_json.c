@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "jsonstate.h"
+#include "log.h"
 #include "strbuf.h"
 
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old)
@@ -163,4 +164,56 @@ void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b)
 		   "1 when a JSON-pool mirror is healthy (state up)", false);
 	json_gauge(e, b, "mirrorpool_json_mirror_weight",
 		   "the weight a JSON-pool mirror has in the output", true);
+}
+
+json_t *mp_eng_json_drains_save(struct mp_engine *e)
+{
+	json_t *o = json_object();
+
+	for (size_t j = 0; o && j < e->n_jpools; j++) {
+		json_t *a;
+		if (!e->jpools[j])
+			continue;
+		a = mp_jstate_drains_save(e->jpools[j]);
+		if (json_array_size(a) > 0)
+			json_object_set_new(
+			    o, mp_jstate_config(e->jpools[j])->name, a);
+		else
+			json_decref(a);
+	}
+	return o;
+}
+
+void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved)
+{
+	const char *pool;
+	json_t *list, *v;
+	size_t i;
+
+	json_object_foreach((json_t *)saved, pool, list)
+	{
+		struct mp_jstate *s = NULL;
+		for (size_t j = 0; j < e->n_jpools; j++)
+			if (e->jpools[j] &&
+			    strcmp(mp_jstate_config(e->jpools[j])->name,
+				   pool) == 0)
+				s = e->jpools[j];
+		if (!s) {
+			mp_log(LOG_NOTICE,
+			       "state: drains of json pool \"%s\" skipped: no "
+			       "such pool in the configuration",
+			       pool);
+			continue;
+		}
+		json_array_foreach(list, i, v)
+		{
+			const char *m = NULL, *reason = "", *by = "";
+			json_int_t since = 0;
+			if (json_unpack(v, "{s:s, s?s, s?s, s?I}", "mirror", &m,
+					"reason", &reason, "by", &by, "since",
+					&since) == 0)
+				mp_jstate_drain_restore(s, m, reason, by,
+							(uint64_t)since);
+		}
+	}
 }

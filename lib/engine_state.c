@@ -62,8 +62,9 @@ json_t *mp_engine_state_save(struct mp_engine *e, struct mp_time now)
 				      (json_int_t)mp_time_mono_to_wall(
 					  &now, dm->suppressed_since_ms)));
 	}
-	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "drains",
-			 drains, "damping", damp);
+	return json_pack("{s:i, s:o, s:o, s:o}", "version", STATE_VERSION,
+			 "drains", drains, "damping", damp, "json_drains",
+			 mp_eng_json_drains_save(e));
 }
 
 static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
@@ -115,6 +116,7 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 			 STATE_VERSION);
 		return MP_EPROTO;
 	}
+	mp_eng_json_drains_load(e, json_object_get(state, "json_drains"));
 	drains = json_object_get(state, "drains");
 	damp = json_object_get(state, "damping");
 	if ((drains && !json_is_array(drains)) ||

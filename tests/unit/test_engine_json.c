@@ -166,8 +166,66 @@ static void test_engine_json(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
+/* A drain survives a restart: saved with the state, restored before the
+ * source is read, applied when the list holds the entry. */
+static void test_drain_persists(void)
+{
+	struct mp_config *cfg = load(0);
+	struct mp_engine *e = NULL, *e2 = NULL;
+	struct mp_jp_list *l = NULL;
+	struct mp_drain_request rq = {0};
+	char err[300];
+	json_t *st;
+	uint64_t now = 1000000;
+
+	mp_log_set_sink(quiet, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
+	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
+	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
+	rq.mirror = "b.example";
+	rq.reason = "new disks";
+	rq.by = "alice";
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_TRUE(mp_engine_state_dirty(e, true));
+	st = mp_engine_state_save(e, at(now));
+	mp_engine_free(e);
+
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e2), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, at(now), err, sizeof(err)),
+			MP_OK);
+	json_decref(st);
+	/* not in a list yet, still saved */
+	st = mp_engine_state_save(e2, at(now));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(
+			    json_object_get(st, "json_drains"), "tails")),
+			1);
+	json_decref(st);
+	l = NULL;
+	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
+	mp_jstate_set_list(mp_engine_json_pool(e2, 0), l, NULL, now);
+	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drained);
+	CU_ASSERT_STRING_EQUAL(
+	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drain_reason,
+	    "new disks");
+	CU_ASSERT_FALSE(
+	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 0)->drained);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e2, "b.example", NULL, "alice", 0,
+					  at(now), err, sizeof(err)),
+			MP_OK);
+	st = mp_engine_state_save(e2, at(now));
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_drains")),
+			0);
+	json_decref(st);
+	mp_engine_free(e2);
+	mp_config_free(cfg);
+	mp_log_set_sink(NULL, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"drains, status and reload", test_engine_json},
+    {"drains persist", test_drain_persists},
     CU_TEST_INFO_NULL,
 };
 
