@@ -100,6 +100,8 @@ static struct mp_xfer *xfer_get(struct mp_checker *c)
 	x->native = false;
 	x->state = MP_NATIVE_IDLE;
 	x->fd = -1;
+	x->ssl = NULL;
+	x->new_sess = NULL;
 	x->dl_prev = x->dl_next = NULL;
 	x->body = NULL;
 	x->body_len = x->body_cap = 0;
@@ -177,6 +179,7 @@ void mp_check_job_init(struct mp_check_job *job)
 void mp_check_job_cleanup(struct mp_check_job *job)
 {
 	mp_checker_cancel(job);
+	mp_checker_tls_job_free(job);
 	free(job->expect_body);
 	job->expect_body = NULL;
 	job->cfg.expect_body = NULL;
@@ -206,6 +209,14 @@ void mp_checker_report(struct mp_check_job *job, struct mp_check_outcome *o)
 	r.ok = v == MP_VERDICT_OK;
 	r.latency_ms =
 	    o->total_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)o->total_ms;
+	/* after any failed check, a full handshake */
+	if (!r.ok)
+		mp_checker_tls_forget(job);
+	if (mp_check_job_cert(job)) {
+		r.cert_not_after = mp_check_job_cert(job)->not_after;
+		r.cert_event =
+		    job->x->native ? job->x->cert_event : MP_CERT_NONE;
+	}
 
 	job_end(job);
 	/* the job is idle: cb may restart or free it */
@@ -350,6 +361,9 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		return MP_EINVAL;
 	if (cfg->type == MP_CHECK_HTTP && (!cfg->url || !cfg->host))
 		return MP_EINVAL;
+	/* a check no longer https forgets its certificate and session */
+	if (job->tls && (cfg->type != MP_CHECK_HTTP || !cfg->https))
+		mp_checker_tls_job_free(job);
 	rc = keep_expect_body(job, cfg->expect_body);
 	if (rc != MP_OK)
 		return rc;
@@ -368,7 +382,8 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 	x->sock_errno = 0;
 	x->native = false;
 	rc = MP_EINVAL;
-	if (c->builtin && addr && (cfg->type == MP_CHECK_TCP || !cfg->https))
+	x->job = job;
+	if (c->builtin && addr)
 		rc = mp_checker_native_start(c, x, cfg, addr);
 	if (rc == MP_EINVAL) { /* not for the built-in client: curl's */
 		rc = mp_checker_curl_start(c, x, cfg, addr);
@@ -414,6 +429,7 @@ void mp_checker_close(struct mp_checker *c, void (*closed)(void *arg),
 	c->closed = closed;
 	c->closed_arg = arg;
 	mp_checker_curl_close(c);
+	mp_checker_tls_flush(c);
 	uv_poll_stop(&c->epoll_poll);
 	c->pending_closes++;
 	uv_close((uv_handle_t *)&c->epoll_poll, on_epoll_closed);

@@ -7,8 +7,10 @@
  * response); checks of many addresses run concurrently.
  *
  * Each check opens a fresh connection to the mirror's address and the URL's
- * port, while Host, SNI and certificate verification use the URL's host
- * (CURLOPT_CONNECT_TO): what a browser sees after resolving the pool name.
+ * port, while Host, SNI and certificate verification use the URL's host:
+ * what a browser sees after resolving the pool name. An https:// check
+ * may resume the TLS session of the previous check of the same address
+ * (tls_resume, tls_full_interval).
  * The outcome is judged by mp_check_evaluate() (lib/checkeval.h).
  */
 #ifndef MP_AGENT_CHECKER_H
@@ -39,7 +41,15 @@ struct mp_checker;
 typedef void (*mp_check_done_fn)(void *arg, const struct mp_check_result *r,
 				 enum mp_check_verdict v);
 
-struct mp_xfer; /* a pooled transfer, private to checker.c */
+struct mp_xfer;	    /* a pooled transfer, private to checker.c */
+struct mp_tls_memo; /* TLS session and certificate, checker_tls.c */
+
+/* The leaf certificate an address showed at its last full handshake. */
+struct mp_tls_cert {
+	int64_t not_after; /* Unix seconds */
+	char subject[256]; /* "/CN=mirror.example.org" */
+	char issuer[256];
+};
 
 /*
  * One check slot, owned by the caller (embed it in the per-address state).
@@ -55,6 +65,7 @@ struct mp_check_job {
 	bool busy;
 	struct mp_check_cfg cfg; /* what the evaluation needs (copy) */
 	char *expect_body;	 /* owned copy for cfg.expect_body */
+	struct mp_tls_memo *tls; /* https: kept between checks */
 	mp_check_done_fn cb;
 	void *arg;
 };
@@ -66,6 +77,10 @@ void mp_check_job_init(struct mp_check_job *job);
  * after mp_check_job_init(). Call it before freeing the memory holding
  * the job; it is fine before or after mp_checker_close. */
 void mp_check_job_cleanup(struct mp_check_job *job);
+
+/* The certificate seen at the job's last full TLS handshake; NULL when
+ * none (not https, or no handshake completed yet). */
+const struct mp_tls_cert *mp_check_job_cert(const struct mp_check_job *job);
 
 static inline bool mp_check_job_busy(const struct mp_check_job *job)
 {
@@ -90,12 +105,19 @@ int mp_checker_start(struct mp_checker *c, struct mp_check_job *job,
 		     mp_check_done_fn cb, void *arg);
 
 /*
- * Plain-HTTP checks of an address and TCP checks run on a built-in client
- * (lib/http1.c) unless this turns it off (on by default); https:// checks
- * and checks without an address always use curl. Applies to checks
- * started afterwards.
+ * Checks of an address (http://, https:// and TCP) run on a built-in
+ * client (lib/http1.c, OpenSSL) unless this turns it off (on by default);
+ * checks without an address always use curl. Applies to checks started
+ * afterwards.
  */
 void mp_checker_set_builtin(struct mp_checker *c, bool on);
+
+/*
+ * Drops every TLS context (they are built again, from the CA files as
+ * they are now, by the next https checks) and with them every resumable
+ * session: call it on a configuration reload.
+ */
+void mp_checker_tls_flush(struct mp_checker *c);
 
 /* Stops a running check without calling its callback (reload, stop).
  * No-op when idle. */

@@ -7,8 +7,17 @@
 #ifndef MP_AGENT_CHECKER_INT_H
 #define MP_AGENT_CHECKER_INT_H
 
+#include <sys/types.h>
+
 #include "checker.h"
 #include "http1.h"
+
+/* Returned by the TLS steps: not yet, wait for the socket's next edge. */
+#define MP_CHECKER_AGAIN (-100) /* not an MP_E* code */
+
+struct ssl_st;
+struct ssl_session_st;
+struct mp_tls_ctx;
 
 /* What an epoll event's data.ptr points at: the first member of both. */
 enum mp_pollee { MP_POLLEE_CURL_SOCK = 1, MP_POLLEE_NATIVE };
@@ -17,6 +26,7 @@ enum mp_pollee { MP_POLLEE_CURL_SOCK = 1, MP_POLLEE_NATIVE };
 enum mp_native_state {
 	MP_NATIVE_IDLE = 0,
 	MP_NATIVE_CONNECTING,
+	MP_NATIVE_HANDSHAKING, /* https: TLS handshake */
 	MP_NATIVE_SENDING,
 	MP_NATIVE_RECEIVING,
 	MP_NATIVE_FAILED, /* failed while starting; reported on the timer */
@@ -44,6 +54,15 @@ struct mp_xfer {
 	uint64_t deadline_ns; /* uv_hrtime() when it times out */
 	struct mp_xfer *dl_prev, *dl_next; /* the checker's deadline list */
 	int fail_errno;			   /* MP_NATIVE_FAILED: what happened */
+	/* https on the built-in client (checker_tls.c) */
+	struct ssl_st *ssl;		 /* NULL: plain */
+	struct ssl_session_st *new_sess; /* the server's newest ticket */
+	unsigned tls_ctx_id;
+	bool tls_verify;
+	bool tls_resumed;
+	enum mp_cert_event cert_event; /* of this check's full handshake */
+	char ssl_fail[256];	       /* the TLS failure, in words */
+	char host[256]; /* the URL's host: SNI and the name checked */
 	size_t req_len, req_sent;
 	char req[MP_NATIVE_REQ_MAX];
 	struct mp_http1 http;
@@ -88,9 +107,11 @@ struct mp_checker {
 	unsigned pending_closes; /* uv_close callbacks still to come */
 	bool builtin;		 /* native transfers where they can */
 	uv_timer_t ntimer;	 /* the first native deadline */
+	bool in_ntimer;		 /* in ntimer's callback */
 	struct mp_xfer *dl_head, *dl_tail; /* native transfers by deadline */
 	unsigned char rbuf[16384];	   /* what one recv() of a native check
 					      reads; the loop has one thread */
+	struct mp_tls_ctx *tls_ctxs;	   /* one per check configuration */
 	bool closing;
 	void (*closed)(void *);
 	void *closed_arg;
@@ -147,5 +168,37 @@ void mp_checker_native_event(struct mp_checker *c, struct mp_xfer *x,
 
 /* checker_native.c: the deadline timer's callback. */
 void mp_checker_native_on_timer(uv_timer_t *t);
+
+/* checker_tls.c: the TLS state of an https check on the built-in client:
+ * its context (MP_EIO with x->ssl_fail set when the CA file fails), the
+ * job's memo, SNI, and the session it may resume. x->job is set. */
+int mp_checker_tls_start(struct mp_checker *c, struct mp_xfer *x,
+			 const struct mp_check_cfg *cfg,
+			 const struct mp_addr *addr);
+
+/* checker_tls.c: x->fd is connected; the handshake may begin. */
+int mp_checker_tls_attach(struct mp_xfer *x);
+
+/* checker_tls.c: drives the handshake. 0 when done (certificate and name
+ * verified, or resumed), MP_CHECKER_AGAIN, or MP_EIO with x->ssl_fail. */
+int mp_checker_tls_handshake(struct mp_xfer *x, const char *host);
+
+/* checker_tls.c: bytes moved, 0 at the end of the stream (recv),
+ * MP_CHECKER_AGAIN, or MP_EIO with x->ssl_fail. */
+ssize_t mp_checker_tls_recv(struct mp_xfer *x, void *buf, size_t len);
+ssize_t mp_checker_tls_send(struct mp_xfer *x, const void *buf, size_t len);
+
+/* checker_tls.c: the server's newest session into the job's memo, for
+ * the next check of the same address (after a complete response). */
+void mp_checker_tls_keep_session(struct mp_xfer *x);
+
+/* checker_tls.c: frees x's TLS state (a session not kept is dropped). */
+void mp_checker_tls_end(struct mp_xfer *x);
+
+/* checker_tls.c: the job's next check starts with a full handshake. */
+void mp_checker_tls_forget(struct mp_check_job *job);
+
+/* checker_tls.c: frees the job's memo. */
+void mp_checker_tls_job_free(struct mp_check_job *job);
 
 #endif

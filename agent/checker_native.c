@@ -10,15 +10,19 @@
 #include "autoconfig.h"
 
 #include "checker_int.h"
+#include "duration.h"
 #include "error.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static void native_timer_arm(struct mp_checker *c);
@@ -62,11 +66,20 @@ static void dl_remove(struct mp_checker *c, struct mp_xfer *x)
  * set: nothing else holds it) and its deadline gone. */
 void mp_checker_native_stop(struct mp_checker *c, struct mp_xfer *x)
 {
+	mp_checker_tls_end(x);
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	if (x->state != MP_NATIVE_IDLE)
+	if (x->state != MP_NATIVE_IDLE) {
+		bool was_first = c->dl_head == x;
+
 		dl_remove(c, x);
+		/* the timer follows the first deadline: re-armed for the next
+		 * one, or stopped, so it never fires for nothing (the timer's
+		 * own callback re-arms once, when it is done) */
+		if (was_first && !c->in_ntimer && !c->closing)
+			native_timer_arm(c);
+	}
 	x->state = MP_NATIVE_IDLE;
 }
 
@@ -81,6 +94,8 @@ static void native_finish(struct mp_xfer *x, enum mp_xfer_error e,
 	o.xfer = e;
 	o.xfer_detail = detail;
 	o.last_modified = -1;
+	if (e == MP_XFER_OK && x->ssl)
+		mp_checker_tls_keep_session(x);
 	if (e == MP_XFER_OK && !x->tcp_only) {
 		o.http_status = x->http.status;
 		/* libcurl's date parser reads the three HTTP date formats;
@@ -115,15 +130,58 @@ static bool native_body(void *arg, const unsigned char *data, size_t len)
 	return mp_xfer_body_append(arg, data, len);
 }
 
+/* A TLS step failed: the socket's errno, or OpenSSL's words. */
+static void tls_failed(struct mp_xfer *x, enum mp_xfer_error e)
+{
+	if (x->fail_errno != 0)
+		native_fail_errno(x, x->fail_errno);
+	else
+		native_finish(x, e, x->ssl_fail);
+}
+
+/* tls_expiry_fail: a certificate this close to its end fails the check
+ * (on a resumed session too: the memo holds the certificate). */
+static bool tls_expiring(struct mp_xfer *x)
+{
+	const struct mp_tls_cert *cert = mp_check_job_cert(x->job);
+	uint64_t fail_ms = x->job->cfg.tls_expiry_fail_ms;
+	struct timespec ts;
+	int64_t left_ms;
+	char d[32];
+
+	if (fail_ms == 0 || !cert)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	left_ms = (cert->not_after - (int64_t)ts.tv_sec) * 1000;
+	if (left_ms >= (int64_t)fail_ms)
+		return false;
+	snprintf(x->ssl_fail, sizeof(x->ssl_fail), "certificate expires in %s",
+		 mp_duration_human(left_ms > 0 ? (uint64_t)left_ms : 0, d,
+				   sizeof(d)));
+	native_finish(x, MP_XFER_TLS, x->ssl_fail);
+	return true;
+}
+
 /* Reads what the socket has; ends the check once the response is
  * complete, broken or cut. hup: the peer's FIN (or an error) is in, so
  * read on to the end of the stream. */
 static void native_receive(struct mp_checker *c, struct mp_xfer *x, bool hup)
 {
 	for (;;) {
-		ssize_t n = recv(x->fd, c->rbuf, sizeof(c->rbuf), 0);
+		ssize_t n;
 		enum mp_http1_rc rc;
 
+		if (x->ssl) {
+			n = mp_checker_tls_recv(x, c->rbuf, sizeof(c->rbuf));
+			if (n == MP_CHECKER_AGAIN)
+				return;
+			if (n < 0) {
+				tls_failed(x, MP_XFER_CLOSED);
+				return;
+			}
+		} else {
+			n = recv(x->fd, c->rbuf, sizeof(c->rbuf), 0);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -141,7 +199,7 @@ static void native_receive(struct mp_checker *c, struct mp_xfer *x, bool hup)
 			/* less than asked for: the socket was empty, and
 			 * anything arriving later is a new edge; not so a
 			 * FIN already in, which the next read returns */
-			if ((size_t)n < sizeof(c->rbuf) && !hup)
+			if ((size_t)n < sizeof(c->rbuf) && !hup && !x->ssl)
 				return;
 			continue;
 		case MP_HTTP1_DONE:
@@ -166,9 +224,21 @@ static void native_receive(struct mp_checker *c, struct mp_xfer *x, bool hup)
 static bool native_send(struct mp_xfer *x)
 {
 	while (x->req_sent < x->req_len) {
-		ssize_t n = send(x->fd, x->req + x->req_sent,
-				 x->req_len - x->req_sent, MSG_NOSIGNAL);
+		ssize_t n;
 
+		if (x->ssl) {
+			n = mp_checker_tls_send(x, x->req + x->req_sent,
+						x->req_len - x->req_sent);
+			if (n == MP_CHECKER_AGAIN)
+				return false;
+			if (n < 0) {
+				tls_failed(x, MP_XFER_CLOSED);
+				return false;
+			}
+		} else {
+			n = send(x->fd, x->req + x->req_sent,
+				 x->req_len - x->req_sent, MSG_NOSIGNAL);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -207,14 +277,39 @@ void mp_checker_native_event(struct mp_checker *c, struct mp_xfer *x,
 			native_finish(x, MP_XFER_OK, NULL);
 			return;
 		}
+		if (x->ssl) {
+			if (mp_checker_tls_attach(x) != MP_OK) {
+				native_finish(x, MP_XFER_OTHER,
+					      "out of memory");
+				return;
+			}
+			x->state = MP_NATIVE_HANDSHAKING;
+		} else {
+			x->state = MP_NATIVE_SENDING;
+		}
+	}
+	if (x->state == MP_NATIVE_HANDSHAKING) {
+		int rc = mp_checker_tls_handshake(x, x->host);
+
+		if (rc == MP_CHECKER_AGAIN)
+			return;
+		if (rc != MP_OK) {
+			tls_failed(x, MP_XFER_TLS);
+			return;
+		}
+		if (tls_expiring(x))
+			return;
 		x->state = MP_NATIVE_SENDING;
 	}
 	if (x->state == MP_NATIVE_SENDING) {
 		if (!native_send(x))
 			return;
 		/* the answer comes with a later edge, unless this one
-		 * already said there is something to read */
-		if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		 * already said there is something to read; over TLS the
+		 * handshake may have left records unread: read on until
+		 * OpenSSL wants the socket */
+		if (!x->ssl &&
+		    !(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 			return;
 	}
 	if (x->state == MP_NATIVE_RECEIVING)
@@ -228,17 +323,22 @@ void mp_checker_native_on_timer(uv_timer_t *t)
 	struct mp_checker *c = t->data;
 	uint64_t now = uv_hrtime();
 
+	c->in_ntimer = true;
 	while (c->dl_head && !c->closing) {
 		struct mp_xfer *x = c->dl_head;
 
 		if (x->state == MP_NATIVE_FAILED) {
-			native_fail_errno(x, x->fail_errno);
+			if (x->ssl_fail[0])
+				native_finish(x, MP_XFER_TLS, x->ssl_fail);
+			else
+				native_fail_errno(x, x->fail_errno);
 			continue;
 		}
 		if (x->deadline_ns > now)
 			break;
 		native_finish(x, MP_XFER_TIMEOUT, NULL);
 	}
+	c->in_ntimer = false;
 	/* a callback may have closed the checker (and this timer) */
 	if (!c->closing)
 		native_timer_arm(c);
@@ -274,12 +374,35 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 	if (!x->tcp_only) {
 		x->req_len = mp_http1_request(
 		    x->req, sizeof(x->req), mp_config_url_target(cfg->url),
-		    cfg->host, cfg->port, 80, "mirrorpool/" PACKAGE_VERSION);
-		if (x->req_len == 0)
+		    cfg->host, cfg->port, cfg->https ? 443 : 80,
+		    "mirrorpool/" PACKAGE_VERSION);
+		if (x->req_len == 0 || strlen(cfg->host) >= sizeof(x->host))
 			return MP_EINVAL;
 		mp_http1_init(&x->http);
 	}
 	x->req_sent = 0;
+	x->fail_errno = 0;
+	x->ssl_fail[0] = '\0';
+	x->cert_event = MP_CERT_NONE;
+	if (!x->tcp_only && cfg->https) {
+		int rc;
+
+		memcpy(x->host, cfg->host, strlen(cfg->host) + 1);
+		rc = mp_checker_tls_start(c, x, cfg, addr);
+		if (rc == MP_ENOMEM) {
+			mp_checker_tls_end(x);
+			return rc;
+		}
+		if (rc != MP_OK) { /* the CA file: reported as a TLS failure */
+			x->native = true;
+			x->start_ns = uv_hrtime();
+			x->fd = -1;
+			x->state = MP_NATIVE_FAILED;
+			x->deadline_ns = 0;
+			dl_insert(c, x);
+			return MP_OK;
+		}
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (addr->family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -303,6 +426,13 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 		       IPPROTO_TCP);
 	if (x->fd < 0)
 		goto failed;
+	/* TLS writes twice before an answer (Finished, then the request):
+	 * without this the second waits for the delayed ACK of the first */
+	if (x->ssl) {
+		int one = 1;
+
+		setsockopt(x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	if (mp_check_source(cfg, addr->family)) {
 		/* check.source_address: the check leaves from there */
 		struct sockaddr_storage src;
@@ -322,6 +452,7 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = x;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, x->fd, &ev) != 0) {
+		mp_checker_tls_end(x);
 		close(x->fd);
 		x->fd = -1;
 		x->state = MP_NATIVE_IDLE;

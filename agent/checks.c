@@ -221,6 +221,9 @@ void mp_checks_stop(struct mp_checks *c)
 	free(c->slots);
 	c->slots = NULL;
 	c->n_slots = 0;
+	/* TLS contexts are built again, from the CA files as they are then,
+	 * by the checks of the next start (a reload) */
+	mp_checker_tls_flush(c->checker);
 }
 
 int mp_checks_run_now(struct mp_checks *c, const char *mirror,

@@ -20,6 +20,17 @@ then a measuring window over which we take the CPU time of the process
 done (the lines nginx logged in the window for that client, told apart by
 User-Agent) and, at the end, VmRSS and VmHWM from /proc/PID/status.
 
+With --tls the same runs are over HTTPS: nginx serves a certificate from a
+throw-away test CA (ECDSA P-256, TLS 1.3, session tickets on), mirrorpoold
+checks https:// URLs, and HAProxy runs twice, `check-ssl verify required
+verifyhost check-sni` with its default session reuse ("haproxy") and
+again with `no-ssl-reuse` ("haproxy no-ssl-reuse"). --ca file gives
+mirrorpoold `ca_file` = the test CA; --ca system leaves it unset, so the
+system store is used: Debian's bundle with the test CA appended, in a file
+of our own named by SSL_CERT_FILE (no real CA is ever contacted). HAProxy
+reads the same file as its ca-file. The table's "resumed" column is the
+share of each tool's checks that nginx logged as resumed TLS sessions.
+
 Builds nothing: point --builddir at a configured build made WITHOUT
 sanitizers (`./configure && make`); ASan/UBSan distort CPU and RSS, so a
 sanitized mirrorpoold is refused unless --allow-sanitizers.
@@ -27,6 +38,7 @@ sanitized mirrorpoold is refused unless --allow-sanitizers.
     bench/check-throughput.py --builddir BUILD [-n 100,1000] [--warmup 10]
                               [--measure 45] [--repeat 1]
                               [--only mirrorpoold|haproxy]
+                              [--tls [--ca file|system]]
     bench/check-throughput.py --builddir old=BUILD1 --builddir new=BUILD2
 
 Several labelled --builddir compare builds in one run. With --repeat R the
@@ -53,7 +65,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "integration"))
 
-from mplib import ports  # noqa: E402
+from mplib import ports, tlsca  # noqa: E402
 from mplib.named import Named  # noqa: E402
 from mplib.proc import Proc, wait_for  # noqa: E402
 from mplib.tools import find_server  # noqa: E402
@@ -141,7 +153,8 @@ pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 events {{ worker_connections {conns}; }}
 http {{
-    log_format bench '$server_addr $status "$http_user_agent"';
+    log_format bench '$server_addr $status $ssl_session_reused '
+                     '"$http_user_agent"';
     access_log {dir}/access.log bench;
     client_body_temp_path {dir}/tmp;
     proxy_temp_path {dir}/tmp;
@@ -153,13 +166,14 @@ http {{
 {listens}
         server_name {host};
         root {dir}/www;
+{tls}
     }}
 }}
 """
 
 
 class Nginx:
-    def __init__(self, workdir, addrs):
+    def __init__(self, workdir, addrs, cert=None):
         self.binary = find_server("nginx")
         if not self.binary:
             die("nginx is not installed")
@@ -169,6 +183,7 @@ class Nginx:
         with open(os.path.join(self.dir, "www", "trace"), "w") as f:
             f.write("%d\nok\n" % int(time.time()))
         self.addrs = addrs
+        self.cert = cert
         self.access_log = os.path.join(self.dir, "access.log")
         self.proc = None
         self.port = None
@@ -183,12 +198,17 @@ class Nginx:
         die("nginx: no port free on all %d addresses" % len(self.addrs))
 
     def _start_once(self):
-        listens = "\n".join("        listen %s:%d;" % (a, self.port)
-                            for a in self.addrs)
+        listens = "\n".join("        listen %s:%d%s;" % (
+            a, self.port, " ssl" if self.cert else "") for a in self.addrs)
+        tls = ""
+        if self.cert:
+            tls = ("        ssl_certificate %s;\n"
+                   "        ssl_certificate_key %s;\n" % (self.cert.cert,
+                                                         self.cert.key))
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(
-                dir=self.dir, listens=listens, host=HOST,
+                dir=self.dir, listens=listens, host=HOST, tls=tls,
                 conns=len(self.addrs) * 2 + 1024,
                 nofile=len(self.addrs) * 4 + 2048))
         err = os.path.join(self.dir, "error.log")
@@ -221,20 +241,22 @@ class Nginx:
 
     def count(self, start, end, agent_re):
         """Requests logged between byte offsets start and end whose
-        User-Agent matches agent_re: (total, non-200)."""
-        total = bad = 0
+        User-Agent matches agent_re: (total, non-200, resumed)."""
+        total = bad = resumed = 0
         rx = re.compile(agent_re)
         with open(self.access_log, "rb") as f:
             f.seek(start)
             data = f.read(end - start).decode("utf-8", "replace")
         for line in data.splitlines():
-            m = re.match(r'(\S+) (\d+) "(.*)"$', line)
-            if not m or not rx.search(m.group(3)):
+            m = re.match(r'(\S+) (\d+) (\S*) "(.*)"$', line)
+            if not m or not rx.search(m.group(4)):
                 continue
             total += 1
             if m.group(2) != "200":
                 bad += 1
-        return total, bad
+            if m.group(3) == "r":
+                resumed += 1
+        return total, bad, resumed
 
     def stop(self):
         if self.proc:
@@ -248,7 +270,7 @@ def q(s):
     return '"%s"' % s
 
 
-def mirrorpoold_conf(workdir, n, port, dns_port, key_file):
+def mirrorpoold_conf(workdir, n, port, dns_port, key_file, tls=None):
     pools = []
     for p in range((n + POOL_SIZE - 1) // POOL_SIZE):
         mirrors = []
@@ -274,7 +296,7 @@ dns = {
 };
 check = {
   type = "http";
-  url = "http://%(host)s:%(port)d/trace";
+  url = "%(scheme)s://%(host)s:%(port)d/trace";%(ca)s
   interval = "1s";
   fast_interval = "1s";
   timeout = "900ms";
@@ -290,14 +312,22 @@ state_file = %(state)s;
 log_level = "info";
 """ % {"dns_port": dns_port, "key": q(key_file), "host": HOST,
        "port": port, "pools": ",\n".join(pools),
+       "scheme": "https" if tls else "http",
+       "ca": ("\n  ca_file = %s;" % q(tls["ca_file"])
+              if tls and tls.get("ca_file") else ""),
        "sock": q(os.path.join(workdir, "control.sock")),
        "state": q(os.path.join(workdir, "state.json"))}
 
 
-def haproxy_conf(workdir, n, port, front_port):
+def haproxy_conf(workdir, n, port, front_port, tls=None, reuse=True):
+    ssl = ""
+    if tls:
+        ssl = (" check-ssl verify required ca-file %s verifyhost %s "
+               "check-sni %s%s" % (tls["bundle"], HOST, HOST,
+                                   "" if reuse else " no-ssl-reuse"))
     servers = "\n".join(
-        "    server s%d %s:%d check inter 1s fall 2 rise 2"
-        % (i, address(i), port) for i in range(n))
+        "    server s%d %s:%d check inter 1s fall 2 rise 2%s"
+        % (i, address(i), port, ssl) for i in range(n))
     return """\
 # written by bench/check-throughput.py
 global
@@ -325,7 +355,7 @@ backend mirrors
 class Run:
     """One checker process: started, warmed up, measured, stopped."""
 
-    def __init__(self, tool, argv, workdir, agent_re, ready):
+    def __init__(self, tool, argv, workdir, agent_re, ready, env=None):
         # tool: the label in the report; agent_re: its User-Agent in
         # nginx's log; ready(run): true once it is up
         self.tool = tool
@@ -333,6 +363,7 @@ class Run:
         self.workdir = workdir
         self.agent_re = agent_re
         self.ready = ready
+        self.env = env
         self.proc = None
 
     def log_text(self):
@@ -340,7 +371,7 @@ class Run:
 
     def measure(self, nginx, n, warmup, window):
         log = os.path.join(self.workdir, "daemon.log")
-        self.proc = Proc(self.argv, log, cwd=self.workdir)
+        self.proc = Proc(self.argv, log, cwd=self.workdir, env=self.env)
         try:
             wait_for(lambda: self.ready(self) or not self.proc.alive(),
                      timeout=30, what=self.tool + " ready")
@@ -362,7 +393,7 @@ class Run:
                     % (self.tool, self.log_text()[-3000:]))
         finally:
             self.proc.stop(grace=10)
-        checks, bad = nginx.count(off0, off1, self.agent_re)
+        checks, bad, resumed = nginx.count(off0, off1, self.agent_re)
         secs = t1 - t0
         if bad or checks < 0.9 * n * secs:
             note("WARNING: %s N=%d: %d checks in %.0f s, %d not HTTP 200"
@@ -372,7 +403,7 @@ class Run:
         cpu_s = user_s + sys_s
         return {
             "n": n, "tool": self.tool, "seconds": round(secs, 2),
-            "checks": checks, "non_200": bad,
+            "checks": checks, "non_200": bad, "resumed": resumed,
             "checks_per_s": round(checks / secs, 1),
             "cpu_s": round(cpu_s, 2),
             "user_us_per_check": round(user_s * 1e6 / checks, 1)
@@ -397,7 +428,7 @@ def run_n(n, args, workroot):
                                range(p * POOL_SIZE,
                                      min(n, (p + 1) * POOL_SIZE))]
                for p in range(n_pools)}
-    nginx = Nginx(workdir, addrs).start()
+    nginx = Nginx(workdir, addrs, args.tls and args.tls["cert"]).start()
     ns = None
     try:
         note("N=%d: nginx on %s..%s port %d" % (n, addrs[0], addrs[-1],
@@ -414,15 +445,21 @@ def run_n(n, args, workroot):
                     conf = os.path.join(d, "mirrorpool.conf")
                     with open(conf, "w") as f:
                         f.write(mirrorpoold_conf(d, n, nginx.port, ns.port,
-                                                 ns.key.path))
+                                                 ns.key.path, args.tls))
+                    env = None
+                    if args.tls and not args.tls.get("ca_file"):
+                        env = dict(os.environ,
+                                   SSL_CERT_FILE=args.tls["bundle"])
                     run = Run(tool, [binary, "-c", conf], d,
                               r"^mirrorpool/",
-                              lambda r: "ready: " in r.log_text())
+                              lambda r: "ready: " in r.log_text(), env)
                 else:
                     conf = os.path.join(d, "haproxy.cfg")
                     front = ports.free_port()
                     with open(conf, "w") as f:
-                        f.write(haproxy_conf(d, n, nginx.port, front))
+                        f.write(haproxy_conf(d, n, nginx.port, front,
+                                             args.tls,
+                                             tool == "haproxy"))
                     haproxy = find_server("haproxy")
                     chk = subprocess.run([haproxy, "-c", "-q", "-f", conf],
                                          capture_output=True, text=True)
@@ -503,8 +540,8 @@ def medians(results):
 
 def table(rows):
     lines = ["| N | tool | checks/s | CPU µs/check (user + sys) | runs: "
-             "min-max | RSS | HWM |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
+             "min-max | RSS | HWM | resumed |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         us = "?"
         if r["cpu_us_per_check"]:
@@ -513,9 +550,11 @@ def table(rows):
                                          r["sys_us_per_check"])
         spread = "%d: %s-%s" % (r["runs"], r["cpu_min"], r["cpu_max"]) \
             if r["runs"] > 1 else "1"
-        lines.append("| %d | %s | %.0f | %s | %s | %s | %s |" % (
+        res = "%.0f %%" % (100.0 * r["resumed"] / r["checks"]) \
+            if r["checks"] else "?"
+        lines.append("| %d | %s | %.0f | %s | %s | %s | %s | %s |" % (
             r["n"], r["tool"], r["checks_per_s"], us, spread,
-            mib(r["rss_kib"]), mib(r["hwm_kib"])))
+            mib(r["rss_kib"]), mib(r["hwm_kib"]), res))
     return "\n".join(lines)
 
 
@@ -557,6 +596,13 @@ def main():
     ap.add_argument("--allow-sanitizers", action="store_true",
                     help="measure a sanitized build anyway (figures are "
                          "then meaningless)")
+    ap.add_argument("--tls", action="store_true",
+                    help="HTTPS checks against a test CA's certificate; "
+                         "HAProxy with and without session reuse")
+    ap.add_argument("--ca", choices=("file", "system"), default="file",
+                    help="--tls: mirrorpoold's ca_file is the test CA "
+                         "(file, the default) or unset (system: the "
+                         "system bundle plus the test CA)")
     ap.add_argument("--json", metavar="FILE",
                     help="also write the results as JSON to FILE")
     ap.add_argument("--keep", action="store_true",
@@ -602,10 +648,13 @@ def main():
                 note("WARNING: " + msg)
             args.tools.append((tool, path))
     if "haproxy" in args.only:
+        hx = [("haproxy", "haproxy")]
+        if args.tls:
+            hx.append(("haproxy no-ssl-reuse", "haproxy"))
         if args.haproxy_first:
-            args.tools.insert(0, ("haproxy", "haproxy"))
+            args.tools[0:0] = hx
         else:
-            args.tools.append(("haproxy", "haproxy"))
+            args.tools.extend(hx)
 
     # 1000 listening sockets, connections and their logs
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -621,6 +670,17 @@ def main():
     load0 = os.getloadavg()
     workroot = tempfile.mkdtemp(prefix="mp-bench-")
     results = []
+    tls = None
+    if args.tls:
+        tls = {"ca": tlsca.TestCA(workroot)}
+        tls["cert"] = tls["ca"].issue("server", [HOST])
+        # what "the system store" is here: Debian's bundle plus the test
+        # CA, in a file of our own (SSL_CERT_FILE for mirrorpoold)
+        tls["bundle"] = tls["ca"].system_bundle(
+            os.path.join(workroot, "bundle.pem"))
+        if args.ca == "file":
+            tls["ca_file"] = tls["ca"].cert
+    args.tls = tls
     try:
         for n in ns_list:
             results.extend(run_n(n, args, workroot))
@@ -641,6 +701,10 @@ def main():
         version_of(["curl", "--version"], r"libcurl/(\S+)")))
     print("warm-up %g s, measured %g s per run; %d run(s) per tool and N"
           % (args.warmup, args.measure, args.repeat))
+    if tls:
+        print("HTTPS; mirrorpoold ca_file: %s" % (
+            "the test CA" if tls.get("ca_file") else
+            "unset (system bundle + test CA via SSL_CERT_FILE)"))
     print()
     rows = medians(results)
     print(table(rows))

@@ -36,12 +36,28 @@ static const char *const dns_keys[] = {
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
     NULL};
 static const char *const update_keys[] = {"min_interval", "max_per_hour", NULL};
-static const char *const check_keys[] = {
-    "type",	      "url",	     "port",	      "interval",
-    "fast_interval",  "timeout",     "rise",	      "fall",
-    "expect_status",  "expect_body", "expect_sha256", "max_age",
-    "max_latency",    "max_body",    "tls_verify",    "ca_file",
-    "source_address", NULL};
+static const char *const check_keys[] = {"type",
+					 "url",
+					 "port",
+					 "interval",
+					 "fast_interval",
+					 "timeout",
+					 "rise",
+					 "fall",
+					 "expect_status",
+					 "expect_body",
+					 "expect_sha256",
+					 "max_age",
+					 "max_latency",
+					 "max_body",
+					 "tls_verify",
+					 "ca_file",
+					 "source_address",
+					 "tls_resume",
+					 "tls_full_interval",
+					 "tls_expiry_warn",
+					 "tls_expiry_fail",
+					 NULL};
 static const char *const damping_keys[] = {"penalty",	"suppress",	"reuse",
 					   "half_life", "max_suppress", NULL};
 static const char *const guard_keys[] = {"sentinels", "all_down_freeze", NULL};
@@ -290,6 +306,9 @@ static void check_defaults(struct mp_check_cfg *ck)
 	ck->n_expect_status = 1;
 	ck->max_body = 65536;
 	ck->tls_verify = true;
+	ck->tls_resume = true;
+	ck->tls_full_interval_ms = 10 * 60 * 1000;
+	ck->tls_expiry_warn_ms = (uint64_t)14 * 24 * 3600 * 1000;
 }
 
 static void parse_expect_status(struct mp_cfg_loader *l,
@@ -482,6 +501,14 @@ static void parse_check(struct mp_cfg_loader *l, const struct check_src *c,
 	s = ck_find(c, "ca_file", path, sizeof(path));
 	if (s)
 		ck->ca_file = mp_cfg_file(l, s, path, true);
+	s = ck_find(c, "tls_resume", path, sizeof(path));
+	mp_cfg_bool(l, s, path, &ck->tls_resume);
+	s = ck_find(c, "tls_full_interval", path, sizeof(path));
+	mp_cfg_duration(l, s, path, 1000, &ck->tls_full_interval_ms);
+	s = ck_find(c, "tls_expiry_warn", path, sizeof(path));
+	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_warn_ms);
+	s = ck_find(c, "tls_expiry_fail", path, sizeof(path));
+	mp_cfg_duration(l, s, path, 1000, &ck->tls_expiry_fail_ms);
 	s = ck_find(c, "source_address", path, sizeof(path));
 	if (s)
 		mp_cfg_parse_source_address(l, s, path, ck);

@@ -51,6 +51,12 @@ struct mp_check_cfg {
 	uint64_t max_body;	 /* bytes */
 	bool tls_verify;
 	char *ca_file; /* NULL: system default */
+	/* https: TLS sessions resumed per address between full handshakes,
+	 * one at least every tls_full_interval_ms and after a failure */
+	bool tls_resume;
+	uint64_t tls_full_interval_ms;
+	uint64_t tls_expiry_warn_ms; /* warn this close to notAfter */
+	uint64_t tls_expiry_fail_ms; /* fail this close to it; 0: never */
 	/* source_address: the local address checks are made from, one per
 	 * family at most (a check of the other family is not bound) */
 	bool has_source4, has_source6;

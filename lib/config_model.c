@@ -166,7 +166,10 @@ bool mp_check_cfg_equal(const struct mp_check_cfg *a,
 	    a->max_age_ms != b->max_age_ms ||
 	    a->max_latency_ms != b->max_latency_ms ||
 	    a->max_body != b->max_body || a->tls_verify != b->tls_verify ||
-	    !str_eq(a->ca_file, b->ca_file) ||
+	    !str_eq(a->ca_file, b->ca_file) || a->tls_resume != b->tls_resume ||
+	    a->tls_full_interval_ms != b->tls_full_interval_ms ||
+	    a->tls_expiry_warn_ms != b->tls_expiry_warn_ms ||
+	    a->tls_expiry_fail_ms != b->tls_expiry_fail_ms ||
 	    a->has_source4 != b->has_source4 ||
 	    a->has_source6 != b->has_source6 ||
 	    (a->has_source4 && !mp_addr_equal(&a->source4, &b->source4)) ||

@@ -462,6 +462,7 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	mp_eng_fields(e, t, &f);
 	f.reason = r->detail;
 	mname = f.mirror;
+	mp_cert_watch_log(&f, r);
 
 	if (ch == MP_HEALTH_WENT_DOWN)
 		mp_logf(LOG_WARNING, &f,

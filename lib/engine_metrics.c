@@ -90,6 +90,7 @@ enum addr_metric {
 	AM_PENALTY,
 	AM_DURATION,
 	AM_CHECKS,
+	AM_CERT_EXPIRY,
 	AM_N
 };
 
@@ -111,6 +112,9 @@ static const struct {
 		     "duration of the latest check"},
     [AM_CHECKS] = {"mirrorpool_checks_total", "counter",
 		   "checks by result (ok, failed)"},
+    [AM_CERT_EXPIRY] = {"mirrorpool_tls_cert_expiry_timestamp_seconds", "gauge",
+			"notAfter of the certificate seen at the last full "
+			"TLS handshake"},
 };
 
 static void addr_sample(struct mp_engine *e, struct mp_strbuf *b,
@@ -157,6 +161,11 @@ static void addr_sample(struct mp_engine *e, struct mp_strbuf *b,
 				 (unsigned long long)t->checks_ok);
 		mp_strbuf_printf(b, "%s{%s,result=\"failed\"} %llu\n", name,
 				 lbl, (unsigned long long)t->checks_fail);
+		break;
+	case AM_CERT_EXPIRY:
+		if (h->last.cert_not_after != 0)
+			mp_strbuf_printf(b, "%s{%s} %lld\n", name, lbl,
+					 (long long)h->last.cert_not_after);
 		break;
 	case AM_N:
 		break;

@@ -91,6 +91,12 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 			      "latency_ms", (json_int_t)h->last.latency_ms));
 	else
 		json_object_set_new(o, "last_check", json_null());
+	/* the certificate watch: notAfter of the certificate seen at the
+	 * last full TLS handshake (Unix seconds), https only */
+	if (h->last.cert_not_after != 0)
+		json_object_set_new(
+		    o, "tls_cert_expires",
+		    json_integer((json_int_t)h->last.cert_not_after));
 	return o;
 }
 

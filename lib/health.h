@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "certwatch.h"
 #include "config.h"
 #include "damping.h"
 
@@ -26,6 +27,11 @@ struct mp_check_result {
 					     "timeout after 3000 ms", ... */
 	uint32_t latency_ms;
 	uint64_t at_ms; /* when the check completed */
+	/* https: the notAfter (Unix seconds) of the certificate seen at the
+	 * address's last full handshake, 0 when none; and what the
+	 * certificate watch says about this check's handshake */
+	int64_t cert_not_after;
+	enum mp_cert_event cert_event;
 };
 
 struct mp_health {

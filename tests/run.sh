@@ -44,6 +44,11 @@ step "fuzzing: each libFuzzer target for a bounded time (docs/fuzzing.md)"
 make -j"$jobs" fuzz
 bash tests/fuzz/run.sh -t "${MP_FUZZ_SECONDS:-18}"
 
+step "soak: the ASan+UBSan daemon under chaos for ${MP_SOAK_SECONDS:-180} s"
+# Its own step, not in make check (distcheck would repeat it):
+# tests/soak/soak.py; MP_SOAK_SECONDS sets the length.
+python3 tests/soak/soak.py
+
 step "unit tests under valgrind (a build without sanitizers)"
 ./configure -q
 make -j"$jobs" clean >/dev/null

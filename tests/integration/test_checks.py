@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,12 +50,25 @@ def _build_world():
                        end="20200102000000Z")
     untrusted = other.issue("untrusted", [HOST])
     W["otherca"] = other
+    # the "system store" of the ca_file-unset tests: Debian's bundle (when
+    # there is one) with the test CA appended, named by SSL_CERT_FILE; no
+    # real CA is ever contacted
+    W["bundle"] = ca.system_bundle(os.path.join(d, "bundle.pem"))
+    W["no_cert_dir"] = os.path.join(d, "no-cert-dir")
+    os.mkdir(W["no_cert_dir"])
+    # certificates close to their end, for the certificate watch
+    now = time.time()
+    W["soon_end"] = int(now) + 3 * 86400
+    W["later_end"] = int(now) + 30 * 86400
+    soon = ca.issue("soon", [HOST], end=_asn1(W["soon_end"]))
+    later = ca.issue("later", [HOST], end=_asn1(W["later_end"]))
 
     ng = W["nginx"] = nginx.Nginx(d)
     whoami = ('        location = /whoami { return 200 '
               '"host=$host sni=$ssl_server_name\\n"; }')
     for name, cert in (("good", good), ("wrong", wrong),
-                       ("expired", expired), ("untrusted", untrusted)):
+                       ("expired", expired), ("untrusted", untrusted),
+                       ("soon", soon), ("later", later)):
         W[name] = ports.free_port()
         ng.add_server([("127.0.0.1", W[name])], cert=cert, extra=whoami)
     # many loopback addresses on one port for the concurrency test
@@ -65,17 +79,55 @@ def _build_world():
     if _has_ipv6_loopback():
         W["ipv6"] = ports.free_port("::1")
         ng.add_server([("::1", W["ipv6"])], cert=good, extra=whoami)
+    # session resumption: three addresses on one port, one ticket key
+    # (so a ticket issued at one address would be accepted at any other),
+    # and an access log saying which requests came on a resumed session
+    W["ticket_key"] = os.path.join(d, "ticket.key")
+    with open(W["ticket_key"], "wb") as f:
+        f.write(os.urandom(80))
+    W["resume"] = ports.free_port()
+    W["resume_addrs"] = ["127.0.0.%d" % i for i in (1, 2, 3)]
+    W["resume_log"] = os.path.join(d, "resume.log")
+    ng.add_server([(a, W["resume"]) for a in W["resume_addrs"]], cert=good,
+                  extra=_tls_log(W["resume_log"]))
+    # a certificate swapped under a running check: files of its own,
+    # overwritten and reloaded by the test
+    W["swap_cert"] = tlsca.Cert("swap", os.path.join(d, "swap.crt"),
+                                os.path.join(d, "swap.key"))
+    for src, dst in ((good.cert, W["swap_cert"].cert),
+                     (good.key, W["swap_cert"].key)):
+        shutil.copyfile(src, dst)
+    W["expired_cert"] = expired
     ng.write_file("trace", "%d\nok\n" % int(time.time()))
+    ng.write_file("flip", "ok\n")
     ng.start()
+    # its own nginx with a master process: reloaded without downtime
+    sw = W["swap_nginx"] = nginx.Nginx(d, "nginx-swap", master=True)
+    W["swap"] = ports.free_port()
+    W["swap_log"] = os.path.join(d, "swap.log")
+    sw.add_server([("127.0.0.1", W["swap"])], cert=W["swap_cert"],
+                  extra=_tls_log(W["swap_log"]))
+    sw.write_file("trace", "ok\n")
+    sw.start()
 
     W["faults"] = faultserver.FaultServer().start()
+
+
+def _asn1(t):
+    return time.strftime("%Y%m%d%H%M%SZ", time.gmtime(t))
+
+
+def _tls_log(path):
+    return ("        access_log %s tls;\n"
+            "        ssl_session_ticket_key %s;" % (path, W["ticket_key"]))
 
 
 def tearDownModule():
     if "faults" in W:
         W["faults"].stop()
-    if "nginx" in W:
-        W["nginx"].stop()
+    for name in ("nginx", "swap_nginx"):
+        if name in W:
+            W[name].stop()
     shutil.rmtree(W["dir"], ignore_errors=True)
 
 
@@ -88,9 +140,9 @@ def _has_ipv6_loopback():
         return False
 
 
-def mp_check(*args, timeout=60):
+def mp_check(*args, timeout=60, env=None):
     """Runs mp-check; returns (exit status, output lines)."""
-    r = tools.run([MP_CHECK] + list(args), timeout=timeout)
+    r = tools.run([MP_CHECK] + list(args), timeout=timeout, env=env)
     if r.stderr:
         sys.stderr.write(r.stderr)
     return r.returncode, r.stdout.splitlines()
@@ -100,10 +152,12 @@ LINE = re.compile(r"^(ok|fail) (.*) (\d+)ms$")
 
 
 class CheckTest(unittest.TestCase):
+    ENV = None
+
     def assertCheck(self, args, ok, reason, min_ms=None):
         """One check: exit status, verdict and exact reason; returns the
         reported latency in ms."""
-        rc, lines = mp_check(*args)
+        rc, lines = mp_check(*args, env=self.ENV)
         self.assertEqual(len(lines), 1, lines)
         m = LINE.match(lines[0])
         self.assertIsNotNone(m, lines[0])
@@ -194,6 +248,251 @@ class TlsChecks(CheckTest):
                           "--address", "127.0.0.1",
                           "--ca-file", W["ca"].cert],
                          False, "TLS: unable to get local issuer certificate")
+
+
+def _without_ca_file(args):
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--ca-file":
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
+class TlsChecksSystemStore(TlsChecks):
+    """Every TLS test again with ca_file unset: the system store, here a
+    private bundle holding the test CA (SSL_CERT_FILE), and an empty
+    certificate directory (SSL_CERT_DIR)."""
+
+    @property
+    def ENV(self):
+        return dict(os.environ, SSL_CERT_FILE=W["bundle"],
+                    SSL_CERT_DIR=W["no_cert_dir"])
+
+    def assertCheck(self, args, ok, reason, min_ms=None):
+        self.assertNotIn("--ca-file", _without_ca_file(args))
+        return super().assertCheck(_without_ca_file(args), ok, reason,
+                                   min_ms=min_ms)
+
+    def test_test_ca_is_only_in_the_private_bundle(self):
+        # the proof that the bundle is what verifies: without it, the
+        # same check fails
+        rc, lines = mp_check("--url", https_url(W["good"]),
+                             "--address", "127.0.0.1",
+                             env=dict(os.environ, SSL_CERT_FILE=os.devnull,
+                                      SSL_CERT_DIR=W["no_cert_dir"]))
+        self.assertEqual(lines, [lines[0]])
+        self.assertRegex(lines[0], r"^fail TLS: unable to get local issuer "
+                                   r"certificate \d+ms$")
+
+
+class TlsChecksCurl(TlsChecks):
+    """Every TLS test again through libcurl (guard sentinels' path): the
+    failure words are the same on both paths."""
+
+    def assertCheck(self, args, ok, reason, min_ms=None):
+        return super().assertCheck(list(args) + ["--http-client", "curl"],
+                                   ok, reason, min_ms=min_ms)
+
+
+class TlsCaFile(CheckTest):
+    def test_missing_ca_file_same_words_on_both_paths(self):
+        missing = os.path.join(W["dir"], "no-such-ca.pem")
+        self.assertFalse(os.path.exists(missing))
+        for client in ("builtin", "curl"):
+            self.assertCheck(["--url", https_url(W["good"]),
+                              "--address", "127.0.0.1",
+                              "--ca-file", missing, "--http-client", client],
+                             False,
+                             "TLS: error setting certificate file: " +
+                             missing)
+
+
+def tls_log(path, since=0):
+    """nginx's "tls" log from byte since: [(t, addr, resumed, status)]."""
+    out = []
+    with open(path) as f:
+        f.seek(since)
+        for line in f:
+            t, addr, reused, status, _ = line.split(" ", 4)
+            out.append((float(t), addr, reused == "r", int(status)))
+    return out
+
+
+def wait_log_quiet(path):
+    """nginx logs a request after answering it: wait until it stops
+    growing."""
+    size, deadline = -1, time.monotonic() + 5
+    while time.monotonic() < deadline:
+        now = os.path.getsize(path)
+        if now == size:
+            return
+        size = now
+        time.sleep(0.3)
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class TlsResumption(CheckTest):
+    """Proven from the server side: nginx's $ssl_session_reused."""
+
+    def run_addrs(self, *extra, run_for="4s", path="/trace"):
+        since = _size(W["resume_log"])
+        args = ["--url", https_url(W["resume"], path),
+                "--ca-file", W["ca"].cert, "--run-for", run_for,
+                "--interval", "200ms", "--fast-interval", "200ms",
+                "--rise", "1", "--fall", "1"] + list(extra)
+        for a in W["resume_addrs"]:
+            args += ["--address", a]
+        rc, lines = mp_check(*args)
+        self.assertEqual(rc, 0, lines)
+        wait_log_quiet(W["resume_log"])
+        log = tls_log(W["resume_log"], since)
+        by = {}
+        for t, addr, resumed, status in log:
+            by.setdefault(addr, []).append((t, resumed, status))
+        self.assertEqual(sorted(by), sorted(W["resume_addrs"]))
+        return lines, by
+
+    def test_resumed_between_full_handshakes(self):
+        full_s = 1.5
+        lines, by = self.run_addrs("--tls-full-interval", "1500ms")
+        for addr, seq in by.items():
+            # a session is never offered to another address: every
+            # address starts with a full handshake although the three
+            # share a ticket key (a ticket would be accepted anywhere)
+            self.assertFalse(seq[0][1], (addr, seq[:3]))
+            self.assertGreater(sum(1 for _, r, _ in seq if r), 5, seq)
+            fulls = [t for t, r, _ in seq if not r]
+            self.assertGreaterEqual(len(fulls), 2, seq)
+            # a full handshake at least every tls_full_interval (plus at
+            # most one check interval with its jitter, and the load)
+            for a, b in zip(fulls, fulls[1:]):
+                self.assertLess(b - a, full_s + 0.22 + 0.5, seq)
+
+    def test_tls_resume_false_always_full(self):
+        lines, by = self.run_addrs("--no-tls-resume", run_for="2s")
+        for addr, seq in by.items():
+            self.assertGreater(len(seq), 3)
+            self.assertEqual([r for _, r, _ in seq if r], [], seq)
+
+    def test_full_handshake_after_a_failed_check(self):
+        # /flip answers 404 for a moment in the middle of the run
+        ng = W["nginx"]
+        path = os.path.join(ng.root, "flip")
+
+        def flip():
+            time.sleep(1.5)
+            os.rename(path, path + ".off")
+            time.sleep(0.6)
+            os.rename(path + ".off", path)
+
+        import threading
+        th = threading.Thread(target=flip)
+        th.start()
+        try:
+            lines, by = self.run_addrs(path="/flip")
+        finally:
+            th.join()
+        for addr, seq in by.items():
+            statuses = [s for _, _, s in seq]
+            self.assertIn(404, statuses, seq)  # the fault happened
+            for prev, cur in zip(seq, seq[1:]):
+                if prev[2] != 200:
+                    self.assertFalse(cur[1], (addr, seq))
+            # and resumption carried on once the address was good again
+            last_bad = max(i for i, (_, _, s) in enumerate(seq) if s != 200)
+            self.assertTrue(any(r for _, r, _ in seq[last_bad + 2:]), seq)
+
+
+class TlsCertificateSwap(CheckTest):
+    def test_expired_certificate_caught_within_full_interval(self):
+        full_ms = 2000
+        args = [MP_CHECK, "--url", https_url(W["swap"]), "--address",
+                "127.0.0.1", "--ca-file", W["ca"].cert, "--run-for", "6s",
+                "--interval", "200ms", "--fast-interval", "200ms",
+                "--rise", "1", "--fall", "1",
+                "--tls-full-interval", "%dms" % full_ms]
+        t0 = time.monotonic()
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL)
+        try:
+            time.sleep(2.5)
+            for src, dst in ((W["expired_cert"].cert, W["swap_cert"].cert),
+                             (W["expired_cert"].key, W["swap_cert"].key)):
+                shutil.copyfile(src, dst)
+            W["swap_nginx"].reload()
+            swapped_ms = (time.monotonic() - t0) * 1000
+            # the swap is real: a fresh handshake now sees it
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    tls_handshake(W["swap"], W["ca"].cert)
+                except ssl.SSLCertVerificationError as e:
+                    self.assertIn("certificate has expired", str(e))
+                    break
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            out, _ = p.communicate(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        checks = []
+        for ln in out.splitlines():
+            m = SCHED_CHECK.match(ln)
+            if m:
+                checks.append((int(m.group(1)), m.group(3) == "ok",
+                               m.group(4)))
+        after = [c for c in checks if c[0] > swapped_ms + 300]
+        fails = [c for c in after if not c[1]]
+        self.assertTrue(fails, checks)
+        self.assertEqual(fails[0][2], "TLS: certificate has expired")
+        # caught within tls_full_interval of the swap (plus a check
+        # interval and the startup skew of the clocks compared)
+        self.assertLess(fails[0][0] - swapped_ms, full_ms + 220 + 600,
+                        checks)
+        # (nginx ties its session context to its certificates, so it
+        # refuses the old session once the new certificate is loaded; the
+        # bound itself holds for any server: TlsResumption shows a full
+        # handshake at least every tls_full_interval)
+        before = [c for c in checks if c[0] < swapped_ms - 100]
+        self.assertTrue(before and all(c[1] for c in before), checks)
+
+
+class TlsCertificateWatch(CheckTest):
+    def cert_line(self, port, *extra):
+        rc, lines = mp_check("--url", https_url(W[port]), "--address",
+                             "127.0.0.1", "--ca-file", W["ca"].cert,
+                             "--show-cert", *extra)
+        self.assertEqual(len(lines), 2, lines)
+        return rc, lines
+
+    def test_not_after_subject_and_issuer_recorded(self):
+        for name in ("soon", "later"):
+            rc, lines = self.cert_line(name)
+            self.assertEqual(rc, 0, lines)
+            self.assertRegex(lines[0], r"^ok HTTP 200 \d+ms$")
+            self.assertEqual(
+                lines[1], "cert not_after=%d subject=/CN=%s "
+                "issuer=/CN=mirrorpool test CA" % (W[name + "_end"], HOST))
+
+    def test_expiry_fail_fails_only_the_close_certificate(self):
+        rc, lines = self.cert_line("soon", "--tls-expiry-fail", "14d")
+        self.assertEqual(rc, 1, lines)
+        self.assertRegex(lines[0], r"^fail TLS: certificate expires in "
+                                   r"2d2[0-3]h \d+ms$")
+        rc, lines = self.cert_line("later", "--tls-expiry-fail", "14d")
+        self.assertEqual(rc, 0, lines)
+        self.assertRegex(lines[0], r"^ok HTTP 200 \d+ms$")
 
 
 def fault_url(path):

@@ -28,6 +28,8 @@
 
 #define MAX_ADDRS 256
 
+static bool show_cert; /* --show-cert */
+
 struct run {
 	struct mp_checker *checker;
 	struct mp_check_cfg cfg;
@@ -63,13 +65,17 @@ static void usage(FILE *out)
 	      "         [--expect-sha256 HEX] [--max-age D]\n"
 	      "         [--max-latency D] [--max-body N] [--timeout D]\n"
 	      "         [--ca-file F] [--no-tls-verify] [--tcp PORT]\n"
+	      "         [--no-tls-resume] [--tls-full-interval D]\n"
+	      "         [--tls-expiry-fail D] [--show-cert]\n"
 	      "         [--count N] [--concurrency N]\n"
 	      "         [--http-client builtin|curl] [--source ADDR]\n"
 	      "       mp-check ... --run-for D [--interval D]\n"
 	      "         [--fast-interval D] [--rise N] [--fall N]\n"
 	      "Durations as in mirrorpool.conf: 250ms, 3s, 6h.\n"
 	      "--http-client curl sends plain-HTTP and TCP checks through\n"
-	      "libcurl instead of the built-in client (the default).\n",
+	      "libcurl instead of the built-in client (the default).\n"
+	      "--show-cert prints the certificate of the last full TLS\n"
+	      "handshake after each check's line.\n",
 	      out);
 }
 
@@ -160,6 +166,14 @@ static void on_done(void *arg, const struct mp_check_result *r,
 	struct run *run = slot->run;
 
 	printf("%s %s %ums\n", r->ok ? "ok" : "fail", r->detail, r->latency_ms);
+	if (show_cert) {
+		const struct mp_tls_cert *cert = mp_check_job_cert(&slot->job);
+
+		if (cert)
+			printf("cert not_after=%lld subject=%s issuer=%s\n",
+			       (long long)cert->not_after, cert->subject,
+			       cert->issuer);
+	}
 	fflush(stdout);
 	run->done++;
 	if (!r->ok)
@@ -281,6 +295,10 @@ int main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"ca-file", required_argument, NULL, 'c'},
 	    {"no-tls-verify", no_argument, NULL, 'k'},
+	    {"no-tls-resume", no_argument, NULL, 'N'},
+	    {"tls-full-interval", required_argument, NULL, 'Z'},
+	    {"tls-expiry-fail", required_argument, NULL, 'E'},
+	    {"show-cert", no_argument, NULL, 'W'},
 	    {"tcp", required_argument, NULL, 'T'},
 	    {"count", required_argument, NULL, 'n'},
 	    {"concurrency", required_argument, NULL, 'j'},
@@ -309,6 +327,8 @@ int main(int argc, char **argv)
 	run.cfg.timeout_ms = 3000;
 	run.cfg.max_body = 65536;
 	run.cfg.tls_verify = true;
+	run.cfg.tls_resume = true;
+	run.cfg.tls_full_interval_ms = 600000;
 	run.cfg.interval_ms = 10000;
 	run.cfg.fast_interval_ms = 2000;
 	run.cfg.rise = 2;
@@ -358,6 +378,20 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			run.cfg.tls_verify = false;
+			break;
+		case 'N':
+			run.cfg.tls_resume = false;
+			break;
+		case 'Z':
+			rc = mp_duration_parse(optarg,
+					       &run.cfg.tls_full_interval_ms);
+			break;
+		case 'E':
+			rc = mp_duration_parse(optarg,
+					       &run.cfg.tls_expiry_fail_ms);
+			break;
+		case 'W':
+			show_cert = true;
 			break;
 		case 'O': {
 			struct mp_addr src;

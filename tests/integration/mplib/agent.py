@@ -62,7 +62,7 @@ class Agent:
                  expect_body="ok", max_age=None, min_interval="500ms",
                  max_per_hour=1000, all_down_freeze=True, sentinels=None,
                  log_level="info", dry_run=False, rotate=None, extra="",
-                 source_address=None):
+                 check_extra="", source_address=None):
         self.dir = tempfile.mkdtemp(prefix="mp-agent-")
         self.params = dict(locals())
         del self.params["self"]
@@ -113,6 +113,8 @@ class Agent:
             check.append("expect_body = %s;" % _q(p["expect_body"]))
         if p["max_age"] is not None:
             check.append("max_age = %s;" % _q(p["max_age"]))
+        if p["check_extra"]:
+            check.append(p["check_extra"])
         if p.get("source_address"):
             check.append("source_address = %s;" % _q(p["source_address"]))
         guard = ["all_down_freeze = %s;" % (

@@ -1,6 +1,7 @@
 """A farm of controllable HTTP mirrors on loopback for the agent's tests.
 
-Each mirror listens on its own address 127.0.0.X, all on ONE shared port,
+Each mirror listens on its own address 127.0.0.X (or an IPv6 address in a
+network namespace a test made), all on ONE shared port,
 so a check URL "http://dl.example.org:PORT/trace" reaches every mirror the
 way mirrorpoold connects (to the address, at the URL's port, Host from the
 URL):
@@ -94,7 +95,7 @@ class Mirror:
             self.requests.append((time.monotonic(), path, agent, mode))
 
     def _bind(self, port):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(sockloop.family(self.address), socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((self.address, port))
@@ -102,6 +103,19 @@ class Mirror:
             s.close()
             raise
         return s
+
+    def _rebind(self, port, tries=50):
+        """_bind again after our own socket on the port was closed: the
+        kernel may refuse for a moment while accepted connections wind
+        down. None if it still refuses."""
+        for _ in range(tries):
+            try:
+                return self._bind(port)
+            except OSError as e:
+                if e.errno != errno.EADDRINUSE:
+                    raise
+                time.sleep(0.02)
+        return None
 
     def open(self, port):
         self.sock = self._bind(port)
@@ -144,8 +158,14 @@ class Mirror:
             old.close()
             if self._thread:
                 self._thread.join(2)
-            self.sock = self._bind(self.farm.port)
+            # unbound is refused too, but another process may take it
+            self.sock = self._rebind(self.farm.port)
         elif mode != "closed" and not self.listening:
+            if self.sock is None:
+                self.sock = self._rebind(self.farm.port)
+                if self.sock is None:
+                    raise OSError(errno.EADDRINUSE, "mirror %s: port %d "
+                                  "taken" % (self.address, self.farm.port))
             self._listen()
         self.mode = mode
 
@@ -233,8 +253,9 @@ class MirrorFarm:
         """What curl gets from one mirror through the pool URL, the way the
         agent connects: (HTTP status, body), status 0 when curl failed
         (refused, timed out); body then holds curl's exit code."""
+        target = "[%s]" % address if ":" in address else address
         argv = ["curl", "-s", "-S", "--max-time", str(timeout),
-                "--connect-to", "%s:%d:%s:%d" % (host, self.port, address,
+                "--connect-to", "%s:%d:%s:%d" % (host, self.port, target,
                                                  self.port),
                 "-A", "mirrorpool-test-curl", "-o", "-", "-w",
                 "\n%{http_code}", self.url(host)]

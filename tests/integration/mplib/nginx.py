@@ -13,6 +13,7 @@ with its pid, logs and temp paths in its directory.
 """
 
 import os
+import signal
 
 from . import ports
 from .proc import Proc
@@ -20,13 +21,15 @@ from .tools import find_server
 
 _CONF = """\
 daemon off;
-master_process off;
-worker_processes 1;
+master_process {master};
+{user}worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log info;
 events {{ worker_connections 4096; }}
 http {{
     access_log {dir}/access.log;
+    # "tls": who was asked and whether the TLS session was resumed ("r")
+    log_format tls '$msec $server_addr $ssl_session_reused $status $request_uri';
     client_body_temp_path {dir}/tmp/client_body;
     proxy_temp_path {dir}/tmp/proxy;
     fastcgi_temp_path {dir}/tmp/fastcgi;
@@ -43,7 +46,9 @@ def _listen_addr(host, port):
 
 
 class Nginx:
-    def __init__(self, parent_dir, name="nginx"):
+    def __init__(self, parent_dir, name="nginx", master=False):
+        # master: a master process, for reload() (SIGHUP, no downtime)
+        self.master = master
         self.binary = find_server("nginx")
         if not self.binary:
             raise RuntimeError("nginx is not installed")
@@ -91,6 +96,10 @@ class Nginx:
     def start(self, timeout=10.0):
         with open(self.conf, "w") as f:
             f.write(_CONF.format(dir=self.dir,
+                                 master="on" if self.master else "off",
+                                 # workers read the test's private files
+                                 user=("user root;\n" if self.master and
+                                       os.geteuid() == 0 else ""),
                                  servers="".join(self._servers)))
         argv = [self.binary, "-p", self.dir, "-c", self.conf,
                 "-e", self.error_log]
@@ -112,6 +121,12 @@ class Nginx:
             except OSError:
                 pass
         return text
+
+    def reload(self):
+        """Reads the configuration and certificates again without closing
+        the listening sockets (SIGHUP to the master; master=True)."""
+        assert self.master, "reload needs master=True"
+        self.proc.popen.send_signal(signal.SIGHUP)
 
     def stop(self):
         if self.proc is not None:

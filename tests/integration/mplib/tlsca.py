@@ -13,6 +13,8 @@ and end dates, so an expired certificate needs no clock tricks.
 import os
 import subprocess
 
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
 from .tools import find_server
 
 _CA_CONF = """\
@@ -114,3 +116,17 @@ class TestCA:
             args += ["-enddate", end]
         self._openssl(*args)
         return Cert(name, crt, key)
+
+    def system_bundle(self, path):
+        """Writes to path what "the system store" is in tests: Debian's CA
+        bundle (when there is one) with this CA appended, for SSL_CERT_FILE
+        (no real CA is ever contacted). Returns path."""
+        with open(path, "w") as out:
+            try:
+                with open(SYSTEM_BUNDLE) as f:
+                    out.write(f.read())
+            except OSError:
+                pass
+            with open(self.cert) as f:
+                out.write(f.read())
+        return path
