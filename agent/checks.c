@@ -102,15 +102,19 @@ static void check_done(void *arg, const struct mp_check_result *r,
 {
 	struct slot *s = arg;
 	struct mp_checks *c = s->c;
-	uint64_t now = mp_clock_now().wall_ms;
+	struct mp_time now = mp_clock_now();
+	struct mp_check_result mr = *r;
 	bool changed;
 
+	/* the engine times rise/fall and damping on the monotonic clock:
+	 * the result is stamped with it (status shows it as wall time) */
+	mr.at_ms = now.mono_ms;
 	if (s->sentinel) {
 		changed = mp_engine_sentinel_result(
 		    c->engine, s->idx, sentinel_ok(v), r->detail, now);
 	} else {
 		json_t *res;
-		changed = mp_engine_check_result(c->engine, s->idx, r, now);
+		changed = mp_engine_check_result(c->engine, s->idx, &mr, now);
 		res = s->waiters ? result_json(c->engine, s->idx, r) : NULL;
 		finish_waiters(s, res);
 		json_decref(res);
@@ -274,7 +278,7 @@ int mp_checks_run_now(struct mp_checks *c, const char *mirror,
 			memset(&r, 0, sizeof(r));
 			snprintf(r.detail, sizeof(r.detail),
 				 "check not started: %s", mp_strerror(rc));
-			r.at_ms = mp_clock_now().wall_ms;
+			r.at_ms = mp_clock_now().mono_ms;
 			res = result_json(c->engine, s->idx, &r);
 			finish_waiters(s, res);
 			json_decref(res);

@@ -407,20 +407,6 @@ static void on_connection(uv_stream_t *server, int status)
  * Creating the socket
  */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int fill_sockaddr(const char *path, struct sockaddr_un *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -449,7 +435,7 @@ static int resolve_group(const char *group, gid_t *gid, char *err,
 		char *nb = realloc(buf, len);
 		if (!nb) {
 			free(buf);
-			seterr(err, errlen, "out of memory");
+			mp_seterr(err, errlen, "out of memory");
 			return MP_ENOMEM;
 		}
 		buf = nb;
@@ -471,13 +457,13 @@ static int resolve_group(const char *group, gid_t *gid, char *err,
 		return MP_OK;
 	}
 	if (rc != 0)
-		seterr(err, errlen, "cannot look up group \"%s\": %s", group,
-		       strerror(rc));
+		mp_seterr(err, errlen, "cannot look up group \"%s\": %s", group,
+			  strerror(rc));
 	else
-		seterr(err, errlen,
-		       "unknown group \"%s\" (control.group): no such group "
-		       "on this system",
-		       group);
+		mp_seterr(err, errlen,
+			  "unknown group \"%s\" (control.group): no such group "
+			  "on this system",
+			  group);
 	return MP_ENOENT;
 }
 
@@ -491,33 +477,34 @@ static int check_existing(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return MP_OK;
-		seterr(err, errlen, "cannot examine %s: %s", path,
-		       strerror(errno));
+		mp_seterr(err, errlen, "cannot examine %s: %s", path,
+			  strerror(errno));
 		return MP_EIO;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		seterr(err, errlen,
-		       "%s exists and is not a socket; not removing it", path);
+		mp_seterr(err, errlen,
+			  "%s exists and is not a socket; not removing it",
+			  path);
 		return MP_EEXIST;
 	}
 	fill_sockaddr(path, &sa);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		mp_seterr(err, errlen, "socket: %s", strerror(errno));
 		return MP_EIO;
 	}
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	e = errno;
 	close(fd);
 	if (rc == 0) {
-		seterr(err, errlen, "another mirrorpoold is listening on %s",
-		       path);
+		mp_seterr(err, errlen, "another mirrorpoold is listening on %s",
+			  path);
 		return MP_EBUSY;
 	}
 	if (e == ECONNREFUSED || e == ENOENT)
 		return MP_OK; /* stale: replaced by the rename */
-	seterr(err, errlen, "cannot tell whether %s is in use: %s", path,
-	       strerror(e));
+	mp_seterr(err, errlen, "cannot tell whether %s is in use: %s", path,
+		  strerror(e));
 	return MP_EIO;
 }
 
@@ -535,29 +522,32 @@ static int check_directory(const char *path, char *dir, size_t dirlen,
 	} else {
 		n = slash == path ? 1 : (size_t)(slash - path);
 		if (n >= dirlen) {
-			seterr(err, errlen, "socket path %s is too long", path);
+			mp_seterr(err, errlen, "socket path %s is too long",
+				  path);
 			return MP_ESPACE;
 		}
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 	}
 	if (slash && slash[1] == '\0') {
-		seterr(err, errlen, "socket path %s names a directory", path);
+		mp_seterr(err, errlen, "socket path %s names a directory",
+			  path);
 		return MP_EINVAL;
 	}
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
-			seterr(err, errlen,
-			       "directory %s does not exist (create it, e.g. "
-			       "with RuntimeDirectory= in the unit)",
-			       dir);
+			mp_seterr(
+			    err, errlen,
+			    "directory %s does not exist (create it, e.g. "
+			    "with RuntimeDirectory= in the unit)",
+			    dir);
 		else
-			seterr(err, errlen, "cannot use directory %s: %s", dir,
-			       strerror(errno));
+			mp_seterr(err, errlen, "cannot use directory %s: %s",
+				  dir, strerror(errno));
 		return MP_ENOENT;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		seterr(err, errlen, "%s is not a directory", dir);
+		mp_seterr(err, errlen, "%s is not a directory", dir);
 		return MP_EINVAL;
 	}
 	return MP_OK;
@@ -583,32 +573,33 @@ static int bind_and_publish(int fd, const char *tmp, const char *path,
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0) {
-		seterr(err, errlen, "cannot bind %s: %s", tmp, strerror(errno));
+		mp_seterr(err, errlen, "cannot bind %s: %s", tmp,
+			  strerror(errno));
 		return MP_EIO;
 	}
 	if (chown(tmp, (uid_t)-1, gid) < 0) {
 		if (group)
-			seterr(err, errlen,
-			       "cannot give %s to group \"%s\": %s", path,
-			       group, strerror(errno));
+			mp_seterr(err, errlen,
+				  "cannot give %s to group \"%s\": %s", path,
+				  group, strerror(errno));
 		else
-			seterr(err, errlen, "cannot set the group of %s: %s",
-			       path, strerror(errno));
+			mp_seterr(err, errlen, "cannot set the group of %s: %s",
+				  path, strerror(errno));
 		goto fail;
 	}
 	if (chmod(tmp, (mode_t)mode) < 0) {
-		seterr(err, errlen, "cannot set mode %04o on %s: %s", mode,
-		       path, strerror(errno));
+		mp_seterr(err, errlen, "cannot set mode %04o on %s: %s", mode,
+			  path, strerror(errno));
 		goto fail;
 	}
 	if (listen(fd, CTL_BACKLOG) < 0) {
-		seterr(err, errlen, "cannot listen on %s: %s", path,
-		       strerror(errno));
+		mp_seterr(err, errlen, "cannot listen on %s: %s", path,
+			  strerror(errno));
 		goto fail;
 	}
 	if (rename(tmp, path) < 0) {
-		seterr(err, errlen, "cannot create %s: %s", path,
-		       strerror(errno));
+		mp_seterr(err, errlen, "cannot create %s: %s", path,
+			  strerror(errno));
 		goto fail;
 	}
 	return MP_OK;
@@ -631,19 +622,19 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 	int fd = -1, rc;
 
 	*out = NULL;
-	seterr(err, errlen, "%s", "");
+	mp_seterr(err, errlen, "%s", "");
 	if (!path || !*path) {
-		seterr(err, errlen, "no socket path");
+		mp_seterr(err, errlen, "no socket path");
 		return MP_EINVAL;
 	}
 	if (mode > 07777) {
-		seterr(err, errlen, "invalid socket mode %o", mode);
+		mp_seterr(err, errlen, "invalid socket mode %o", mode);
 		return MP_EINVAL;
 	}
 	if (fill_sockaddr(path, &sa) < 0) {
-		seterr(err, errlen,
-		       "socket path %s is too long (at most %zu bytes)", path,
-		       sizeof(sa.sun_path) - 1);
+		mp_seterr(err, errlen,
+			  "socket path %s is too long (at most %zu bytes)",
+			  path, sizeof(sa.sun_path) - 1);
 		return MP_ESPACE;
 	}
 	rc = check_directory(path, dir, sizeof(dir), err, errlen);
@@ -651,10 +642,11 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s/.mpctl.%ld", dir, (long)getpid());
 	if (strlen(tmp) >= sizeof(sa.sun_path)) {
-		seterr(err, errlen,
-		       "socket directory %s is too long (a temporary name in "
-		       "it must fit %zu bytes)",
-		       dir, sizeof(sa.sun_path) - 1);
+		mp_seterr(
+		    err, errlen,
+		    "socket directory %s is too long (a temporary name in "
+		    "it must fit %zu bytes)",
+		    dir, sizeof(sa.sun_path) - 1);
 		return MP_ESPACE;
 	}
 	rc = resolve_group(group, &gid, err, errlen);
@@ -666,7 +658,7 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
-		seterr(err, errlen, "out of memory");
+		mp_seterr(err, errlen, "out of memory");
 		rc = MP_ENOMEM;
 		goto fail;
 	}
@@ -678,7 +670,7 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		mp_seterr(err, errlen, "socket: %s", strerror(errno));
 		rc = MP_EIO;
 		goto fail;
 	}
@@ -698,8 +690,8 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 			       on_connection);
 	}
 	if (rc < 0) {
-		seterr(err, errlen, "cannot listen on %s: %s", path,
-		       uv_strerror(rc));
+		mp_seterr(err, errlen, "cannot listen on %s: %s", path,
+			  uv_strerror(rc));
 		unlink(path);
 		if (fd >= 0)
 			close(fd);

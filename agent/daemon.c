@@ -79,7 +79,7 @@ static bool dry_run(const struct mp_daemon *d)
  * systemd, and let the DNS operations plan again. */
 static void save_state(struct mp_daemon *d)
 {
-	mp_statefile_save_engine(d->engine, d->cfg->state_file);
+	mp_statefile_save_engine(d->engine, d->cfg->state_file, mp_clock_now());
 }
 
 static void write_metrics(struct mp_daemon *d)
@@ -89,7 +89,7 @@ static void write_metrics(struct mp_daemon *d)
 	d->metrics_written_ms = now.mono_ms;
 	if (d->cfg->metrics_file)
 		mp_statefile_write_metrics(d->engine, d->cfg->metrics_file,
-					   now.wall_ms);
+					   now);
 }
 
 static void state_changed(struct mp_daemon *d)
@@ -99,8 +99,7 @@ static void state_changed(struct mp_daemon *d)
 	if (d->life == LIFE_CLOSING)
 		return;
 	save_state(d);
-	mp_engine_summary(d->engine, mp_clock_now().wall_ms, summary,
-			  sizeof(summary));
+	mp_engine_summary(d->engine, mp_clock_now(), summary, sizeof(summary));
 	if (!d->ready_sent && d->first_round_done) {
 		d->ready_sent = true;
 		mp_notify_ready(summary);
@@ -119,7 +118,7 @@ static void tick_cb(uv_timer_t *t)
 	struct mp_daemon *d = t->data;
 	struct mp_time now = mp_clock_now();
 
-	mp_engine_tick(d->engine, now.wall_ms);
+	mp_engine_tick(d->engine, now);
 	if (mp_engine_state_dirty(d->engine, false))
 		state_changed(d);
 	if (!d->metrics_written_ms ||
@@ -287,7 +286,7 @@ static void reload_apply(void *arg)
 	d->ncfg = NULL;
 	mp_checks_stop(d->checks);
 	mp_jsonpools_stop(d->jsonpools);
-	rc = mp_engine_reconfigure(d->engine, ncfg, mp_clock_now().wall_ms);
+	rc = mp_engine_reconfigure(d->engine, ncfg, mp_clock_now());
 	if (rc != MP_OK) {
 		mp_config_free(ncfg);
 		snprintf(err, sizeof(err), "reload failed: %s",
@@ -504,7 +503,7 @@ static int start_modules(struct mp_daemon *d)
 		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
 		return rc;
 	}
-	rc = mp_dnsio_new(d->loop, d->engine, &dev, &d->dns);
+	rc = mp_dnsio_new(d->loop, d->engine, rnd_uniform, &dev, &d->dns);
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: DNS client: %s",
 		       mp_strerror(rc));
@@ -572,9 +571,9 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	d->config_path = strdup(config_path);
 	mp_notify_init();
 
-	rc = d->config_path ? mp_engine_new(cfg, rnd_uniform,
-					    mp_clock_now().wall_ms, &d->engine)
-			    : MP_ENOMEM;
+	rc = d->config_path
+		 ? mp_engine_new(cfg, rnd_uniform, mp_clock_now(), &d->engine)
+		 : MP_ENOMEM;
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: %s", mp_strerror(rc));
 		exit_code = 1;
@@ -583,7 +582,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	mp_engine_set_dry_run(d->engine, dry_run(d));
 	mp_engine_set_build(d->engine, PACKAGE_VERSION, mp_clock_now().wall_ms);
 	mp_statefile_restore_engine(d->engine, d->cfg->state_file,
-				    mp_clock_now().wall_ms);
+				    mp_clock_now());
 	if (start_modules(d) != MP_OK) {
 		exit_code = 1;
 		shutdown_now(d);

@@ -7,8 +7,6 @@
 
 #include <stdlib.h>
 
-#include <sodium.h>
-
 #include "clock.h"
 #include "dnsclient.h"
 #include "dnsio.h"
@@ -26,12 +24,8 @@ struct mp_dnsio {
 	uv_timer_t kick;  /* plan soon */
 	bool in_flight;	  /* an outcome is awaited */
 	bool closing;
+	int open_handles; /* while closing */
 };
-
-static uint32_t rnd_uniform(uint32_t upper)
-{
-	return upper ? randombytes_uniform(upper) : 0;
-}
 
 static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in);
 
@@ -156,7 +150,7 @@ static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in)
 	return NULL;
 }
 
-int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine,
+int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
 		 const struct mp_dnsio_events *ev, struct mp_dnsio **out)
 {
 	struct mp_dnsio *io = calloc(1, sizeof(*io));
@@ -168,7 +162,7 @@ int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine,
 	io->loop = loop;
 	io->engine = engine;
 	io->ev = *ev;
-	rc = mp_dnsops_new(engine, rnd_uniform, &io->m);
+	rc = mp_dnsops_new(engine, rnd, &io->m);
 	if (rc == MP_OK)
 		rc = connect_client(io);
 	if (rc != MP_OK) {
@@ -237,11 +231,13 @@ bool mp_dnsio_updating(const struct mp_dnsio *io)
 	return mp_dnsops_updating(io->m);
 }
 
+/* libuv finishes closes in no promised order (LIFO in practice): io goes
+ * with the last of its two handles. */
 static void closed_cb(uv_handle_t *h)
 {
 	struct mp_dnsio *io = h->data;
 
-	if (h == (uv_handle_t *)&io->kick)
+	if (--io->open_handles == 0)
 		free(io);
 }
 
@@ -257,6 +253,7 @@ void mp_dnsio_close(struct mp_dnsio *io)
 	io->client = NULL;
 	mp_dnsops_free(io->m);
 	io->m = NULL;
-	uv_close((uv_handle_t *)&io->timer, NULL);
+	io->open_handles = 2;
+	uv_close((uv_handle_t *)&io->timer, closed_cb);
 	uv_close((uv_handle_t *)&io->kick, closed_cb);
 }

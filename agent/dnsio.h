@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "engine.h"
+#include "random.h"
 
 struct mp_dnsio;
 
@@ -30,9 +31,9 @@ struct mp_dnsio_events {
 	void (*stopped)(void *arg);
 };
 
-/* For the engine's configuration (server, port, key, timeout). Returns
- * MP_OK or a negative MP_E* code. */
-int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine,
+/* For the engine's configuration (server, port, key, timeout); rnd for
+ * backoff jitter and message IDs. Returns MP_OK or a negative MP_E* code. */
+int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
 		 const struct mp_dnsio_events *ev, struct mp_dnsio **out);
 
 /* Plan soon (from the loop, never from within this call). */

@@ -129,8 +129,8 @@ static void write_output(struct jpool *jp)
 	size_t len = 0, in = 0;
 	int rc;
 
-	rc = mp_engine_json_output(p->engine, jp->j, mp_clock_now().wall_ms,
-				   &text, &len);
+	rc = mp_engine_json_output(p->engine, jp->j, mp_clock_now(), &text,
+				   &len);
 	if (rc <= 0)
 		return;
 	f.pool = cfg->name;
@@ -189,11 +189,14 @@ static void check_done(void *arg, const struct mp_check_result *r,
 {
 	struct slot *s = arg;
 	struct jpool *jp = s->jp;
+	struct mp_time now = mp_clock_now();
+	struct mp_check_result mr = *r;
 	bool changed;
 
 	(void)v;
-	changed = mp_engine_json_result(jp->p->engine, jp->j, s->k, r,
-					mp_clock_now().wall_ms);
+	/* the engine times results on the monotonic clock */
+	mr.at_ms = now.mono_ms;
+	changed = mp_engine_json_result(jp->p->engine, jp->j, s->k, &mr, now);
 	answer(s, r);
 	if (changed) {
 		write_output(jp);

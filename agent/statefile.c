@@ -65,10 +65,10 @@ int mp_statefile_load(const char *path, json_t **out, char *err, size_t errlen)
 }
 
 void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
-				uint64_t now_ms)
+				struct mp_time now)
 {
 	char err[512];
-	char *text = mp_engine_metrics(e, now_ms);
+	char *text = mp_engine_metrics(e, now);
 
 	if (!text) {
 		mp_log(LOG_WARNING, "metrics_file: %s", mp_strerror(MP_ENOMEM));
@@ -87,14 +87,15 @@ void mp_statefile_remove_metrics(const char *path)
 		       strerror(errno));
 }
 
-void mp_statefile_save_engine(struct mp_engine *e, const char *path)
+void mp_statefile_save_engine(struct mp_engine *e, const char *path,
+			      struct mp_time now)
 {
 	char err[512];
 	json_t *st;
 
 	if (!mp_engine_state_dirty(e, true))
 		return;
-	st = mp_engine_state_save(e);
+	st = mp_engine_state_save(e, now);
 	if (st && mp_statefile_save(path, st, err, sizeof(err)) == MP_OK) {
 		json_decref(st);
 		return;
@@ -107,7 +108,7 @@ void mp_statefile_save_engine(struct mp_engine *e, const char *path)
 }
 
 void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
-				 uint64_t now_ms)
+				 struct mp_time now)
 {
 	char err[1024];
 	json_t *st = NULL;
@@ -124,7 +125,7 @@ void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
 		       err);
 	if (!st)
 		return;
-	if (mp_engine_state_load(e, st, now_ms, err, sizeof(err)) != MP_OK)
+	if (mp_engine_state_load(e, st, now, err, sizeof(err)) != MP_OK)
 		mp_log(LOG_ERR, "state file %s: %s; ignored", path, err);
 	else
 		mp_log(LOG_INFO, "state restored from %s", path);

@@ -24,14 +24,15 @@ int mp_statefile_save(const char *path, const json_t *state, char *err,
 /* The engine's persisted state: saved when it changed since the last save
  * (a failure is logged; the state stays dirty and is saved again on the next
  * change), restored at start (problems are logged; the engine then starts
- * without them). now_ms is the wall clock. */
-void mp_statefile_save_engine(struct mp_engine *e, const char *path);
+ * without them). */
+void mp_statefile_save_engine(struct mp_engine *e, const char *path,
+			      struct mp_time now);
 void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
-				 uint64_t now_ms);
+				 struct mp_time now);
 
-/* The metrics file (SPEC §7) as of now_ms (wall clock); failures logged. */
+/* The metrics file (SPEC §7) as of now; failures logged. */
 void mp_statefile_write_metrics(struct mp_engine *e, const char *path,
-				uint64_t now_ms);
+				struct mp_time now);
 /* At stop: removes the metrics file, so that a textfile collector does not
  * serve the last values of an agent that is gone; failures logged. */
 void mp_statefile_remove_metrics(const char *path);

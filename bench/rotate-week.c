@@ -64,6 +64,13 @@ static const char *CONF =
     ");\n"
     "state_file = \"/nonexistent/state.json\";\n";
 
+/* Both clocks at ms (no clock steps in this simulation). */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
+
 static void feed(struct mp_engine *e, size_t i, bool ok, uint64_t now)
 {
 	struct mp_check_result r;
@@ -73,7 +80,7 @@ static void feed(struct mp_engine *e, size_t i, bool ok, uint64_t now)
 	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
 	r.latency_ms = 10;
 	r.at_ms = now;
-	mp_engine_check_result(e, i, &r, now);
+	mp_engine_check_result(e, i, &r, at(now));
 }
 
 static int run(const struct mp_config *cfg, bool outages)
@@ -84,14 +91,14 @@ static int run(const struct mp_config *cfg, bool outages)
 	double pi[N];
 	size_t down_counted = 3; /* m4 */
 
-	if (mp_engine_new(cfg, rnd, now, &e) != MP_OK)
+	if (mp_engine_new(cfg, rnd, at(now), &e) != MP_OK)
 		return 1;
 	mp_addr_set_init(&s);
 	for (size_t i = 0; i < 3; i++)
 		mp_addr_set_add(&s, &mp_engine_target(e, i)->addr);
-	mp_engine_dns_view(e, 0, &s, now);
+	mp_engine_dns_view(e, 0, &s, at(now));
 	mp_addr_set_clear(&s);
-	mp_engine_dns_view(e, 1, &s, now);
+	mp_engine_dns_view(e, 1, &s, at(now));
 	for (size_t i = 0; i < N; i++)
 		feed(e, i, true, now);
 	for (; now < T0 + WEEK_MS; now += STEP_MS) {
@@ -105,10 +112,10 @@ static int run(const struct mp_config *cfg, bool outages)
 			for (size_t i = 0; i < N; i++)
 				feed(e, i, !(i == down_counted && m4_down),
 				     now);
-		mp_engine_tick(e, now);
-		if (mp_engine_plan(e, now, &p, &next) == 1) {
+		mp_engine_tick(e, at(now));
+		if (mp_engine_plan(e, at(now), &p, &next) == 1) {
 			mp_engine_update_result(e, &p, MP_UPDATE_DONE,
-						"NOERROR", now);
+						"NOERROR", at(now));
 			mp_plan_clear(&p);
 			updates++;
 		}

@@ -60,15 +60,14 @@ char *mp_cert_left_format(int64_t secs, char *buf, size_t len)
 }
 
 void mp_cert_watch_log(const struct mp_log_fields *f,
-		       const struct mp_check_result *r)
+		       const struct mp_check_result *r, int64_t now_s)
 {
 	struct mp_log_fields g = *f;
 	char left[32], reason[96];
 
 	if (r->cert_event == MP_CERT_NONE)
 		return;
-	mp_cert_left_format(r->cert_not_after - (int64_t)(r->at_ms / 1000),
-			    left, sizeof(left));
+	mp_cert_left_format(r->cert_not_after - now_s, left, sizeof(left));
 	if (r->cert_event == MP_CERT_EXPIRING) {
 		snprintf(reason, sizeof(reason), "certificate expires in %s",
 			 left);

@@ -104,30 +104,16 @@ static char *resolve_key_file(struct mp_cfg_loader *l, const char *v)
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY");
 	char *r;
-	size_t len;
 
 	if (v[0] == '/')
 		return mp_cfg_strdup(l, v);
 	if (creds && creds[0] == '/') {
-		len = strlen(creds) + strlen(v) + 2;
-		r = malloc(len);
-		if (!r) {
-			l->oom = true;
-			return NULL;
-		}
-		snprintf(r, len, "%s/%s", creds, v);
-		if (access(r, F_OK) == 0)
+		r = mp_cfg_join(l, creds, v);
+		if (!r || access(r, F_OK) == 0)
 			return r;
 		free(r);
 	}
-	len = strlen(l->dir) + strlen(v) + 2;
-	r = malloc(len);
-	if (!r) {
-		l->oom = true;
-		return NULL;
-	}
-	snprintf(r, len, "%s/%s", l->dir, v);
-	return r;
+	return mp_cfg_join(l, l->dir, v);
 }
 
 static void parse_dns(struct mp_cfg_loader *l, const config_setting_t *root)
@@ -1224,7 +1210,11 @@ int mp_config_load_node(const char *path, unsigned flags,
 		goto cleanup;
 	}
 	config_set_include_dir(&lc, l.dir);
-	if (!config_read_file(&lc, path)) {
+	/* libconfig parses the text read above, never the file through its
+	 * own stdio buffers (wiped below: it may hold an inline key); a file
+	 * that could not be read goes to config_read_file for the error */
+	if (!(l.text ? config_read_string(&lc, l.text)
+		     : config_read_file(&lc, path))) {
 		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
 			mp_diag_add(d, path, 0,
 				    "cannot read the configuration: %s",

@@ -317,14 +317,22 @@ int mp_cfg_lex_scan(struct mp_cfg_lex *lx, size_t file, const char *text,
 			size_t nlen;
 			after = include_at(p, end, &name, &nlen);
 			if (after) {
-				if (lx->include &&
-				    lx->include_depth < MAX_INCLUDE_DEPTH) {
+				/* libconfig fails at its depth limit; a file
+				 * that includes itself several times must not
+				 * make the scan exponential */
+				if (lx->include_depth >= MAX_INCLUDE_DEPTH ||
+				    lx->n_includes >= MP_CFG_LEX_MAX_INCLUDES) {
+					lx->gave_up = true;
+					return MP_OK;
+				}
+				if (lx->include) {
 					lx->include_depth++;
+					lx->n_includes++;
 					rc =
 					    lx->include(lx->include_arg, lx,
 							file, line, name, nlen);
 					lx->include_depth--;
-					if (rc != MP_OK)
+					if (rc != MP_OK || lx->gave_up)
 						return rc;
 				}
 				p = after;

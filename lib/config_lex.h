@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Files included in all, over every level, before the scan gives up. */
+#define MP_CFG_LEX_MAX_INCLUDES 256
+
 struct mp_cfg_lex_int {
 	size_t file; /* index into the files the scan was given */
 	int line;
@@ -54,6 +57,10 @@ struct mp_cfg_lex {
 	size_t depth;
 	bool deep; /* nesting beyond the stack: strings no longer judged */
 	int include_depth;
+	size_t n_includes;
+	/* an include beyond libconfig's depth or MP_CFG_LEX_MAX_INCLUDES in
+	 * all: the scan stopped there (libconfig reports the depth) */
+	bool gave_up;
 	mp_cfg_lex_include_fn include;
 	void *include_arg;
 };

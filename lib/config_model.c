@@ -290,6 +290,7 @@ const char *mp_vantage_view_name(const struct mp_vantage_cfg *v,
 void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d)
 {
 	const char *where = cfg->dns.key_file ? cfg->dns.key_file : NULL;
+	char name[256];
 
 	if (cfg->key && mp_tsig_alg_deprecated(mp_tsig_key_alg(cfg->key)))
 		mp_diag_add(d, where, 0,
@@ -299,7 +300,8 @@ void mp_config_warnings(const struct mp_config *cfg, struct mp_diag *d)
 			    "install it on the primary",
 			    mp_tsig_key_name(cfg->key),
 			    mp_tsig_alg_short_name(mp_tsig_key_alg(cfg->key)),
-			    mp_tsig_key_name(cfg->key));
+			    mp_name_text(mp_tsig_key_name(cfg->key), name,
+					 sizeof(name)));
 }
 
 char *mp_config_summary(const struct mp_config *cfg)

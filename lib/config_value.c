@@ -419,8 +419,7 @@ char *mp_cfg_file(struct mp_cfg_loader *l, const config_setting_t *s,
 		  const char *path, bool relative)
 {
 	const char *v;
-	char q[96], *r;
-	size_t len;
+	char q[96];
 
 	if (!mp_cfg_str(l, s, path, "an absolute path", &v))
 		return NULL;
@@ -433,13 +432,19 @@ char *mp_cfg_file(struct mp_cfg_loader *l, const config_setting_t *s,
 			   path, mp_cfg_quote(v, q, sizeof(q)));
 		return NULL;
 	}
-	len = strlen(l->dir) + strlen(v) + 2;
-	r = malloc(len);
+	return mp_cfg_join(l, l->dir, v);
+}
+
+char *mp_cfg_join(struct mp_cfg_loader *l, const char *dir, const char *name)
+{
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *r = malloc(len);
+
 	if (!r) {
 		l->oom = true;
 		return NULL;
 	}
-	snprintf(r, len, "%s/%s", l->dir, v);
+	snprintf(r, len, "%s/%s", dir, name);
 	return r;
 }
 

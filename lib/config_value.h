@@ -105,6 +105,9 @@ void mp_cfg_check_unknown(struct mp_cfg_loader *l, const config_setting_t *g,
 const config_setting_t *mp_cfg_member(const config_setting_t *g,
 				      const char *name);
 
+/* dir/name in a new string (NULL and l->oom set when out of memory). */
+char *mp_cfg_join(struct mp_cfg_loader *l, const char *dir, const char *name);
+
 /* The file's text (NUL-terminated, at most MP_CFG_MAX_TEXT bytes) and its
  * length, or NULL when it cannot be read. */
 char *mp_cfg_read_text(const char *path, size_t *len);

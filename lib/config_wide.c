@@ -11,40 +11,72 @@
 #include "config_value.h"
 #include "error.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* Grows *text (holding len bytes) to cap bytes without leaving a copy in
+ * freed memory: the text may hold an inline TSIG secret, and realloc would
+ * free the old block unwiped when it moves. */
+static int grow_wiped(char **text, size_t len, size_t cap)
+{
+	char *nb = malloc(cap);
+
+	if (!nb)
+		return MP_ENOMEM;
+	if (*text) {
+		memcpy(nb, *text, len);
+		sodium_memzero(*text, len);
+		free(*text);
+	}
+	*text = nb;
+	return MP_OK;
+}
 
 char *mp_cfg_read_text(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "r");
+	/* read(2), not stdio: a FILE's buffer would keep a copy of the
+	 * secret after fclose */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	char *text = NULL;
 	size_t cap = 0;
 
 	*len = 0;
-	if (!f)
+	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size < MP_CFG_MAX_TEXT)
+		cap = (size_t)st.st_size + 1;
 	for (;;) {
-		char *nb;
-		size_t r;
+		ssize_t r;
 
-		if (*len + 4096 + 1 > cap) {
+		if (*len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
 			if (cap >= MP_CFG_MAX_TEXT)
 				break;
-			cap = cap ? cap * 2 : 8192;
-			nb = realloc(text, cap);
-			if (!nb)
+			if (ncap > MP_CFG_MAX_TEXT)
+				ncap = MP_CFG_MAX_TEXT;
+			if (grow_wiped(&text, *len, ncap) != MP_OK)
 				break;
-			text = nb;
-		}
-		r = fread(text + *len, 1, cap - *len - 1, f);
-		*len += r;
-		if (r == 0)
+			cap = ncap;
+		} else if (!text && grow_wiped(&text, 0, cap) != MP_OK) {
 			break;
+		}
+		r = read(fd, text + *len, cap - *len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		*len += (size_t)r;
 	}
-	fclose(f);
+	close(fd);
 	if (text)
 		text[*len] = '\0';
 	return text;
@@ -217,6 +249,14 @@ void mp_cfg_tie_wide(struct mp_cfg_loader *l, const struct mp_cfg_lex *lx,
 
 	if (l->n_files == 0)
 		return;
+	if (lx->gave_up) {
+		/* libconfig read more than the scan followed: its integers
+		 * cannot all be vouched for */
+		mp_cfg_err_at(l, l->path, 0,
+			      "more than %d files included (@include)",
+			      MP_CFG_LEX_MAX_INCLUDES);
+		return;
+	}
 	w.next = calloc(l->n_files, sizeof(*w.next));
 	if (!w.next) {
 		l->oom = true;

@@ -59,20 +59,6 @@ const char *mp_ctl_cmd_name(enum mp_ctl_cmd cmd)
 	return cmds[cmd].name;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* A peer's string, made safe to quote back in an error: printable ASCII
  * only and at most 64 bytes. */
 static const char *quote(const char *s, char *buf, size_t len)
@@ -119,33 +105,33 @@ static int parse_name(const char *key, json_t *v, char **out, char *err,
 	bool ctl;
 
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "\"%s\" must be a string", key);
+		mp_seterr(err, errlen, "\"%s\" must be a string", key);
 		return MP_EINVAL;
 	}
 	s = json_string_value(v);
 	if (json_string_length(v) != strlen(s)) {
-		seterr(err, errlen,
-		       "\"%s\" must not contain control characters", key);
+		mp_seterr(err, errlen,
+			  "\"%s\" must not contain control characters", key);
 		return MP_EINVAL;
 	}
 	if (*s == '\0') {
-		seterr(err, errlen, "\"%s\" must not be empty", key);
+		mp_seterr(err, errlen, "\"%s\" must not be empty", key);
 		return MP_EINVAL;
 	}
 	if (strlen(s) > MP_CTL_MAX_NAME) {
-		seterr(err, errlen, "\"%s\" is longer than %d bytes", key,
-		       MP_CTL_MAX_NAME);
+		mp_seterr(err, errlen, "\"%s\" is longer than %d bytes", key,
+			  MP_CTL_MAX_NAME);
 		return MP_EINVAL;
 	}
 	utf8_scan(s, &ctl);
 	if (ctl) {
-		seterr(err, errlen,
-		       "\"%s\" must not contain control characters", key);
+		mp_seterr(err, errlen,
+			  "\"%s\" must not contain control characters", key);
 		return MP_EINVAL;
 	}
 	*out = strdup(s);
 	if (!*out) {
-		seterr(err, errlen, "out of memory");
+		mp_seterr(err, errlen, "out of memory");
 		return MP_ENOMEM;
 	}
 	return MP_OK;
@@ -158,24 +144,25 @@ static int parse_reason(json_t *v, char **out, char *err, size_t errlen)
 	size_t n;
 
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "\"reason\" must be a string");
+		mp_seterr(err, errlen, "\"reason\" must be a string");
 		return MP_EINVAL;
 	}
 	s = json_string_value(v);
 	n = utf8_scan(s, &ctl);
 	if (ctl || json_string_length(v) != strlen(s)) {
-		seterr(err, errlen,
-		       "\"reason\" must not contain control characters");
+		mp_seterr(err, errlen,
+			  "\"reason\" must not contain control characters");
 		return MP_EINVAL;
 	}
 	if (n > MP_CTL_MAX_REASON) {
-		seterr(err, errlen, "\"reason\" is longer than %d characters",
-		       MP_CTL_MAX_REASON);
+		mp_seterr(err, errlen,
+			  "\"reason\" is longer than %d characters",
+			  MP_CTL_MAX_REASON);
 		return MP_EINVAL;
 	}
 	*out = strdup(s);
 	if (!*out) {
-		seterr(err, errlen, "out of memory");
+		mp_seterr(err, errlen, "out of memory");
 		return MP_ENOMEM;
 	}
 	return MP_OK;
@@ -187,13 +174,13 @@ static int parse_address(json_t *v, struct mp_addr *out, char *err,
 	char q[72];
 
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "\"address\" must be a string");
+		mp_seterr(err, errlen, "\"address\" must be a string");
 		return MP_EINVAL;
 	}
 	if (json_string_length(v) != strlen(json_string_value(v)) ||
 	    mp_addr_parse(json_string_value(v), out) < 0) {
-		seterr(err, errlen, "invalid address \"%s\"",
-		       quote(json_string_value(v), q, sizeof(q)));
+		mp_seterr(err, errlen, "invalid address \"%s\"",
+			  quote(json_string_value(v), q, sizeof(q)));
 		return MP_EINVAL;
 	}
 	return MP_OK;
@@ -206,8 +193,8 @@ static int parse_for(json_t *v, uint64_t *out, char *err, size_t errlen)
 	int rc;
 
 	if (!json_is_string(v)) {
-		seterr(err, errlen,
-		       "\"for\" must be a duration string such as \"2h\"");
+		mp_seterr(err, errlen,
+			  "\"for\" must be a duration string such as \"2h\"");
 		return MP_EINVAL;
 	}
 	s = json_string_value(v);
@@ -215,24 +202,25 @@ static int parse_for(json_t *v, uint64_t *out, char *err, size_t errlen)
 						: mp_duration_parse(s, out);
 	if (rc == MP_ERANGE || (rc == MP_OK && *out > MP_DURATION_MAX_ADD_MS)) {
 		char max[32];
-		seterr(err, errlen,
-		       "duration \"%s\" is too long (at most %s; drain without "
-		       "\"for\" to drain until undrained)",
-		       quote(s, q, sizeof(q)),
-		       mp_duration_format(MP_DURATION_MAX_ADD_MS, max,
-					  sizeof(max)));
+		mp_seterr(
+		    err, errlen,
+		    "duration \"%s\" is too long (at most %s; drain without "
+		    "\"for\" to drain until undrained)",
+		    quote(s, q, sizeof(q)),
+		    mp_duration_format(MP_DURATION_MAX_ADD_MS, max,
+				       sizeof(max)));
 		*out = 0;
 		return MP_EINVAL;
 	}
 	if (rc < 0) {
-		seterr(err, errlen, "invalid duration \"%s\"",
-		       quote(s, q, sizeof(q)));
+		mp_seterr(err, errlen, "invalid duration \"%s\"",
+			  quote(s, q, sizeof(q)));
 		return MP_EINVAL;
 	}
 	/* 0 means "no expiry" in the request; a drain that ends at once is
 	 * a mistake worth telling. */
 	if (*out == 0) {
-		seterr(err, errlen, "\"for\" must be longer than 0");
+		mp_seterr(err, errlen, "\"for\" must be longer than 0");
 		return MP_EINVAL;
 	}
 	return MP_OK;
@@ -255,14 +243,16 @@ static int parse_key(struct mp_ctl_request *r, unsigned bit, json_t *v,
 		return parse_for(v, &r->for_ms, err, errlen);
 	case K_FORCE:
 		if (!json_is_boolean(v)) {
-			seterr(err, errlen, "\"force\" must be true or false");
+			mp_seterr(err, errlen,
+				  "\"force\" must be true or false");
 			return MP_EINVAL;
 		}
 		r->force = json_is_true(v);
 		return MP_OK;
 	case K_UPDATE:
 		if (!json_is_boolean(v)) {
-			seterr(err, errlen, "\"update\" must be true or false");
+			mp_seterr(err, errlen,
+				  "\"update\" must be true or false");
 			return MP_EINVAL;
 		}
 		r->update = json_is_true(v);
@@ -283,10 +273,10 @@ int mp_ctl_request_parse(const char *line, size_t len,
 	int rc = MP_EINVAL;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "%s", "");
+	mp_seterr(err, errlen, "%s", "");
 	if (len > MP_CTL_MAX_LINE) {
-		seterr(err, errlen, "request is longer than %d bytes",
-		       MP_CTL_MAX_LINE);
+		mp_seterr(err, errlen, "request is longer than %d bytes",
+			  MP_CTL_MAX_LINE);
 		goto cleanup;
 	}
 	/* DECODE_ANY so that a bare string or number gets the clearer
@@ -296,29 +286,29 @@ int mp_ctl_request_parse(const char *line, size_t len,
 	if (!root) {
 #if JANSSON_VERSION_HEX >= 0x020b00
 		if (json_error_code(&jerr) == json_error_out_of_memory) {
-			seterr(err, errlen, "out of memory");
+			mp_seterr(err, errlen, "out of memory");
 			rc = MP_ENOMEM;
 			goto cleanup;
 		}
 		if (json_error_code(&jerr) == json_error_duplicate_key) {
-			seterr(err, errlen, "duplicate key in request");
+			mp_seterr(err, errlen, "duplicate key in request");
 			goto cleanup;
 		}
 #endif
-		seterr(err, errlen, "request is not valid JSON");
+		mp_seterr(err, errlen, "request is not valid JSON");
 		goto cleanup;
 	}
 	if (!json_is_object(root)) {
-		seterr(err, errlen, "request must be a JSON object");
+		mp_seterr(err, errlen, "request must be a JSON object");
 		goto cleanup;
 	}
 	v = json_object_get(root, "cmd");
 	if (!v) {
-		seterr(err, errlen, "missing \"cmd\"");
+		mp_seterr(err, errlen, "missing \"cmd\"");
 		goto cleanup;
 	}
 	if (!json_is_string(v)) {
-		seterr(err, errlen, "\"cmd\" must be a string");
+		mp_seterr(err, errlen, "\"cmd\" must be a string");
 		goto cleanup;
 	}
 	cmd = json_string_value(v);
@@ -326,8 +316,8 @@ int mp_ctl_request_parse(const char *line, size_t len,
 		if (strcmp(cmd, cmds[c].name) == 0)
 			break;
 	if (c == N_CMDS || json_string_length(v) != strlen(cmd)) {
-		seterr(err, errlen, "unknown command \"%s\"",
-		       quote(cmd, q, sizeof(q)));
+		mp_seterr(err, errlen, "unknown command \"%s\"",
+			  quote(cmd, q, sizeof(q)));
 		goto cleanup;
 	}
 	out->cmd = (enum mp_ctl_cmd)c;
@@ -340,8 +330,8 @@ int mp_ctl_request_parse(const char *line, size_t len,
 			if (strcmp(key, keys[k].name) == 0)
 				break;
 		if (k == N_KEYS || !(cmds[c].allowed & keys[k].bit)) {
-			seterr(err, errlen, "unknown key \"%s\" for %s",
-			       quote(key, q, sizeof(q)), cmds[c].name);
+			mp_seterr(err, errlen, "unknown key \"%s\" for %s",
+				  quote(key, q, sizeof(q)), cmds[c].name);
 			goto cleanup;
 		}
 		rc = parse_key(out, keys[k].bit, v, err, errlen);
@@ -351,7 +341,7 @@ int mp_ctl_request_parse(const char *line, size_t len,
 		seen |= keys[k].bit;
 	}
 	if ((cmds[c].required & K_MIRROR) && !(seen & K_MIRROR)) {
-		seterr(err, errlen, "%s needs \"mirror\"", cmds[c].name);
+		mp_seterr(err, errlen, "%s needs \"mirror\"", cmds[c].name);
 		goto cleanup;
 	}
 	rc = MP_OK;

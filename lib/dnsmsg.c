@@ -371,7 +371,11 @@ static int parse_answers(const struct mp_dns_request *req, const uint8_t *wire,
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
 		    ldns_dname_compare(ldns_rr_owner(rr), qname) != 0)
 			continue;
-		if (type == MP_RRTYPE_SOA && ldns_rr_rd_count(rr) >= 3) {
+		/* the zone's serial only from the answer to an SOA query */
+		if (type == MP_RRTYPE_SOA) {
+			if (req->qtype != MP_RRTYPE_SOA ||
+			    ldns_rr_rd_count(rr) < 3)
+				continue;
 			rd = ldns_rr_rdf(rr, 2);
 			if (ldns_rdf_size(rd) == 4) {
 				out->has_soa = true;

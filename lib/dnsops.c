@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backoff.h"
 #include "dnsops.h"
 #include "dnsops_views.h"
@@ -59,7 +60,7 @@ int mp_dnsops_reserve(struct mp_dnsops *m, size_t n)
 
 	if (n <= m->cap)
 		return MP_OK;
-	np = calloc(n, sizeof(*np));
+	np = mp_calloc(n, sizeof(*np));
 	if (!np)
 		return MP_ENOMEM;
 	if (m->pending)
@@ -73,7 +74,7 @@ int mp_dnsops_reserve(struct mp_dnsops *m, size_t n)
 int mp_dnsops_new(struct mp_engine *engine, mp_random_fn rnd,
 		  struct mp_dnsops **out)
 {
-	struct mp_dnsops *m = calloc(1, sizeof(*m));
+	struct mp_dnsops *m = mp_calloc(1, sizeof(*m));
 
 	*out = NULL;
 	if (!m)
@@ -266,7 +267,7 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 			m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
 		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
-		mp_engine_dns_view(m->e, i, &resp->answers, now->wall_ms);
+		mp_engine_dns_view(m->e, i, &resp->answers, *now);
 		if (m->n_pending == 0) {
 			out->reads_done = true;
 			out->changed = true;
@@ -348,7 +349,7 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 			}
 		}
 		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_DONE,
-					"NOERROR", now->wall_ms);
+					"NOERROR", *now);
 		mp_plan_clear(&m->plan);
 		m->attempt = 0;
 		mp_engine_dns_error(m->e, NULL);
@@ -364,12 +365,12 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		if (resp->rcode == 7 || resp->rcode == 8 || resp->rcode == 2)
 			read_all(m);
 		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_REJECTED, rc,
-					now->wall_ms);
+					*now);
 	} else {
 		mp_engine_update_result(
 		    m->e, &m->plan, MP_UPDATE_FAILED,
 		    in->outcome == MP_DNSOPS_TIMEOUT ? "TIMEOUT" : "FAILED",
-		    now->wall_ms);
+		    *now);
 	}
 	if (m->stopping)
 		mp_log(LOG_NOTICE, "UPDATE in flight at stop: not applied");
@@ -378,6 +379,8 @@ static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 	/* pool is borrowed from the config, which outlives the plan */
 	pool = plan_pool(m);
 	mp_plan_clear(&m->plan);
+	if (m->stopping)
+		return; /* no retry: the next start re-reads and plans again */
 	snprintf(what, sizeof(what), "UPDATE %s",
 		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
 	schedule_retry(m, what, m->why, pool, rc, result_of(in), now);
@@ -392,7 +395,7 @@ static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
 	int rc = MP_ENOMEM;
 
 	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
-	ch = calloc(m->plan.n, sizeof(*ch));
+	ch = mp_calloc(m->plan.n, sizeof(*ch));
 	if (ch) {
 		for (size_t i = 0; i < m->plan.n; i++) {
 			struct mp_rrset *r =
@@ -489,8 +492,6 @@ static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
 static void step(struct mp_dnsops *m, const struct mp_time *now,
 		 struct mp_dnsops_out *out)
 {
-	uint64_t wall = now->wall_ms;
-
 	if (m->stopped)
 		return;
 	if (m->stopping) {
@@ -516,16 +517,16 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 	m->n_pending = 0;
 	if (start_view_op(m, now, out))
 		return;
-	mp_engine_tick(m->e, wall);
+	mp_engine_tick(m->e, *now);
 	/* a dry run notes each plan once, so this ends */
 	for (;;) {
 		uint64_t next = UINT64_MAX;
 
-		if (mp_engine_plan(m->e, wall, &m->plan, &next) != 1) {
+		if (mp_engine_plan(m->e, *now, &m->plan, &next) != 1) {
 			if (next != UINT64_MAX)
-				wake(out,
-				     mp_time_wall_to_mono(
-					 now, next > wall ? next : wall + 1));
+				wake(out, next > now->mono_ms
+					      ? next
+					      : now->mono_ms + 1);
 			return;
 		}
 		if (!m->dry_run) {
@@ -533,7 +534,7 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 				wake(out, m->retry_at);
 			return;
 		}
-		if (mp_engine_dry_run_note(m->e, &m->plan, wall))
+		if (mp_engine_dry_run_note(m->e, &m->plan, *now))
 			log_plan(m, LOG_NOTICE,
 				 "dry-run: would send UPDATE: ", "", NULL);
 		mp_plan_clear(&m->plan);

@@ -131,12 +131,11 @@ static bool read_done(struct mp_dnsops_views *v, struct mp_engine *e,
 			 mp_rcode_str(resp->rcode, rc, sizeof(rc)));
 	} else if (mp_view_decode(&resp->txt, &view, err, sizeof(err)) ==
 		   MP_OK) {
-		changed = mp_engine_node_view(e, node, &view, NULL,
-					      now->wall_ms, now->wall_ms);
+		changed = mp_engine_node_view(e, node, &view, NULL, *now);
 		mp_view_clear(&view);
 		return changed;
 	}
-	mp_engine_node_view(e, node, NULL, err, now->wall_ms, now->wall_ms);
+	mp_engine_node_view(e, node, NULL, err, *now);
 	mp_view_clear(&view);
 	return false;
 }

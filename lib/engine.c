@@ -139,8 +139,9 @@ static int engine_build(struct mp_engine *e, const struct mp_config *cfg)
 }
 
 int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
-		  uint64_t now_ms, struct mp_engine **out)
+		  struct mp_time now, struct mp_engine **out)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_engine *e = calloc(1, sizeof(*e));
 	int rc;
 
@@ -182,8 +183,9 @@ static struct mp_target *find_target(struct mp_engine *e, const char *pool,
 static void view_after_reload(struct mp_engine *e, uint64_t now_ms);
 
 int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
-			  uint64_t now_ms)
+			  struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_engine old = *e, fresh;
 	int rc;
 
@@ -403,8 +405,9 @@ bool mp_engine_frozen(const struct mp_engine *e, const char **reason)
 }
 
 bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
-			       const char *detail, uint64_t now_ms)
+			       const char *detail, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_sentinel *s;
 
 	(void)now_ms;
@@ -424,8 +427,9 @@ bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
 /* ---- health ----------------------------------------------------------- */
 
 bool mp_engine_check_result(struct mp_engine *e, size_t i,
-			    const struct mp_check_result *r, uint64_t now_ms)
+			    const struct mp_check_result *r, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_target *t;
 	const struct mp_check_cfg *cc;
 	enum mp_health_state before;
@@ -462,7 +466,7 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	mp_eng_fields(e, t, &f);
 	f.reason = r->detail;
 	mname = f.mirror;
-	mp_cert_watch_log(&f, r);
+	mp_cert_watch_log(&f, r, (int64_t)(now.wall_ms / 1000));
 
 	if (ch == MP_HEALTH_WENT_DOWN)
 		mp_logf(LOG_WARNING, &f,
@@ -608,8 +612,9 @@ static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
 }
 
 void mp_engine_dns_view(struct mp_engine *e, size_t i,
-			const struct mp_addr_set *in_dns, uint64_t now_ms)
+			const struct mp_addr_set *in_dns, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_rrset *r;
 	const struct mp_pool_cfg *pc;
 	struct mp_log_fields pf = MP_LOG_FIELDS_INIT;
@@ -656,14 +661,14 @@ void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d)
 	e->dirty = true;
 }
 
-void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
+void mp_engine_tick(struct mp_engine *e, struct mp_time now)
 {
-	uint64_t now_s = now_ms / 1000;
+	const uint64_t now_ms = now.mono_ms;
 
 	for (size_t p = 0; p < e->cfg->n_pools; p++)
 		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
 			struct mp_drain *d = &eng_mirror_rt(e, p, m)->drain;
-			if (d->active && d->until_s && now_s >= d->until_s) {
+			if (d->active && d->until_ms && now_ms >= d->until_ms) {
 				struct mp_log_fields f = MP_LOG_FIELDS_INIT;
 				f.pool = e->cfg->pools[p].name;
 				f.mirror = e->cfg->pools[p].mirrors[m].name;
@@ -680,8 +685,8 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms)
 	for (size_t i = 0; i < e->n_targets; i++) {
 		struct mp_target *t = &e->targets[i];
 		struct mp_log_fields f;
-		if (t->drain.active && t->drain.until_s &&
-		    now_s >= t->drain.until_s) {
+		if (t->drain.active && t->drain.until_ms &&
+		    now_ms >= t->drain.until_ms) {
 			mp_eng_fields(e, t, &f);
 			mp_logf(
 			    LOG_NOTICE, &f,

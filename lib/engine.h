@@ -6,7 +6,10 @@
  *
  * Data flows one way: check result -> health -> selection -> diff ->
  * UPDATE plan -> result -> DNS view. The agent feeds events in and carries
- * out the plans; every call takes the wall clock as now_ms (Unix ms).
+ * out the plans. Every call takes both clocks (lib/timebase.h): durations
+ * (rate limits, damping, rise/fall, drain countdowns, view ages) run on the
+ * monotonic one, which the engine stores; the wall clock only stamps what
+ * people read and what the state file keeps.
  */
 #ifndef MP_ENGINE_H
 #define MP_ENGINE_H
@@ -21,6 +24,7 @@
 #include "health.h"
 #include "ratelimit.h"
 #include "rrset.h"
+#include "timebase.h"
 #include "view.h"
 #include "vote.h"
 
@@ -31,8 +35,9 @@ struct mp_drain {
 	char reason[MP_DRAIN_REASON_MAX + 1];
 	char by[64]; /* user name of the caller */
 	long uid;
-	uint64_t since_s;
-	uint64_t until_s; /* 0: until undrained */
+	uint64_t since_s;  /* wall clock, for people and the state file */
+	uint64_t until_s;  /* wall clock; 0: until undrained */
+	uint64_t until_ms; /* monotonic: when it ends; 0: until undrained */
 	bool force;
 };
 
@@ -117,7 +122,7 @@ struct mp_engine;
  * mp_engine_reconfigure). rnd gives jitter/backoff randomness.
  */
 int mp_engine_new(const struct mp_config *cfg, mp_random_fn rnd,
-		  uint64_t now_ms, struct mp_engine **out);
+		  struct mp_time now, struct mp_engine **out);
 void mp_engine_free(struct mp_engine *e);
 
 /*
@@ -128,7 +133,7 @@ void mp_engine_free(struct mp_engine *e);
  * change: the agent must rebuild its per-target schedule.
  */
 int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
-			  uint64_t now_ms);
+			  struct mp_time now);
 
 const struct mp_config *mp_engine_config(const struct mp_engine *e);
 
@@ -146,12 +151,13 @@ struct mp_rrset *mp_engine_rrset(struct mp_engine *e, size_t i);
 /* A finished health check of target i. Logs state changes. Returns true when
  * it may change what is published (a state, damping or freeze change). */
 bool mp_engine_check_result(struct mp_engine *e, size_t i,
-			    const struct mp_check_result *r, uint64_t now_ms);
+			    const struct mp_check_result *r,
+			    struct mp_time now);
 
 /* A finished sentinel check (index into cfg->guard.sentinels). Returns true
  * when the freeze changed. */
 bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
-			       const char *detail, uint64_t now_ms);
+			       const char *detail, struct mp_time now);
 
 /*
  * What the primary holds for RRset i (a verified read). The first read adopts
@@ -159,7 +165,7 @@ bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
  * what the engine expected are drift and are logged.
  */
 void mp_engine_dns_view(struct mp_engine *e, size_t i,
-			const struct mp_addr_set *in_dns, uint64_t now_ms);
+			const struct mp_addr_set *in_dns, struct mp_time now);
 
 /* Records the primary's state for status (NULL clears the error). */
 void mp_engine_dns_error(struct mp_engine *e, const char *error);
@@ -168,7 +174,7 @@ void mp_engine_dns_error(struct mp_engine *e, const char *error);
  * Time-driven work: drain expiry, damping reuse, freeze evaluation. Call
  * before planning.
  */
-void mp_engine_tick(struct mp_engine *e, uint64_t now_ms);
+void mp_engine_tick(struct mp_engine *e, struct mp_time now);
 
 /*
  * Computes the desired sets and, if some RRset differs from DNS and may be
@@ -176,8 +182,8 @@ void mp_engine_tick(struct mp_engine *e, uint64_t now_ms);
  * nothing is due; *next_ms then says when to ask again (UINT64_MAX: only on a
  * new event). Dry-run is the caller's business (see mp_engine_dry_run_note).
  */
-int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
-		   uint64_t *next_ms);
+int mp_engine_plan(struct mp_engine *e, struct mp_time now,
+		   struct mp_plan *plan, uint64_t *next_ms);
 
 /*
  * The result of sending plan. DONE applies it to what DNS holds (the agent
@@ -186,7 +192,7 @@ int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
  */
 void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
 			     enum mp_update_status st, const char *rcode,
-			     uint64_t now_ms);
+			     struct mp_time now);
 
 /* Dry-run: plans are still made, but each distinct desired set is planned
  * once (the agent logs it and calls mp_engine_dry_run_note) instead of being
@@ -199,7 +205,7 @@ void mp_engine_set_dry_run(struct mp_engine *e, bool dry_run);
  * differs from the last one noted (log it), false when it is a repeat.
  */
 bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
-			    uint64_t now_ms);
+			    struct mp_time now);
 
 /* Human-readable one-line description of a plan item: "dl.example.org. A
  * -192.0.2.20 +192.0.2.30". */
@@ -227,10 +233,10 @@ struct mp_drain_request {
 	size_t emptied_len;
 };
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		    uint64_t now_ms, char *err, size_t errlen);
+		    struct mp_time now, char *err, size_t errlen);
 int mp_engine_undrain(struct mp_engine *e, const char *mirror,
 		      const struct mp_addr *address, const char *by, long uid,
-		      uint64_t now_ms, char *err, size_t errlen);
+		      struct mp_time now, char *err, size_t errlen);
 
 /*
  * Vantage points (a writer with a vantage group). A view read from node's
@@ -242,7 +248,7 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror,
  */
 bool mp_engine_node_view(struct mp_engine *e, const char *node,
 			 const struct mp_view *v, const char *error,
-			 uint64_t now_ms, uint64_t wall_ms);
+			 struct mp_time now);
 
 /* This node's own view at wall_ms: every address it has decided (out is
  * cleared first). Returns 0 or MP_ENOMEM. */
@@ -254,14 +260,14 @@ bool mp_engine_frozen(const struct mp_engine *e, const char **reason);
 
 /* status --json (SPEC §6); pool NULL for all. New reference. */
 json_t *mp_engine_status(struct mp_engine *e, const char *pool,
-			 const char *version, bool dry_run, uint64_t now_ms);
+			 const char *version, bool dry_run, struct mp_time now);
 
 /* One-line summary for systemd STATUS=. */
-void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
+void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 		       size_t len);
 
 /* Prometheus text (SPEC §7); caller frees. */
-char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms);
+char *mp_engine_metrics(struct mp_engine *e, struct mp_time now);
 
 /* What became of one DNS operation with the primary (a read or an UPDATE),
  * as metrics count it: mirrorpool_dns_up, the last success, and
@@ -291,9 +297,9 @@ void mp_engine_reload_result(struct mp_engine *e, bool ok, uint64_t wall_ms);
 /* Persistent state (drains, damping): encode for the state file, and apply
  * a decoded one at start (unknown mirrors/addresses are skipped with a
  * notice). */
-json_t *mp_engine_state_save(struct mp_engine *e);
+json_t *mp_engine_state_save(struct mp_engine *e, struct mp_time now);
 int mp_engine_state_load(struct mp_engine *e, const json_t *state,
-			 uint64_t now_ms, char *err, size_t errlen);
+			 struct mp_time now, char *err, size_t errlen);
 
 /* True when state worth persisting changed since the last call. */
 bool mp_engine_state_dirty(struct mp_engine *e, bool clear);
@@ -310,8 +316,8 @@ struct mp_jstate;
 size_t mp_engine_n_json_pools(const struct mp_engine *e);
 struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j);
 bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
-			   const struct mp_check_result *r, uint64_t now_ms);
-int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+			   const struct mp_check_result *r, struct mp_time now);
+int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
 			  char **text, size_t *len);
 
 #endif

@@ -121,8 +121,9 @@ static int drain_check_floor(struct mp_engine *e, size_t pool,
  * replaces it, and an update of what is not drained. */
 static int drain_check_existing(const struct mp_drain_request *rq,
 				const struct mp_drain *d, const char *what,
-				uint64_t now_ms, char *err, size_t errlen)
+				struct mp_time now, char *err, size_t errlen)
 {
+	const uint64_t now_s = now.wall_ms / 1000; /* since_s is wall time */
 	char ago[48], left[64] = "";
 
 	if (!d->active && rq->update) {
@@ -134,20 +135,20 @@ static int drain_check_existing(const struct mp_drain_request *rq,
 	}
 	if (!d->active || rq->update || rq->force)
 		return MP_OK;
-	if (now_ms / 1000 > d->since_s) {
+	if (now_s > d->since_s) {
 		char dur[32];
-		mp_duration_human((now_ms / 1000 - d->since_s) * 1000, dur,
+		mp_duration_human((now_s - d->since_s) * 1000, dur,
 				  sizeof(dur));
 		snprintf(ago, sizeof(ago), "%s ago", dur);
 	} else {
 		snprintf(ago, sizeof(ago), "just now");
 	}
-	if (d->until_s) {
+	if (d->until_ms) {
 		char dur[32];
-		mp_duration_human(d->until_s > now_ms / 1000
-				      ? (d->until_s - now_ms / 1000) * 1000
-				      : 0,
-				  dur, sizeof(dur));
+		/* the countdown runs on the monotonic clock */
+		mp_duration_human(
+		    d->until_ms > now.mono_ms ? d->until_ms - now.mono_ms : 0,
+		    dur, sizeof(dur));
 		snprintf(left, sizeof(left), ", expires in %s", dur);
 	}
 	snprintf(err, errlen,
@@ -160,8 +161,9 @@ static int drain_check_existing(const struct mp_drain_request *rq,
 }
 
 int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		    uint64_t now_ms, char *err, size_t errlen)
+		    struct mp_time now, char *err, size_t errlen)
 {
+	const uint64_t now_ms = now.mono_ms;
 	size_t pool, mirror;
 	const struct mp_mirror_cfg *mc =
 	    find_mirror(e, rq->mirror, &pool, &mirror);
@@ -175,7 +177,7 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	if (rq->emptied && rq->emptied_len)
 		rq->emptied[0] = '\0';
 	if (!mc) {
-		rc = mp_eng_json_drain(e, rq, now_ms, err, errlen);
+		rc = mp_eng_json_drain(e, rq, now, err, errlen);
 		if (rc == MP_OK)
 			e->dirty = true;
 		if (rc == MP_ENOENT)
@@ -200,7 +202,7 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	d = only ? &only->drain : &eng_mirror_rt(e, pool, mirror)->drain;
 	snprintf(what, sizeof(what), "%s%s%s", mc->name, only ? " " : "",
 		 only ? only->addr.text : "");
-	rc = drain_check_existing(rq, d, what, now_ms, err, errlen);
+	rc = drain_check_existing(rq, d, what, now, err, errlen);
 	if (rc != MP_OK)
 		return rc;
 	updating = d->active && rq->update;
@@ -213,7 +215,7 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 	}
 	if (!updating) {
 		memset(d, 0, sizeof(*d));
-		d->since_s = now_ms / 1000;
+		d->since_s = now.wall_ms / 1000;
 	}
 	d->active = true;
 	d->force = d->force || rq->force;
@@ -222,17 +224,19 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 			 rq->reason ? rq->reason : "");
 	snprintf(d->by, sizeof(d->by), "%s", rq->by ? rq->by : "");
 	d->uid = rq->uid;
-	if (rq->for_ms || !updating)
+	if (rq->for_ms || !updating) {
 		d->until_s =
-		    rq->for_ms ? (now_ms + rq->for_ms + 999) / 1000 : 0;
+		    rq->for_ms ? (now.wall_ms + rq->for_ms + 999) / 1000 : 0;
+		d->until_ms = rq->for_ms ? now_ms + rq->for_ms : 0;
+	}
 	e->rrsets[2 * pool].operator_pending = true;
 	e->rrsets[2 * pool + 1].operator_pending = true;
 	e->dirty = true;
 
-	if (d->until_s) {
+	if (d->until_ms) {
 		char dur[32];
 		uint64_t left_ms =
-		    d->until_s * 1000 > now_ms ? d->until_s * 1000 - now_ms : 0;
+		    d->until_ms > now_ms ? d->until_ms - now_ms : 0;
 		mp_duration_human(rq->for_ms ? rq->for_ms : left_ms, dur,
 				  sizeof(dur));
 		snprintf(until, sizeof(until), " for %s", dur);
@@ -258,8 +262,9 @@ int mp_engine_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 
 int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 		      const struct mp_addr *address, const char *by, long uid,
-		      uint64_t now_ms, char *err, size_t errlen)
+		      struct mp_time now, char *err, size_t errlen)
 {
+	const uint64_t now_ms = now.mono_ms;
 	size_t pool, mirror;
 	const struct mp_mirror_cfg *mc =
 	    find_mirror(e, mirror_name, &pool, &mirror);
@@ -272,6 +277,8 @@ int mp_engine_undrain(struct mp_engine *e, const char *mirror_name,
 		int rc;
 		err[0] = '\0';
 		rc = mp_eng_json_undrain(e, mirror_name, by, err, errlen);
+		if (rc == MP_OK)
+			e->dirty = true;
 		if (rc != MP_ENOENT || err[0]) /* a JSON-pool entry's answer */
 			return rc;
 	}

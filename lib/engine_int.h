@@ -171,11 +171,15 @@ uint64_t mp_eng_view_age(const struct mp_engine *e, size_t i, uint64_t now_ms);
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old);
 void mp_eng_json_free(struct mp_engine *e);
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen);
+		      struct mp_time now, char *err, size_t errlen);
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
 			char *err, size_t errlen);
 json_t *mp_eng_json_status(struct mp_engine *e, uint64_t now_ms);
 struct mp_strbuf;
 void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b);
+/* JSON-pool drains in the state file: { pool: [ drains ] } (new
+ * reference); loading skips what it cannot use, with a notice. */
+json_t *mp_eng_json_drains_save(struct mp_engine *e);
+void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "jsonstate.h"
+#include "log.h"
 #include "strbuf.h"
 
 int mp_eng_json_build(struct mp_engine *e, struct mp_engine *old)
@@ -62,16 +63,18 @@ struct mp_jstate *mp_engine_json_pool(struct mp_engine *e, size_t j)
 }
 
 bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
-			   const struct mp_check_result *r, uint64_t now_ms)
+			   const struct mp_check_result *r, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	if (j >= e->n_jpools || !e->jpools[j])
 		return false;
 	return mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
 }
 
-int mp_engine_json_output(struct mp_engine *e, size_t j, uint64_t now_ms,
+int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
 			  char **text, size_t *len)
 {
+	const uint64_t now_ms = now.mono_ms;
 	*text = NULL;
 	*len = 0;
 	if (j >= e->n_jpools || !e->jpools[j])
@@ -90,7 +93,7 @@ static struct mp_jstate *json_owner(struct mp_engine *e, const char *name)
 }
 
 int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
-		      uint64_t now_ms, char *err, size_t errlen)
+		      struct mp_time now, char *err, size_t errlen)
 {
 	struct mp_jstate *s = json_owner(e, rq->mirror);
 
@@ -104,7 +107,7 @@ int mp_eng_json_drain(struct mp_engine *e, const struct mp_drain_request *rq,
 		return MP_EINVAL;
 	}
 	return mp_jstate_drain(s, rq->mirror, rq->reason, rq->by, rq->force,
-			       now_ms, now_ms / 1000, err, errlen);
+			       now.mono_ms, now.wall_ms / 1000, err, errlen);
 }
 
 int mp_eng_json_undrain(struct mp_engine *e, const char *name, const char *by,
@@ -161,4 +164,56 @@ void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b)
 		   "1 when a JSON-pool mirror is healthy (state up)", false);
 	json_gauge(e, b, "mirrorpool_json_mirror_weight",
 		   "the weight a JSON-pool mirror has in the output", true);
+}
+
+json_t *mp_eng_json_drains_save(struct mp_engine *e)
+{
+	json_t *o = json_object();
+
+	for (size_t j = 0; o && j < e->n_jpools; j++) {
+		json_t *a;
+		if (!e->jpools[j])
+			continue;
+		a = mp_jstate_drains_save(e->jpools[j]);
+		if (json_array_size(a) > 0)
+			json_object_set_new(
+			    o, mp_jstate_config(e->jpools[j])->name, a);
+		else
+			json_decref(a);
+	}
+	return o;
+}
+
+void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved)
+{
+	const char *pool;
+	json_t *list, *v;
+	size_t i;
+
+	json_object_foreach((json_t *)saved, pool, list)
+	{
+		struct mp_jstate *s = NULL;
+		for (size_t j = 0; j < e->n_jpools; j++)
+			if (e->jpools[j] &&
+			    strcmp(mp_jstate_config(e->jpools[j])->name,
+				   pool) == 0)
+				s = e->jpools[j];
+		if (!s) {
+			mp_log(LOG_NOTICE,
+			       "state: drains of json pool \"%s\" skipped: no "
+			       "such pool in the configuration",
+			       pool);
+			continue;
+		}
+		json_array_foreach(list, i, v)
+		{
+			const char *m = NULL, *reason = "", *by = "";
+			json_int_t since = 0;
+			if (json_unpack(v, "{s:s, s?s, s?s, s?I}", "mirror", &m,
+					"reason", &reason, "by", &by, "since",
+					&since) == 0)
+				mp_jstate_drain_restore(s, m, reason, by,
+							(uint64_t)since);
+		}
+	}
 }

@@ -276,8 +276,9 @@ static void process_metrics(struct mp_engine *e, struct mp_strbuf *b)
 				 (unsigned long long)e->m.dns_errors[k]);
 }
 
-char *mp_engine_metrics(struct mp_engine *e, uint64_t now_ms)
+char *mp_engine_metrics(struct mp_engine *e, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	struct mp_strbuf b = MP_STRBUF_INIT;
 
 	process_metrics(e, &b);

@@ -179,9 +179,10 @@ static int plan_add(struct mp_plan *plan, size_t rrset, struct mp_addr_set *add,
 	return MP_OK;
 }
 
-int mp_engine_plan(struct mp_engine *e, uint64_t now_ms, struct mp_plan *plan,
-		   uint64_t *next_ms)
+int mp_engine_plan(struct mp_engine *e, struct mp_time now,
+		   struct mp_plan *plan, uint64_t *next_ms)
 {
+	const uint64_t now_ms = now.mono_ms;
 	uint64_t next = UINT64_MAX;
 
 	plan->items = NULL;
@@ -286,14 +287,15 @@ void mp_plan_item_describe(struct mp_engine *e, const struct mp_plan_item *it,
 
 void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
 			     enum mp_update_status st, const char *rcode,
-			     uint64_t now_ms)
+			     struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct mp_plan_item *it = &plan->items[i];
 		struct mp_rrset *r = &e->rrsets[it->rrset];
 
 		r->has_last = true;
-		r->last_at_s = now_ms / 1000;
+		r->last_at_s = now.wall_ms / 1000;
 		snprintf(r->last_rcode, sizeof(r->last_rcode), "%s",
 			 rcode ? rcode
 			       : (st == MP_UPDATE_DONE ? "NOERROR" : "FAILED"));
@@ -315,8 +317,9 @@ void mp_engine_update_result(struct mp_engine *e, const struct mp_plan *plan,
 }
 
 bool mp_engine_dry_run_note(struct mp_engine *e, const struct mp_plan *plan,
-			    uint64_t now_ms)
+			    struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	bool changed = false;
 
 	for (size_t i = 0; i < plan->n; i++) {

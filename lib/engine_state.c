@@ -1,4 +1,6 @@
-/* The engine's persisted state: drains and flap-damping figures. */
+/* The engine's persisted state: drains and flap-damping figures. The file
+ * keeps wall-clock times (it outlives the process and its monotonic clock);
+ * they are converted to the monotonic clock on load. */
 #include "engine_int.h"
 
 #include <stdio.h>
@@ -9,17 +11,22 @@
 #define STATE_VERSION 1
 
 static json_t *drain_entry(const char *mirror, const struct mp_addr *a,
-			   const struct mp_drain *d)
+			   const struct mp_drain *d, const struct mp_time *now)
 {
+	/* the countdown runs on the monotonic clock: its end as of now */
+	uint64_t until_s =
+	    d->until_ms ? (mp_time_mono_to_wall(now, d->until_ms) + 999) / 1000
+			: 0;
+
 	return json_pack("{s:s, s:o, s:s, s:s, s:I, s:I, s:I, s:b}", "mirror",
 			 mirror, "address",
 			 a ? json_string(a->text) : json_null(), "reason",
 			 d->reason, "by", d->by, "uid", (json_int_t)d->uid,
 			 "since", (json_int_t)d->since_s, "until",
-			 (json_int_t)d->until_s, "force", d->force);
+			 (json_int_t)until_s, "force", d->force);
 }
 
-json_t *mp_engine_state_save(struct mp_engine *e)
+json_t *mp_engine_state_save(struct mp_engine *e, struct mp_time now)
 {
 	json_t *drains = json_array(), *damp = json_array();
 
@@ -32,7 +39,7 @@ json_t *mp_engine_state_save(struct mp_engine *e)
 				    drains,
 				    drain_entry(
 					e->cfg->pools[p].mirrors[m].name, NULL,
-					d));
+					d, &now));
 		}
 	for (size_t k = 0; k < e->n_targets; k++) {
 		struct mp_target *t = &e->targets[k];
@@ -40,7 +47,7 @@ json_t *mp_engine_state_save(struct mp_engine *e)
 		if (t->drain.active)
 			json_array_append_new(
 			    drains, drain_entry(eng_mirror(e, t)->name,
-						&t->addr, &t->drain));
+						&t->addr, &t->drain, &now));
 		if (dm->figure > 0.5 || dm->suppressed)
 			json_array_append_new(
 			    damp,
@@ -48,12 +55,16 @@ json_t *mp_engine_state_save(struct mp_engine *e)
 				      "mirror", eng_mirror(e, t)->name,
 				      "address", t->addr.text, "figure",
 				      dm->figure, "at_ms",
-				      (json_int_t)dm->at_ms, "suppressed",
-				      dm->suppressed, "suppressed_since_ms",
-				      (json_int_t)dm->suppressed_since_ms));
+				      (json_int_t)mp_time_mono_to_wall(
+					  &now, dm->at_ms),
+				      "suppressed", dm->suppressed,
+				      "suppressed_since_ms",
+				      (json_int_t)mp_time_mono_to_wall(
+					  &now, dm->suppressed_since_ms)));
 	}
-	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "drains",
-			 drains, "damping", damp);
+	return json_pack("{s:i, s:o, s:o, s:o}", "version", STATE_VERSION,
+			 "drains", drains, "damping", damp, "json_drains",
+			 mp_eng_json_drains_save(e));
 }
 
 static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
@@ -86,13 +97,12 @@ static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
 }
 
 int mp_engine_state_load(struct mp_engine *e, const json_t *state,
-			 uint64_t now_ms, char *err, size_t errlen)
+			 struct mp_time now, char *err, size_t errlen)
 {
 	json_t *drains, *damp, *v;
 	size_t i;
 	int version = 0;
 
-	(void)now_ms;
 	if (!json_is_object(state)) {
 		snprintf(err, errlen, "state is not a JSON object");
 		return MP_EPROTO;
@@ -106,6 +116,7 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 			 STATE_VERSION);
 		return MP_EPROTO;
 	}
+	mp_eng_json_drains_load(e, json_object_get(state, "json_drains"));
 	drains = json_object_get(state, "drains");
 	damp = json_object_get(state, "damping");
 	if ((drains && !json_is_array(drains)) ||
@@ -164,6 +175,12 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 		d->uid = (long)uid;
 		d->since_s = (uint64_t)since;
 		d->until_s = (uint64_t)until;
+		/* an end already past still ends (0 would mean never) */
+		d->until_ms =
+		    until ? mp_time_wall_to_mono(&now, (uint64_t)until * 1000)
+			  : 0;
+		if (until && d->until_ms == 0)
+			d->until_ms = 1;
 		d->force = force;
 		e->rrsets[2 * p].operator_pending = true;
 		e->rrsets[2 * p + 1].operator_pending = true;
@@ -192,7 +209,9 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 		if (!t)
 			continue;
 		mp_damping_restore(&t->health.damping, &e->cfg->damping, figure,
-				   (uint64_t)at, suppressed, (uint64_t)since);
+				   mp_time_wall_to_mono(&now, (uint64_t)at),
+				   suppressed,
+				   mp_time_wall_to_mono(&now, (uint64_t)since));
 	}
 	e->dirty = false;
 	return MP_OK;

@@ -48,8 +48,9 @@ static json_t *rrset_json(struct mp_rrset *r)
 }
 
 static json_t *target_json(struct mp_engine *e, struct mp_target *t,
-			   uint64_t now_ms)
+			   struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	const struct mp_health *h = &t->health;
 	json_t *o = json_object();
 
@@ -85,10 +86,13 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 	if (h->has_result)
 		json_object_set_new(
 		    o, "last_check",
-		    json_pack("{s:I, s:b, s:s, s:I}", "at",
-			      (json_int_t)(h->last.at_ms / 1000), "ok",
-			      h->last.ok, "detail", h->last.detail,
-			      "latency_ms", (json_int_t)h->last.latency_ms));
+		    json_pack(
+			"{s:I, s:b, s:s, s:I}", "at",
+			/* results carry the monotonic clock */
+			(json_int_t)(mp_time_mono_to_wall(&now, h->last.at_ms) /
+				     1000),
+			"ok", h->last.ok, "detail", h->last.detail,
+			"latency_ms", (json_int_t)h->last.latency_ms));
 	else
 		json_object_set_new(o, "last_check", json_null());
 	/* the certificate watch: notAfter of the certificate seen at the
@@ -101,8 +105,9 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 }
 
 json_t *mp_engine_status(struct mp_engine *e, const char *pool,
-			 const char *version, bool dry_run, uint64_t now_ms)
+			 const char *version, bool dry_run, struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
 	const struct mp_config *cfg = e->cfg;
 	json_t *root = json_object(), *pools = json_array();
 	char zone[256];
@@ -159,7 +164,7 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 				struct mp_target *t = &e->targets[k];
 				if (t->pool == p && t->mirror == m)
 					json_array_append_new(
-					    addrs, target_json(e, t, now_ms));
+					    addrs, target_json(e, t, now));
 			}
 			json_object_set_new(mo, "addresses", addrs);
 			json_array_append_new(mirrors, mo);
@@ -174,7 +179,7 @@ json_t *mp_engine_status(struct mp_engine *e, const char *pool,
 	return root;
 }
 
-void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
+void mp_engine_summary(struct mp_engine *e, struct mp_time now, char *buf,
 		       size_t len)
 {
 	size_t off = 0;
@@ -207,8 +212,9 @@ void mp_engine_summary(struct mp_engine *e, uint64_t now_ms, char *buf,
 	if (off < len) {
 		if (last) {
 			char d[32];
-			uint64_t ago =
-			    now_ms / 1000 > last ? now_ms / 1000 - last : 0;
+			uint64_t ago = now.wall_ms / 1000 > last
+					   ? now.wall_ms / 1000 - last
+					   : 0;
 			mp_duration_human(ago * 1000, d, sizeof(d));
 			off += (size_t)snprintf(buf + off, len - off,
 						"; last UPDATE %s ago", d);

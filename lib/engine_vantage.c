@@ -80,8 +80,10 @@ static struct mp_node_view *find_view(struct mp_engine *e, const char *node)
 
 bool mp_engine_node_view(struct mp_engine *e, const char *node,
 			 const struct mp_view *v, const char *error,
-			 uint64_t now_ms, uint64_t wall_ms)
+			 struct mp_time now)
 {
+	const uint64_t now_ms = now.mono_ms;
+	const uint64_t wall_ms = now.wall_ms;
 	const struct mp_vantage_cfg *vc = &e->cfg->vantage;
 	struct mp_node_view *nv = find_view(e, node);
 	uint64_t age = 0;

@@ -1,5 +1,8 @@
 #include "error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *mp_strerror(int err)
 {
 	switch (err) {
@@ -39,4 +42,15 @@ const char *mp_strerror(int err)
 		return "permission denied";
 	}
 	return "unknown error";
+}
+
+void mp_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -2,6 +2,8 @@
 #ifndef MP_ERROR_H
 #define MP_ERROR_H
 
+#include <stddef.h>
+
 enum mp_err {
 	MP_OK = 0,
 	MP_ENOMEM = -1,	   /* out of memory */
@@ -24,5 +26,9 @@ enum mp_err {
 
 /* Human-readable text for an mp_err; never NULL. */
 const char *mp_strerror(int err);
+
+/* Formats a message into err (nothing when err is NULL or errlen 0). */
+void mp_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

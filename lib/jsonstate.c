@@ -21,6 +21,9 @@ struct mp_jstate {
 	bool written;	   /* the output holds entries[].weight */
 	unsigned *pending; /* weights of the last mp_jstate_output */
 	bool floor_logged, empty_logged;
+	struct mp_jentry *restored; /* drains from the state file, by name,
+				       for entries not in the list yet */
+	size_t n_restored;
 };
 
 int mp_jstate_new(const struct mp_json_pool_cfg *jp,
@@ -52,6 +55,9 @@ void mp_jstate_free(struct mp_jstate *s)
 	free(s->pending);
 	mp_jp_list_free(s->list);
 	free(s->source_error);
+	for (size_t i = 0; i < s->n_restored; i++)
+		free((char *)s->restored[i].name);
+	free(s->restored);
 	free(s);
 }
 
@@ -146,6 +152,17 @@ int mp_jstate_set_list(struct mp_jstate *s, struct mp_jp_list *list,
 			e->weight = w0;
 			nlast[i] = now_ms;
 		}
+		for (size_t r = 0; r < s->n_restored && k == s->n; r++)
+			if (s->restored[r].drained &&
+			    strcmp(s->restored[r].name, m->name) == 0) {
+				e->drained = true;
+				memcpy(e->drain_reason,
+				       s->restored[r].drain_reason,
+				       sizeof(e->drain_reason));
+				memcpy(e->drain_by, s->restored[r].drain_by,
+				       sizeof(e->drain_by));
+				e->drain_since_s = s->restored[r].drain_since_s;
+			}
 		e->name = m->name;
 		e->url = NULL;
 		rc = entry_check(s->cfg, m, e);
@@ -424,8 +441,65 @@ int mp_jstate_undrain(struct mp_jstate *s, const char *name, const char *by,
 		return MP_ENOENT;
 	}
 	s->entries[i].drained = false;
+	for (size_t r = 0; r < s->n_restored; r++)
+		if (strcmp(s->restored[r].name, name) == 0)
+			s->restored[r].drained = false;
 	jfields(s, &s->entries[i], &f);
 	mp_logf(LOG_NOTICE, &f, "%s: undrained by %s", name, by ? by : "?");
+	return MP_OK;
+}
+
+json_t *mp_jstate_drains_save(const struct mp_jstate *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n; i++) {
+		const struct mp_jentry *e = &s->entries[i];
+		if (e->drained)
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
+					 e->name, "reason", e->drain_reason,
+					 "by", e->drain_by, "since",
+					 (json_int_t)e->drain_since_s));
+	}
+	/* restored, and still not in the list: kept for when it is */
+	for (size_t r = 0; a && r < s->n_restored; r++) {
+		const struct mp_jentry *e = &s->restored[r];
+		if (e->drained && mp_jstate_find(s, e->name) == s->n)
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
+					 e->name, "reason", e->drain_reason,
+					 "by", e->drain_by, "since",
+					 (json_int_t)e->drain_since_s));
+	}
+	return a;
+}
+
+int mp_jstate_drain_restore(struct mp_jstate *s, const char *name,
+			    const char *reason, const char *by,
+			    uint64_t since_s)
+{
+	struct mp_jentry *v, *e;
+	size_t k = mp_jstate_find(s, name);
+
+	if (k < s->n) {
+		e = &s->entries[k];
+	} else {
+		v = realloc(s->restored, (s->n_restored + 1) * sizeof(*v));
+		if (!v)
+			return MP_ENOMEM;
+		s->restored = v;
+		e = &v[s->n_restored];
+		memset(e, 0, sizeof(*e));
+		e->name = strdup(name);
+		if (!e->name)
+			return MP_ENOMEM;
+		s->n_restored++;
+	}
+	e->drained = true;
+	snprintf(e->drain_reason, sizeof(e->drain_reason), "%s", reason);
+	snprintf(e->drain_by, sizeof(e->drain_by), "%s", by);
+	e->drain_since_s = since_s;
 	return MP_OK;
 }
 

@@ -94,6 +94,17 @@ int mp_jstate_drain(struct mp_jstate *s, const char *name, const char *reason,
 int mp_jstate_undrain(struct mp_jstate *s, const char *name, const char *by,
 		      char *err, size_t errlen);
 
+/*
+ * Persisted drains (the state file): every drained entry as [{ mirror,
+ * reason, by, since }] (new reference), and restoring one at start, before
+ * the source is read: it applies to the entry of that name once the list
+ * holds it.
+ */
+json_t *mp_jstate_drains_save(const struct mp_jstate *s);
+int mp_jstate_drain_restore(struct mp_jstate *s, const char *name,
+			    const char *reason, const char *by,
+			    uint64_t since_s);
+
 /* status: { name, source, output, min_healthy, source_error, mirrors: [ {
  * name, url, state, weight_source, weight, drained, last_check } ] }. */
 json_t *mp_jstate_status(struct mp_jstate *s, uint64_t now_ms);

@@ -1,4 +1,5 @@
 /* TSIG key files (BIND, Knot and PowerDNS forms) and inline keys. */
+#define _GNU_SOURCE /* strcasestr */
 #include "tsig_key.h"
 #include "error.h"
 #include <ctype.h>
@@ -245,9 +246,18 @@ static int kf_set_name(struct kf *k, struct kf_key *kk, const char *p,
 	memcpy(raw, p, len);
 	raw[len] = '\0';
 	if (mp_tsig_name_normalise(raw, kk->name, sizeof(kk->name)) != MP_OK) {
-		mp_diag_add(k->d, k->path, line,
-			    "key name \"%.64s\" is not a valid domain name",
-			    raw);
+		/* a name that runs into the secret (`id: k secret: ...` on
+		 * one line) is described, not quoted */
+		if (strcasestr(raw, "secret") || len > 64)
+			mp_diag_add(k->d, k->path, line,
+				    "key name is not a valid domain name (it "
+				    "runs on into other text: one field a "
+				    "line, the name alone)");
+		else
+			mp_diag_add(k->d, k->path, line,
+				    "key name \"%s\" is not a valid domain "
+				    "name",
+				    raw);
 		return MP_EKEY;
 	}
 	kk->line = line;

@@ -10,7 +10,7 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       pdns-server pdns-backend-sqlite3
       nginx-light haproxy openssl ca-certificates curl python3
       valgrind clang clang-format groff-base man-db systemd procps iproute2
-      prometheus dpkg-dev debhelper fakeroot lintian)
+      prometheus dpkg-dev debhelper fakeroot lintian faketime)
 
 missing=()
 for p in "${DEPS[@]}"; do

@@ -68,6 +68,12 @@ MP_QUICK=1 make -j"$jobs" distcheck >/tmp/mirrorpool-distcheck.log 2>&1 || {
 }
 grep -E '^(=+|mirrorpool-.* archives ready)' /tmp/mirrorpool-distcheck.log | tail -3
 
+step "Debian package: build from the release tarball, lintian, install, purge"
+# From the tarball distcheck just made, in a scratch directory: the tree's
+# own build is not touched. The package is purged and the machine left as
+# it was.
+bash tests/package.sh mirrorpool-"$(sed -n 's/^AC_INIT(\[mirrorpool\], \[\([^]]*\)\].*/\1/p' configure.ac)".tar.gz
+
 echo
-echo "all checks passed: ${pass_asan:-0} of ${total:-0} test programs under ASan+UBSan, valgrind clean, distcheck ok"
+echo "all checks passed: ${pass_asan:-0} of ${total:-0} test programs under ASan+UBSan, valgrind clean, distcheck ok, package ok"
 echo "${pass_asan:-0} passed, ${fail_asan:-0} failed"

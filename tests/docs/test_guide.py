@@ -168,7 +168,8 @@ def man_text():
     for page in MAN_PAGES:
         r = subprocess.run(
             ["groff", "-man", "-Tutf8", "-P-cbou", "-rLL=200n",
-             os.path.join(SRCDIR, "docs", page)],
+             os.path.join(os.environ.get("top_builddir") or SRCDIR, "docs",
+                          page)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         text.append(r.stdout.decode("utf-8"))
     return " ".join(" ".join(text).split())
@@ -238,6 +239,22 @@ class GuideTest(unittest.TestCase):
         for link in links:
             with self.subTest(link=link):
                 self.assertIn(link, anchors)
+
+    def test_powerdns_section(self):
+        # what a PowerDNS primary needs, and the unsigned-update warning
+        m = re.search(r"^## 4b\. PowerDNS.*?(?=^## )", self.guide, re.M | re.S)
+        self.assertIsNotNone(m, "no PowerDNS section")
+        text = " ".join(m.group(0).split())
+        for needle in ("launch=gsqlite3", "dnsupdate=yes",
+                       "allow-dnsupdate-from", "ALLOW-DNSUPDATE-FROM",
+                       "pdnsutil import-tsig-key mirrorpool hmac-sha256",
+                       "pdnsutil set-meta example.org TSIG-ALLOW-DNSUPDATE "
+                       "mirrorpool", "pdnsutil list-tsig-keys",
+                       "bind backend"):
+            with self.subTest(needle=needle):
+                self.assertIn(needle, text)
+        self.assertRegex(text, r"Without `TSIG-ALLOW-DNSUPDATE` PowerDNS "
+                               r"accepts unsigned updates from every address")
 
     def test_no_secret_in_examples(self):
         # Key examples show the secret elided, never a real-looking one.

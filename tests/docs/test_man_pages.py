@@ -12,7 +12,9 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("top_srcdir") or os.path.join(HERE, "..", "..")
-DOCS = os.path.join(SRCDIR, "docs")
+BUILDDIR = os.environ.get("top_builddir") or SRCDIR
+# the pages as built: docs/*.in with the version and date filled in
+DOCS = os.path.join(BUILDDIR, "docs")
 PAGES = ["mirrorpoold.8", "mirrorpoolctl.8", "mirrorpool.conf.5"]
 
 CONFIG_KEYS = {
@@ -79,6 +81,31 @@ class ManPagesTest(unittest.TestCase):
                 r = render(page, "-z")
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertEqual(r.stderr.decode(), "")
+
+    def test_title_line_has_a_date_and_the_version(self):
+        """.TH NAME SECTION YYYY-MM-DD "mirrorpool VERSION" ..., both from
+        configure.ac (AC_INIT's version, RELEASE_DATE)."""
+        with open(os.path.join(SRCDIR, "configure.ac"),
+                  encoding="utf-8") as f:
+            ac = f.read()
+        version = re.search(r"AC_INIT\(\[mirrorpool\], \[([^]]+)\]",
+                            ac).group(1)
+        date = re.search(r"AC_SUBST\(\[RELEASE_DATE\], \[([^]]+)\]",
+                         ac).group(1)
+        self.assertRegex(date, r"^\d{4}-\d{2}-\d{2}$")
+        for page in PAGES:
+            with self.subTest(page=page):
+                with open(os.path.join(DOCS, page), encoding="utf-8") as f:
+                    th = f.readline().rstrip("\n")
+                name, sec = page.rsplit(".", 1)
+                self.assertEqual(
+                    th.split('"')[0].split(),
+                    [".TH", name.upper(), sec, date])
+                self.assertIn('"mirrorpool %s"' % version, th)
+                # and the rendered page shows them in its footer
+                text = plain_text(page)
+                self.assertIn("mirrorpool %s" % version, text)
+                self.assertIn(date, text)
 
     def test_a_warning_is_caught(self):
         # The check above can fail: an unknown macro is a warning.

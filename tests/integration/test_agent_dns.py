@@ -12,7 +12,6 @@ rise 2, fall 2, min_interval 500 ms."""
 
 import base64
 import os
-import socket
 import shutil
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from mplib.dnsrelay import DnsRelay  # noqa: E402
 from mplib.knot import Knot  # noqa: E402
 from mplib.named import Named  # noqa: E402
 from mplib.pdns import Pdns  # noqa: E402
+from mplib.ports import have_ipv6_loopback  # noqa: E402
 
 FOREIGN = "192.0.2.99"
 
@@ -432,15 +432,6 @@ class KnotTest(AgentDnsMixin, unittest.TestCase):
                 r'knows this key name, algorithm and secret \(Knot: and '
                 r'that an acl grants it update\); retrying in \d'
                 % (RX_POOL, rx(self.srv.host), self.srv.port)), False
-
-
-def have_ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 V6_SKIP = ("MP_QUICK=1" if os.environ.get("MP_QUICK") == "1" else

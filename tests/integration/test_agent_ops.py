@@ -1192,6 +1192,51 @@ class OpsTest(AgentTestMixin, unittest.TestCase):
             self.assertEqual([d["mirror"] for d in json.load(f)["drains"]],
                              ["mirror1"])
 
+    def test_reload_while_stopping_is_ignored(self):
+        """SIGTERM while a slow primary holds the UPDATE, then SIGHUP and
+        `mirrorpoolctl reload`: both are refused with the reason, and the
+        stop still ends within dns.timeout (2 s) plus a second, exit 0."""
+        relay, ag = self.drain_held(hold=30, dns_timeout="2s")
+        t0 = time.monotonic()
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        ag.wait_log(r"^<5>SIGTERM: stopping after the UPDATE in flight "
+                    r"completes$", start=0)
+        ag.proc.popen.send_signal(signal.SIGHUP)
+        ag.wait_log(r"^<4>SIGHUP: reload ignored: the daemon is stopping "
+                    r"\(it finishes the UPDATE in flight, then exits\)$",
+                    start=0)
+        rc, out, err = ag.ctl("reload")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("reload ignored: the daemon is stopping", err)
+        self.assertEqual(ag.proc.popen.wait(10), 0)
+        self.assertLess(time.monotonic() - t0, 2 + 1)
+        self.assertEqual(relay.updates_answered, 0)  # still held
+        ag.wait_log(r"^<4>UPDATE: %s A -127\.0\.0\.11 abandoned at stop; "
+                    r"the primary may have applied it|^<3>UPDATE: %s A "
+                    r"-127\.0\.0\.11 not applied \(TIMEOUT\)$"
+                    % (RX_POOL, RX_POOL), start=0)
+        ag.wait_log(r"^<5>stopped$", start=0)
+        self.assertNotRegex(ag.log_text(), r"reload: configuration accepted")
+
+    def test_stop_while_reloading_waits_for_the_reload(self):
+        """SIGHUP while the UPDATE is held: the reload waits for it; a
+        SIGTERM then waits for the reload, which is applied before the
+        stop completes."""
+        relay, ag = self.drain_held(hold=1.5, dns_timeout="4s")
+        ag.proc.popen.send_signal(signal.SIGHUP)
+        ag.wait_log(r"^<5>reload: waiting for the UPDATE in flight$", start=0)
+        ag.proc.popen.send_signal(signal.SIGTERM)
+        ag.wait_log(r"^<5>SIGTERM: stopping once the reload in progress "
+                    r"settles$", start=0)
+        self.assertEqual(ag.proc.popen.wait(10), 0)
+        self.assertEqual(relay.updates_answered, 1)
+        ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.11 \(NOERROR in \d+ "
+                    r"ms, operator action\)\n(.*\n)*<5>reload: configuration "
+                    r"accepted \(1 pool, 3 addresses\)\n(.*\n)*<5>SIGTERM: "
+                    r"stopping\n(.*\n)*<5>stopped$" % (RX_ZONE, RX_POOL),
+                    start=0)
+        self.assertEqual(self.dig(), [M2, M3])
+
     # -- exit statuses ------------------------------------------------------------
     def run_daemon(self, ag):
         r = subprocess.run([program("mirrorpoold"), "-c", ag.conf],

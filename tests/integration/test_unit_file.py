@@ -65,6 +65,10 @@ class UnitFileTest(unittest.TestCase):
         self.assertEqual(svc("WatchdogSec"), ["30s"])
         self.assertEqual(svc("Restart"), ["on-failure"])
         self.assertEqual(svc("RestartPreventExitStatus"), ["78 243"])
+        # not started before the key exists (a fresh package install)
+        self.assertEqual(len(s.get(("[Unit]", "ConditionPathExists"), [])), 1)
+        self.assertRegex(s[("[Unit]", "ConditionPathExists")][0],
+                         r"^/\S+/mirrorpool/tsig\.key$")
         # a reload that is rejected makes "systemctl reload" fail
         reload = svc("ExecReload")
         self.assertEqual(len(reload), 1)
@@ -100,7 +104,7 @@ class UnitFileTest(unittest.TestCase):
     def verify(self, edit=lambda text: text):
         """systemd-analyze verify on a copy of the unit. verify wants every
         Exec* binary to exist and every man: page to open, so the copy
-        runs the built daemon and MANPATH holds the source man pages."""
+        runs the built programs and MANPATH holds the built man pages."""
         s = read_service_settings(UNIT)
         installed = s[("[Service]", "ExecStart")][0].split()[0]
         installed_ctl = s[("[Service]", "ExecReload")][0].split()[0]
@@ -114,7 +118,7 @@ class UnitFileTest(unittest.TestCase):
         for page in MAN_PAGES:
             section = os.path.join(mandir, "man" + page.rsplit(".", 1)[1])
             os.makedirs(section, exist_ok=True)
-            shutil.copy(os.path.join(SRCDIR, "docs", page), section)
+            shutil.copy(os.path.join(BUILDDIR, "docs", page), section)
         env = dict(os.environ, MANPATH=mandir)
         return run(["systemd-analyze", "verify", "--no-pager", unit], env=env)
 

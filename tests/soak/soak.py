@@ -4,6 +4,10 @@ for a while, then checked for drift and leaks.
 
     tests/soak/soak.py [--duration SECONDS] [--warmup SECONDS] [--seed N]
 
+(or with top_builddir=DIR for the programs of another build: a build
+without sanitizers shows the daemon's own memory, without ASan's
+allocator and quarantine)
+
 - 50 mirror addresses (25 mirrors, two addresses each, on 127.0.1.X)
   flapping at random between up, HTTP 503 and a refused connection;
 - the primary (BIND) killed with SIGKILL and restarted every minute;
@@ -253,12 +257,17 @@ def main():
         os.environ.get("MP_SOAK_SECONDS", 180)),
         help="seconds of chaos, warm-up included (default 180, or "
         "$MP_SOAK_SECONDS)")
-    p.add_argument("--warmup", type=float, default=45.0)
+    p.add_argument("--warmup", type=float, default=None,
+                   help="seconds before RSS and descriptors are taken "
+                   "(default: half the duration; ASan's allocator takes a "
+                   "while to reach its working set)")
     p.add_argument("--kill-every", type=float, default=60.0)
     p.add_argument("--hup-every", type=float, default=30.0)
     p.add_argument("--clients", type=int, default=3)
     p.add_argument("--seed", type=int, default=int(time.time()))
     args = p.parse_args()
+    if args.warmup is None:
+        args.warmup = args.duration / 2
     if not have_programs():
         print("SKIP: %s is not built" % program("mirrorpoold"))
         return SKIP
@@ -278,7 +287,12 @@ def main():
                    mirrors=MIRRORS, url=farm.url(), interval="1s",
                    fast_interval="300ms", timeout="800ms",
                    min_interval="200ms", max_per_hour=3600,
-                   all_down_freeze=True, dns_timeout="1s")
+                   all_down_freeze=True, dns_timeout="1s",
+                   # damped addresses come back within a minute, so a
+                   # long soak keeps changing the pool (the default
+                   # half-life of 15 min holds most of them out)
+                   extra='damping = { half_life = "30s"; '
+                   'max_suppress = "1m"; };')
         ag.env = {"ASAN_OPTIONS": ASAN}
         ag.start()
         pid = ag.proc.popen.pid

@@ -124,14 +124,15 @@ static void test_log_fields(void)
 	f.mirror = "m1";
 	f.address = "192.0.2.1";
 	f.reason = "HTTP 200";
-	r.at_ms = (uint64_t)NOW * 1000;
+	r.at_ms =
+	    12345; /* a monotonic stamp: not what "expires in" counts from */
 	r.cert_not_after = NOW + 6 * DAY + 4 * 3600 + 30;
 	mp_log_set_sink(sink, NULL);
 	seen_n = 0;
-	mp_cert_watch_log(&f, &r); /* MP_CERT_NONE: nothing */
+	mp_cert_watch_log(&f, &r, NOW); /* MP_CERT_NONE: nothing */
 	CU_ASSERT_EQUAL(seen_n, 0);
 	r.cert_event = MP_CERT_EXPIRING;
-	mp_cert_watch_log(&f, &r);
+	mp_cert_watch_log(&f, &r, NOW);
 	CU_ASSERT_EQUAL(seen_n, 1);
 	CU_ASSERT_EQUAL(seen_prio, LOG_WARNING);
 	CU_ASSERT_STRING_EQUAL(seen_reason, "certificate expires in 6d 4h");
@@ -140,7 +141,7 @@ static void test_log_fields(void)
 						"expires in 6d 4h"));
 	r.cert_event = MP_CERT_RENEWED;
 	r.cert_not_after = NOW + 90 * DAY;
-	mp_cert_watch_log(&f, &r);
+	mp_cert_watch_log(&f, &r, NOW);
 	CU_ASSERT_EQUAL(seen_n, 2);
 	CU_ASSERT_EQUAL(seen_prio, LOG_NOTICE);
 	CU_ASSERT_STRING_EQUAL(seen_reason,

@@ -1,6 +1,7 @@
 #include "unit.h"
 
 #include "config.h"
+#include "config_lex.h"
 #include "error.h"
 
 #include <errno.h>
@@ -825,6 +826,41 @@ static void test_include_not_a_file(void)
 	    load_str("x = 1;\n@include \".\"\n", MP_CONFIG_NO_KEY, &cfg, &d),
 	    MP_ECONFIG);
 	CU_ASSERT_TRUE(diag_has(&d, conf_path, 2, "a directory"));
+	mp_diag_clear(&d);
+}
+
+/* A file that includes itself several times: libconfig stops at its depth
+ * limit, and the scan before it must not follow every branch (3^10 reads
+ * of the file, minutes of a reload). */
+static const char self_include[] = "# three times\n"
+				   "@include \"c.conf\"\n"
+				   "@include \"c.conf\"\n"
+				   "@include \"c.conf\"\n";
+static size_t self_include_calls;
+
+static int scan_self(void *arg, struct mp_cfg_lex *lx, size_t file, int line,
+		     const char *name, size_t len)
+{
+	self_include_calls++;
+	return mp_cfg_lex_scan(lx, file, self_include, strlen(self_include));
+}
+
+static void test_include_itself(void)
+{
+	struct mp_cfg_lex lx;
+	struct mp_config *cfg;
+	struct mp_diag d;
+
+	mp_cfg_lex_init(&lx, scan_self, NULL);
+	CU_ASSERT_EQUAL(
+	    mp_cfg_lex_scan(&lx, 0, self_include, strlen(self_include)), MP_OK);
+	CU_ASSERT_TRUE(lx.gave_up);
+	CU_ASSERT_EQUAL(self_include_calls, 10);
+	mp_cfg_lex_free(&lx);
+
+	CU_ASSERT_EQUAL(load_str(self_include, MP_CONFIG_NO_KEY, &cfg, &d),
+			MP_ECONFIG);
+	CU_ASSERT_TRUE(d.n > 0);
 	mp_diag_clear(&d);
 }
 
@@ -1841,10 +1877,51 @@ static void test_summary(void)
 	mp_config_free(cfg);
 }
 
+/* --check-config warns about a deprecated algorithm and accepts it. */
+static void test_deprecated_algorithm_warning(void)
+{
+	static const struct {
+		const char *alg;
+		bool warns;
+	} algs[] = {
+	    {"hmac-md5", true},	    {"hmac-sha1", true},
+	    {"hmac-sha224", false}, {"hmac-sha256", false},
+	    {"hmac-sha384", false}, {"hmac-sha512", false},
+	};
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct mp_config *cfg = NULL;
+		struct mp_diag d, w;
+		char line[256], want[128];
+		int rc;
+
+		snprintf(line, sizeof(line),
+			 "key = \"%s:old:" TEST_SECRET "\";", algs[i].alg);
+		rc = load_key_conf(line, 0600, &cfg, &d);
+		CU_ASSERT_EQUAL_FATAL(rc, MP_OK);
+		mp_diag_clear(&d);
+		mp_diag_init(&w);
+		mp_config_warnings(cfg, &w);
+		CU_ASSERT_EQUAL(w.n, algs[i].warns ? 1 : 0);
+		snprintf(want, sizeof(want),
+			 "key old. uses %s, which is deprecated", algs[i].alg);
+		if (algs[i].warns) {
+			CU_ASSERT_TRUE(
+			    w.n == 1 && strstr(w.msgs[0], want) &&
+			    strstr(w.msgs[0], "tsig-keygen -a hmac-sha256"));
+			CU_ASSERT_TRUE(w.n == 1 &&
+				       !strstr(w.msgs[0], TEST_SECRET));
+		}
+		mp_diag_clear(&w);
+		mp_config_free(cfg);
+	}
+}
+
 /* ------------------------------------------------------------------------ */
 
 static CU_TestInfo tests[] = {
     {"full config, every key", test_full},
+    {"deprecated TSIG algorithm warning", test_deprecated_algorithm_warning},
     {"defaults", test_defaults},
     {"pool check overrides", test_pool_check_override},
     {"tcp check as the global default", test_tcp_global},
@@ -1858,6 +1935,7 @@ static CU_TestInfo tests[] = {
     {"integers beyond 32 bits", test_wide_integers},
     {"a string where none can be", test_misplaced_string},
     {"@include of a directory", test_include_not_a_file},
+    {"@include of itself", test_include_itself},
     {"missing required keys", test_missing},
     {"key settings", test_keys_settings},
     {"durations", test_durations},

@@ -509,6 +509,20 @@ static void test_query_answers(void)
 	CU_ASSERT_EQUAL(resp.answers.n, 0);
 	mp_dns_response_clear(&resp);
 	mp_dns_request_clear(&req);
+
+	/* an SOA in the answer to an A query is no serial of the zone */
+	CU_ASSERT_FATAL(mp_query_build("dl.example.org.", MP_RRTYPE_A, 8, k,
+				       NOW, &req) == MP_OK);
+	reply_start(r, &req, 0);
+	reply_rr(r, NULL, MP_RRTYPE_SOA, 3600, soa, (uint16_t)n);
+	reply_addr(r, NULL, 60, "192.0.2.31");
+	reply_sign(r, k, &req, NOW, 0, 0);
+	CU_ASSERT_EQUAL(check(&req, r, k, &resp, why), MP_RESP_OK);
+	CU_ASSERT_FALSE(resp.has_soa);
+	CU_ASSERT_EQUAL(resp.soa_serial, 0);
+	CU_ASSERT_EQUAL(resp.answers.n, 1);
+	mp_dns_response_clear(&resp);
+	mp_dns_request_clear(&req);
 	free(r);
 	mp_tsig_key_free(k);
 }

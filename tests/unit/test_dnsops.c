@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backoff.h"
+#include "damping.h"
 #include "config.h"
 #include "dnsops.h"
 #include "engine.h"
@@ -136,8 +138,7 @@ static void setup_conf(const char *text)
 	logbuf[0] = '\0';
 	mp_log_set_sink(capture, NULL);
 	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now.wall_ms, &eng),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
 }
 
@@ -171,21 +172,34 @@ static void teardown(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
-/* m3 fails its checks (fall = 3): the engine wants it out of A. */
-static void fail_m3(void)
+static size_t target_of(const char *addr)
 {
-	struct mp_check_result r;
 	size_t t = 0;
 
-	while (strcmp(mp_engine_target(eng, t)->addr.text, "192.0.2.30") != 0)
+	while (strcmp(mp_engine_target(eng, t)->addr.text, addr) != 0)
 		t++;
+	return t;
+}
+
+/* addr fails its checks (fall = 3), 2 s apart. */
+static void fail(const char *addr)
+{
+	struct mp_check_result r;
+	size_t t = target_of(addr);
+
 	for (int i = 0; i < 3; i++) {
 		advance(2000);
 		memset(&r, 0, sizeof(r));
 		snprintf(r.detail, sizeof(r.detail), "HTTP 503");
-		r.at_ms = now.wall_ms;
-		mp_engine_check_result(eng, t, &r, now.wall_ms);
+		r.at_ms = now.mono_ms;
+		mp_engine_check_result(eng, t, &r, now);
 	}
+}
+
+/* m3 fails: the engine wants it out of A. */
+static void fail_m3(void)
+{
+	fail("192.0.2.30");
 }
 
 /* m3 failed; the machine sends the UPDATE that removes it. */
@@ -385,6 +399,21 @@ static void test_stop_then_abandon(void)
 	teardown();
 }
 
+static void test_stop_update_fails(void)
+{
+	setup();
+	start_update();
+	input(MP_DNSOPS_STOP);
+	advance(TIMEOUT_MS);
+	outcome(MP_DNSOPS_TIMEOUT, NULL);
+	CU_ASSERT_TRUE(out.stopped);
+	CU_ASSERT_FALSE(out.cancel);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(logbuf, "in flight at stop: not applied"));
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "retrying"));
+	teardown();
+}
+
 static void test_stop_during_retry_wait(void)
 {
 	setup();
@@ -447,8 +476,7 @@ static void test_reload_while_update_in_flight(void)
 	ncfg = load_conf(CONF2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
 	CU_ASSERT_EQUAL(mp_dnsops_reserve(m, 2 * ncfg->n_pools + 1), MP_OK);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now.wall_ms),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now), MP_OK);
 	mp_config_free(cfg);
 	cfg = ncfg;
 	input(MP_DNSOPS_RELOADED);
@@ -473,6 +501,67 @@ static void test_reload_cancels_read(void)
 	input(MP_DNSOPS_RELOADED);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
 	CU_ASSERT_EQUAL(out.rrset, 0);
+	teardown();
+}
+
+/* A reload's room for more RRsets cannot be had: nothing changes, and the
+ * machine goes on with what it has. */
+static void test_reserve_failure_changes_nothing(void)
+{
+	setup();
+	mp_alloc_fail_after(0);
+	CU_ASSERT_EQUAL(mp_dnsops_reserve(m, 100), MP_ENOMEM);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 0);
+	input(MP_DNSOPS_REREAD);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 2);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, A_ALL);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, AAAA_ALL);
+	CU_ASSERT_TRUE(out.reads_done);
+	teardown();
+}
+
+/* A reload to more RRsets without mp_dnsops_reserve, when the array
+ * cannot grow: only what fits is read, nothing is written past it. */
+static void test_reloaded_without_room(void)
+{
+	struct mp_config *ncfg;
+
+	setup();
+	input(MP_DNSOPS_RELOAD);
+	CU_ASSERT_TRUE_FATAL(out.reload_ready);
+	ncfg = load_conf(CONF2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now), MP_OK);
+	mp_config_free(cfg);
+	cfg = ncfg;
+	/* room for 3 of the 4 (the start reserved one more than 2) */
+	mp_alloc_fail_after(0);
+	input(MP_DNSOPS_RELOADED);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "out of memory: only 3 of 4"));
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
+	teardown();
+}
+
+/* The UPDATE cannot be built for want of memory: not sent, retried. */
+static void test_update_build_nomem(void)
+{
+	setup();
+	fail_m3();
+	mp_alloc_fail_after(0);
+	input(MP_DNSOPS_WAKE);
+	mp_alloc_fail_after(-1);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+	CU_ASSERT_FALSE(mp_dnsops_busy(m));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 not sent"));
+	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 800);
+	advance(800);
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_UPDATE);
 	teardown();
 }
 
@@ -506,6 +595,151 @@ static void test_explanations(void)
 	teardown();
 }
 
+/* The UPDATE that removed m3 was applied and verified. */
+static void m3_removed(void)
+{
+	start_update();
+	answer(0, NULL);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
+	answer(0, "192.0.2.10 192.0.2.20");
+	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
+}
+
+/* Whether mirror is drained, as status shows it. */
+static bool drained(struct mp_engine *e, const char *mirror,
+		    struct mp_time when)
+{
+	json_t *st = mp_engine_status(e, NULL, "test", false, when);
+	json_t *mirrors = json_object_get(
+	    json_array_get(json_object_get(st, "pools"), 0), "mirrors");
+	json_t *mo;
+	size_t i;
+	bool d = false;
+
+	json_array_foreach(mirrors, i, mo)
+	{
+		if (strcmp(json_string_value(json_object_get(mo, "name")),
+			   mirror) == 0)
+			d = !json_is_null(json_object_get(mo, "drain"));
+	}
+	json_decref(st);
+	return d;
+}
+
+static void wall_step_keeps_failover(int64_t step_ms)
+{
+	setup();
+	m3_removed();
+	/* the wall clock steps right after the UPDATE; the monotonic one
+	 * does not */
+	now.wall_ms = (uint64_t)((int64_t)now.wall_ms + step_ms);
+	fail("192.0.2.20"); /* 6 s later: past min_interval (5 s) */
+	input(MP_DNSOPS_WAKE);
+	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_UPDATE);
+	answer(0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.20 (NOERROR"));
+	/* what people read follows the wall clock */
+	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->last_at_s, now.wall_ms / 1000);
+	{
+		char sum[300];
+		json_t *st, *a;
+
+		advance(3000);
+		mp_engine_summary(eng, now, sum, sizeof(sum));
+		CU_ASSERT_PTR_NOT_NULL(strstr(sum, "last UPDATE 3s ago"));
+		/* the newest check shows as wall-clock time */
+		st = mp_engine_status(eng, NULL, "t", false, now);
+		a = json_array_get(
+		    json_object_get(
+			json_array_get(
+			    json_object_get(
+				json_array_get(json_object_get(st, "pools"), 0),
+				"mirrors"),
+			    1),
+			"addresses"),
+		    0);
+		CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+				    json_object_get(a, "last_check"), "at")),
+				(json_int_t)(now.wall_ms - 3000) / 1000);
+		json_decref(st);
+	}
+	teardown();
+}
+
+static void test_wall_step_back_keeps_failover(void)
+{
+	wall_step_keeps_failover(-3600 * 1000LL);
+}
+
+static void test_wall_step_forward_keeps_failover(void)
+{
+	wall_step_keeps_failover(3600 * 1000LL);
+}
+
+static void test_drain_countdown_is_monotonic(void)
+{
+	struct mp_drain_request dr = {
+	    .mirror = "m3", .by = "test", .for_ms = 60000};
+	char err[300];
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(mp_engine_drain(eng, &dr, now, err, sizeof(err)),
+			      MP_OK);
+	now.wall_ms += 3600 * 1000; /* a forward step ends nothing */
+	advance(1000);
+	mp_engine_tick(eng, now);
+	CU_ASSERT_TRUE(drained(eng, "m3", now));
+	advance(59000);
+	mp_engine_tick(eng, now);
+	CU_ASSERT_FALSE(drained(eng, "m3", now));
+	teardown();
+}
+
+/* The state file keeps wall-clock times; a new process (another
+ * monotonic origin) converts them back. */
+static void test_state_converts_clocks(void)
+{
+	struct mp_time later;
+	struct mp_engine *e2;
+	double f1, f2;
+	json_t *st;
+	char err[300];
+	struct mp_drain_request dr = {
+	    .mirror = "m2", .by = "test", .for_ms = 600000};
+	size_t t;
+
+	setup();
+	fail_m3();
+	CU_ASSERT_EQUAL_FATAL(mp_engine_drain(eng, &dr, now, err, sizeof(err)),
+			      MP_OK);
+	t = target_of("192.0.2.30");
+	st = mp_engine_state_save(eng, now);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* 10 s later on both clocks, in a process whose monotonic clock
+	 * started elsewhere */
+	later.wall_ms = now.wall_ms + 10000;
+	later.mono_ms = 777000000;
+	f1 = mp_damping_figure(&mp_engine_target(eng, t)->health.damping,
+			       &cfg->damping, now.mono_ms + 10000);
+	CU_ASSERT_TRUE(f1 > 0.5);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, later, &e2), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, later, err, sizeof(err)),
+			MP_OK);
+	f2 = mp_damping_figure(&mp_engine_target(e2, t)->health.damping,
+			       &cfg->damping, later.mono_ms);
+	CU_ASSERT_DOUBLE_EQUAL(f1, f2, 0.01);
+	/* the drain ends 600 s after it began: 590 s from later */
+	later.mono_ms += 589000;
+	mp_engine_tick(e2, later);
+	CU_ASSERT_TRUE(drained(e2, "m2", later));
+	later.mono_ms += 1000;
+	mp_engine_tick(e2, later);
+	CU_ASSERT_FALSE(drained(e2, "m2", later));
+	json_decref(st);
+	mp_engine_free(e2);
+	teardown();
+}
+
 static CU_TestInfo tests[] = {
     {"reads, UPDATE, verification", test_reads_then_update_and_verify},
     {"verification re-read finds drift", test_verification_finds_drift},
@@ -515,12 +749,23 @@ static CU_TestInfo tests[] = {
     {"stop: UPDATE in flight answered", test_stop_update_answer_arrives},
     {"stop: UPDATE in flight times out", test_stop_update_times_out},
     {"stop, then abandon at once", test_stop_then_abandon},
+    {"stop: UPDATE in flight fails", test_stop_update_fails},
     {"stop during a retry wait", test_stop_during_retry_wait},
     {"stop during a read", test_stop_during_read},
     {"reload during a stop is refused", test_reload_during_stop_refused},
     {"reload while an UPDATE is in flight", test_reload_while_update_in_flight},
     {"reload cancels a read", test_reload_cancels_read},
+    {"reserve failure changes nothing", test_reserve_failure_changes_nothing},
+    {"reloaded without reserved room", test_reloaded_without_room},
+    {"UPDATE not built for want of memory", test_update_build_nomem},
     {"explanations", test_explanations},
+    {"wall clock steps back after an UPDATE",
+     test_wall_step_back_keeps_failover},
+    {"wall clock steps forward after an UPDATE",
+     test_wall_step_forward_keeps_failover},
+    {"drain countdown runs on the monotonic clock",
+     test_drain_countdown_is_monotonic},
+    {"state file times converted between clocks", test_state_converts_clocks},
     CU_TEST_INFO_NULL,
 };
 

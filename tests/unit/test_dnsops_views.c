@@ -121,8 +121,7 @@ static void setup(const char *role)
 	logbuf[0] = '\0';
 	mp_log_set_sink(capture, NULL);
 	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now.wall_ms, &eng),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
 	/* the pool's RRsets first */
 	input(MP_DNSOPS_WAKE);

@@ -36,6 +36,13 @@
 static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
+
+/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
 static char logbuf[16384];
 
 /* Messages are kept one per line, followed by their journal fields as
@@ -97,7 +104,8 @@ static void setup(const char *freeze, int min_healthy)
 	logbuf[0] = '\0';
 	mp_log_set_sink(capture, NULL);
 	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
+			      MP_OK);
 }
 
 static void teardown(void)
@@ -126,7 +134,7 @@ static void result(const char *addr, bool ok)
 	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
 	r.latency_ms = 12;
 	r.at_ms = now;
-	mp_engine_check_result(eng, target(addr), &r, now);
+	mp_engine_check_result(eng, target(addr), &r, at(now));
 }
 
 static void results(const char *addr, bool ok, int n)
@@ -149,13 +157,13 @@ static void view(const char *const *a, size_t na, const char *const *aaaa,
 		mp_addr_parse(a[i], &x);
 		mp_addr_set_add(&s, &x);
 	}
-	mp_engine_dns_view(eng, 0, &s, now);
+	mp_engine_dns_view(eng, 0, &s, at(now));
 	mp_addr_set_clear(&s);
 	for (size_t i = 0; i < naaaa; i++) {
 		mp_addr_parse(aaaa[i], &x);
 		mp_addr_set_add(&s, &x);
 	}
-	mp_engine_dns_view(eng, 1, &s, now);
+	mp_engine_dns_view(eng, 1, &s, at(now));
 	mp_addr_set_clear(&s);
 }
 
@@ -169,12 +177,12 @@ static void expect_plan(size_t rrset, const char *desc)
 	uint64_t next;
 	char buf[512];
 
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
 	CU_ASSERT_EQUAL(p.items[0].rrset, rrset);
 	mp_plan_item_describe(eng, &p.items[0], buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, desc);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
 	mp_plan_clear(&p);
 }
 
@@ -182,7 +190,7 @@ static void expect_no_plan(void)
 {
 	struct mp_plan p;
 	uint64_t next;
-	int rc = mp_engine_plan(eng, now, &p, &next);
+	int rc = mp_engine_plan(eng, at(now), &p, &next);
 	CU_ASSERT_EQUAL(rc, 0);
 	if (rc)
 		mp_plan_clear(&p);
@@ -237,10 +245,10 @@ static void test_all_down_never_empty(void)
 	/* the floor (min_healthy 1) keeps the most recently healthy one */
 	struct mp_plan p;
 	uint64_t next;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
 	CU_ASSERT_EQUAL(p.items[0].del.n, 1);
 	CU_ASSERT_EQUAL(p.items[0].add.n, 0);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "floor engaged"));
@@ -320,12 +328,12 @@ static int apply_count(const char *addr)
 
 	mp_addr_parse(addr, &a);
 	now += 6000; /* past min_interval: only damping may hold a change */
-	if (mp_engine_plan(eng, now, &p, &next) != 1)
+	if (mp_engine_plan(eng, at(now), &p, &next) != 1)
 		return 0;
 	for (size_t i = 0; i < p.n; i++)
 		n += mp_addr_set_contains(&p.items[i].add, &a) +
 		     mp_addr_set_contains(&p.items[i].del, &a);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
 	mp_plan_clear(&p);
 	return n;
 }
@@ -360,7 +368,7 @@ static void test_flapping_within_damping_budget(void)
 	    &cfg->damping);
 	CU_ASSERT_TRUE(reuse > now);
 	now = reuse + 1000;
-	mp_engine_tick(eng, now);
+	mp_engine_tick(eng, at(now));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "m2 192.0.2.20: flap damping released"));
 	results("192.0.2.20", true, 1);
@@ -384,7 +392,7 @@ static void test_rate_limit_coalesces(void)
 	    MP_HEALTH_DOWN;
 	mp_engine_target(eng, target("192.0.2.30"))->health.state =
 	    MP_HEALTH_DOWN;
-	CU_ASSERT_EQUAL(mp_engine_plan(eng, now, &p, &next), 0);
+	CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
 	CU_ASSERT_EQUAL(next, now - 1000 + 5000);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "rate limit engaged (min_interval)"));
@@ -403,7 +411,7 @@ static void test_drain_floor_and_force(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.10", true, 1);
 	results("192.0.2.20", true, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_EREFUSED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "min_healthy 2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
@@ -412,7 +420,7 @@ static void test_drain_floor_and_force(void)
 	char emptied[200] = "x";
 	rq.emptied = emptied;
 	rq.emptied_len = sizeof(emptied);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	/* m1 holds the only AAAA address: the forced drain empties it */
 	CU_ASSERT_STRING_EQUAL(emptied, "dl.example.org. AAAA");
@@ -422,10 +430,10 @@ static void test_drain_floor_and_force(void)
 	/* operator actions bypass the rate limit: right after an UPDATE too */
 	struct mp_plan p;
 	uint64_t next;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
 	CU_ASSERT_TRUE(p.operator);
 	CU_ASSERT_EQUAL(p.n, 2); /* A and AAAA both lose m1 */
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n,
 			0); /* forced empty */
@@ -436,19 +444,19 @@ static void test_drain_floor_and_force(void)
 	    "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000,
+					  at(now), err, sizeof(err)),
 			MP_OK);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
 	CU_ASSERT_EQUAL(p.n, 2); /* both of m1's addresses are up again */
 	mp_plan_clear(&p);
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000,
+					  at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror m1 is not drained");
-	CU_ASSERT_EQUAL(
-	    mp_engine_undrain(eng, "nope", NULL, "a", 1, now, err, sizeof(err)),
-	    MP_ENOENT);
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "nope", NULL, "a", 1, at(now),
+					  err, sizeof(err)),
+			MP_ENOENT);
 	teardown();
 }
 
@@ -466,15 +474,15 @@ static void test_drain_expires(void)
 	setup("false", 0);
 	mp_addr_parse("192.0.2.20", &a);
 	view(A_10_20, 2, AAAA_10, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	now += 9000;
-	mp_engine_tick(eng, now);
+	mp_engine_tick(eng, at(now));
 	CU_ASSERT_TRUE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	now += 2000;
-	mp_engine_tick(eng, now);
+	mp_engine_tick(eng, at(now));
 	CU_ASSERT_FALSE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	CU_ASSERT_PTR_NOT_NULL(
@@ -486,7 +494,7 @@ static void test_drain_expires(void)
 /* The drain object of mirror m2 in status --json (new reference). */
 static json_t *m2_drain(void)
 {
-	json_t *st = mp_engine_status(eng, NULL, "v", false, now);
+	json_t *st = mp_engine_status(eng, NULL, "v", false, at(now));
 	json_t *d = json_object_get(
 	    json_array_get(
 		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
@@ -516,12 +524,12 @@ static void test_drain_twice(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	/* --update of what is not drained is refused */
 	rq.update = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "m2 is not drained: nothing to update "
 				    "(drain it without --update)");
 	rq.update = false;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	CU_ASSERT_STRING_EQUAL(emptied, ""); /* m1 still serves A */
 
@@ -530,7 +538,7 @@ static void test_drain_twice(void)
 	rq.reason = "other";
 	rq.by = "bob";
 	rq.for_ms = 0;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_EEXIST);
 	CU_ASSERT_STRING_EQUAL(
 	    err, "m2 is already drained (by alice 1m ago, expires in 59m: "
@@ -545,7 +553,7 @@ static void test_drain_twice(void)
 
 	/* --update with a new reason keeps the expiry */
 	rq.update = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
@@ -562,7 +570,7 @@ static void test_drain_twice(void)
 	/* --update with only --for keeps the reason */
 	rq.reason = NULL;
 	rq.for_ms = 600000;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
@@ -575,7 +583,7 @@ static void test_drain_twice(void)
 	rq.update = false;
 	rq.force = true;
 	rq.for_ms = 0;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
@@ -588,9 +596,9 @@ static void test_drain_twice(void)
 	rq.address = &a;
 	rq.force = false;
 	rq.reason = "cable";
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_EEXIST);
 	CU_ASSERT_STRING_EQUAL(
 	    err,
@@ -616,20 +624,20 @@ static void test_drain_for_bounded(void)
 	setup("false", 0);
 	mp_addr_parse("192.0.2.20", &a);
 	view(A_10_20, 2, AAAA_10, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "drain duration over 365 days");
 	CU_ASSERT_FALSE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	rq.for_ms = MP_DURATION_MAX_ADD_MS + 1;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_EINVAL);
 	rq.for_ms = MP_DURATION_MAX_ADD_MS;
 	rq.force = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	now += 86400000;
-	mp_engine_tick(eng, now);
+	mp_engine_tick(eng, at(now));
 	CU_ASSERT_TRUE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	teardown();
@@ -683,10 +691,10 @@ static void test_reconfigure_keeps_state(void)
 	setup("false", 0);
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 2);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	c2 = load("false", 0);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))
@@ -695,7 +703,7 @@ static void test_reconfigure_keeps_state(void)
 	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->in_dns_known);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2);
 	/* m3's mirror drain survived */
-	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
+	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
 	json_t *m3 = json_array_get(
 	    json_object_get(json_array_get(json_object_get(st, "pools"), 0),
 			    "mirrors"),
@@ -724,7 +732,7 @@ static void test_reconfigure_reevaluates_freeze(void)
 	results("192.0.2.10", false, 2);
 	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
 	c2 = load("false", 1);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	results("192.0.2.20", false, 1);
@@ -746,7 +754,7 @@ static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
 	c2 = load_m3("false", 1, "m3b", "192.0.2.30");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
 	logbuf[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(
@@ -772,7 +780,7 @@ static void test_reconfigure_removed_mirror_is_foreign(void)
 	c2 = load_m3("false", 1, "m4", "192.0.2.40");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
 	logbuf[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(
@@ -810,16 +818,17 @@ static void test_state_roundtrip(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.10", false, 3); /* up -> down: a damping penalty */
 	/* m1 is down: only --force may drain the last healthy A */
-	CU_ASSERT_EQUAL_FATAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_drain(eng, &rq, at(now), err, sizeof(err)), MP_OK);
 	CU_ASSERT_TRUE(mp_engine_state_dirty(eng, true));
-	saved = mp_engine_state_save(eng);
+	saved = mp_engine_state_save(eng, at(now));
 	mp_engine_free(eng);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_state_load(eng, saved, now, err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
+			      MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_state_load(eng, saved, at(now), err, sizeof(err)), MP_OK);
 	json_decref(saved);
-	json_t *st = mp_engine_status(eng, NULL, "t", false, now);
+	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
 	json_t *mirrors = json_object_get(
 	    json_array_get(json_object_get(st, "pools"), 0), "mirrors");
 	json_t *drain = json_object_get(json_array_get(mirrors, 1), "drain");
@@ -836,8 +845,9 @@ static void test_state_roundtrip(void)
 	json_decref(st);
 	/* corrupt input is refused, not half-applied */
 	json_t *bad = json_pack("{s:i}", "version", 99);
-	CU_ASSERT_EQUAL(mp_engine_state_load(eng, bad, now, err, sizeof(err)),
-			MP_EPROTO);
+	CU_ASSERT_EQUAL(
+	    mp_engine_state_load(eng, bad, at(now), err, sizeof(err)),
+	    MP_EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unsupported state version 99"));
 	json_decref(bad);
 	teardown();
@@ -852,8 +862,8 @@ static void test_dry_run_plans_once(void)
 	mp_engine_set_dry_run(eng, true);
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 3);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, now, &p, &next), 1);
-	CU_ASSERT_TRUE(mp_engine_dry_run_note(eng, &p, now));
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
+	CU_ASSERT_TRUE(mp_engine_dry_run_note(eng, &p, at(now)));
 	mp_plan_clear(&p);
 	now += 60000;
 	expect_no_plan(); /* the same change is not planned again */
@@ -871,7 +881,7 @@ static void test_status_and_metrics(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 3);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
-	st = mp_engine_status(eng, NULL, "9.9", false, now);
+	st = mp_engine_status(eng, NULL, "9.9", false, at(now));
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(st, "version")), "9.9");
 	json_t *pool = json_array_get(json_object_get(st, "pools"), 0);
@@ -888,7 +898,7 @@ static void test_status_and_metrics(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(lu, "at")),
 			(json_int_t)(now / 1000));
 	json_decref(st);
-	m = mp_engine_metrics(eng, now);
+	m = mp_engine_metrics(eng, at(now));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_address_up{pool=\"dl.example.org.\",mirror="
@@ -925,7 +935,7 @@ static void test_metrics_operator(void)
 	const uint64_t t0 = now;
 	mp_engine_set_build(eng, "9.9.9", now - 5000);
 	/* before the first read: what DNS holds is unknown, not 0 */
-	m = mp_engine_metrics(eng, now);
+	m = mp_engine_metrics(eng, at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_build_info{version=\"9.9.9\"} 1\n"));
 	CU_ASSERT_TRUE(has(m, "# TYPE mirrorpool_start_time_seconds gauge\n"
 			      "mirrorpool_start_time_seconds 1763799995\n"));
@@ -950,9 +960,9 @@ static void test_metrics_operator(void)
 	mp_engine_dns_result(eng, MP_DNS_RESULT_RCODE, t0 + 4000);
 	mp_engine_reload_result(eng, false, t0 + 4500);
 	results("192.0.2.20", false, 3);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
-	m = mp_engine_metrics(eng, now);
+	m = mp_engine_metrics(eng, at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_last_success_timestamp_seconds "
 			      "1763800000.000\n"));
@@ -976,7 +986,7 @@ static void test_metrics_operator(void)
 	free(m);
 	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0 + 6000);
 	mp_engine_reload_result(eng, true, t0 + 7000);
-	m = mp_engine_metrics(eng, now);
+	m = mp_engine_metrics(eng, at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 1\n"));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
 	free(m);

@@ -55,6 +55,13 @@ static struct mp_config *load(int min_healthy)
 	return c;
 }
 
+/* Both clocks at ms (no clock steps here). */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
+
 static uint32_t rnd0(uint32_t upper)
 {
 	(void)upper;
@@ -68,7 +75,7 @@ static void fail_b(struct mp_engine *e, uint64_t now)
 	memset(&r, 0, sizeof(r));
 	snprintf(r.detail, sizeof(r.detail), "HTTP 503");
 	r.at_ms = now;
-	mp_engine_json_result(e, 0, 1, &r, now);
+	mp_engine_json_result(e, 0, 1, &r, at(now));
 }
 
 static void test_engine_json(void)
@@ -84,14 +91,14 @@ static void test_engine_json(void)
 
 	mp_log_set_sink(quiet, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, now, &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_n_json_pools(e), 1);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
 	    MP_OK);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 
@@ -99,16 +106,17 @@ static void test_engine_json(void)
 	rq.mirror = "a.example";
 	rq.reason = "disk";
 	rq.by = "root";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"weight\": 0},"));
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 	rq.mirror = "nothing.example";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "no mirror named \"nothing.example\"");
-	st = mp_engine_status(e, NULL, "test", false, now);
+	st = mp_engine_status(e, NULL, "test", false, at(now));
 	CU_ASSERT_TRUE(json_is_true(json_object_get(
 	    json_array_get(
 		json_object_get(
@@ -118,7 +126,7 @@ static void test_engine_json(void)
 	    "drained")));
 	json_decref(st);
 
-	text = mp_engine_metrics(e, now);
+	text = mp_engine_metrics(e, at(now));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 	    text, "mirrorpool_json_mirror_weight{pool=\"tails\",mirror=\"a."
 		  "example\"} 0\n"));
@@ -130,23 +138,24 @@ static void test_engine_json(void)
 	/* a reload keeps the list, the drain and the health */
 	cfg2 = load(0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg2);
-	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, now), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	CU_ASSERT_EQUAL(mp_jstate_n(mp_engine_json_pool(e, 0)), 2);
 	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e, 0), 0)->drained);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
 	fail_b(e, now);
 	/* b fails, a is drained: the list would be empty, so b stays */
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, now, &text, &len), 0);
-	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
+					  at(now), err, sizeof(err)),
 			MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0, now,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
+					  at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror a.example is not drained");
 	/* a is back: b, down, leaves */
-	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, now, &text, &len), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, at(now), &text, &len),
+			      1);
 	CU_ASSERT_STRING_EQUAL(
 	    text,
 	    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
@@ -157,8 +166,66 @@ static void test_engine_json(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
+/* A drain survives a restart: saved with the state, restored before the
+ * source is read, applied when the list holds the entry. */
+static void test_drain_persists(void)
+{
+	struct mp_config *cfg = load(0);
+	struct mp_engine *e = NULL, *e2 = NULL;
+	struct mp_jp_list *l = NULL;
+	struct mp_drain_request rq = {0};
+	char err[300];
+	json_t *st;
+	uint64_t now = 1000000;
+
+	mp_log_set_sink(quiet, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
+	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
+	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
+	rq.mirror = "b.example";
+	rq.reason = "new disks";
+	rq.by = "alice";
+	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
+			MP_OK);
+	CU_ASSERT_TRUE(mp_engine_state_dirty(e, true));
+	st = mp_engine_state_save(e, at(now));
+	mp_engine_free(e);
+
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e2), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, at(now), err, sizeof(err)),
+			MP_OK);
+	json_decref(st);
+	/* not in a list yet, still saved */
+	st = mp_engine_state_save(e2, at(now));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(
+			    json_object_get(st, "json_drains"), "tails")),
+			1);
+	json_decref(st);
+	l = NULL;
+	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
+	mp_jstate_set_list(mp_engine_json_pool(e2, 0), l, NULL, now);
+	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drained);
+	CU_ASSERT_STRING_EQUAL(
+	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drain_reason,
+	    "new disks");
+	CU_ASSERT_FALSE(
+	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 0)->drained);
+	CU_ASSERT_EQUAL(mp_engine_undrain(e2, "b.example", NULL, "alice", 0,
+					  at(now), err, sizeof(err)),
+			MP_OK);
+	st = mp_engine_state_save(e2, at(now));
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_drains")),
+			0);
+	json_decref(st);
+	mp_engine_free(e2);
+	mp_config_free(cfg);
+	mp_log_set_sink(NULL, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"drains, status and reload", test_engine_json},
+    {"drains persist", test_drain_persists},
     CU_TEST_INFO_NULL,
 };
 

@@ -47,6 +47,13 @@ static const double TARGET[] = {1.0, 0.5, 0.25, 0.15, 0.10};
 static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
+
+/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
 static uint32_t seed;
 static size_t n_updates;
 static uint64_t last_update_ms;
@@ -91,7 +98,8 @@ static void setup(const char *min_interval, const char *guard, int min_healthy,
 	n_updates = 0;
 	last_update_ms = 0;
 	min_gap_ms = UINT64_MAX;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_seeded, now, &eng), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_seeded, at(now), &eng),
+			      MP_OK);
 	/* DNS holds m1 and m2; the others start down and come up with one
 	 * good check (rise 1) */
 	mp_addr_set_init(&s);
@@ -99,9 +107,9 @@ static void setup(const char *min_interval, const char *guard, int min_healthy,
 		mp_addr_parse(ADDR[i], &a);
 		mp_addr_set_add(&s, &a);
 	}
-	mp_engine_dns_view(eng, 0, &s, now);
+	mp_engine_dns_view(eng, 0, &s, at(now));
 	mp_addr_set_clear(&s);
-	mp_engine_dns_view(eng, 1, &s, now);
+	mp_engine_dns_view(eng, 1, &s, at(now));
 }
 
 static void teardown(void)
@@ -131,7 +139,7 @@ static void result(size_t m, bool ok)
 	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
 	r.latency_ms = 12;
 	r.at_ms = now;
-	mp_engine_check_result(eng, target(ADDR[m]), &r, now);
+	mp_engine_check_result(eng, target(ADDR[m]), &r, at(now));
 }
 
 /* Plans and applies whatever is due now; returns true when an UPDATE went
@@ -141,10 +149,10 @@ static bool step(void)
 	struct mp_plan p;
 	uint64_t next;
 
-	mp_engine_tick(eng, now);
-	if (mp_engine_plan(eng, now, &p, &next) != 1)
+	mp_engine_tick(eng, at(now));
+	if (mp_engine_plan(eng, at(now), &p, &next) != 1)
 		return false;
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", now);
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
 	mp_plan_clear(&p);
 	if (n_updates > 0 && now - last_update_ms < min_gap_ms)
 		min_gap_ms = now - last_update_ms;
@@ -275,7 +283,7 @@ static void test_drained_never_published(void)
 	rq.mirror = "m1";
 	rq.reason = "maintenance";
 	rq.by = "root";
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, now, err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
 	now += 1000;
 	CU_ASSERT_TRUE(step());
@@ -287,8 +295,8 @@ static void test_drained_never_published(void)
 		CU_ASSERT_FALSE(published(0));
 		CU_ASSERT_EQUAL(in_dns()->n, 2);
 	}
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "root", 0, now, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "root", 0, at(now),
+					  err, sizeof(err)),
 			MP_OK);
 	now += 60000;
 	step();
@@ -342,9 +350,9 @@ static void test_freeze_precedence(void)
 	setup("5s", "sentinels = [ \"https://www.example.net/\" ];", 1,
 	      "rotate = \"1m\";");
 	all_up();
-	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", now);
+	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", at(now));
 	step();
-	mp_engine_sentinel_result(eng, 0, false, "timeout", now);
+	mp_engine_sentinel_result(eng, 0, false, "timeout", at(now));
 	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
 	n_updates = 0;
 	for (int i = 0; i < 50; i++) {
@@ -353,7 +361,7 @@ static void test_freeze_precedence(void)
 	}
 	CU_ASSERT_EQUAL(n_updates, 0);
 	CU_ASSERT_TRUE(published(0) && published(1));
-	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", now);
+	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", at(now));
 	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
 	for (int i = 0; i < 50; i++) {
 		now += 60000;

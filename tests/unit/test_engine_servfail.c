@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define T0 1763800000000ULL
+#define NOW ((struct mp_time){T0, T0}) /* both clocks */
 
 #define SF_CONF                                                                \
 	"dns = { server = \"127.0.0.1\"; zone = \"example.org\"; key = "       \
@@ -58,7 +59,7 @@ static void setup(void)
 	logbuf[0] = '\0';
 	mp_log_set_sink(capture, NULL);
 	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, T0, &eng), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, NOW, &eng), MP_OK);
 }
 
 static void teardown(void)
@@ -87,7 +88,7 @@ static void view(const char *mirrors, size_t n_foreign)
 		mp_addr_parse(a, &x);
 		mp_addr_set_add(&s, &x);
 	}
-	mp_engine_dns_view(eng, 0, &s, T0);
+	mp_engine_dns_view(eng, 0, &s, NOW);
 	mp_addr_set_clear(&s);
 }
 
@@ -108,7 +109,7 @@ static void refused_add(const char *rcode)
 	mp_engine_update_result(
 	    eng, &p,
 	    strcmp(rcode, "NOERROR") == 0 ? MP_UPDATE_DONE : MP_UPDATE_REJECTED,
-	    rcode, T0);
+	    rcode, NOW);
 	mp_plan_clear(&p);
 }
 

@@ -38,6 +38,13 @@
 static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
+
+/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
+static struct mp_time at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
 static char logbuf[32768];
 
 static void capture(int prio, const struct mp_log_fields *f, const char *msg,
@@ -85,7 +92,8 @@ static void setup(const char *role, const char *fallback)
 	logbuf[0] = '\0';
 	mp_log_set_sink(capture, NULL);
 	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
+			      MP_OK);
 	mp_addr_set_init(&s);
 	mp_addr_set_init(&one);
 	mp_addr_parse("192.0.2.10", &a);
@@ -95,11 +103,11 @@ static void setup(const char *role, const char *fallback)
 	mp_addr_set_add(&s, &a);
 	mp_addr_parse("192.0.2.30", &a);
 	mp_addr_set_add(&s, &a);
-	mp_engine_dns_view(eng, 0, &s, now);
+	mp_engine_dns_view(eng, 0, &s, at(now));
 	mp_addr_set_clear(&s);
-	mp_engine_dns_view(eng, 1, &s, now);
-	mp_engine_dns_view(eng, 2, &one, now);
-	mp_engine_dns_view(eng, 3, &s, now);
+	mp_engine_dns_view(eng, 1, &s, at(now));
+	mp_engine_dns_view(eng, 2, &one, at(now));
+	mp_engine_dns_view(eng, 3, &s, at(now));
 	mp_addr_set_clear(&one);
 }
 
@@ -133,7 +141,7 @@ static void checks(const char *addr, bool ok, int n)
 	for (int i = 0; i < n; i++) {
 		now += 2000;
 		r.at_ms = now;
-		mp_engine_check_result(eng, target(addr), &r, now);
+		mp_engine_check_result(eng, target(addr), &r, at(now));
 	}
 }
 
@@ -157,7 +165,7 @@ static bool node_view(const char *node, const char *verdicts, uint64_t view_ms)
 			    verdicts[i] == 'u' ? MP_VERDICT_UP
 					       : MP_VERDICT_DOWN);
 	}
-	r = mp_engine_node_view(eng, node, &v, NULL, now, now);
+	r = mp_engine_node_view(eng, node, &v, NULL, at(now));
 	mp_view_clear(&v);
 	return r;
 }
@@ -169,12 +177,12 @@ static void expect_plan(const char *desc, int line)
 	struct mp_plan p;
 	uint64_t next;
 	char buf[512] = "";
-	int rc = mp_engine_plan(eng, now, &p, &next);
+	int rc = mp_engine_plan(eng, at(now), &p, &next);
 
 	if (rc == 1) {
 		mp_plan_item_describe(eng, &p.items[0], buf, sizeof(buf));
 		mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
-					now);
+					at(now));
 		mp_plan_clear(&p);
 	}
 	if (desc ? strcmp(buf, desc) != 0 : rc != 0)
@@ -273,7 +281,7 @@ static void test_stale_views_and_local_fallback(void)
 		uint64_t next = 0;
 		/* and the engine knew when to look again */
 		now = t_view + 29000;
-		CU_ASSERT_EQUAL(mp_engine_plan(eng, now, &p, &next), 0);
+		CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
 		CU_ASSERT_EQUAL(next, t_view + 30001);
 		now = next;
 	}
@@ -302,7 +310,7 @@ static void test_freeze_fallback(void)
 	setup("writer", "freeze");
 	node_view("nyc1", "uud", now);
 	/* sgp1 never published */
-	mp_engine_node_view(eng, "sgp1", NULL, "NXDOMAIN", now, now);
+	mp_engine_node_view(eng, "sgp1", NULL, "NXDOMAIN", at(now));
 	CU_ASSERT(logged("vantage: view of sgp1 unreadable: NXDOMAIN; it has "
 			 "no vote"));
 	checks("192.0.2.20", false, 3);
@@ -393,7 +401,7 @@ static void test_observer_never_plans(void)
 	setup("observer", "local");
 	checks("192.0.2.20", false, 3);
 	checks("192.0.2.30", false, 3);
-	CU_ASSERT_EQUAL(mp_engine_plan(eng, now, &p, &next), 0);
+	CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
 	CU_ASSERT_EQUAL(next, UINT64_MAX);
 	mp_view_init(&own);
 	mp_engine_own_view(eng, now, &own);
@@ -412,7 +420,7 @@ static void test_status_and_metrics(void)
 	now += 5000;
 	checks("192.0.2.20", false, 3);
 	PLAN("dl.example.org. A -192.0.2.20");
-	st = mp_engine_status(eng, NULL, "test", false, now);
+	st = mp_engine_status(eng, NULL, "test", false, at(now));
 	vt = json_object_get(st, "vantage");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(vt, "node")),
 			       "ams1");
@@ -451,7 +459,7 @@ static void test_status_and_metrics(void)
 		free(txt);
 	}
 	json_decref(st);
-	m = mp_engine_metrics(eng, now);
+	m = mp_engine_metrics(eng, at(now));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_view_age_seconds{node=\"nyc1\"} 12.000\n"));
 	CU_ASSERT_PTR_NULL(
@@ -477,7 +485,7 @@ static void test_reload_keeps_views(void)
 	node_view("sgp1", "udu", now);
 	PLAN("dl.example.org. A -192.0.2.20");
 	c2 = load("writer", "local");
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, now), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	PLAN(NULL);

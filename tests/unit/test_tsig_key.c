@@ -595,6 +595,12 @@ static void test_syntax_errors(void)
 	    "name.key", "key \"bad name\" { algorithm hmac-sha256; };\n", 0600);
 	EXPECT_FAIL(path, NULL, MP_EKEY, 1,
 		    "key name \"bad name\" is not a valid domain name");
+	/* a name that runs into the secret is not quoted */
+	path = mp_unit_write_file("runon.key",
+				  "key:\n  - id: k secret: " SECRET "\n", 0600);
+	EXPECT_FAIL(path, NULL, MP_EKEY, 2,
+		    "key name is not a valid domain name (it runs on into "
+		    "other text");
 	path =
 	    mp_unit_write_file("twice.key",
 			       "key k { algorithm hmac-sha256; secret \"" SECRET

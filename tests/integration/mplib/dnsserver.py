@@ -38,7 +38,9 @@ class DnsServer:
     server but granted nothing.
 
     host: the one address the server listens on, "127.0.0.1" or "::1"
-    (an IPv6 primary); dig and nsupdate go there."""
+    (an IPv6 primary); dig and nsupdate go there.
+    extra_keys: [(name, algorithm), ...] more keys made and granted like
+    self.key (self.extra_keys), e.g. one per TSIG algorithm."""
 
     program = None      # the server binary, also its name in messages
     dir_tag = None      # in the name of the temporary directory
@@ -46,7 +48,7 @@ class DnsServer:
     busy_re = None      # compiled: a log line saying the port is taken
 
     def __init__(self, zone="example.org", records=None, port=None,
-                 pool_names=("dl",), host="127.0.0.1"):
+                 pool_names=("dl",), host="127.0.0.1", extra_keys=()):
         if host not in ("127.0.0.1", "::1"):
             raise ValueError("test servers listen on loopback only: %r"
                              % host)
@@ -65,6 +67,11 @@ class DnsServer:
         self.key = self.make_key("mirrorpool", "hmac-sha256")
         self.key512 = self.make_key("mirrorpool512", "hmac-sha512")
         self.stranger = self.make_key("stranger", "hmac-sha256")
+        self.extra_keys = [self.make_key(n, a) for n, a in extra_keys]
+
+    def granted(self):
+        """The keys that may update the pool names."""
+        return [self.key, self.key512] + self.extra_keys
 
     # -- what a subclass provides --------------------------------------
     def make_key(self, name, alg):

@@ -78,14 +78,14 @@ class Knot(DnsServer):
         keys = "".join(
             "  - id: %s\n    algorithm: %s\n    secret: %s\n" % (
                 k.name, k.alg, k.secret)
-            for k in (self.key, self.key512, self.stranger))
+            for k in self.granted() + [self.stranger])
         owners = ", ".join("%s.%s." % (n, self.zone)
                            for n in self.pool_names)
         with open(os.path.join(self.dir, "knot.conf"), "w") as f:
             f.write(KNOT_CONF.format(
                 dir=self.dir, storage=self.zone_dir, host=self.host,
                 port=self.port, keys=keys, zone=self.zone,
-                granted="%s, %s" % (self.key.name, self.key512.name),
+                granted=", ".join(k.name for k in self.granted()),
                 owners=owners))
 
     def _argv(self):

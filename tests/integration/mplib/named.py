@@ -60,11 +60,11 @@ class Named(DnsServer):
 
     def __init__(self, zone="example.org", records=None, update="policy",
                  port=None, pool_names=("dl",), host="127.0.0.1",
-                 options=""):
+                 options="", extra_keys=()):
         self.update_mode = update
         self.options = options
         self.rndc_port = None
-        super().__init__(zone, records, port, pool_names, host)
+        super().__init__(zone, records, port, pool_names, host, extra_keys)
         self.rndc_key = self.make_key("rndc-key", "hmac-sha256")
         with open(os.path.join(self.dir, "rndc.conf"), "w") as f:
             f.write(self.rndc_key.bind_conf())
@@ -75,10 +75,10 @@ class Named(DnsServer):
     # -- configuration -------------------------------------------------
     def _update_clause(self):
         if self.update_mode == "allow":
-            return 'allow-update { key "%s"; key "%s"; }' % (
-                self.key.name, self.key512.name)
+            return "allow-update { %s }" % " ".join(
+                'key "%s";' % k.name for k in self.granted())
         grants = []
-        for k in (self.key, self.key512):
+        for k in self.granted():
             for n in self.pool_names:
                 grants.append('grant "%s" name %s.%s. A AAAA;' % (
                     k.name, n, self.zone))
@@ -93,7 +93,7 @@ class Named(DnsServer):
 
     def _write_config(self):
         keys = "".join(k.bind_conf() for k in (
-            self.key, self.key512, self.stranger, self.rndc_key))
+            self.granted() + [self.stranger, self.rndc_key]))
         with open(os.path.join(self.dir, "named.conf"), "w") as f:
             f.write(NAMED_CONF.format(dir=self.dir, listen=self._listen(),
                                       rndc_port=self.rndc_port, keys=keys,

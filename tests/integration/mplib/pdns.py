@@ -5,8 +5,7 @@ filled with `pdnsutil load-zone`; RFC 2136 updates are on (dnsupdate=yes,
 from loopback only). Keys are made with tsig-keygen, imported with
 `pdnsutil import-tsig-key`, and pdns.key/pdns.key512 are granted updates
 through the zone's TSIG-ALLOW-DNSUPDATE metadata; pdns.stranger is known
-to pdns_server but granted nothing. extra_keys (name, algorithm) are made
-and granted as well (the interoperability matrix uses one per algorithm).
+to pdns_server but granted nothing; extra_keys are granted too.
 host "::1" listens there instead of 127.0.0.1.
 """
 import os
@@ -51,12 +50,6 @@ class Pdns(DnsServer):
     log_name = "pdns.log"
     busy_re = re.compile(r"Address already in use|Unable to bind", re.I)
 
-    def __init__(self, zone="example.org", records=None, port=None,
-                 pool_names=("dl",), host="127.0.0.1", extra_keys=()):
-        self.extra_keys = []
-        super().__init__(zone, records, port, pool_names, host)
-        self.extra_keys = [self.make_key(n, a) for n, a in extra_keys]
-
     def make_key(self, name, alg):
         return dnstools.TsigKey.generate(name, alg, self.dir)
 
@@ -66,9 +59,6 @@ class Pdns(DnsServer):
 
     def pdnsutil(self, *args):
         return self._control(["pdnsutil", "--config-dir=" + self.dir], args)
-
-    def granted(self):
-        return [self.key, self.key512] + self.extra_keys
 
     # -- configuration -------------------------------------------------
     def _write_zone(self):
@@ -83,7 +73,7 @@ class Pdns(DnsServer):
             con.close()
         self._write_config()  # pdnsutil reads the database from it
         self.pdnsutil("load-zone", self.zone,
-                      os.path.join(self.dir, self.zone + ".zone"))
+                      os.path.join(self.zone_dir, self.zone + ".zone"))
         for k in [self.stranger] + self.granted():
             self.pdnsutil("import-tsig-key", k.name, k.alg, k.secret)
         self.pdnsutil("set-meta", self.zone, "TSIG-ALLOW-DNSUPDATE",

@@ -92,3 +92,13 @@ def connect_refused(host, port):
         return True
     except OSError as e:
         return e.errno == errno.ECONNREFUSED
+
+
+def have_ipv6_loopback():
+    """True when ::1 can be bound (IPv6 is on for loopback)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
