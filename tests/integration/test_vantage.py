@@ -9,7 +9,6 @@ Per-node keys with BIND's update-policy: the writer's key may change the
 pool and its own view, an observer's key its own view only."""
 
 import os
-import re
 import shutil
 import signal
 import sys
@@ -20,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mplib.agent import Agent, have_programs  # noqa: E402
 from mplib.faultserver import FaultServer  # noqa: E402
-from mplib.named import Named  # noqa: E402
+from mplib.vantage import VantageNamed  # noqa: E402
 
 ZONE = "example.org"
 VIEWS = "_mp.example.org."
@@ -29,39 +28,6 @@ SOURCE = {"ams1": "127.0.0.21", "nyc1": "127.0.0.22", "sgp1": "127.0.0.23"}
 M1, M2 = "127.0.0.11", "127.0.0.12"
 MAX_AGE = 4.0
 PUBLISH = 0.5
-
-
-class VantageNamed(Named):
-    """The writer's key (ns.key) may update the pool's A/AAAA and its own
-    view; each observer's key only its own view's TXT."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.node_keys = {"ams1": self.key}
-        for n in NODES[1:]:
-            self.node_keys[n] = self.make_key("obs-" + n, "hmac-sha256")
-
-    def _update_clause(self):
-        grants = ['grant "%s" name dl.%s. A AAAA;' % (self.key.name,
-                                                      self.zone)]
-        for n, k in self.node_keys.items():
-            grants.append('grant "%s" name %s.%s TXT;' % (k.name, n, VIEWS))
-        return "update-policy {\n\t\t%s\n\t}" % "\n\t\t".join(grants)
-
-    def _write_config(self):
-        # the observers' keys join the ones named knows
-        orig = self.stranger
-        extra = [k for n, k in self.node_keys.items() if n != "ams1"]
-
-        class Joined:
-            def bind_conf(_):
-                return orig.bind_conf() + "".join(
-                    k.bind_conf() for k in extra)
-        self.stranger = Joined()
-        try:
-            super()._write_config()
-        finally:
-            self.stranger = orig
 
 
 def needs():
@@ -96,7 +62,8 @@ class VantageTest(unittest.TestCase):
     def setUp(self):
         for fs in (W["m1"], W["m2"]):
             fs.fail_from.clear()
-        self.ns = VantageNamed(records={"dl": [("A", M1), ("A", M2)]})
+        self.ns = VantageNamed(views=VIEWS, nodes=NODES,
+                          records={"dl": [("A", M1), ("A", M2)]})
         self.ns.start()
         self.agents = {}
         for n in NODES:
