@@ -32,6 +32,7 @@ from mplib.named import Named  # noqa: E402
 
 FAILOVER_BOUND = 6.0  # seconds: see the docstring
 CACHE_S = 1  # FAKETIME_CACHE_DURATION
+MIN_INTERVAL_S = 1.0  # agent_defaults["min_interval"]
 
 
 def libfaketime():
@@ -97,13 +98,23 @@ class ClockStepTest(AgentTestMixin, unittest.TestCase):
         self.farm.set_mode(M1, "503")
         ag.wait_log(r"^<5>UPDATE %s: %s A -127\.0\.0\.11 \(NOERROR"
                     % (RX_ZONE, RX_POOL), timeout=15)
+        self.m1_removed = time.monotonic()
         self.wait_dig([M2, M3])
+
+    def past_min_interval(self):
+        """Waits until min_interval (1 s) has passed since mirror1's
+        UPDATE, so that a rate-limit line after the step could only come
+        from the step and not from two failures a second apart."""
+        left = self.m1_removed + MIN_INTERVAL_S + 0.2 - time.monotonic()
+        if left > 0:
+            time.sleep(left)
 
     def failover_after_step(self, seconds):
         ag = self.stepped_agent()
         self.remove_m1(ag)
         self.set_offset(seconds)
         self.prove_step(ag, seconds)
+        self.past_min_interval()
         mark = ag.mark()
         t0 = time.monotonic()
         self.farm.set_mode(M2, "503")
