@@ -1,8 +1,8 @@
 /*
  * The daemon's health checks: one scheduler entry per address of the
- * engine and per guard sentinel (agent/check/schedule.c: timers, jitter, one check
- * in flight each), whose results go to the engine. It owns its checker and
- * scheduler and tells the daemon when the engine's state changed.
+ * engine and per guard sentinel (agent/check/schedule.c: timers, jitter, one
+ * check in flight each), whose results go to the engine. It owns its checker
+ * and scheduler and tells the daemon when the engine's state changed.
  */
 #ifndef MP_AGENT_CHECKS_H
 #define MP_AGENT_CHECKS_H

@@ -85,9 +85,10 @@ static int read_file(const char *path, char **out, size_t *len, char *err,
 
 	*out = NULL;
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-			 strerror(errno));
-		return errno == ENOENT ? MP_ENOENT : MP_EIO;
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		return mp_err_errno(e);
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > MAX_SOURCE) {
 		snprintf(err, errlen, "%s: %s", path,
