@@ -214,9 +214,14 @@ void mp_checker_report(struct mp_check_job *job, struct mp_check_outcome *o)
 	if (!r.ok)
 		mp_checker_tls_forget(job);
 	if (mp_check_job_cert(job)) {
-		r.cert_not_after = mp_check_job_cert(job)->not_after;
+		const struct mp_tls_cert *cert = mp_check_job_cert(job);
+
+		r.cert_not_after = cert->not_after;
 		r.cert_event =
 		    job->x->native ? job->x->cert_event : MP_CERT_NONE;
+		/* the job keeps them until its next full handshake */
+		r.cert_subject = cert->subject[0] ? cert->subject : NULL;
+		r.cert_issuer = cert->issuer[0] ? cert->issuer : NULL;
 	}
 
 	job_end(job);
