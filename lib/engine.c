@@ -55,6 +55,10 @@ static void engine_release(struct mp_engine *e)
 {
 	for (size_t i = 0; i < e->n_rrsets; i++)
 		rrset_free(&e->rrsets[i]);
+	for (size_t i = 0; i < e->n_targets; i++) {
+		free(e->targets[i].cert_subject);
+		free(e->targets[i].cert_issuer);
+	}
 	free(e->rrsets);
 	free(e->targets);
 	free(e->mirrors);
@@ -225,6 +229,9 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 		t->checks_fail = o->checks_fail;
 		t->voted = o->voted;
 		t->vote = o->vote;
+		t->cert_subject = o->cert_subject;
+		t->cert_issuer = o->cert_issuer;
+		o->cert_subject = o->cert_issuer = NULL; /* moved */
 	}
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *np = &cfg->pools[p];
@@ -426,6 +433,21 @@ bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
 
 /* ---- health ----------------------------------------------------------- */
 
+/* *dst becomes a copy of src when src differs (NULL src: kept as it is, a
+ * check without a handshake says nothing new; out of memory: kept too). */
+static void keep_str(char **dst, const char *src)
+{
+	char *c;
+
+	if (!src || (*dst && strcmp(*dst, src) == 0))
+		return;
+	c = strdup(src);
+	if (!c)
+		return;
+	free(*dst);
+	*dst = c;
+}
+
 bool mp_engine_check_result(struct mp_engine *e, size_t i,
 			    const struct mp_check_result *r, struct mp_time now)
 {
@@ -466,6 +488,8 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	mp_eng_fields(e, t, &f);
 	f.reason = r->detail;
 	mname = f.mirror;
+	keep_str(&t->cert_subject, r->cert_subject);
+	keep_str(&t->cert_issuer, r->cert_issuer);
 	mp_cert_watch_log(&f, r, (int64_t)(now.wall_ms / 1000));
 
 	if (ch == MP_HEALTH_WENT_DOWN)

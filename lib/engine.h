@@ -55,6 +55,10 @@ struct mp_target {
 	enum mp_health_state voted;
 	struct mp_vote_result vote;
 	bool vote_logged_held;
+	/* https: subject and issuer of the certificate seen at the last full
+	 * handshake (owned; NULL: none yet) */
+	char *cert_subject;
+	char *cert_issuer;
 };
 
 /* One managed RRset: a pool's A or AAAA. */

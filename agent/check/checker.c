@@ -15,6 +15,7 @@
 #include "checker_int.h"
 #include "error.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -213,9 +214,14 @@ void mp_checker_report(struct mp_check_job *job, struct mp_check_outcome *o)
 	if (!r.ok)
 		mp_checker_tls_forget(job);
 	if (mp_check_job_cert(job)) {
-		r.cert_not_after = mp_check_job_cert(job)->not_after;
+		const struct mp_tls_cert *cert = mp_check_job_cert(job);
+
+		r.cert_not_after = cert->not_after;
 		r.cert_event =
 		    job->x->native ? job->x->cert_event : MP_CERT_NONE;
+		/* the job keeps them until its next full handshake */
+		r.cert_subject = cert->subject[0] ? cert->subject : NULL;
+		r.cert_issuer = cert->issuer[0] ? cert->issuer : NULL;
 	}
 
 	job_end(job);
@@ -297,12 +303,16 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 	c->epfd = -1;
 	if (mp_checker_curl_init(c) != MP_OK)
 		goto fail;
-	rc = MP_EIO;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->epfd < 0)
+	if (c->epfd < 0) {
+		rc = mp_err_errno(errno);
 		goto fail;
-	if (uv_poll_init(loop, &c->epoll_poll, c->epfd) != 0)
+	}
+	rc = uv_poll_init(loop, &c->epoll_poll, c->epfd);
+	if (rc != 0) {
+		rc = mp_err_errno(rc);
 		goto fail;
+	}
 	/* from here on the handle is closed, not dropped (uv_close) */
 	c->epoll_poll.data = c;
 	uv_poll_start(&c->epoll_poll, UV_READABLE, on_epoll);
