@@ -14,18 +14,19 @@
 
 #include <sodium.h>
 
-#include "checks.h"
+#include "check/checks.h"
+#include "check/jsonpools.h"
 #include "clock.h"
-#include "control.h"
-#include "ctlcmd.h"
+#include "control/control.h"
+#include "control/ctlcmd.h"
 #include "daemon.h"
 #include "diag.h"
-#include "dnsio.h"
-#include "jsonpools.h"
+#include "dns/dnsio.h"
 #include "error.h"
 #include "log.h"
 #include "notify.h"
-#include "statefile.h"
+#include "store/atomicfile.h"
+#include "store/statefile.h"
 #include "writepace.h"
 
 #define TICK_MS 1000
@@ -506,6 +507,14 @@ static uint32_t rnd_uniform(uint32_t upper)
 	return upper ? randombytes_uniform(upper) : 0;
 }
 
+/* The JSON pools' outputs are served to everyone. */
+static int write_public(void *arg, const char *path, const char *text,
+			size_t len, char *err, size_t errlen)
+{
+	(void)arg;
+	return mp_atomic_write(path, text, len, 0644, err, errlen);
+}
+
 /* The modules and handles; a message on failure. */
 static int start_modules(struct mp_daemon *d)
 {
@@ -519,11 +528,18 @@ static int start_modules(struct mp_daemon *d)
 	};
 	const struct mp_ctlcmd_ops cops = {
 	    .arg = d,
+	    .now = mp_clock_now,
 	    .changed = ctl_changed,
 	    .check = ctl_check,
 	    .sync = ctl_sync,
 	    .reload = ctl_reload,
 	    .dry_run = ctl_dry_run,
+	};
+	const struct mp_jsonpools_ops jops = {
+	    .arg = d,
+	    .now = mp_clock_now,
+	    .changed = engine_changed,
+	    .write = write_public,
 	};
 	const struct mp_config *cfg = d->cfg;
 	char err[1024];
@@ -552,17 +568,18 @@ static int start_modules(struct mp_daemon *d)
 		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
 		return rc;
 	}
-	rc = mp_dnsio_new(d->loop, d->engine, rnd_uniform, &dev, &d->dns);
+	rc = mp_dnsio_new(d->loop, d->engine, mp_clock_now, rnd_uniform, &dev,
+			  &d->dns);
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: DNS client: %s",
 		       mp_strerror(rc));
 		return rc;
 	}
 	mp_dnsio_set_dry_run(d->dns, dry_run(d));
-	rc = mp_checks_new(d->loop, d->engine, engine_changed, d, &d->checks);
+	rc = mp_checks_new(d->loop, d->engine, mp_clock_now, engine_changed, d,
+			   &d->checks);
 	if (rc == MP_OK)
-		rc = mp_jsonpools_new(d->loop, d->engine, engine_changed, d,
-				      &d->jsonpools);
+		rc = mp_jsonpools_new(d->loop, d->engine, &jops, &d->jsonpools);
 	if (rc == MP_OK)
 		rc = mp_checks_start(d->checks);
 	if (rc == MP_OK)

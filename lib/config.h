@@ -16,7 +16,7 @@
 
 #define MP_MAX_ADDRS_PER_FAMILY 100 /* BIND's max-records-per-type */
 #define MP_MAX_EXPECT_STATUS 16
-/* sizeof(sockaddr_un.sun_path) on Linux; agent/control.c asserts it */
+/* sizeof(sockaddr_un.sun_path) on Linux; agent/control/control.c asserts it */
 #define MP_UNIX_PATH_MAX 108
 
 enum mp_check_type {

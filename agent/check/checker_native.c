@@ -452,12 +452,14 @@ int mp_checker_native_start(struct mp_checker *c, struct mp_xfer *x,
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = x;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, x->fd, &ev) != 0) {
+		int e = errno;
+
 		mp_checker_tls_end(x);
 		close(x->fd);
 		x->fd = -1;
 		x->state = MP_NATIVE_IDLE;
 		x->native = false;
-		return MP_EIO;
+		return mp_err_errno(e);
 	}
 	dl_insert(c, x);
 	return MP_OK;

@@ -1,8 +1,8 @@
 /*
  * The daemon's health checks: one scheduler entry per address of the
- * engine and per guard sentinel (agent/schedule.c: timers, jitter, one check
- * in flight each), whose results go to the engine. It owns its checker and
- * scheduler and tells the daemon when the engine's state changed.
+ * engine and per guard sentinel (agent/check/schedule.c: timers, jitter, one
+ * check in flight each), whose results go to the engine. It owns its checker
+ * and scheduler and tells the daemon when the engine's state changed.
  */
 #ifndef MP_AGENT_CHECKS_H
 #define MP_AGENT_CHECKS_H
@@ -21,7 +21,8 @@ typedef void (*mp_checks_changed_fn)(void *arg);
  * objects: mirror, address, ok, detail, latency_ms, state); borrowed. */
 typedef void (*mp_checks_report_fn)(void *arg, json_t *results);
 
-int mp_checks_new(uv_loop_t *loop, struct mp_engine *engine,
+/* now: reads the clocks (results are stamped with it). */
+int mp_checks_new(uv_loop_t *loop, struct mp_engine *engine, mp_clock_fn now,
 		  mp_checks_changed_fn changed, void *arg,
 		  struct mp_checks **out);
 

@@ -3,8 +3,8 @@
  * pool's source file read at start, on reload and whenever it changes (a
  * uv_fs_event watch on its directory, so editors and `git pull` that
  * replace the file are seen), every checked entry checked at its own URL
- * with its host resolved normally, and the output written atomically
- * (atomicfile.h) only when it changes. A broken source keeps the last good
+ * with its host resolved normally, and the output handed to the daemon to
+ * write (atomically) only when it changes. A broken source keeps the last good
  * list and is logged with its file, line and column.
  */
 #ifndef MP_AGENT_JSONPOOLS_H
@@ -17,12 +17,22 @@
 
 struct mp_jsonpools;
 
-/* Something worth persisting or reporting changed (a health change, a new
- * list). */
-typedef void (*mp_jsonpools_changed_fn)(void *arg);
+/* What the JSON pools need from the daemon. */
+struct mp_jsonpools_ops {
+	void *arg;
+	/* reads the clocks */
+	mp_clock_fn now;
+	/* something worth persisting or reporting changed (a health change,
+	 * a new list) */
+	void (*changed)(void *arg);
+	/* writes text to path atomically, readable by all (0644): MP_OK, or
+	 * a negative MP_E* code with err saying what failed */
+	int (*write)(void *arg, const char *path, const char *text, size_t len,
+		     char *err, size_t errlen);
+};
 
 int mp_jsonpools_new(uv_loop_t *loop, struct mp_engine *engine,
-		     mp_jsonpools_changed_fn changed, void *arg,
+		     const struct mp_jsonpools_ops *ops,
 		     struct mp_jsonpools **out);
 
 /* Reads every pool's source (and, the first time, what its output

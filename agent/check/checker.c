@@ -15,6 +15,7 @@
 #include "checker_int.h"
 #include "error.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -302,12 +303,16 @@ int mp_checker_new(uv_loop_t *loop, struct mp_checker **out)
 	c->epfd = -1;
 	if (mp_checker_curl_init(c) != MP_OK)
 		goto fail;
-	rc = MP_EIO;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->epfd < 0)
+	if (c->epfd < 0) {
+		rc = mp_err_errno(errno);
 		goto fail;
-	if (uv_poll_init(loop, &c->epoll_poll, c->epfd) != 0)
+	}
+	rc = uv_poll_init(loop, &c->epoll_poll, c->epfd);
+	if (rc != 0) {
+		rc = mp_err_errno(rc);
 		goto fail;
+	}
 	/* from here on the handle is closed, not dropped (uv_close) */
 	c->epoll_poll.data = c;
 	uv_poll_start(&c->epoll_poll, UV_READABLE, on_epoll);

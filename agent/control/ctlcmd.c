@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "ctlcmd.h"
 #include "error.h"
 #include "log.h"
@@ -59,11 +58,6 @@ void mp_ctlcmd_free(struct mp_ctlcmd *c)
 		free(r);
 	}
 	free(c);
-}
-
-static struct mp_time now(void)
-{
-	return mp_clock_now();
 }
 
 static void reply_error(struct mp_ctl_conn *conn, const char *msg)
@@ -140,9 +134,9 @@ void mp_ctlcmd_sync_done(struct mp_ctlcmd *c, const char *error)
 					       "from the primary: %s",
 					       error));
 		} else {
-			json_t *st =
-			    mp_engine_status(c->engine, NULL, PACKAGE_VERSION,
-					     c->ops.dry_run(c->ops.arg), now());
+			json_t *st = mp_engine_status(
+			    c->engine, NULL, PACKAGE_VERSION,
+			    c->ops.dry_run(c->ops.arg), c->ops.now());
 			reply_ok(w->conn,
 				 json_pack("{s:O, s:O}", "dns",
 					   json_object_get(st, "dns"), "pools",
@@ -178,7 +172,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			}
 		}
 		st = mp_engine_status(c->engine, NULL, PACKAGE_VERSION, dry_run,
-				      now());
+				      c->ops.now());
 		if (rq->pool) {
 			json_t *pools = json_object_get(st, "pools"),
 			       *keep = json_array();
@@ -201,7 +195,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		return;
 	}
 	case MP_CTL_METRICS: {
-		char *text = mp_engine_metrics(c->engine, now());
+		char *text = mp_engine_metrics(c->engine, c->ops.now());
 		if (!text) {
 			reply_error(conn, "out of memory");
 			return;
@@ -226,7 +220,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		    .emptied = emptied,
 		    .emptied_len = sizeof(emptied),
 		};
-		rc = mp_engine_drain(c->engine, &dr, now(), err, sizeof(err));
+		rc = mp_engine_drain(c->engine, &dr, c->ops.now(), err,
+				     sizeof(err));
 		if (rc != MP_OK) {
 			log_command(rq, peer, err);
 			reply_error(conn, err);
@@ -256,7 +251,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 	case MP_CTL_UNDRAIN:
 		rc = mp_engine_undrain(c->engine, rq->mirror,
 				       rq->has_address ? &rq->address : NULL,
-				       peer->user, peer->uid, now(), err,
+				       peer->user, peer->uid, c->ops.now(), err,
 				       sizeof(err));
 		if (rc != MP_OK) {
 			log_command(rq, peer, err);

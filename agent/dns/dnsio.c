@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 
-#include "clock.h"
 #include "dnsclient.h"
 #include "dnsio.h"
 #include "dnsops.h"
@@ -20,6 +19,7 @@ struct mp_dnsio {
 	struct mp_dnsops *m;
 	struct mp_dnsclient *client; /* NULL when it could not be made */
 	struct mp_dnsio_events ev;
+	mp_clock_fn now;
 	uv_timer_t timer; /* the machine's wake-up */
 	uv_timer_t kick;  /* plan soon */
 	bool in_flight;	  /* an outcome is awaited */
@@ -72,16 +72,29 @@ static void done_cb(void *arg, enum mp_dns_outcome o,
 	feed(io, &in);
 }
 
+/* Time Signed of responses is checked against the clock requests are
+ * signed with. */
+static uint64_t wall_seconds(void *arg)
+{
+	struct mp_dnsio *io = arg;
+
+	return io->now().wall_ms / 1000u;
+}
+
 static int connect_client(struct mp_dnsio *io)
 {
 	const struct mp_config *cfg = mp_engine_config(io->engine);
+	int rc;
 
 	if (io->client) {
 		mp_dnsclient_close(io->client, NULL, NULL);
 		io->client = NULL;
 	}
-	return mp_dnsclient_new(io->loop, &cfg->dns.server_addr, cfg->dns.port,
-				cfg->key, &io->client);
+	rc = mp_dnsclient_new(io->loop, &cfg->dns.server_addr, cfg->dns.port,
+			      cfg->key, &io->client);
+	if (rc == MP_OK)
+		mp_dnsclient_set_clock(io->client, wall_seconds, io);
+	return rc;
 }
 
 /* Sends out's request; returns 0 or why it could not be sent. */
@@ -112,7 +125,7 @@ static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in)
 
 	if (io->closing)
 		return "closing";
-	now = mp_clock_now();
+	now = io->now();
 	mp_dnsops_input(io->m, in, &now, &out);
 	if (out.refused)
 		return out.why;
@@ -150,8 +163,9 @@ static const char *feed(struct mp_dnsio *io, const struct mp_dnsops_in *in)
 	return NULL;
 }
 
-int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
-		 const struct mp_dnsio_events *ev, struct mp_dnsio **out)
+int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_clock_fn now,
+		 mp_random_fn rnd, const struct mp_dnsio_events *ev,
+		 struct mp_dnsio **out)
 {
 	struct mp_dnsio *io = calloc(1, sizeof(*io));
 	int rc;
@@ -162,6 +176,7 @@ int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
 	io->loop = loop;
 	io->engine = engine;
 	io->ev = *ev;
+	io->now = now;
 	rc = mp_dnsops_new(engine, rnd, &io->m);
 	if (rc == MP_OK)
 		rc = connect_client(io);

@@ -7,7 +7,6 @@
 
 #include "checker.h"
 #include "checks.h"
-#include "clock.h"
 #include "error.h"
 #include "log.h"
 
@@ -43,6 +42,7 @@ struct mp_checks {
 	struct mp_engine *engine;
 	struct mp_checker *checker;
 	struct mp_sched *sched;
+	mp_clock_fn now;
 	mp_checks_changed_fn changed;
 	void *arg;
 	struct slot **slots; /* targets, then sentinels */
@@ -102,7 +102,7 @@ static void check_done(void *arg, const struct mp_check_result *r,
 {
 	struct slot *s = arg;
 	struct mp_checks *c = s->c;
-	struct mp_time now = mp_clock_now();
+	struct mp_time now = c->now();
 	struct mp_check_result mr = *r;
 	bool changed;
 
@@ -123,7 +123,7 @@ static void check_done(void *arg, const struct mp_check_result *r,
 		c->changed(c->arg);
 }
 
-int mp_checks_new(uv_loop_t *loop, struct mp_engine *engine,
+int mp_checks_new(uv_loop_t *loop, struct mp_engine *engine, mp_clock_fn now,
 		  mp_checks_changed_fn changed, void *arg,
 		  struct mp_checks **out)
 {
@@ -134,6 +134,7 @@ int mp_checks_new(uv_loop_t *loop, struct mp_engine *engine,
 	if (!c)
 		return MP_ENOMEM;
 	c->engine = engine;
+	c->now = now;
 	c->changed = changed;
 	c->arg = arg;
 	rc = mp_checker_new(loop, &c->checker);
@@ -278,7 +279,7 @@ int mp_checks_run_now(struct mp_checks *c, const char *mirror,
 			memset(&r, 0, sizeof(r));
 			snprintf(r.detail, sizeof(r.detail),
 				 "check not started: %s", mp_strerror(rc));
-			r.at_ms = mp_clock_now().mono_ms;
+			r.at_ms = c->now().mono_ms;
 			res = result_json(c->engine, s->idx, &r);
 			finish_waiters(s, res);
 			json_decref(res);

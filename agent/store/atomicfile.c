@@ -27,12 +27,14 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
+		rc = mp_err_errno(errno);
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
 			 strerror(errno));
-		return MP_EIO;
+		return rc;
 	}
 	/* the daemon runs with UMask=0077: set the mode a reader needs */
 	if (fchmod(fd, mode) < 0) {
+		rc = mp_err_errno(errno);
 		snprintf(err, errlen, "cannot chmod %s: %s", tmp,
 			 strerror(errno));
 		goto cleanup;
@@ -42,6 +44,7 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			rc = mp_err_errno(errno);
 			snprintf(err, errlen, "cannot write %s: %s", tmp,
 				 strerror(errno));
 			goto cleanup;
@@ -49,11 +52,13 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 		off += (size_t)w;
 	}
 	if (fsync(fd) < 0) {
+		rc = mp_err_errno(errno);
 		snprintf(err, errlen, "cannot fsync %s: %s", tmp,
 			 strerror(errno));
 		goto cleanup;
 	}
 	if (close(fd) < 0) {
+		rc = mp_err_errno(errno);
 		fd = -1;
 		snprintf(err, errlen, "cannot close %s: %s", tmp,
 			 strerror(errno));
@@ -61,6 +66,7 @@ int mp_atomic_write(const char *path, const char *text, size_t len,
 	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
+		rc = mp_err_errno(errno);
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
 			 strerror(errno));
 		goto cleanup;

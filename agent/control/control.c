@@ -475,11 +475,12 @@ static int check_existing(const char *path, char *err, size_t errlen)
 	int fd, rc, e;
 
 	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
+		e = errno;
+		if (e == ENOENT)
 			return MP_OK;
 		mp_seterr(err, errlen, "cannot examine %s: %s", path,
-			  strerror(errno));
-		return MP_EIO;
+			  strerror(e));
+		return mp_err_errno(e);
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		mp_seterr(err, errlen,
@@ -490,8 +491,9 @@ static int check_existing(const char *path, char *err, size_t errlen)
 	fill_sockaddr(path, &sa);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		mp_seterr(err, errlen, "socket: %s", strerror(errno));
-		return MP_EIO;
+		e = errno;
+		mp_seterr(err, errlen, "socket: %s", strerror(e));
+		return mp_err_errno(e);
 	}
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	e = errno;
@@ -505,7 +507,7 @@ static int check_existing(const char *path, char *err, size_t errlen)
 		return MP_OK; /* stale: replaced by the rename */
 	mp_seterr(err, errlen, "cannot tell whether %s is in use: %s", path,
 		  strerror(e));
-	return MP_EIO;
+	return mp_err_errno(e);
 }
 
 /* The directory of path must exist: systemd's RuntimeDirectory= (or the
@@ -564,7 +566,7 @@ static int bind_and_publish(int fd, const char *tmp, const char *path,
 	struct sockaddr_un sa;
 	struct stat st;
 	mode_t old;
-	int rc;
+	int rc, e;
 
 	fill_sockaddr(tmp, &sa);
 	if (lstat(tmp, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -573,40 +575,44 @@ static int bind_and_publish(int fd, const char *tmp, const char *path,
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0) {
-		mp_seterr(err, errlen, "cannot bind %s: %s", tmp,
-			  strerror(errno));
-		return MP_EIO;
+		e = errno;
+		mp_seterr(err, errlen, "cannot bind %s: %s", tmp, strerror(e));
+		return mp_err_errno(e);
 	}
 	if (chown(tmp, (uid_t)-1, gid) < 0) {
+		e = errno;
 		if (group)
 			mp_seterr(err, errlen,
 				  "cannot give %s to group \"%s\": %s", path,
-				  group, strerror(errno));
+				  group, strerror(e));
 		else
 			mp_seterr(err, errlen, "cannot set the group of %s: %s",
-				  path, strerror(errno));
+				  path, strerror(e));
 		goto fail;
 	}
 	if (chmod(tmp, (mode_t)mode) < 0) {
+		e = errno;
 		mp_seterr(err, errlen, "cannot set mode %04o on %s: %s", mode,
-			  path, strerror(errno));
+			  path, strerror(e));
 		goto fail;
 	}
 	if (listen(fd, CTL_BACKLOG) < 0) {
+		e = errno;
 		mp_seterr(err, errlen, "cannot listen on %s: %s", path,
-			  strerror(errno));
+			  strerror(e));
 		goto fail;
 	}
 	if (rename(tmp, path) < 0) {
+		e = errno;
 		mp_seterr(err, errlen, "cannot create %s: %s", path,
-			  strerror(errno));
+			  strerror(e));
 		goto fail;
 	}
 	return MP_OK;
 
 fail:
 	unlink(tmp);
-	return MP_EIO;
+	return mp_err_errno(e);
 }
 
 int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
@@ -670,8 +676,9 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		mp_seterr(err, errlen, "socket: %s", strerror(errno));
-		rc = MP_EIO;
+		rc = errno;
+		mp_seterr(err, errlen, "socket: %s", strerror(rc));
+		rc = mp_err_errno(rc);
 		goto fail;
 	}
 	rc = bind_and_publish(fd, tmp, path, gid, group, mode, err, errlen);
@@ -700,7 +707,7 @@ int mp_ctl_server_new(uv_loop_t *loop, const char *path, const char *group,
 		 * the loop runs. */
 		s->closing = true;
 		uv_close((uv_handle_t *)&s->pipe, on_server_closed);
-		return MP_EIO;
+		return mp_err_errno(rc);
 	}
 	/* A client that hangs up before its reply would otherwise kill the
 	 * agent with SIGPIPE on the write. */

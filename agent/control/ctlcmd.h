@@ -18,6 +18,8 @@ struct mp_ctlcmd;
 
 struct mp_ctlcmd_ops {
 	void *arg;
+	/* reads the clocks */
+	mp_clock_fn now;
 	/* a drain or undrain changed the engine's state */
 	void (*changed)(void *arg);
 	/* run the checks of mirror (NULL: all) now and answer conn with

@@ -11,9 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
 #include "checker.h"
-#include "clock.h"
 #include "error.h"
 #include "jsonpools.h"
 #include "jsonstate.h"
@@ -62,8 +60,7 @@ struct mp_jsonpools {
 	struct mp_engine *engine;
 	struct mp_checker *checker;
 	struct mp_sched *sched;
-	mp_jsonpools_changed_fn changed;
-	void *arg;
+	struct mp_jsonpools_ops ops;
 	struct jpool **pools;
 	size_t n_pools;
 	uv_timer_t tick;
@@ -88,9 +85,10 @@ static int read_file(const char *path, char **out, size_t *len, char *err,
 
 	*out = NULL;
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-			 strerror(errno));
-		return errno == ENOENT ? MP_ENOENT : MP_EIO;
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		return mp_err_errno(e);
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > MAX_SOURCE) {
 		snprintf(err, errlen, "%s: %s", path,
@@ -129,13 +127,12 @@ static void write_output(struct jpool *jp)
 	size_t len = 0, in = 0;
 	int rc;
 
-	rc = mp_engine_json_output(p->engine, jp->j, mp_clock_now(), &text,
-				   &len);
+	rc = mp_engine_json_output(p->engine, jp->j, p->ops.now(), &text, &len);
 	if (rc <= 0)
 		return;
 	f.pool = cfg->name;
-	if (mp_atomic_write(cfg->output, text, len, 0644, err, sizeof(err)) !=
-	    MP_OK) {
+	if (p->ops.write(p->ops.arg, cfg->output, text, len, err,
+			 sizeof(err)) != MP_OK) {
 		if (!jp->write_failed)
 			mp_logf(LOG_ERR, &f,
 				"json pool %s: %s; the previous output stays "
@@ -189,7 +186,7 @@ static void check_done(void *arg, const struct mp_check_result *r,
 {
 	struct slot *s = arg;
 	struct jpool *jp = s->jp;
-	struct mp_time now = mp_clock_now();
+	struct mp_time now = jp->p->ops.now();
 	struct mp_check_result mr = *r;
 	bool changed;
 
@@ -200,8 +197,8 @@ static void check_done(void *arg, const struct mp_check_result *r,
 	answer(s, r);
 	if (changed) {
 		write_output(jp);
-		if (jp->p->changed)
-			jp->p->changed(jp->p->arg);
+		if (jp->p->ops.changed)
+			jp->p->ops.changed(jp->p->ops.arg);
 	}
 }
 
@@ -288,8 +285,7 @@ static void load_source(struct jpool *jp, bool first)
 			served = NULL; /* not ours to trust: start afresh */
 		free(otext);
 	}
-	rc = mp_jstate_set_list(jstate(jp), list, served,
-				mp_clock_now().wall_ms);
+	rc = mp_jstate_set_list(jstate(jp), list, served, p->ops.now().wall_ms);
 	mp_jp_list_free(served);
 	if (rc != MP_OK) {
 		free(text);
@@ -308,8 +304,8 @@ static void load_source(struct jpool *jp, bool first)
 			"memory",
 			cfg->name);
 	write_output(jp);
-	if (p->changed)
-		p->changed(p->arg);
+	if (p->ops.changed)
+		p->ops.changed(p->ops.arg);
 }
 
 static void debounce_cb(uv_timer_t *t)
@@ -337,7 +333,7 @@ static void tick_cb(uv_timer_t *t)
 }
 
 int mp_jsonpools_new(uv_loop_t *loop, struct mp_engine *engine,
-		     mp_jsonpools_changed_fn changed, void *arg,
+		     const struct mp_jsonpools_ops *ops,
 		     struct mp_jsonpools **out)
 {
 	struct mp_jsonpools *p = calloc(1, sizeof(*p));
@@ -347,8 +343,7 @@ int mp_jsonpools_new(uv_loop_t *loop, struct mp_engine *engine,
 		return MP_ENOMEM;
 	p->loop = loop;
 	p->engine = engine;
-	p->changed = changed;
-	p->arg = arg;
+	p->ops = *ops;
 	rc = mp_checker_new(loop, &p->checker);
 	if (rc == MP_OK)
 		rc = mp_sched_new(loop, p->checker, &p->sched);

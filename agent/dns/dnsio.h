@@ -31,10 +31,13 @@ struct mp_dnsio_events {
 	void (*stopped)(void *arg);
 };
 
-/* For the engine's configuration (server, port, key, timeout); rnd for
- * backoff jitter and message IDs. Returns MP_OK or a negative MP_E* code. */
-int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_random_fn rnd,
-		 const struct mp_dnsio_events *ev, struct mp_dnsio **out);
+/* For the engine's configuration (server, port, key, timeout); now reads
+ * the clocks (TSIG signs with the wall clock, everything else is timed on
+ * the monotonic one); rnd for backoff jitter and message IDs. Returns MP_OK
+ * or a negative MP_E* code. */
+int mp_dnsio_new(uv_loop_t *loop, struct mp_engine *engine, mp_clock_fn now,
+		 mp_random_fn rnd, const struct mp_dnsio_events *ev,
+		 struct mp_dnsio **out);
 
 /* Plan soon (from the loop, never from within this call). */
 void mp_dnsio_kick(struct mp_dnsio *io);
