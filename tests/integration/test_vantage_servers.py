@@ -28,10 +28,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from mplib.agent import Agent, have_programs  # noqa: E402
+from mplib.agent import have_programs  # noqa: E402
 from mplib.faultserver import FaultServer  # noqa: E402
 from mplib.tools import require  # noqa: E402
-from mplib.vantage import VantageKnot, VantagePdns  # noqa: E402
+from mplib.vantage import (VantageKnot, VantagePdns,  # noqa: E402
+                           vantage_agent)
 
 ZONE = "example.org"
 VIEWS = "_mirrorpool.example.org."
@@ -90,18 +91,9 @@ class VantageServerMixin:
 
     @classmethod
     def agent(cls, node):
-        role = "writer" if node == "ams1" else "observer"
-        extra = ('node = "%s";\nvantage = { role = "%s"; views = "%s"; '
-                 'nodes = [ "ams1", "nyc1" ]; quorum = 2; max_age = "4s"; '
-                 'publish_interval = "500ms"; fallback = "local"; };\n'
-                 % (node, role, VIEWS))
-        return Agent(dns_port=cls.ns.port,
-                     key_file=cls.ns.node_keys[node].path,
-                     mirrors=[("m1", [M1]), ("m2", [M2])],
-                     url="http://mirror.example:%d/ok/trace" % W["m1"].port,
-                     interval="500ms", fast_interval="200ms",
-                     timeout="400ms", rise=2, fall=2, min_interval="200ms",
-                     source_address=SOURCE[node], extra=extra)
+        return vantage_agent(
+            cls.ns, node, list(SOURCE), VIEWS, [("m1", [M1]), ("m2", [M2])],
+            "http://mirror.example:%d/ok/trace" % W["m1"].port, SOURCE[node])
 
     # -- helpers ---------------------------------------------------------
     def pool(self):

@@ -8,12 +8,13 @@ other node's key may update only its own view's TXT (BIND update-policy
 grants, as the guide sets them up).
 
 VantageKnot and VantagePdns are the same for Knot and PowerDNS, set up
-from the operator guide's own text."""
+from the operator guide's own text. vantage_agent() is one node's
+mirrorpoold against any of them."""
 
 import os
 import re
 
-from .agent import SRCDIR
+from .agent import SRCDIR, Agent
 from .knot import KNOT_BASE, Knot
 from .named import Named
 from .pdns import Pdns
@@ -52,6 +53,25 @@ class VantageNamed(Named):
             super()._write_config()
         finally:
             self.stranger = orig
+
+
+def vantage_agent(ns, node, nodes, views, mirrors, url, source_address,
+                  quorum=2, max_age_ms=4000, publish_ms=500,
+                  fallback="local"):
+    """mirrorpoold as node of the group nodes (the first is the writer)
+    with ns.node_keys[node], checking every 500 ms (200 ms when in doubt,
+    rise and fall 2) from source_address."""
+    role = "writer" if node == nodes[0] else "observer"
+    extra = ('node = "%s";\nvantage = { role = "%s"; views = "%s"; '
+             'nodes = [ %s ]; quorum = %d; max_age = "%dms"; '
+             'publish_interval = "%dms"; fallback = "%s"; };\n'
+             % (node, role, views, ", ".join('"%s"' % n for n in nodes),
+                quorum, max_age_ms, publish_ms, fallback))
+    return Agent(dns_port=ns.port, key_file=ns.node_keys[node].path,
+                 mirrors=mirrors, url=url, interval="500ms",
+                 fast_interval="200ms", timeout="400ms", rise=2, fall=2,
+                 min_interval="200ms", source_address=source_address,
+                 extra=extra)
 
 
 # -- the operator guide's own set-up for Knot and PowerDNS ---------------
