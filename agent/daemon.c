@@ -81,14 +81,16 @@ static bool dry_run(const struct mp_daemon *d)
 	return d->cli_dry_run || d->cfg->dns.dry_run;
 }
 
-/* Writes the state file now, when the engine's state changed. */
-static void save_state(struct mp_daemon *d)
+/* Writes the state file now, when the engine's state changed; MP_OK or
+ * the failure (logged; why set when not NULL). */
+static int save_state(struct mp_daemon *d, char *why, size_t whylen)
 {
 	struct mp_time now = mp_clock_now();
 
 	uv_timer_stop(&d->state_timer);
-	mp_statefile_save_engine(d->engine, d->cfg->state_file, now);
 	mp_writepace_wrote(&d->pace, now.mono_ms);
+	return mp_statefile_save_engine(d->engine, d->cfg->state_file, now, why,
+					whylen);
 }
 
 static void state_timer_cb(uv_timer_t *t)
@@ -101,23 +103,25 @@ static void state_timer_cb(uv_timer_t *t)
 	if (delay > 0)
 		uv_timer_start(t, state_timer_cb, delay, 0);
 	else
-		save_state(d);
+		save_state(d, NULL, 0);
 }
 
 /* A change to persist: written at once when urgent (an operator's action,
  * answered once it is on disk) or when the pace allows, else by the timer
  * at the end of state_write_interval, with whatever else changes by then. */
-static void persist_state(struct mp_daemon *d, bool urgent)
+static int persist_state(struct mp_daemon *d, bool urgent, char *why,
+			 size_t whylen)
 {
 	uint64_t delay;
 
 	if (!mp_engine_state_dirty(d->engine, false))
-		return;
+		return MP_OK;
 	delay = mp_writepace_changed(&d->pace, mp_clock_now().mono_ms);
 	if (urgent || delay == 0)
-		save_state(d);
-	else if (!uv_is_active((uv_handle_t *)&d->state_timer))
+		return save_state(d, why, whylen);
+	if (!uv_is_active((uv_handle_t *)&d->state_timer))
 		uv_timer_start(&d->state_timer, state_timer_cb, delay, 0);
+	return MP_OK;
 }
 
 static void write_metrics(struct mp_daemon *d)
@@ -149,13 +153,14 @@ static void arm_deadline(struct mp_daemon *d, bool after_tick)
 
 /* The one place a change of the engine's state goes: persist it, tell
  * systemd, and let the DNS operations plan again. */
-static void change(struct mp_daemon *d, bool urgent)
+static int change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
 {
 	char summary[512];
+	int rc;
 
 	if (d->life == LIFE_CLOSING)
-		return;
-	persist_state(d, urgent);
+		return MP_OK;
+	rc = persist_state(d, urgent, why, whylen);
 	mp_engine_summary(d->engine, mp_clock_now(), summary, sizeof(summary));
 	if (!d->ready_sent && d->first_round_done) {
 		d->ready_sent = true;
@@ -169,11 +174,12 @@ static void change(struct mp_daemon *d, bool urgent)
 	/* a drain or a freeze change may change what a JSON pool serves */
 	mp_jsonpools_refresh(d->jsonpools);
 	arm_deadline(d, false);
+	return rc;
 }
 
 static void state_changed(struct mp_daemon *d)
 {
-	change(d, false);
+	change(d, false, NULL, 0);
 }
 
 static void deadline_cb(uv_timer_t *t)
@@ -255,7 +261,7 @@ static void shutdown_now(struct mp_daemon *d)
 	d->ctlcmd = NULL;
 	mp_config_free(d->ncfg);
 	d->ncfg = NULL;
-	save_state(d);
+	save_state(d, NULL, 0);
 	if (d->cfg->metrics_file)
 		mp_statefile_remove_metrics(d->cfg->metrics_file);
 	/* the daemon's own handles: every module closed its own above */
@@ -395,7 +401,7 @@ static void reload_apply(void *arg)
 	       mp_engine_n_targets(d->engine));
 	mp_engine_reload_result(d->engine, true, mp_clock_now().wall_ms);
 	start_metrics_timer(d);
-	change(d, true); /* on disk before the reply */
+	change(d, true, NULL, 0); /* on disk before the reply */
 	reload_finish(d, NULL);
 }
 
@@ -481,9 +487,9 @@ static void engine_changed(void *arg)
 }
 
 /* A drain or an undrain: its reply follows, once it is on disk. */
-static void ctl_changed(void *arg)
+static int ctl_changed(void *arg, char *why, size_t whylen)
 {
-	change(arg, true);
+	return change(arg, true, why, whylen);
 }
 
 static void dns_first_round(void *arg)

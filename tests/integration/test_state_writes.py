@@ -13,8 +13,8 @@ lines, and BIND serves each pool's one surviving address only.
 
 Drains: with state_write_interval = "10m", a drain's reply arrives only
 once the file holds it (the second drain too, which the pacing alone would
-have held back for ten minutes); a flap penalty meanwhile waits, and is
-written at stop.
+have held back for ten minutes), and a drain that cannot be written says
+so in its reply; a flap penalty meanwhile waits, and is written at stop.
 
 A real BIND primary holds the pools; nginx serves the mirrors on loopback."""
 
@@ -185,16 +185,32 @@ class StateWrites(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(drained(), {"m2"})
 
+        # a write that fails (a directory in the file's place): the drain
+        # holds, and its reply says it is not saved
+        os.rename(ag.state_file, ag.state_file + ".kept")
+        os.mkdir(ag.state_file)
+        rc, out, err = ag.ctl("drain", "m1", "--reason", "again")
+        os.rmdir(ag.state_file)
+        os.rename(ag.state_file + ".kept", ag.state_file)
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(err, r"mirrorpoolctl: warning: not saved in the "
+                         r"state file \(.*\): in force now, but a restart "
+                         r"would forget this drain")
+        ag.wait_log(r"^<3>cannot save state \(drains, flap penalties\): ")
+        self.assertEqual(drained(), {"m2"})
+        self.assertEqual(ag.status()["pools"][0]["mirrors"][0]["drain"]
+                         ["reason"], "again")
+
         # a flap penalty is paced: not on disk within the interval
         ng.stop()
         ag.wait_log(r"m3 127\.78\.2\.1: up -> down", timeout=10)
         time.sleep(1.5)
         self.assertEqual(read_state(ag)["damping"], [])
-        # ... and written at stop
+        # ... and written at stop, with the drain that failed to be
         self.assertEqual(ag.stop(), 0)
         st = read_state(ag)
         self.assertEqual([d["address"] for d in st["damping"]], [DRAIN_M3])
-        self.assertEqual({d["mirror"] for d in st["drains"]}, {"m2"})
+        self.assertEqual({d["mirror"] for d in st["drains"]}, {"m1", "m2"})
 
 
 if __name__ == "__main__":
