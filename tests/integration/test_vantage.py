@@ -18,8 +18,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mplib.agent import have_programs  # noqa: E402
-from mplib.faultserver import FaultServer  # noqa: E402
-from mplib.vantage import VantageNamed, vantage_agent  # noqa: E402
+from mplib.vantage import (VantageNamed, fault_mirrors,  # noqa: E402
+                           stop_mirrors, vantage_agent)
 
 ZONE = "example.org"
 VIEWS = "_mp.example.org."
@@ -46,14 +46,11 @@ def setUpModule():
     why = needs()
     if why:
         raise unittest.SkipTest(why)
-    W["m1"] = FaultServer(host=M1).start()
-    W["m2"] = FaultServer(host=M2, port=W["m1"].port).start()
+    fault_mirrors(W, M1, M2)
 
 
 def tearDownModule():
-    for k in ("m1", "m2"):
-        if k in W:
-            W[k].stop()
+    stop_mirrors(W)
 
 
 class VantageTest(unittest.TestCase):

@@ -29,9 +29,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mplib.agent import have_programs  # noqa: E402
-from mplib.faultserver import FaultServer  # noqa: E402
 from mplib.tools import require  # noqa: E402
 from mplib.vantage import (VantageKnot, VantagePdns,  # noqa: E402
+                           fault_mirrors, stop_mirrors,
                            vantage_agent)
 
 ZONE = "example.org"
@@ -49,14 +49,11 @@ def setUpModule():
         raise unittest.SkipTest("mirrorpoold is not built")
     require("knotd", "keymgr", "pdns_server", "pdnsutil", "tsig-keygen",
             "dig", "nsupdate")
-    W["m1"] = FaultServer(host=M1).start()
-    W["m2"] = FaultServer(host=M2, port=W["m1"].port).start()
+    fault_mirrors(W, M1, M2)
 
 
 def tearDownModule():
-    for k in ("m1", "m2"):
-        if k in W:
-            W[k].stop()
+    stop_mirrors(W)
 
 
 class VantageServerMixin:

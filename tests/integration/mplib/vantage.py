@@ -15,6 +15,7 @@ import os
 import re
 
 from .agent import SRCDIR, Agent
+from .faultserver import FaultServer
 from .knot import KNOT_BASE, Knot
 from .named import Named
 from .pdns import Pdns
@@ -53,6 +54,19 @@ class VantageNamed(Named):
             super()._write_config()
         finally:
             self.stranger = orig
+
+
+def fault_mirrors(w, a1, a2):
+    """w["m1"], w["m2"]: fault servers on a1 and a2, one port for both (a
+    check URL names the port once)."""
+    w["m1"] = FaultServer(host=a1).start()
+    w["m2"] = FaultServer(host=a2, port=w["m1"].port).start()
+
+
+def stop_mirrors(w):
+    for k in ("m1", "m2"):
+        if k in w:
+            w.pop(k).stop()
 
 
 def vantage_agent(ns, node, nodes, views, mirrors, url, source_address,
