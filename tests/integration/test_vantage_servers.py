@@ -16,7 +16,8 @@ For each server:
     naming the key; PowerDNS 4.7 answers NOERROR but drops the record and
     logs "Refusing update ... Not permitted by policy" (the guide says so);
   - PowerDNS's hole the guide warns of: an unsigned UPDATE is judged by
-    the key name of the signed message before it.
+    the key name of the signed message before it (and the metadata way
+    the guide offers instead refuses it).
 """
 
 import os
@@ -29,6 +30,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mplib.agent import have_programs  # noqa: E402
+from mplib.pdns import Pdns  # noqa: E402
 from mplib.tools import require  # noqa: E402
 from mplib.vantage import (VantageKnot, VantagePdns,  # noqa: E402
                            fault_mirrors, stop_mirrors,
@@ -291,6 +293,26 @@ class PdnsUnsignedTest(unittest.TestCase):
         self.assertNotIn("Refusing update", log)
         self.assertIn("Adding record dl.example.org|A", log)
         self.assertEqual(self.ns.dig(DL, "A"), sorted([M1, "192.0.2.3"]))
+
+
+class PdnsMetadataUnsignedTest(unittest.TestCase):
+    """The guide's other way on PowerDNS, the zone's TSIG-ALLOW-DNSUPDATE
+    without a script: an unsigned UPDATE right after a signed message is
+    still refused (REFUSED, "TSIG key required")."""
+
+    def test_unsigned_update_after_signed_refused(self):
+        with Pdns(zone=ZONE, records={"dl": [("A", M1)]}) as ns:
+            ns.dig(DL, "A", key=ns.key)
+            mark = len(ns.log_text())
+            r = subprocess.run(
+                ["nsupdate", "-t", "3"], capture_output=True, text=True,
+                timeout=20,
+                input="server 127.0.0.1 %d\nupdate add %s 60 A %s\nsend\n"
+                % (ns.port, DL, BOGUS))
+            self.assertIn("update failed: REFUSED", r.stdout + r.stderr)
+            self.assertIn("TSIG key required, but packet does not contain "
+                          "key. Sending REFUSED", ns.log_text()[mark:])
+            self.assertEqual(ns.dig(DL, "A"), [M1])
 
 
 if __name__ == "__main__":
