@@ -35,7 +35,6 @@ import argparse
 import collections
 import os
 import random
-import re
 import signal
 import sys
 import threading
@@ -44,7 +43,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from mplib import SKIP  # noqa: E402
+from mplib import SKIP, updatelog  # noqa: E402
 from mplib.agent import Agent, have_programs, program  # noqa: E402
 from mplib.mirrors import MirrorFarm  # noqa: E402
 from mplib.named import Named  # noqa: E402
@@ -187,34 +186,6 @@ def settle(ag, srv, timeout=60):
         time.sleep(0.5)
 
 
-AGENT_UPDATE = re.compile(
-    r"^<\d>UPDATE \S+: %s A ((?:[-+][0-9.]+ ?)+) \(NOERROR in \d+ ms"
-    % re.escape(POOL), re.M)
-AGENT_UNSURE = re.compile(
-    r"^<\d>UPDATE: %s A ((?:[-+][0-9.]+ ?)+) not applied \((TIMEOUT|NETERR"
-    r"|FAILED)\)$" % re.escape(POOL), re.M)
-NAMED_ADD = re.compile(r"/key mirrorpool: updating zone '%s/IN': adding an "
-                       r"RR at '%s' A ([0-9.]+)$" % (re.escape(ZONE),
-                                                     re.escape(POOL[:-1])),
-                       re.M)
-NAMED_DEL = re.compile(r"/key mirrorpool: updating zone '%s/IN': deleting "
-                       r"an RR at %s A$" % (re.escape(ZONE),
-                                            re.escape(POOL[:-1])), re.M)
-
-
-def ops(regex, text):
-    """(Counter of added addresses, number of deletions, messages)."""
-    adds, dels, n = collections.Counter(), 0, 0
-    for m in regex.finditer(text):
-        n += 1
-        for item in m.group(1).split():
-            if item[0] == "+":
-                adds[item[1:]] += 1
-            else:
-                dels += 1
-    return adds, dels, n
-
-
 def compare_updates(agent_text, named_text):
     """Problems (a list) and figures (a dict) of the two logs' changes.
 
@@ -222,32 +193,30 @@ def compare_updates(agent_text, named_text):
     both log every change of an UPDATE it applied. An UPDATE the agent
     sent but saw no answer to (named killed meanwhile) may be in named's
     log: such changes may account for named's extras, nothing else."""
-    a_adds, a_dels, a_n = ops(AGENT_UPDATE, agent_text)
-    u_adds, u_dels, u_n = ops(AGENT_UNSURE, agent_text)
-    n_adds = collections.Counter(
-        m.group(1) for m in NAMED_ADD.finditer(named_text))
-    n_dels = len(NAMED_DEL.findall(named_text))
+    a = updatelog.agent_applied(agent_text, POOL)
+    u = updatelog.agent_unanswered(agent_text, POOL)
+    n = updatelog.named_changes(named_text, ZONE, POOL)
     problems = []
-    missing = a_adds - n_adds
+    missing = a.adds - n.adds
     if missing:
         problems.append("applied for the agent, not in named's log: +%s"
                         % sorted(missing.elements()))
-    extra = n_adds - a_adds
-    if extra - u_adds:
+    extra = n.adds - a.adds
+    if extra - u.adds:
         problems.append("in named's log, never sent by the agent: +%s"
-                        % sorted((extra - u_adds).elements()))
-    if n_dels < a_dels:
+                        % sorted((extra - u.adds).elements()))
+    if n.dels < a.dels:
         problems.append("named logged %d deletions, the agent %d applied"
-                        % (n_dels, a_dels))
-    if n_dels > a_dels + u_dels:
+                        % (n.dels, a.dels))
+    if n.dels > a.dels + u.dels:
         problems.append("named logged %d deletions, the agent sent at most "
-                        "%d" % (n_dels, a_dels + u_dels))
+                        "%d" % (n.dels, a.dels + u.dels))
     return problems, {
-        "agent UPDATEs applied": a_n,
-        "agent UPDATEs unanswered": u_n,
-        "records added (agent/named)": "%d/%d" % (sum(a_adds.values()),
-                                                  sum(n_adds.values())),
-        "records deleted (agent/named)": "%d/%d" % (a_dels, n_dels),
+        "agent UPDATEs applied": a.messages,
+        "agent UPDATEs unanswered": u.messages,
+        "records added (agent/named)": "%d/%d" % (a.total_adds(),
+                                                  n.total_adds()),
+        "records deleted (agent/named)": "%d/%d" % (a.dels, n.dels),
     }
 
 
@@ -293,9 +262,11 @@ def main():
                    # half-life of 15 min holds most of them out)
                    extra='damping = { half_life = "30s"; '
                    'max_suppress = "1m"; };')
-        ag.env = {"ASAN_OPTIONS": ASAN}
+        ag.env = {"ASAN_OPTIONS": ASAN + ":" + os.environ.get(
+            "MP_SOAK_ASAN_OPTIONS", "")}
         ag.start()
         pid = ag.proc.popen.pid
+        log("mirrorpoold pid %d" % pid)
         counts = collections.Counter()
 
         def chaos_for(seconds, seed):
