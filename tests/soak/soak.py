@@ -6,7 +6,7 @@ for a while, then checked for drift and leaks.
 
 (or with top_builddir=DIR for the programs of another build: a build
 without sanitizers shows the daemon's own memory, without ASan's
-allocator and quarantine)
+allocator, shadow and bookkeeping)
 
 - 50 mirror addresses (25 mirrors, two addresses each, on 127.0.1.X)
   flapping at random between up, HTTP 503 and a refused connection;
@@ -14,7 +14,8 @@ allocator and quarantine)
 - concurrent control clients: status, drain, undrain, check, reload, sync;
 - a SIGHUP every 30 s.
 
-After the warm-up the daemon's RSS and open file descriptors are taken;
+After the warm-up the daemon's memory and open file descriptors are
+taken;
 at the end, with the chaos stopped and the agent settled:
 
 - the pool in DNS (dig) equals what the agent says it publishes (status
@@ -22,9 +23,10 @@ at the end, with the chaos stopped and the agent settled:
 - every UPDATE the agent logged as applied is in named's log and every
   change named logged was sent by the agent (one sent while named was
   killed may be in named's log and not applied for the agent: counted);
-- RSS grew by less than 1 MiB since the warm-up; the same number of open
-  file descriptors (each taken as the lowest of quiet samples: a check in
-  flight holds a socket);
+- the daemon's heap (under ASan: the resident part of ASan's allocator
+  space; otherwise the whole RSS) grew by less than 1 MiB since the
+  warm-up; the same number of open file descriptors (each taken as the
+  lowest of quiet samples: a check in flight holds a socket);
 - no sanitizer report in the daemon's output.
 
 Prints its figures; exits 0 when every check holds, 1 otherwise, 77 when
