@@ -14,21 +14,25 @@
 
 #include <sodium.h>
 
-#include "checks.h"
+#include "check/checks.h"
+#include "check/jsonpools.h"
 #include "clock.h"
-#include "control.h"
-#include "ctlcmd.h"
+#include "control/control.h"
+#include "control/ctlcmd.h"
 #include "daemon.h"
 #include "diag.h"
-#include "dnsio.h"
-#include "jsonpools.h"
+#include "dns/dnsio.h"
 #include "error.h"
 #include "log.h"
 #include "notify.h"
-#include "statefile.h"
+#include "store/atomicfile.h"
+#include "store/statefile.h"
+#include "writepace.h"
 
-#define TICK_MS 1000
 #define METRICS_EVERY_MS 15000
+/* A deadline the engine still gives after its tick (it should not): look
+ * again this much later instead of spinning. */
+#define DEADLINE_RETRY_MS 1000
 
 enum life {
 	LIFE_STARTING = 0,
@@ -61,13 +65,15 @@ struct mp_daemon {
 	const char *stop_after_reload; /* a signal's name, or NULL */
 
 	uv_timer_t reconcile_timer;
-	uv_timer_t tick_timer;
+	uv_timer_t deadline_timer; /* the engine's next time-driven change */
+	uv_timer_t metrics_timer;  /* metrics_file only */
+	uv_timer_t state_timer;	   /* armed to the paced state write */
+	struct mp_writepace pace;
 	uv_timer_t watchdog_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 
 	bool first_round_done; /* every RRset tried once */
 	bool ready_sent;
-	uint64_t metrics_written_ms; /* monotonic; 0: never */
 };
 
 static bool dry_run(const struct mp_daemon *d)
@@ -75,30 +81,86 @@ static bool dry_run(const struct mp_daemon *d)
 	return d->cli_dry_run || d->cfg->dns.dry_run;
 }
 
-/* The one place a change of the engine's state goes: persist it, tell
- * systemd, and let the DNS operations plan again. */
-static void save_state(struct mp_daemon *d)
+/* Writes the state file now, when the engine's state changed; MP_OK or
+ * the failure (logged; why set when not NULL). */
+static int save_state(struct mp_daemon *d, char *why, size_t whylen)
 {
-	mp_statefile_save_engine(d->engine, d->cfg->state_file, mp_clock_now());
+	struct mp_time now = mp_clock_now();
+
+	uv_timer_stop(&d->state_timer);
+	mp_writepace_wrote(&d->pace, now.mono_ms);
+	return mp_statefile_save_engine(d->engine, d->cfg->state_file, now, why,
+					whylen);
+}
+
+static void state_timer_cb(uv_timer_t *t)
+{
+	struct mp_daemon *d = t->data;
+	uint64_t delay = mp_writepace_next(&d->pace, mp_clock_now().mono_ms);
+
+	if (delay == MP_WRITEPACE_NONE)
+		return;
+	if (delay > 0)
+		uv_timer_start(t, state_timer_cb, delay, 0);
+	else
+		save_state(d, NULL, 0);
+}
+
+/* A change to persist: written at once when urgent (an operator's action,
+ * answered once it is on disk) or when the pace allows, else by the timer
+ * at the end of state_write_interval, with whatever else changes by then. */
+static int persist_state(struct mp_daemon *d, bool urgent, char *why,
+			 size_t whylen)
+{
+	uint64_t delay;
+
+	if (!mp_engine_state_dirty(d->engine, false))
+		return MP_OK;
+	delay = mp_writepace_changed(&d->pace, mp_clock_now().mono_ms);
+	if (urgent || delay == 0)
+		return save_state(d, why, whylen);
+	if (!uv_is_active((uv_handle_t *)&d->state_timer))
+		uv_timer_start(&d->state_timer, state_timer_cb, delay, 0);
+	return MP_OK;
 }
 
 static void write_metrics(struct mp_daemon *d)
 {
-	struct mp_time now = mp_clock_now();
-
-	d->metrics_written_ms = now.mono_ms;
 	if (d->cfg->metrics_file)
 		mp_statefile_write_metrics(d->engine, d->cfg->metrics_file,
-					   now);
+					   mp_clock_now());
 }
 
-static void state_changed(struct mp_daemon *d)
+static void deadline_cb(uv_timer_t *t);
+
+/* No periodic tick: one timer, set to the engine's next deadline (a
+ * drain's end, a damped address's reuse) whenever its state changed. */
+static void arm_deadline(struct mp_daemon *d, bool after_tick)
+{
+	uint64_t at = mp_engine_next_deadline(d->engine);
+	uint64_t now = mp_clock_now().mono_ms, delay;
+
+	if (at == UINT64_MAX || d->life == LIFE_CLOSING) {
+		uv_timer_stop(&d->deadline_timer);
+		return;
+	}
+	if (at > now)
+		delay = at - now;
+	else
+		delay = after_tick ? DEADLINE_RETRY_MS : 0;
+	uv_timer_start(&d->deadline_timer, deadline_cb, delay, 0);
+}
+
+/* The one place a change of the engine's state goes: persist it, tell
+ * systemd, and let the DNS operations plan again. */
+static int change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
 {
 	char summary[512];
+	int rc;
 
 	if (d->life == LIFE_CLOSING)
-		return;
-	save_state(d);
+		return MP_OK;
+	rc = persist_state(d, urgent, why, whylen);
 	mp_engine_summary(d->engine, mp_clock_now(), summary, sizeof(summary));
 	if (!d->ready_sent && d->first_round_done) {
 		d->ready_sent = true;
@@ -111,19 +173,28 @@ static void state_changed(struct mp_daemon *d)
 		mp_dnsio_kick(d->dns);
 	/* a drain or a freeze change may change what a JSON pool serves */
 	mp_jsonpools_refresh(d->jsonpools);
+	arm_deadline(d, false);
+	return rc;
 }
 
-static void tick_cb(uv_timer_t *t)
+static void state_changed(struct mp_daemon *d)
+{
+	change(d, false, NULL, 0);
+}
+
+static void deadline_cb(uv_timer_t *t)
 {
 	struct mp_daemon *d = t->data;
-	struct mp_time now = mp_clock_now();
 
-	mp_engine_tick(d->engine, now);
+	mp_engine_tick(d->engine, mp_clock_now());
 	if (mp_engine_state_dirty(d->engine, false))
 		state_changed(d);
-	if (!d->metrics_written_ms ||
-	    now.mono_ms - d->metrics_written_ms >= METRICS_EVERY_MS)
-		write_metrics(d);
+	arm_deadline(d, true);
+}
+
+static void metrics_cb(uv_timer_t *t)
+{
+	write_metrics(t->data);
 }
 
 static void reconcile_cb(uv_timer_t *t)
@@ -138,6 +209,16 @@ static void watchdog_cb(uv_timer_t *t)
 {
 	(void)t;
 	mp_notify_watchdog();
+}
+
+static void start_metrics_timer(struct mp_daemon *d)
+{
+	write_metrics(d);
+	if (d->cfg->metrics_file)
+		uv_timer_start(&d->metrics_timer, metrics_cb, METRICS_EVERY_MS,
+			       METRICS_EVERY_MS);
+	else
+		uv_timer_stop(&d->metrics_timer);
 }
 
 static void start_reconcile_timer(struct mp_daemon *d)
@@ -180,8 +261,7 @@ static void shutdown_now(struct mp_daemon *d)
 	d->ctlcmd = NULL;
 	mp_config_free(d->ncfg);
 	d->ncfg = NULL;
-	mp_engine_state_dirty(d->engine, false);
-	save_state(d);
+	save_state(d, NULL, 0);
 	if (d->cfg->metrics_file)
 		mp_statefile_remove_metrics(d->cfg->metrics_file);
 	/* the daemon's own handles: every module closed its own above */
@@ -307,6 +387,7 @@ static void reload_apply(void *arg)
 		       "at the next start",
 		       ncfg->control.socket);
 	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
+	mp_writepace_set_interval(&d->pace, ncfg->state_write_interval_ms);
 	mp_dnsio_set_dry_run(d->dns, dry_run(d));
 	mp_engine_set_dry_run(d->engine, dry_run(d));
 	/* the DNS client borrows the key: reconnect before the old one goes */
@@ -319,8 +400,8 @@ static void reload_apply(void *arg)
 	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
 	       mp_engine_n_targets(d->engine));
 	mp_engine_reload_result(d->engine, true, mp_clock_now().wall_ms);
-	write_metrics(d);
-	state_changed(d);
+	start_metrics_timer(d);
+	change(d, true, NULL, 0); /* on disk before the reply */
 	reload_finish(d, NULL);
 }
 
@@ -405,6 +486,12 @@ static void engine_changed(void *arg)
 	state_changed(arg);
 }
 
+/* A drain or an undrain: its reply follows, once it is on disk. */
+static int ctl_changed(void *arg, char *why, size_t whylen)
+{
+	return change(arg, true, why, whylen);
+}
+
 static void dns_first_round(void *arg)
 {
 	struct mp_daemon *d = arg;
@@ -458,6 +545,14 @@ static uint32_t rnd_uniform(uint32_t upper)
 	return upper ? randombytes_uniform(upper) : 0;
 }
 
+/* The JSON pools' outputs are served to everyone. */
+static int write_public(void *arg, const char *path, const char *text,
+			size_t len, char *err, size_t errlen)
+{
+	(void)arg;
+	return mp_atomic_write(path, text, len, 0644, err, errlen);
+}
+
 /* The modules and handles; a message on failure. */
 static int start_modules(struct mp_daemon *d)
 {
@@ -471,21 +566,31 @@ static int start_modules(struct mp_daemon *d)
 	};
 	const struct mp_ctlcmd_ops cops = {
 	    .arg = d,
-	    .changed = engine_changed,
+	    .now = mp_clock_now,
+	    .changed = ctl_changed,
 	    .check = ctl_check,
 	    .sync = ctl_sync,
 	    .reload = ctl_reload,
 	    .dry_run = ctl_dry_run,
+	};
+	const struct mp_jsonpools_ops jops = {
+	    .arg = d,
+	    .now = mp_clock_now,
+	    .changed = engine_changed,
+	    .write = write_public,
 	};
 	const struct mp_config *cfg = d->cfg;
 	char err[1024];
 	int rc;
 
 	uv_timer_init(d->loop, &d->reconcile_timer);
-	uv_timer_init(d->loop, &d->tick_timer);
+	uv_timer_init(d->loop, &d->deadline_timer);
+	uv_timer_init(d->loop, &d->metrics_timer);
 	uv_timer_init(d->loop, &d->watchdog_timer);
-	d->reconcile_timer.data = d->tick_timer.data = d->watchdog_timer.data =
-	    d;
+	uv_timer_init(d->loop, &d->state_timer);
+	d->reconcile_timer.data = d->deadline_timer.data =
+	    d->metrics_timer.data = d->watchdog_timer.data =
+		d->state_timer.data = d;
 	uv_signal_init(d->loop, &d->sig_term);
 	uv_signal_init(d->loop, &d->sig_int);
 	uv_signal_init(d->loop, &d->sig_hup);
@@ -503,17 +608,18 @@ static int start_modules(struct mp_daemon *d)
 		mp_log(LOG_ERR, "cannot start: control socket: %s", err);
 		return rc;
 	}
-	rc = mp_dnsio_new(d->loop, d->engine, rnd_uniform, &dev, &d->dns);
+	rc = mp_dnsio_new(d->loop, d->engine, mp_clock_now, rnd_uniform, &dev,
+			  &d->dns);
 	if (rc != MP_OK) {
 		mp_log(LOG_ERR, "cannot start: DNS client: %s",
 		       mp_strerror(rc));
 		return rc;
 	}
 	mp_dnsio_set_dry_run(d->dns, dry_run(d));
-	rc = mp_checks_new(d->loop, d->engine, engine_changed, d, &d->checks);
+	rc = mp_checks_new(d->loop, d->engine, mp_clock_now, engine_changed, d,
+			   &d->checks);
 	if (rc == MP_OK)
-		rc = mp_jsonpools_new(d->loop, d->engine, engine_changed, d,
-				      &d->jsonpools);
+		rc = mp_jsonpools_new(d->loop, d->engine, &jops, &d->jsonpools);
 	if (rc == MP_OK)
 		rc = mp_checks_start(d->checks);
 	if (rc == MP_OK)
@@ -569,6 +675,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	d->cli_dry_run = dry;
 	d->verbose = verbose;
 	d->config_path = strdup(config_path);
+	mp_writepace_init(&d->pace, cfg->state_write_interval_ms);
 	mp_notify_init();
 
 	rc = d->config_path
@@ -592,7 +699,8 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
-	uv_timer_start(&d->tick_timer, tick_cb, TICK_MS, TICK_MS);
+	arm_deadline(d, false); /* drains and damping restored from the state */
+	start_metrics_timer(d);
 	wd = mp_notify_watchdog_usec();
 	if (wd > 0)
 		uv_timer_start(&d->watchdog_timer, watchdog_cb, wd / 2000,

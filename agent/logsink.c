@@ -18,8 +18,8 @@
 static void journal_sink(int prio, const struct mp_log_fields *f,
 			 const char *msg, void *arg)
 {
-	struct iovec iov[10];
-	char buf[9][600];
+	struct iovec iov[12];
+	char buf[11][600];
 	int n = 0;
 
 	(void)arg;
@@ -50,6 +50,10 @@ static void journal_sink(int prio, const struct mp_log_fields *f,
 			ADD("RCODE=%s", f->rcode);
 		if (f->caller_uid >= 0)
 			ADD("CALLER_UID=%ld", f->caller_uid);
+		if (f->subject)
+			ADD("SUBJECT=%s", f->subject);
+		if (f->issuer)
+			ADD("ISSUER=%s", f->issuer);
 	}
 #undef ADD
 	/* MESSAGE may be long: point at it rather than copying it */

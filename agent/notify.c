@@ -107,7 +107,7 @@ int mp_notify_init(void)
 		return rc;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return MP_EIO;
+		return mp_err_errno(errno);
 	/* Best effort: without the timeout a send may only block longer. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	notify_fd = fd;
@@ -151,11 +151,9 @@ static int send_datagram(const char *msg, size_t len)
 		n = sendmsg(notify_fd, &mh, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return MP_EIO;
-	if ((size_t)n != len) {
-		errno = EMSGSIZE;
-		return MP_EIO;
-	}
+		return mp_err_errno(errno);
+	if ((size_t)n != len)
+		return mp_err_errno(EMSGSIZE);
 	return MP_OK;
 }
 

@@ -20,7 +20,7 @@
  * Reads $NOTIFY_SOCKET, $WATCHDOG_USEC and $WATCHDOG_PID and opens the
  * socket. Returns 0 (also when $NOTIFY_SOCKET is unset or empty),
  * MP_EINVAL when $NOTIFY_SOCKET is neither an absolute path nor an
- * "@abstract" name or is too long, MP_EIO when the socket cannot be created.
+ * "@abstract" name or is too long, or the socket(2) error (mp_err_errno).
  * On failure notifications stay disabled and later calls return 0.
  * Calling it again re-reads the environment.
  */
@@ -30,8 +30,8 @@ int mp_notify_init(void);
 int mp_notify_enabled(void);
 
 /*
- * Each sends one datagram and returns 0, or MP_EIO when it could not be
- * delivered (errno tells why). A status is one line: newlines in it are sent
+ * Each sends one datagram and returns 0, or the error that kept it from
+ * being delivered (mp_err_errno). A status is one line: newlines are sent
  * as spaces; NULL or "" sends no STATUS= field.
  */
 

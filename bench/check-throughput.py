@@ -113,6 +113,22 @@ def mem_kib(pid):
     return out
 
 
+def ctx_switches(pid):
+    """(voluntary, involuntary) context switches of the whole process:
+    each time it went to sleep in epoll_wait and woke counts as one
+    voluntary switch, so their rate is its wake-ups."""
+    vol = invol = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                if key == "voluntary_ctxt_switches":
+                    vol += int(val)
+                elif key == "nonvoluntary_ctxt_switches":
+                    invol += int(val)
+    return vol, invol
+
+
 def threads(pid):
     return len(os.listdir("/proc/%d/task" % pid))
 
@@ -270,7 +286,8 @@ def q(s):
     return '"%s"' % s
 
 
-def mirrorpoold_conf(workdir, n, port, dns_port, key_file, tls=None):
+def mirrorpoold_conf(workdir, n, port, dns_port, key_file, tls=None,
+                     interval=1.0):
     pools = []
     for p in range((n + POOL_SIZE - 1) // POOL_SIZE):
         mirrors = []
@@ -297,8 +314,8 @@ dns = {
 check = {
   type = "http";
   url = "%(scheme)s://%(host)s:%(port)d/trace";%(ca)s
-  interval = "1s";
-  fast_interval = "1s";
+  interval = "%(interval)dms";
+  fast_interval = "%(interval)dms";
   timeout = "900ms";
   rise = 2;
   fall = 2;
@@ -312,6 +329,7 @@ state_file = %(state)s;
 log_level = "info";
 """ % {"dns_port": dns_port, "key": q(key_file), "host": HOST,
        "port": port, "pools": ",\n".join(pools),
+       "interval": int(interval * 1000),
        "scheme": "https" if tls else "http",
        "ca": ("\n  ca_file = %s;" % q(tls["ca_file"])
               if tls and tls.get("ca_file") else ""),
@@ -319,15 +337,17 @@ log_level = "info";
        "state": q(os.path.join(workdir, "state.json"))}
 
 
-def haproxy_conf(workdir, n, port, front_port, tls=None, reuse=True):
+def haproxy_conf(workdir, n, port, front_port, tls=None, reuse=True,
+                 interval=1.0):
     ssl = ""
     if tls:
         ssl = (" check-ssl verify required ca-file %s verifyhost %s "
                "check-sni %s%s" % (tls["bundle"], HOST, HOST,
                                    "" if reuse else " no-ssl-reuse"))
     servers = "\n".join(
-        "    server s%d %s:%d check inter 1s fall 2 rise 2%s"
-        % (i, address(i), port, ssl) for i in range(n))
+        "    server s%d %s:%d check inter %dms fall 2 rise 2%s"
+        % (i, address(i), port, int(interval * 1000), ssl)
+        for i in range(n))
     return """\
 # written by bench/check-throughput.py
 global
@@ -369,7 +389,7 @@ class Run:
     def log_text(self):
         return self.proc.log_text() if self.proc else ""
 
-    def measure(self, nginx, n, warmup, window):
+    def measure(self, nginx, n, warmup, window, interval=1.0):
         log = os.path.join(self.workdir, "daemon.log")
         self.proc = Proc(self.argv, log, cwd=self.workdir, env=self.env)
         try:
@@ -383,9 +403,11 @@ class Run:
             time.sleep(warmup)
             off0, cpu0, t0 = nginx.log_size(), cpu_ticks(pid), \
                 time.monotonic()
+            ctx0 = ctx_switches(pid)
             time.sleep(window)
             off1, cpu1, t1 = nginx.log_size(), cpu_ticks(pid), \
                 time.monotonic()
+            ctx1 = ctx_switches(pid)
             mem = mem_kib(pid)
             nthr = threads(pid)
             if not self.proc.alive():
@@ -395,7 +417,7 @@ class Run:
             self.proc.stop(grace=10)
         checks, bad, resumed = nginx.count(off0, off1, self.agent_re)
         secs = t1 - t0
-        if bad or checks < 0.9 * n * secs:
+        if bad or checks < 0.9 * n * secs / interval:
             note("WARNING: %s N=%d: %d checks in %.0f s, %d not HTTP 200"
                  % (self.tool, n, checks, secs, bad))
         user_s = (cpu1[0] - cpu0[0]) / CLK_TCK
@@ -415,6 +437,10 @@ class Run:
             if checks else None,
             "rss_kib": mem.get("VmRSS"), "hwm_kib": mem.get("VmHWM"),
             "threads": nthr,
+            "wakeups_per_min": round((ctx1[0] - ctx0[0]) * 60.0 / secs, 1),
+            "involuntary_per_min": round((ctx1[1] - ctx0[1]) * 60.0 / secs,
+                                         1),
+            "checks_per_min": round(checks * 60.0 / secs, 1),
         }
 
 
@@ -445,7 +471,8 @@ def run_n(n, args, workroot):
                     conf = os.path.join(d, "mirrorpool.conf")
                     with open(conf, "w") as f:
                         f.write(mirrorpoold_conf(d, n, nginx.port, ns.port,
-                                                 ns.key.path, args.tls))
+                                                 ns.key.path, args.tls,
+                                                 args.interval))
                     env = None
                     if args.tls and not args.tls.get("ca_file"):
                         env = dict(os.environ,
@@ -459,7 +486,8 @@ def run_n(n, args, workroot):
                     with open(conf, "w") as f:
                         f.write(haproxy_conf(d, n, nginx.port, front,
                                              args.tls,
-                                             tool == "haproxy"))
+                                             tool == "haproxy",
+                                             args.interval))
                     haproxy = find_server("haproxy")
                     chk = subprocess.run([haproxy, "-c", "-q", "-f", conf],
                                          capture_output=True, text=True)
@@ -470,7 +498,8 @@ def run_n(n, args, workroot):
                               r"^haproxy-check$",
                               lambda r, p=front: ports.is_listening(
                                   "127.0.0.1", p))
-                res = run.measure(nginx, n, args.warmup, args.measure)
+                res = run.measure(nginx, n, args.warmup, args.measure,
+                                  args.interval)
                 res["rep"] = rep
                 results.append(res)
                 note(json.dumps(res))
@@ -603,6 +632,11 @@ def main():
                     help="--tls: mirrorpoold's ca_file is the test CA "
                          "(file, the default) or unset (system: the "
                          "system bundle plus the test CA)")
+    ap.add_argument("--interval", type=float, default=1.0,
+                    metavar="SECONDS",
+                    help="check interval of both tools (default 1); with "
+                    "a long one and a small -n, the wake-ups per minute "
+                    "show what an idle agent costs")
     ap.add_argument("--json", metavar="FILE",
                     help="also write the results as JSON to FILE")
     ap.add_argument("--keep", action="store_true",
@@ -711,6 +745,17 @@ def main():
     print()
     for line in ratios(rows):
         print(line)
+    print()
+    print("interval %g s; wake-ups (voluntary context switches) per minute:"
+          % args.interval)
+    for r in rows:
+        print("N=%d %s: %.0f wake-ups/min for %.0f checks/min (%.1f per "
+              "check), %.0f involuntary/min, RSS %s" % (
+                  r["n"], r["tool"], r["wakeups_per_min"],
+                  r["checks_per_min"],
+                  r["wakeups_per_min"] / r["checks_per_min"]
+                  if r["checks_per_min"] else 0.0,
+                  r["involuntary_per_min"], mib(r["rss_kib"])))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

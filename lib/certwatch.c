@@ -63,24 +63,32 @@ void mp_cert_watch_log(const struct mp_log_fields *f,
 		       const struct mp_check_result *r, int64_t now_s)
 {
 	struct mp_log_fields g = *f;
-	char left[32], reason[96];
+	char left[32], reason[96], who[560];
 
 	if (r->cert_event == MP_CERT_NONE)
 		return;
 	mp_cert_left_format(r->cert_not_after - now_s, left, sizeof(left));
+	g.subject = r->cert_subject;
+	g.issuer = r->cert_issuer;
+	if (r->cert_subject || r->cert_issuer)
+		snprintf(who, sizeof(who), " (subject %s, issuer %s)",
+			 r->cert_subject ? r->cert_subject : "?",
+			 r->cert_issuer ? r->cert_issuer : "?");
+	else
+		who[0] = '\0';
 	if (r->cert_event == MP_CERT_EXPIRING) {
 		snprintf(reason, sizeof(reason), "certificate expires in %s",
 			 left);
 		g.reason = reason;
 		mp_logf(LOG_WARNING, &g,
-			"%s %s: TLS %s; renew it, or the address fails its "
+			"%s %s: TLS %s%s; renew it, or the address fails its "
 			"checks then",
-			f->mirror, f->address, reason);
+			f->mirror, f->address, reason, who);
 	} else {
 		snprintf(reason, sizeof(reason),
 			 "certificate renewed, expires in %s", left);
 		g.reason = reason;
-		mp_logf(LOG_NOTICE, &g, "%s %s: TLS %s", f->mirror, f->address,
-			reason);
+		mp_logf(LOG_NOTICE, &g, "%s %s: TLS %s%s", f->mirror,
+			f->address, reason, who);
 	}
 }

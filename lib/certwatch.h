@@ -42,8 +42,10 @@ struct mp_log_fields;
 /*
  * Logs what r->cert_event says about the address (f: its pool, mirror and
  * address fields; mirror and address name it in the message): a warning
- * with REASON "certificate expires in 6d 4h", or a notice when renewed.
- * now_s: the wall clock, Unix seconds. Nothing for MP_CERT_NONE.
+ * with REASON "certificate expires in 6d 4h", or a notice when renewed;
+ * the certificate's subject and issuer in the message and as the SUBJECT
+ * and ISSUER fields. now_s: the wall clock, Unix seconds. Nothing for
+ * MP_CERT_NONE.
  */
 void mp_cert_watch_log(const struct mp_log_fields *f,
 		       const struct mp_check_result *r, int64_t now_s);

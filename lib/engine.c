@@ -55,6 +55,10 @@ static void engine_release(struct mp_engine *e)
 {
 	for (size_t i = 0; i < e->n_rrsets; i++)
 		rrset_free(&e->rrsets[i]);
+	for (size_t i = 0; i < e->n_targets; i++) {
+		free(e->targets[i].cert_subject);
+		free(e->targets[i].cert_issuer);
+	}
 	free(e->rrsets);
 	free(e->targets);
 	free(e->mirrors);
@@ -225,6 +229,9 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 		t->checks_fail = o->checks_fail;
 		t->voted = o->voted;
 		t->vote = o->vote;
+		t->cert_subject = o->cert_subject;
+		t->cert_issuer = o->cert_issuer;
+		o->cert_subject = o->cert_issuer = NULL; /* moved */
 	}
 	for (size_t p = 0; p < cfg->n_pools; p++) {
 		const struct mp_pool_cfg *np = &cfg->pools[p];
@@ -339,7 +346,7 @@ void mp_engine_dns_error(struct mp_engine *e, const char *error)
 /* ---- guard ------------------------------------------------------------ */
 
 /* Returns true when the freeze changed. */
-static bool guard_evaluate(struct mp_engine *e)
+bool mp_eng_guard_evaluate(struct mp_engine *e)
 {
 	const struct mp_config *cfg = e->cfg;
 	char reason[sizeof(e->freeze_reason)] = "";
@@ -421,10 +428,25 @@ bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
 	s->has_result = true;
 	s->ok = ok;
 	snprintf(s->detail, sizeof(s->detail), "%s", detail ? detail : "");
-	return guard_evaluate(e);
+	return mp_eng_guard_evaluate(e);
 }
 
 /* ---- health ----------------------------------------------------------- */
+
+/* *dst becomes a copy of src when src differs (NULL src: kept as it is, a
+ * check without a handshake says nothing new; out of memory: kept too). */
+static void keep_str(char **dst, const char *src)
+{
+	char *c;
+
+	if (!src || (*dst && strcmp(*dst, src) == 0))
+		return;
+	c = strdup(src);
+	if (!c)
+		return;
+	free(*dst);
+	*dst = c;
+}
 
 bool mp_engine_check_result(struct mp_engine *e, size_t i,
 			    const struct mp_check_result *r, struct mp_time now)
@@ -466,6 +488,8 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	mp_eng_fields(e, t, &f);
 	f.reason = r->detail;
 	mname = f.mirror;
+	keep_str(&t->cert_subject, r->cert_subject);
+	keep_str(&t->cert_issuer, r->cert_issuer);
 	mp_cert_watch_log(&f, r, (int64_t)(now.wall_ms / 1000));
 
 	if (ch == MP_HEALTH_WENT_DOWN)
@@ -512,14 +536,17 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 				      now_ms),
 		    e->cfg->damping.suppress, when);
 	}
-	if (dch != MP_DAMPING_NONE)
+	/* a suppression began or ended, or a flap penalty was added (up ->
+	 * down): the state file is to hold it (written paced) */
+	if (dch != MP_DAMPING_NONE ||
+	    (ch == MP_HEALTH_WENT_DOWN && before == MP_HEALTH_UP))
 		e->dirty = true;
 	/* The all-down guard counts checked and failing addresses over all
 	 * targets; a result that leaves this one's count where it was (it
 	 * had a result, with the same ok) cannot change the outcome, and a
 	 * thousand addresses would make every check cost a thousand steps. */
 	if (!e->guard_known || !had_result || was_ok != r->ok)
-		guard_changed = guard_evaluate(e);
+		guard_changed = mp_eng_guard_evaluate(e);
 	return guard_changed || ch != MP_HEALTH_SAME || dch != MP_DAMPING_NONE;
 }
 
@@ -659,56 +686,6 @@ void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d)
 	e->rrsets[2 * pool].operator_pending = true;
 	e->rrsets[2 * pool + 1].operator_pending = true;
 	e->dirty = true;
-}
-
-void mp_engine_tick(struct mp_engine *e, struct mp_time now)
-{
-	const uint64_t now_ms = now.mono_ms;
-
-	for (size_t p = 0; p < e->cfg->n_pools; p++)
-		for (size_t m = 0; m < e->cfg->pools[p].n_mirrors; m++) {
-			struct mp_drain *d = &eng_mirror_rt(e, p, m)->drain;
-			if (d->active && d->until_ms && now_ms >= d->until_ms) {
-				struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-				f.pool = e->cfg->pools[p].name;
-				f.mirror = e->cfg->pools[p].mirrors[m].name;
-				mp_logf(
-				    LOG_NOTICE, &f,
-				    "drain of %s expired (was: %s); it returns "
-				    "once healthy",
-				    f.mirror,
-				    d->reason[0] ? d->reason
-						 : "no reason given");
-				mp_eng_lift_drain(e, p, d);
-			}
-		}
-	for (size_t i = 0; i < e->n_targets; i++) {
-		struct mp_target *t = &e->targets[i];
-		struct mp_log_fields f;
-		if (t->drain.active && t->drain.until_ms &&
-		    now_ms >= t->drain.until_ms) {
-			mp_eng_fields(e, t, &f);
-			mp_logf(
-			    LOG_NOTICE, &f,
-			    "drain of %s %s expired (was: %s); it returns once "
-			    "healthy",
-			    f.mirror, t->addr.text,
-			    t->drain.reason[0] ? t->drain.reason
-					       : "no reason given");
-			mp_eng_lift_drain(e, t->pool, &t->drain);
-		}
-		if (mp_damping_update(&t->health.damping, &e->cfg->damping,
-				      now_ms) == MP_DAMPING_REUSED) {
-			mp_eng_fields(e, t, &f);
-			mp_logf(
-			    LOG_NOTICE, &f,
-			    "%s %s: flap damping released (penalty below %u); "
-			    "eligible again",
-			    f.mirror, t->addr.text, e->cfg->damping.reuse);
-			e->dirty = true;
-		}
-	}
-	guard_evaluate(e);
 }
 
 bool mp_engine_state_dirty(struct mp_engine *e, bool clear)

@@ -55,6 +55,10 @@ struct mp_target {
 	enum mp_health_state voted;
 	struct mp_vote_result vote;
 	bool vote_logged_held;
+	/* https: subject and issuer of the certificate seen at the last full
+	 * handshake (owned; NULL: none yet) */
+	char *cert_subject;
+	char *cert_issuer;
 };
 
 /* One managed RRset: a pool's A or AAAA. */
@@ -172,9 +176,17 @@ void mp_engine_dns_error(struct mp_engine *e, const char *error);
 
 /*
  * Time-driven work: drain expiry, damping reuse, freeze evaluation. Call
- * before planning.
+ * when the deadline mp_engine_next_deadline gave has come, before planning.
  */
 void mp_engine_tick(struct mp_engine *e, struct mp_time now);
+
+/*
+ * The monotonic time (ms) of the next time-driven change: the end of a
+ * drain's `for`, the reuse of a damped address; UINT64_MAX when nothing is
+ * due. It only moves when the engine's state changes (a check result, a
+ * drain, a reload, mp_engine_tick), so it is asked again after each.
+ */
+uint64_t mp_engine_next_deadline(struct mp_engine *e);
 
 /*
  * Computes the desired sets and, if some RRset differs from DNS and may be

@@ -107,6 +107,9 @@ void mp_eng_servfail_explain(struct mp_engine *e, struct mp_rrset *r,
 
 /* Lifts drain d of pool `pool`; the change bypasses the rate limit. */
 void mp_eng_lift_drain(struct mp_engine *e, size_t pool, struct mp_drain *d);
+/* Evaluates the guards (sentinels, all-down freeze); true when one
+ * changed. */
+bool mp_eng_guard_evaluate(struct mp_engine *e);
 
 /*
  * The desired set of RRset r into out. extra_drain / extra_mirror (may be

@@ -101,6 +101,12 @@ static json_t *target_json(struct mp_engine *e, struct mp_target *t,
 		json_object_set_new(
 		    o, "tls_cert_expires",
 		    json_integer((json_int_t)h->last.cert_not_after));
+	if (t->cert_subject)
+		json_object_set_new(o, "tls_cert_subject",
+				    json_string(t->cert_subject));
+	if (t->cert_issuer)
+		json_object_set_new(o, "tls_cert_issuer",
+				    json_string(t->cert_issuer));
 	return o;
 }
 

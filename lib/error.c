@@ -1,10 +1,49 @@
 #include "error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+int mp_err_errno(int errnum)
+{
+	int e = errnum < 0 ? -errnum : errnum;
+
+	switch (e) {
+	case 0:
+		return MP_EIO;
+	case ENOMEM:
+		return MP_ENOMEM;
+	case EINVAL:
+		return MP_EINVAL;
+	case ENOENT:
+		return MP_ENOENT;
+	case EEXIST:
+		return MP_EEXIST;
+	case EBUSY:
+		return MP_EBUSY;
+	case ERANGE:
+		return MP_ERANGE;
+	case EACCES:
+	case EPERM:
+		return MP_EPERM;
+	case ETIMEDOUT:
+		return MP_ETIMEOUT;
+	case ENOTSUP:
+		return MP_ENOTSUP;
+	}
+	return MP_ESYS_BASE - e;
+}
+
+int mp_err_sys_errno(int err)
+{
+	return err <= MP_ESYS_BASE ? MP_ESYS_BASE - err : 0;
+}
 
 const char *mp_strerror(int err)
 {
+	if (err < MP_ESYS_BASE)
+		return strerror(mp_err_sys_errno(err));
 	switch (err) {
 	case MP_OK:
 		return "success";

@@ -49,6 +49,7 @@ enum mp_health_change mp_health_record(struct mp_health *h,
 	bool penalize = false;
 
 	h->last = *r;
+	h->last.cert_subject = h->last.cert_issuer = NULL; /* borrowed */
 	h->has_result = true;
 	if (r->ok) {
 		if (h->consecutive_ok < UINT_MAX)

@@ -32,6 +32,11 @@ struct mp_check_result {
 	 * certificate watch says about this check's handshake */
 	int64_t cert_not_after;
 	enum mp_cert_event cert_event;
+	/* https: that certificate's subject and issuer ("/CN=..."), NULL
+	 * when none; borrowed for the call that reports the result, so
+	 * mp_health keeps them out of last */
+	const char *cert_subject;
+	const char *cert_issuer;
 };
 
 struct mp_health {

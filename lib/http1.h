@@ -1,6 +1,6 @@
 /*
  * Incremental parser of one HTTP/1.x response to a GET request, for the
- * built-in plain-HTTP check client (agent/checker.c). Pure: no I/O, no
+ * built-in plain-HTTP check client (agent/check/checker.c). Pure: no I/O, no
  * allocation; the caller feeds whatever recv() returned, in pieces of any
  * size, and gets body bytes through a callback.
  *

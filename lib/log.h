@@ -20,11 +20,14 @@ struct mp_log_fields {
 	const char *reason;
 	const char *rcode;
 	long caller_uid; /* -1 when not a control command */
+	/* a TLS certificate's subject and issuer ("/CN=...") */
+	const char *subject;
+	const char *issuer;
 };
 
 #define MP_LOG_FIELDS_INIT                                                     \
 	{                                                                      \
-		NULL, NULL, NULL, NULL, NULL, NULL, -1                         \
+		NULL, NULL, NULL, NULL, NULL, NULL, -1, NULL, NULL             \
 	}
 
 typedef void (*mp_log_sink_fn)(int prio, const struct mp_log_fields *f,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certwatch.h"
 #include "duration.h"
 #include "strbuf.h"
 
@@ -391,6 +392,28 @@ static void vantage_list(const json_t *arr, char *buf, size_t len)
 	}
 }
 
+/* "192.0.2.1 certificate expires in 2d 23h; subject /CN=..., issuer /CN=..."
+ * (the certificate watch: what the last full TLS handshake showed) */
+static void cert_note(struct table *t, const json_t *a, const char *addr,
+		      json_int_t not_after, uint64_t now_s)
+{
+	char left[32], subj[256], iss[256];
+
+	mp_cert_left_format((int64_t)not_after - (int64_t)now_s, left,
+			    sizeof(left));
+	if (json_is_string(json_object_get(a, "tls_cert_subject")) ||
+	    json_is_string(json_object_get(a, "tls_cert_issuer")))
+		table_note(
+		    t, "%s certificate %s%s; subject %s, issuer %s", addr,
+		    not_after > (json_int_t)now_s ? "expires in " : "", left,
+		    jstr(a, "tls_cert_subject", subj, sizeof(subj)),
+		    jstr(a, "tls_cert_issuer", iss, sizeof(iss)));
+	else
+		table_note(t, "%s certificate %s%s", addr,
+			   not_after > (json_int_t)now_s ? "expires in " : "",
+			   left);
+}
+
 static void address_rows(struct table *t, const json_t *m, const json_t *a,
 			 bool first, uint64_t now_s)
 {
@@ -445,6 +468,8 @@ static void address_rows(struct table *t, const json_t *m, const json_t *a,
 		table_note(t, "%s votes: %s; in force: %s", addr, note,
 			   jstr(a, "decision", st, sizeof(st)));
 	}
+	if (jint(a, "tls_cert_expires", &v))
+		cert_note(t, a, addr, v, now_s);
 	if (jint(a, "penalty", &v) && v > 0)
 		table_note(t, "%s flap penalty %lld%s", addr, (long long)v,
 			   jtrue(a, "suppressed")

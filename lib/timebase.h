@@ -15,6 +15,10 @@ struct mp_time {
 	uint64_t wall_ms; /* Unix time, ms */
 };
 
+/* Reads both clocks: the agent's modules are given one by the daemon, so
+ * that only one place reads the process's clocks (agent/clock.c). */
+typedef struct mp_time (*mp_clock_fn)(void);
+
 /* The monotonic instant at which the wall clock reads wall_ms, as seen
  * from now (0 when that is before the monotonic origin). */
 static inline uint64_t mp_time_wall_to_mono(const struct mp_time *now,

@@ -60,5 +60,30 @@ for f in lib/*.c; do
 	fi
 done
 
-[ $fail -eq 0 ] && echo "lint: $(echo "$files" | wc -w) C files formatted, no banned call, lib/ free of I/O"
+# 5. agent/ is a star around agent/daemon.c: a module (a folder, or a file
+# with its header at the top of agent/) includes lib/ headers and its own,
+# never a sibling's; agent/main.c, the program's entry, may include
+# daemon.h and the log sink it sets up before the daemon exists.
+for f in $(find agent -name '*.[ch]' | sort); do
+	dir=$(dirname "$f")
+	stem=$(basename "$f" | sed 's/\.[ch]$//')
+	for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+		[ "$h" = autoconfig.h ] && continue
+		[ -f "lib/$h" ] && continue
+		case "$f:$h" in
+		agent/daemon.c:*) [ -f "agent/$h" ] && continue ;;
+		agent/main.c:daemon.h | agent/main.c:logsink.h) continue ;;
+		esac
+		if [ "$dir" != agent ] && [ -f "$dir/$h" ]; then
+			continue # inside its own module
+		fi
+		if [ "$dir" = agent ] && [ "$h" = "$stem.h" ]; then
+			continue
+		fi
+		echo "lint: $f: includes \"$h\", a sibling's header (agent/ modules report to daemon.c through callbacks)"
+		fail=1
+	done
+done
+
+[ $fail -eq 0 ] && echo "lint: $(echo "$files" | wc -w) C files formatted, no banned call, lib/ free of I/O, agent/ a star around daemon.c"
 exit $fail

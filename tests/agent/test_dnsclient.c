@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dnsclient.h"
+#include "dns/dnsclient.h"
 #include "error.h"
 #include "log.h"
 #include "tsig.h"

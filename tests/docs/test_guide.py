@@ -110,8 +110,8 @@ FORMATS = [
 ]
 
 # Where most of those messages are written.
-DAEMON_SOURCES = ["agent/dnsops.c", "agent/ctlcmd.c", "agent/daemon.c",
-                  "agent/dnsclient.c", "lib/engine.c", "lib/dnsmsg.c"]
+DAEMON_SOURCES = ["lib/dnsops.c", "agent/control/ctlcmd.c", "agent/daemon.c",
+                  "agent/dns/dnsclient.c", "lib/engine.c", "lib/dnsmsg.c"]
 
 CONVERSION = re.compile(
     r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?[sdiuoxXfc%]")
@@ -123,14 +123,14 @@ def read(path):
 
 
 def source_text():
-    """Every .c file of agent/ and lib/, with adjacent string literals
-    joined ("abc "\\n\\t"def" -> "abc def")."""
+    """Every .c file of agent/ (with its module folders) and lib/, with
+    adjacent string literals joined ("abc "\\n\\t"def" -> "abc def")."""
     parts = []
     for sub in ("agent", "lib"):
-        d = os.path.join(SRCDIR, sub)
-        for name in sorted(os.listdir(d)):
-            if name.endswith(".c"):
-                parts.append(read(os.path.join(d, name)))
+        for d, _, names in sorted(os.walk(os.path.join(SRCDIR, sub))):
+            for name in sorted(names):
+                if name.endswith(".c"):
+                    parts.append(read(os.path.join(d, name)))
     return re.sub(r'"\s*\n\s*"', "", "\n".join(parts))
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The control socket server (agent/control.c, run by tests/tools/mp-ctl-echo)
+"""The control socket server (agent/control/control.c, run by tests/tools/mp-ctl-echo)
 and the mirrorpoolctl client against it (SPEC sections 1 and 6).
 
 Standard library only. Every server runs in its own process group on a

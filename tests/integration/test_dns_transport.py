@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mirrorpool's DNS transport (agent/dnsclient.c, driven by tests/tools/mp-dns)
+"""mirrorpool's DNS transport (agent/dns/dnsclient.c, driven by tests/tools/mp-dns)
 against real BIND and Knot primaries and a fake server that misbehaves on
 purpose. Each fault test first shows the fault really happens (nsupdate, dig
 or the fake server's own record), then asserts how the transport reacts.

@@ -2,8 +2,10 @@
 """The certificate watch end to end (SPEC §9, "Checks"): mirrorpoold checks
 two HTTPS mirrors whose certificates, from a throw-away test CA, expire in
 3 days and in 30 days. The first gets one warning (REASON "certificate
-expires in 2d 23h"), the second none; status and the metric
-mirrorpool_tls_cert_expiry_timestamp_seconds carry each notAfter; with
+expires in 2d 23h", the certificate's subject and issuer in the line), the
+second none; status (JSON and text) shows each notAfter, subject and
+issuer, and the metric mirrorpool_tls_cert_expiry_timestamp_seconds each
+notAfter; with
 tls_expiry_fail = "14d" the first address fails its checks and leaves the
 pool, the second stays.
 
@@ -44,9 +46,11 @@ class CertificateWatch(unittest.TestCase):
         ng = cls.nginx = nginx.Nginx(cls.dir)
         cls.port = ports.free_port()
         for addr, end in cls.ends.items():
+            # the subjects differ: each address shows its own
             cert = ca.issue("m" + addr.split(".")[-1], [HOST],
                             end=time.strftime("%Y%m%d%H%M%SZ",
-                                              time.gmtime(end)))
+                                              time.gmtime(end)),
+                            org="mirror " + addr)
             ng.add_server([(addr, cls.port)], cert=cert)
         ng.write_file("trace", "ok\n")
         ng.start()
@@ -70,13 +74,25 @@ class CertificateWatch(unittest.TestCase):
         return ag
 
     def prove_certificates(self):
-        # the fault is real: an independent client sees both notAfters
+        """The fault is real: an independent client sees both notAfters.
+        Returns {address: (subject, issuer)} as it sees them, in the
+        "/O=.../CN=..." form."""
+        short = {"organizationName": "O", "commonName": "CN"}
+        names = {}
         ctx = ssl.create_default_context(cafile=self.ca.cert)
         for addr, end in self.ends.items():
             with socket.create_connection((addr, self.port), timeout=5) as s:
                 with ctx.wrap_socket(s, server_hostname=HOST) as t:
-                    na = ssl.cert_time_to_seconds(t.getpeercert()["notAfter"])
-            self.assertEqual(int(na), end)
+                    pc = t.getpeercert()
+            self.assertEqual(int(ssl.cert_time_to_seconds(pc["notAfter"])),
+                             end)
+            names[addr] = tuple(
+                "".join("/%s=%s" % (short[k], v) for rdn in pc[which]
+                        for k, v in rdn)
+                for which in ("subject", "issuer"))
+        self.assertEqual(names[SOON][0], "/O=mirror %s/CN=%s" % (SOON, HOST))
+        self.assertEqual(names[SOON][1], "/CN=mirrorpool test CA")
+        return names
 
     def addresses(self, ag):
         out = {}
@@ -86,10 +102,11 @@ class CertificateWatch(unittest.TestCase):
         return out
 
     def test_one_warning_for_the_close_certificate_status_and_metric(self):
-        self.prove_certificates()
+        names = self.prove_certificates()
         ag = self.agent()
         ag.wait_log(r"soon 127\.0\.0\.31: TLS certificate expires in "
-                    r"2d 2[0-3]h", timeout=10)
+                    r"2d 2[0-3]h \(subject %s, issuer %s\); renew it"
+                    % tuple(map(re.escape, names[SOON])), timeout=10)
         wait_until(lambda: all(a["last_check"] and a["last_check"]["ok"]
                                and "tls_cert_expires" in a
                                for a in self.addresses(ag).values()),
@@ -102,6 +119,18 @@ class CertificateWatch(unittest.TestCase):
         st = self.addresses(ag)
         for addr, end in self.ends.items():
             self.assertEqual(st[addr]["tls_cert_expires"], end)
+            self.assertEqual((st[addr]["tls_cert_subject"],
+                              st[addr]["tls_cert_issuer"]), names[addr])
+        rc, out, err = ag.ctl("status")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"(?m)^ +%s certificate expires in 2d 2[0-3]h; "
+                         r"subject %s, issuer %s$"
+                         % ((re.escape(SOON),) +
+                            tuple(map(re.escape, names[SOON]))))
+        self.assertRegex(out, r"(?m)^ +%s certificate expires in 29d 2[0-3]h; "
+                         r"subject %s, issuer %s$"
+                         % ((re.escape(LATER),) +
+                            tuple(map(re.escape, names[LATER]))))
         rc, out, err = ag.ctl("metrics")
         self.assertEqual(rc, 0, err)
         for name, addr in (("soon", SOON), ("later", LATER)):

@@ -22,7 +22,7 @@
 #include <uv.h>
 
 #include "addr.h"
-#include "checker.h"
+#include "check/checker.h"
 #include "duration.h"
 #include "error.h"
 

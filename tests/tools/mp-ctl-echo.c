@@ -1,6 +1,6 @@
 /*
  * mp-ctl-echo: the control socket server with a stand-in handler, for the
- * integration tests of agent/control.c and mirrorpoolctl.
+ * integration tests of agent/control/control.c and mirrorpoolctl.
  *
  *   mp-ctl-echo -s SOCKET [-g GROUP] [-m MODE]
  *
@@ -23,7 +23,7 @@
 
 #include <uv.h>
 
-#include "control.h"
+#include "control/control.h"
 #include "error.h"
 
 #define CHECK_DELAY_MS 200

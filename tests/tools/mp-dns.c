@@ -47,7 +47,7 @@
 
 #include "addr.h"
 #include "diag.h"
-#include "dnsclient.h"
+#include "dns/dnsclient.h"
 #include "dnsmsg.h"
 #include "duration.h"
 #include "error.h"

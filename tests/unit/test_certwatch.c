@@ -99,6 +99,7 @@ static void test_left_format(void)
 
 static int seen_prio;
 static char seen_reason[128], seen_msg[256], seen_addr[64];
+static char seen_subject[64], seen_issuer[64];
 static unsigned seen_n;
 
 static void sink(int prio, const struct mp_log_fields *f, const char *msg,
@@ -112,6 +113,10 @@ static void sink(int prio, const struct mp_log_fields *f, const char *msg,
 	snprintf(seen_addr, sizeof(seen_addr), "%s",
 		 f && f->address ? f->address : "");
 	snprintf(seen_msg, sizeof(seen_msg), "%s", msg);
+	snprintf(seen_subject, sizeof(seen_subject), "%s",
+		 f && f->subject ? f->subject : "(none)");
+	snprintf(seen_issuer, sizeof(seen_issuer), "%s",
+		 f && f->issuer ? f->issuer : "(none)");
 }
 
 static void test_log_fields(void)
@@ -139,13 +144,27 @@ static void test_log_fields(void)
 	CU_ASSERT_STRING_EQUAL(seen_addr, "192.0.2.1");
 	CU_ASSERT_PTR_NOT_NULL(strstr(seen_msg, "m1 192.0.2.1: TLS certificate "
 						"expires in 6d 4h"));
+	/* no subject or issuer known: no fields, nothing in the message */
+	CU_ASSERT_STRING_EQUAL(seen_subject, "(none)");
+	CU_ASSERT_STRING_EQUAL(seen_issuer, "(none)");
+	CU_ASSERT_PTR_NULL(strstr(seen_msg, "subject"));
 	r.cert_event = MP_CERT_RENEWED;
 	r.cert_not_after = NOW + 90 * DAY;
+	r.cert_subject = "/CN=dl.example.org";
+	r.cert_issuer = "/CN=Example CA";
 	mp_cert_watch_log(&f, &r, NOW);
 	CU_ASSERT_EQUAL(seen_n, 2);
 	CU_ASSERT_EQUAL(seen_prio, LOG_NOTICE);
 	CU_ASSERT_STRING_EQUAL(seen_reason,
 			       "certificate renewed, expires in 90d");
+	CU_ASSERT_STRING_EQUAL(seen_subject, "/CN=dl.example.org");
+	CU_ASSERT_STRING_EQUAL(seen_issuer, "/CN=Example CA");
+	CU_ASSERT_STRING_EQUAL(seen_msg,
+			       "m1 192.0.2.1: TLS certificate renewed, expires "
+			       "in 90d (subject /CN=dl.example.org, issuer "
+			       "/CN=Example CA)");
+	/* the caller's fields are its own: the subject is not left there */
+	CU_ASSERT_PTR_NULL(f.subject);
 	mp_log_set_sink(NULL, NULL);
 }
 

@@ -367,10 +367,14 @@ static void test_flapping_within_damping_budget(void)
 	    &mp_engine_target(eng, target("192.0.2.20"))->health.damping,
 	    &cfg->damping);
 	CU_ASSERT_TRUE(reuse > now);
-	now = reuse + 1000;
+	/* the daemon's timer is set to the reuse, and the tick it fires at
+	 * that very millisecond releases the address */
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), reuse);
+	now = reuse;
 	mp_engine_tick(eng, at(now));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "m2 192.0.2.20: flap damping released"));
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
 	results("192.0.2.20", true, 1);
 	CU_ASSERT_EQUAL(apply_count("192.0.2.20"), 1);
 	teardown();
@@ -471,20 +475,29 @@ static void test_drain_expires(void)
 				      .uid = 1,
 				      .for_ms = 10000};
 
+	uint64_t drained_at;
+
 	setup("false", 0);
 	mp_addr_parse("192.0.2.20", &a);
 	view(A_10_20, 2, AAAA_10, 1);
+	/* nothing time-driven yet: the daemon sleeps */
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
 	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
 			MP_OK);
+	drained_at = now;
+	/* the daemon's one timer is set to the drain's end */
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), drained_at + 10000);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	now += 9000;
 	mp_engine_tick(eng, at(now));
 	CU_ASSERT_TRUE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
-	now += 2000;
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), drained_at + 10000);
+	now = drained_at + 10000; /* the timer fires at the deadline */
 	mp_engine_tick(eng, at(now));
 	CU_ASSERT_FALSE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
+	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(logbuf, "drain of m2 192.0.2.20 expired"));
 	expect_plan(0, "dl.example.org. A +192.0.2.20");
@@ -712,6 +725,102 @@ static void test_reconfigure_keeps_state(void)
 			       "m3");
 	CU_ASSERT_TRUE(json_is_object(json_object_get(m3, "drain")));
 	json_decref(st);
+	teardown();
+}
+
+/* A flap penalty is state to persist: up -> down makes the state dirty,
+ * a failure that changes nothing, a recovery or a first verdict do not. */
+static void test_penalty_dirties_state(void)
+{
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 2);
+	mp_engine_state_dirty(eng, true);
+	results("192.0.2.10", false, 2); /* 2 of fall 3: still up */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", false, 1); /* down: a penalty */
+	CU_ASSERT_TRUE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", false, 3); /* still down */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", true, 2); /* up again */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	teardown();
+}
+
+/* The status object of one address (a new reference), NULL when none. */
+static json_t *address_status(const char *addr)
+{
+	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
+	json_t *pools = json_object_get(st, "pools"), *p, *m, *a, *out = NULL;
+	size_t i, j, k;
+
+	json_array_foreach(pools, i, p)
+	{
+		json_array_foreach(json_object_get(p, "mirrors"), j, m)
+		{
+			json_array_foreach(json_object_get(m, "addresses"), k,
+					   a)
+			{
+				const char *t = json_string_value(
+				    json_object_get(a, "address"));
+				if (t && strcmp(t, addr) == 0)
+					out = json_incref(a);
+			}
+		}
+	}
+	json_decref(st);
+	return out;
+}
+
+/* The certificate watch: the subject and issuer a result carries are kept
+ * (the result only lends them), survive a result without a handshake and a
+ * reload, and show in status. */
+static void test_certificate_subject_issuer(void)
+{
+	struct mp_check_result r;
+	char subj[32], iss[32];
+	struct mp_config *c2;
+	json_t *a;
+
+	setup("false", 0);
+	memset(&r, 0, sizeof(r));
+	r.ok = true;
+	snprintf(r.detail, sizeof(r.detail), "HTTP 200");
+	r.at_ms = now;
+	r.cert_not_after = 1764059200;
+	snprintf(subj, sizeof(subj), "/CN=dl.example.org");
+	snprintf(iss, sizeof(iss), "/CN=Example CA");
+	r.cert_subject = subj;
+	r.cert_issuer = iss;
+	mp_engine_check_result(eng, target("192.0.2.10"), &r, at(now));
+	memset(subj, 'x', sizeof(subj) - 1); /* lent, not kept */
+	CU_ASSERT_PTR_NULL(mp_engine_target(eng, target("192.0.2.10"))
+			       ->health.last.cert_subject);
+	r.cert_subject = r.cert_issuer = NULL; /* a resumed handshake */
+	now += 1000;
+	mp_engine_check_result(eng, target("192.0.2.10"), &r, at(now));
+	c2 = load("false", 0);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	mp_config_free(cfg);
+	cfg = c2;
+	a = address_status("192.0.2.10");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(
+	    json_integer_value(json_object_get(a, "tls_cert_expires")),
+	    1764059200);
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(a, "tls_cert_subject")),
+	    "/CN=dl.example.org");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(a, "tls_cert_issuer")),
+	    "/CN=Example CA");
+	json_decref(a);
+	/* an address without https shows none of them */
+	a = address_status("192.0.2.20");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NULL(json_object_get(a, "tls_cert_subject"));
+	CU_ASSERT_PTR_NULL(json_object_get(a, "tls_cert_expires"));
+	json_decref(a);
 	teardown();
 }
 
@@ -1008,6 +1117,8 @@ static CU_TestInfo tests[] = {
     {"foreign records and drift", test_foreign_record_removed},
     {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
     {"reconfigure keeps state", test_reconfigure_keeps_state},
+    {"certificate subject and issuer", test_certificate_subject_issuer},
+    {"a flap penalty dirties the state", test_penalty_dirties_state},
     {"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
     {"reconfigure: renamed mirror starts as in DNS",
      test_reconfigure_renamed_mirror_starts_as_in_dns},

@@ -181,6 +181,40 @@ static void test_future_times(void)
 	json_decref(j);
 }
 
+/* The certificate watch under an address: expiry, subject, issuer; an
+ * expired one, and one known only by its expiry. */
+static void test_certificate_notes(void)
+{
+	json_t *j = json_loads(
+	    "{\"pools\":[{\"name\":\"p.\",\"mirrors\":[{\"name\":\"m\","
+	    "\"weight\":1,\"addresses\":["
+	    "{\"address\":\"192.0.2.1\",\"state\":\"up\","
+	    "\"tls_cert_expires\":1764059200,"
+	    "\"tls_cert_subject\":\"/CN=dl.example.org\","
+	    "\"tls_cert_issuer\":\"/O=Example/CN=Example CA\"},"
+	    "{\"address\":\"192.0.2.2\",\"state\":\"down\","
+	    "\"tls_cert_expires\":1763790000,"
+	    "\"tls_cert_subject\":\"/CN=old\\u001b\"},"
+	    "{\"address\":\"192.0.2.3\",\"state\":\"up\","
+	    "\"tls_cert_expires\":1763803600}]}]}]}",
+	    0, NULL);
+	char *s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	s = mp_status_text(j, NOW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(s, "    192.0.2.1 certificate expires in 3d; subject "
+		      "/CN=dl.example.org, issuer /O=Example/CN=Example CA\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(s, "    192.0.2.2 certificate expired; subject /CN=old?, "
+		      "issuer ?\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(s, "    192.0.2.3 certificate expires in 1h\n"));
+	free(s);
+	json_decref(j);
+}
+
 static void test_check_lines(void)
 {
 	json_t *j = json_loads(
@@ -237,6 +271,7 @@ static CU_TestInfo tests[] = {
     {"not objects", test_not_objects},
     {"missing fields", test_missing_fields},
     {"future times, drain without reason", test_future_times},
+    {"certificate notes", test_certificate_notes},
     {"check lines", test_check_lines},
     {"long detail cut", test_long_detail_cut},
     CU_TEST_INFO_NULL,

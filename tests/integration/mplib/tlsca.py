@@ -36,6 +36,7 @@ copy_extensions = none
 email_in_dn = no
 
 [ policy_any ]
+organizationName = optional
 commonName = supplied
 """
 
@@ -92,9 +93,11 @@ class TestCA:
                                % (args[0], r.stdout))
         return r.stdout
 
-    def issue(self, name, dns_names, ips=(), start=None, end=None):
+    def issue(self, name, dns_names, ips=(), start=None, end=None,
+              org=None):
         """A server certificate for dns_names (the first is the CN) and
-        IP SANs; start/end as YYYYMMDDHHMMSSZ for explicit validity."""
+        IP SANs; start/end as YYYYMMDDHHMMSSZ for explicit validity; org
+        puts an O= before the CN in the subject."""
         key = os.path.join(self.dir, name + ".key")
         csr = os.path.join(self.dir, name + ".csr")
         crt = os.path.join(self.dir, name + ".crt")
@@ -106,7 +109,8 @@ class TestCA:
         self._openssl("req", "-new", "-newkey", "ec",
                       "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                       "-keyout", key, "-out", csr,
-                      "-subj", "/CN=" + dns_names[0])
+                      "-subj", ("/O=" + org if org else "") +
+                      "/CN=" + dns_names[0])
         args = ["ca", "-batch", "-notext", "-config", self.conf,
                 "-in", csr, "-out", crt,
                 "-extfile", ext, "-extensions", "server"]
