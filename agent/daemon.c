@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "store/atomicfile.h"
 #include "store/statefile.h"
+#include "writepace.h"
 
 #define METRICS_EVERY_MS 15000
 /* A deadline the engine still gives after its tick (it should not): look
@@ -66,6 +67,8 @@ struct mp_daemon {
 	uv_timer_t reconcile_timer;
 	uv_timer_t deadline_timer; /* the engine's next time-driven change */
 	uv_timer_t metrics_timer;  /* metrics_file only */
+	uv_timer_t state_timer;	   /* armed to the paced state write */
+	struct mp_writepace pace;
 	uv_timer_t watchdog_timer;
 	uv_signal_t sig_term, sig_int, sig_hup;
 
@@ -78,11 +81,47 @@ static bool dry_run(const struct mp_daemon *d)
 	return d->cli_dry_run || d->cfg->dns.dry_run;
 }
 
-/* The one place a change of the engine's state goes: persist it, tell
- * systemd, and let the DNS operations plan again. */
-static void save_state(struct mp_daemon *d)
+/* Writes the state file now, when the engine's state changed; MP_OK or
+ * the failure (logged; why set when not NULL). */
+static int save_state(struct mp_daemon *d, char *why, size_t whylen)
 {
-	mp_statefile_save_engine(d->engine, d->cfg->state_file, mp_clock_now());
+	struct mp_time now = mp_clock_now();
+
+	uv_timer_stop(&d->state_timer);
+	mp_writepace_wrote(&d->pace, now.mono_ms);
+	return mp_statefile_save_engine(d->engine, d->cfg->state_file, now, why,
+					whylen);
+}
+
+static void state_timer_cb(uv_timer_t *t)
+{
+	struct mp_daemon *d = t->data;
+	uint64_t delay = mp_writepace_next(&d->pace, mp_clock_now().mono_ms);
+
+	if (delay == MP_WRITEPACE_NONE)
+		return;
+	if (delay > 0)
+		uv_timer_start(t, state_timer_cb, delay, 0);
+	else
+		save_state(d, NULL, 0);
+}
+
+/* A change to persist: written at once when urgent (an operator's action,
+ * answered once it is on disk) or when the pace allows, else by the timer
+ * at the end of state_write_interval, with whatever else changes by then. */
+static int persist_state(struct mp_daemon *d, bool urgent, char *why,
+			 size_t whylen)
+{
+	uint64_t delay;
+
+	if (!mp_engine_state_dirty(d->engine, false))
+		return MP_OK;
+	delay = mp_writepace_changed(&d->pace, mp_clock_now().mono_ms);
+	if (urgent || delay == 0)
+		return save_state(d, why, whylen);
+	if (!uv_is_active((uv_handle_t *)&d->state_timer))
+		uv_timer_start(&d->state_timer, state_timer_cb, delay, 0);
+	return MP_OK;
 }
 
 static void write_metrics(struct mp_daemon *d)
@@ -112,13 +151,16 @@ static void arm_deadline(struct mp_daemon *d, bool after_tick)
 	uv_timer_start(&d->deadline_timer, deadline_cb, delay, 0);
 }
 
-static void state_changed(struct mp_daemon *d)
+/* The one place a change of the engine's state goes: persist it, tell
+ * systemd, and let the DNS operations plan again. */
+static int change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
 {
 	char summary[512];
+	int rc;
 
 	if (d->life == LIFE_CLOSING)
-		return;
-	save_state(d);
+		return MP_OK;
+	rc = persist_state(d, urgent, why, whylen);
 	mp_engine_summary(d->engine, mp_clock_now(), summary, sizeof(summary));
 	if (!d->ready_sent && d->first_round_done) {
 		d->ready_sent = true;
@@ -132,6 +174,12 @@ static void state_changed(struct mp_daemon *d)
 	/* a drain or a freeze change may change what a JSON pool serves */
 	mp_jsonpools_refresh(d->jsonpools);
 	arm_deadline(d, false);
+	return rc;
+}
+
+static void state_changed(struct mp_daemon *d)
+{
+	change(d, false, NULL, 0);
 }
 
 static void deadline_cb(uv_timer_t *t)
@@ -213,8 +261,7 @@ static void shutdown_now(struct mp_daemon *d)
 	d->ctlcmd = NULL;
 	mp_config_free(d->ncfg);
 	d->ncfg = NULL;
-	mp_engine_state_dirty(d->engine, false);
-	save_state(d);
+	save_state(d, NULL, 0);
 	if (d->cfg->metrics_file)
 		mp_statefile_remove_metrics(d->cfg->metrics_file);
 	/* the daemon's own handles: every module closed its own above */
@@ -340,6 +387,7 @@ static void reload_apply(void *arg)
 		       "at the next start",
 		       ncfg->control.socket);
 	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
+	mp_writepace_set_interval(&d->pace, ncfg->state_write_interval_ms);
 	mp_dnsio_set_dry_run(d->dns, dry_run(d));
 	mp_engine_set_dry_run(d->engine, dry_run(d));
 	/* the DNS client borrows the key: reconnect before the old one goes */
@@ -353,7 +401,7 @@ static void reload_apply(void *arg)
 	       mp_engine_n_targets(d->engine));
 	mp_engine_reload_result(d->engine, true, mp_clock_now().wall_ms);
 	start_metrics_timer(d);
-	state_changed(d);
+	change(d, true, NULL, 0); /* on disk before the reply */
 	reload_finish(d, NULL);
 }
 
@@ -438,6 +486,12 @@ static void engine_changed(void *arg)
 	state_changed(arg);
 }
 
+/* A drain or an undrain: its reply follows, once it is on disk. */
+static int ctl_changed(void *arg, char *why, size_t whylen)
+{
+	return change(arg, true, why, whylen);
+}
+
 static void dns_first_round(void *arg)
 {
 	struct mp_daemon *d = arg;
@@ -513,7 +567,7 @@ static int start_modules(struct mp_daemon *d)
 	const struct mp_ctlcmd_ops cops = {
 	    .arg = d,
 	    .now = mp_clock_now,
-	    .changed = engine_changed,
+	    .changed = ctl_changed,
 	    .check = ctl_check,
 	    .sync = ctl_sync,
 	    .reload = ctl_reload,
@@ -533,8 +587,10 @@ static int start_modules(struct mp_daemon *d)
 	uv_timer_init(d->loop, &d->deadline_timer);
 	uv_timer_init(d->loop, &d->metrics_timer);
 	uv_timer_init(d->loop, &d->watchdog_timer);
+	uv_timer_init(d->loop, &d->state_timer);
 	d->reconcile_timer.data = d->deadline_timer.data =
-	    d->metrics_timer.data = d->watchdog_timer.data = d;
+	    d->metrics_timer.data = d->watchdog_timer.data =
+		d->state_timer.data = d;
 	uv_signal_init(d->loop, &d->sig_term);
 	uv_signal_init(d->loop, &d->sig_int);
 	uv_signal_init(d->loop, &d->sig_hup);
@@ -619,6 +675,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	d->cli_dry_run = dry;
 	d->verbose = verbose;
 	d->config_path = strdup(config_path);
+	mp_writepace_init(&d->pace, cfg->state_write_interval_ms);
 	mp_notify_init();
 
 	rc = d->config_path

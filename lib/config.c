@@ -27,10 +27,21 @@
  * Groups
  */
 
-static const char *const top_keys[] = {
-    "dns",	 "update",     "check",	  "damping",	"guard",
-    "pools",	 "json_pools", "control", "state_file", "metrics_file",
-    "log_level", "node",       "vantage", NULL};
+static const char *const top_keys[] = {"dns",
+				       "update",
+				       "check",
+				       "damping",
+				       "guard",
+				       "pools",
+				       "json_pools",
+				       "control",
+				       "state_file",
+				       "state_write_interval",
+				       "metrics_file",
+				       "log_level",
+				       "node",
+				       "vantage",
+				       NULL};
 static const char *const dns_keys[] = {
     "server", "port",	   "zone",    "key_file",	    "key_name",
     "key",    "transport", "timeout", "reconcile_interval", "dry_run",
@@ -1065,6 +1076,21 @@ static void parse_top(struct mp_cfg_loader *l, const config_setting_t *root)
 	l->cfg->state_file =
 	    s ? mp_cfg_file(l, s, "state_file", false)
 	      : mp_cfg_strdup(l, "/var/lib/mirrorpool/state.json");
+	/* how often at most the state file is rewritten (0: at every
+	 * change); longer, and a crash loses more of the flap penalties */
+	l->cfg->state_write_interval_ms = 1000;
+	s = mp_cfg_member(root, "state_write_interval");
+	if (mp_cfg_duration(l, s, "state_write_interval", 0,
+			    &l->cfg->state_write_interval_ms) &&
+	    l->cfg->state_write_interval_ms > MP_STATE_WRITE_INTERVAL_MAX_MS) {
+		char a[32];
+		mp_cfg_err(l, s,
+			   "state_write_interval: too long (at most %s): the "
+			   "flap penalties of a crash within it are lost",
+			   mp_duration_format(MP_STATE_WRITE_INTERVAL_MAX_MS, a,
+					      sizeof(a)));
+		l->cfg->state_write_interval_ms = 1000;
+	}
 	s = mp_cfg_member(root, "metrics_file");
 	if (s)
 		l->cfg->metrics_file = mp_cfg_file(l, s, "metrics_file", false);

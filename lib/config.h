@@ -179,10 +179,16 @@ struct mp_config {
 	size_t n_json_pools;
 	struct mp_control_cfg control;
 	char *state_file;
+	/* state_file is rewritten at most this often (0: at every change);
+	 * drains and other operator actions are written at once */
+	uint64_t state_write_interval_ms;
 	char *metrics_file; /* NULL when unset */
 	int log_level;	    /* LOG_* */
 	struct mp_tsig_key *key;
 };
+
+/* The longest state_write_interval accepted. */
+#define MP_STATE_WRITE_INTERVAL_MAX_MS (10ULL * 60 * 1000)
 
 /* Flags for mp_config_load(). */
 enum {

@@ -346,7 +346,14 @@ char *mp_config_summary(const struct mp_config *cfg)
 		cfg->control.socket, cfg->control.mode,
 		cfg->control.group ? cfg->control.group : "(own)");
 	summary_vantage(f, cfg);
-	fprintf(f, "state_file: %s\n", cfg->state_file);
+	if (cfg->state_write_interval_ms)
+		fprintf(f, "state_file: %s, written at most every %s\n",
+			cfg->state_file,
+			mp_duration_format(cfg->state_write_interval_ms, a,
+					   sizeof(a)));
+	else
+		fprintf(f, "state_file: %s, written at every change\n",
+			cfg->state_file);
 	if (cfg->metrics_file)
 		fprintf(f, "metrics_file: %s\n", cfg->metrics_file);
 	for (size_t p = 0; p < cfg->n_pools; p++) {

@@ -536,7 +536,10 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 				      now_ms),
 		    e->cfg->damping.suppress, when);
 	}
-	if (dch != MP_DAMPING_NONE)
+	/* a suppression began or ended, or a flap penalty was added (up ->
+	 * down): the state file is to hold it (written paced) */
+	if (dch != MP_DAMPING_NONE ||
+	    (ch == MP_HEALTH_WENT_DOWN && before == MP_HEALTH_UP))
 		e->dirty = true;
 	/* The all-down guard counts checked and failing addresses over all
 	 * targets; a result that leaves this one's count where it was (it

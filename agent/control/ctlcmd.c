@@ -147,6 +147,24 @@ void mp_ctlcmd_sync_done(struct mp_ctlcmd *c, const char *error)
 	}
 }
 
+/* The state file could not be written: the change holds, but not across a
+ * restart; the caller is told with the reply (a warning, exit status 0). */
+static void warn_unsaved(json_t *fields, const char *why, const char *loses)
+{
+	char w[600];
+	json_t *arr = json_object_get(fields, "warnings");
+
+	snprintf(w, sizeof(w),
+		 "not saved in the state file (%s): in force now, but a "
+		 "restart would %s",
+		 why, loses);
+	if (!json_is_array(arr)) {
+		arr = json_array();
+		json_object_set_new(fields, "warnings", arr);
+	}
+	json_array_append_new(arr, json_string(w));
+}
+
 void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		      const struct mp_ctl_request *rq,
 		      const struct mp_ctl_peer *peer)
@@ -154,7 +172,8 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 	struct mp_ctlcmd *c = arg;
 	const struct mp_config *cfg = mp_engine_config(c->engine);
 	bool dry_run = c->ops.dry_run(c->ops.arg);
-	char err[600];
+	char err[600], why[400];
+	bool saved;
 	int rc;
 
 	switch (rq->cmd) {
@@ -228,7 +247,7 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			return;
 		}
 		log_command(rq, peer, "accepted");
-		c->ops.changed(c->ops.arg);
+		saved = c->ops.changed(c->ops.arg, why, sizeof(why)) == MP_OK;
 		snprintf(err, sizeof(err), "%s%s%s %s%s", rq->mirror,
 			 rq->has_address ? " " : "",
 			 rq->has_address ? rq->address.text : "",
@@ -245,10 +264,14 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			json_object_set_new(fields, "warnings",
 					    json_pack("[s]", err));
 		}
+		if (!saved)
+			warn_unsaved(fields, why, "forget this drain");
 		reply_ok(conn, fields);
 		return;
 	}
-	case MP_CTL_UNDRAIN:
+	case MP_CTL_UNDRAIN: {
+		json_t *fields;
+
 		rc = mp_engine_undrain(c->engine, rq->mirror,
 				       rq->has_address ? &rq->address : NULL,
 				       peer->user, peer->uid, c->ops.now(), err,
@@ -259,14 +282,18 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 			return;
 		}
 		log_command(rq, peer, "accepted");
-		c->ops.changed(c->ops.arg);
+		saved = c->ops.changed(c->ops.arg, why, sizeof(why)) == MP_OK;
 		snprintf(
 		    err, sizeof(err),
 		    "%s%s%s undrained; it returns to the pool once healthy",
 		    rq->mirror, rq->has_address ? " " : "",
 		    rq->has_address ? rq->address.text : "");
-		reply_ok(conn, json_pack("{s:s}", "message", err));
+		fields = json_pack("{s:s}", "message", err);
+		if (!saved)
+			warn_unsaved(fields, why, "bring the drain back");
+		reply_ok(conn, fields);
 		return;
+	}
 	case MP_CTL_CHECK:
 		rc = c->ops.check(c->ops.arg, conn, rq->mirror);
 		if (rc != MP_OK) {

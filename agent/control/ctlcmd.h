@@ -20,8 +20,10 @@ struct mp_ctlcmd_ops {
 	void *arg;
 	/* reads the clocks */
 	mp_clock_fn now;
-	/* a drain or undrain changed the engine's state */
-	void (*changed)(void *arg);
+	/* a drain or undrain changed the engine's state: persist it before
+	 * the reply; MP_OK, or an error with why set when it could not be
+	 * saved (it is in force all the same) */
+	int (*changed)(void *arg, char *why, size_t whylen);
 	/* run the checks of mirror (NULL: all) now and answer conn with
 	 * mp_ctlcmd_reply_checks; MP_ENOENT when there is no such mirror */
 	int (*check)(void *arg, struct mp_ctl_conn *conn, const char *mirror);

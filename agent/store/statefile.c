@@ -87,24 +87,29 @@ void mp_statefile_remove_metrics(const char *path)
 		       strerror(errno));
 }
 
-void mp_statefile_save_engine(struct mp_engine *e, const char *path,
-			      struct mp_time now)
+int mp_statefile_save_engine(struct mp_engine *e, const char *path,
+			     struct mp_time now, char *why, size_t whylen)
 {
 	char err[512];
 	json_t *st;
+	int rc;
 
 	if (!mp_engine_state_dirty(e, true))
-		return;
+		return MP_OK;
 	st = mp_engine_state_save(e, now);
-	if (st && mp_statefile_save(path, st, err, sizeof(err)) == MP_OK) {
-		json_decref(st);
-		return;
-	}
+	rc = st ? mp_statefile_save(path, st, err, sizeof(err)) : MP_ENOMEM;
+	json_decref(st);
+	if (rc == MP_OK)
+		return MP_OK;
+	if (!st)
+		snprintf(err, sizeof(err), "%s", mp_strerror(rc));
 	mp_log(LOG_ERR,
 	       "cannot save state (drains, flap penalties): %s; they are kept "
 	       "in memory and saved again on the next change",
-	       st ? err : mp_strerror(MP_ENOMEM));
-	json_decref(st);
+	       err);
+	if (why)
+		snprintf(why, whylen, "%s", err);
+	return rc;
 }
 
 void mp_statefile_restore_engine(struct mp_engine *e, const char *path,

@@ -22,11 +22,11 @@ int mp_statefile_save(const char *path, const json_t *state, char *err,
 		      size_t errlen);
 
 /* The engine's persisted state: saved when it changed since the last save
- * (a failure is logged; the state stays dirty and is saved again on the next
- * change), restored at start (problems are logged; the engine then starts
- * without them). */
-void mp_statefile_save_engine(struct mp_engine *e, const char *path,
-			      struct mp_time now);
+ * (a failure is logged, and returned with why set when why is not NULL;
+ * the state is saved again with the next change), restored at start
+ * (problems are logged; the engine then starts without them). */
+int mp_statefile_save_engine(struct mp_engine *e, const char *path,
+			     struct mp_time now, char *why, size_t whylen);
 void mp_statefile_restore_engine(struct mp_engine *e, const char *path,
 				 struct mp_time now);
 

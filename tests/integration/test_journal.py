@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """mirrorpoold under a real systemd-journald (SPEC section 7): entries carry
 the project's fields, so `journalctl MIRROR=mirror3 STATE=down` finds a
-transition with its REASON, control commands carry CALLER_UID, no entry
+transition with its REASON, control commands carry CALLER_UID, a
+certificate expiry warning carries the certificate's SUBJECT and ISSUER, no
+entry
 carries the logging code's own location (CODE_FILE), and the TSIG secret
 appears nowhere in the journal.
 
@@ -20,12 +22,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from mplib import nginx, ports, tlsca  # noqa: E402
 from mplib import proc as mpproc  # noqa: E402
 from mplib.agent import Agent, program  # noqa: E402
 from mplib.agenttest import (ALL, M1, M2, M3, ZONE,  # noqa: E402
@@ -226,6 +230,38 @@ class JournalTest(AgentTestMixin, unittest.TestCase):
                     self.assertNotIn(raw, data, n)
         self.assertGreater(files, 0, "no journal file found")
 
+    def test_certificate_warning_subject_issuer(self):
+        # an HTTPS mirror whose certificate (from a test CA) expires in 3
+        # days; a dry run, so the pool's records stay as the other test
+        # expects them
+        tmp = tempfile.mkdtemp(prefix="mp-journal-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        ca = tlsca.TestCA(tmp, cn="journal test CA")
+        end = int(time.time()) + 3 * 86400
+        cert = ca.issue("soon", ["dl.example.org"], org="Soon Mirror",
+                        end=time.strftime("%Y%m%d%H%M%SZ", time.gmtime(end)))
+        ng = nginx.Nginx(tmp)
+        port = ports.free_port()
+        ng.add_server([("127.0.0.41", port)], cert=cert)
+        ng.write_file("trace", "ok\n")
+        ng.start()
+        self.addCleanup(ng.stop)
+        ag = self.agent(mirrors=[("soon", ["127.0.0.41"])], dry_run=True,
+                        url="https://dl.example.org:%d/trace" % port,
+                        check_extra='ca_file = "%s";' % ca.cert)
+        found = wait_until(lambda: [
+            e for e in entries("MIRROR=soon", "_PID=%d" % ag.proc.pid)
+            if "certificate expires" in e.get("REASON", "")], 10,
+            "the expiry warning in the journal")
+        self.assertEqual(found[0]["SUBJECT"],
+                         "/O=Soon Mirror/CN=dl.example.org")
+        self.assertEqual(found[0]["ISSUER"], "/CN=journal test CA")
+        self.assertEqual(found[0]["PRIORITY"], "4")
+        # selected by the issuer, as an operator would
+        self.assertTrue(entries("ISSUER=/CN=journal test CA",
+                                "_PID=%d" % ag.proc.pid))
+        self.assertEqual(ag.stop(), 0)
+
 
 if __name__ == "__main__":
     if os.environ.get(NS_ENV) != "1":
@@ -242,4 +278,5 @@ if __name__ == "__main__":
                             sys.executable, os.path.abspath(__file__)] +
                            sys.argv[1:], env=env)
         sys.exit(r.returncode)
-    main(["named", "dig", "nsupdate", "tsig-keygen", "curl"])
+    main(["named", "dig", "nsupdate", "tsig-keygen", "curl", "nginx",
+          "openssl"])

@@ -199,6 +199,7 @@ static const char full_conf[] =
     "control = { socket = \"/run/mp/ctl.sock\"; group = \"wheel\"; mode = 640; "
     "};\n"
     "state_file = \"/var/lib/mp/state.json\";\n"
+    "state_write_interval = \"250ms\";\n"
     "metrics_file = \"/var/lib/mp/m.prom\";\n"
     "log_level = \"debug\";\n";
 
@@ -322,6 +323,7 @@ static void test_full(void)
 	CU_ASSERT_STRING_EQUAL(cfg->control.group, "wheel");
 	CU_ASSERT_EQUAL(cfg->control.mode, 0640);
 	CU_ASSERT_STRING_EQUAL(cfg->state_file, "/var/lib/mp/state.json");
+	CU_ASSERT_EQUAL(cfg->state_write_interval_ms, 250);
 	CU_ASSERT_STRING_EQUAL(cfg->metrics_file, "/var/lib/mp/m.prom");
 	CU_ASSERT_EQUAL(cfg->log_level, LOG_DEBUG);
 	mp_config_free(cfg);
@@ -394,6 +396,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg->control.mode, 0660);
 	CU_ASSERT_STRING_EQUAL(cfg->state_file,
 			       "/var/lib/mirrorpool/state.json");
+	CU_ASSERT_EQUAL(cfg->state_write_interval_ms, 1000);
 	CU_ASSERT_PTR_NULL(cfg->metrics_file);
 	CU_ASSERT_EQUAL(cfg->log_level, LOG_INFO);
 	mp_config_free(cfg);
@@ -622,7 +625,8 @@ static void test_unknown_keys(void)
 	    conf(NULL, NULL, NULL, NULL, "chekc = { };"), 20,
 	    "unknown key \"chekc\" at top level (known: dns, update, "
 	    "check, damping, guard, pools, json_pools, control, state_file, "
-	    "metrics_file, log_level, node, vantage); did you mean "
+	    "state_write_interval, metrics_file, log_level, node, vantage); "
+	    "did you mean "
 	    "\"check\"?");
 	EXPECT_ERR(conf("prot = 53;", NULL, NULL, NULL, NULL), 5,
 		   "unknown key \"prot\" in group \"dns\" (known: server, "
@@ -647,7 +651,7 @@ static void test_unknown_keys(void)
 	    conf(NULL, NULL, NULL, NULL, "colour = \"blue\";"), 20,
 	    "unknown key \"colour\" at top level (known: dns, update, "
 	    "check, damping, guard, pools, json_pools, control, state_file, "
-	    "metrics_file, log_level, node, vantage)");
+	    "state_write_interval, metrics_file, log_level, node, vantage)");
 }
 
 static void test_wrong_types(void)
@@ -669,6 +673,17 @@ static void test_wrong_types(void)
 		   "\"5s\", \"2m\", \"1h\" or seconds), got a boolean");
 	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "state_file = \"\";"), 20,
 		   "state_file: must not be empty (an absolute path)");
+	EXPECT_ERR(
+	    conf(NULL, NULL, NULL, NULL, "state_write_interval = \"soon\";"),
+	    20,
+	    "state_write_interval: \"soon\" is not a duration (use "
+	    "e.g. \"250ms\", \"5s\", \"2m\", \"1h\" or seconds)");
+	EXPECT_ERR(
+	    conf(NULL, NULL, NULL, NULL, "state_write_interval = \"11m\";"), 20,
+	    "state_write_interval: too long (at most 10m): the flap "
+	    "penalties of a crash within it are lost");
+	EXPECT_ERR(conf(NULL, NULL, NULL, NULL, "state_write_interval = -1;"),
+		   20, "state_write_interval: -1 is not a duration");
 	EXPECT_ERR(conf(NULL, "expect_status = \"200\";", NULL, NULL, NULL), 9,
 		   "check.expect_status: expected a list of HTTP status "
 		   "codes, e.g. [ 200, 204 ], got a string");
@@ -1857,7 +1872,8 @@ static void test_summary(void)
 	    "guard: all_down_freeze yes, sentinels https://www.example.net/\n"
 	    "control: socket /run/mirrorpool/control.sock mode 0660 group "
 	    "(own)\n"
-	    "state_file: /var/lib/mirrorpool/state.json\n"
+	    "state_file: /var/lib/mirrorpool/state.json, written at most "
+	    "every 1s\n"
 	    "pool dl.example.org. ttl 60 min_healthy 2 max_published 0 (all)\n"
 	    "  check http https://dl.example.org/project/trace every 10s "
 	    "(fast 2s), timeout 3s, rise 2, fall 3\n"

@@ -695,6 +695,25 @@ static void test_reconfigure_keeps_state(void)
 	teardown();
 }
 
+/* A flap penalty is state to persist: up -> down makes the state dirty,
+ * a failure that changes nothing, a recovery or a first verdict do not. */
+static void test_penalty_dirties_state(void)
+{
+	setup("false", 0);
+	view(A_10_20, 2, AAAA_10, 1);
+	results("192.0.2.10", true, 2);
+	mp_engine_state_dirty(eng, true);
+	results("192.0.2.10", false, 2); /* 2 of fall 3: still up */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", false, 1); /* down: a penalty */
+	CU_ASSERT_TRUE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", false, 3); /* still down */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	results("192.0.2.10", true, 2); /* up again */
+	CU_ASSERT_FALSE(mp_engine_state_dirty(eng, true));
+	teardown();
+}
+
 /* The status object of one address (a new reference), NULL when none. */
 static json_t *address_status(const char *addr)
 {
@@ -1074,6 +1093,7 @@ static CU_TestInfo tests[] = {
     {"foreign-only RRset not emptied", test_foreign_only_not_emptied},
     {"reconfigure keeps state", test_reconfigure_keeps_state},
     {"certificate subject and issuer", test_certificate_subject_issuer},
+    {"a flap penalty dirties the state", test_penalty_dirties_state},
     {"reconfigure: freeze judged again", test_reconfigure_reevaluates_freeze},
     {"reconfigure: renamed mirror starts as in DNS",
      test_reconfigure_renamed_mirror_starts_as_in_dns},

@@ -52,6 +52,9 @@ class Agent:
 
     mirrors: [(name, [address, ...]), ...] or
              [(name, [address, ...], {"weight": 0}), ...]
+    pools: several pools instead of pool and mirrors, as
+           [(pool name, mirrors), ...]; each has the same ttl,
+           min_healthy, max_published and rotate.
     Durations are given as config strings ("300ms", "1s")."""
 
     def __init__(self, dns_port, key_file, mirrors, url, zone="example.org",
@@ -62,7 +65,7 @@ class Agent:
                  expect_body="ok", max_age=None, min_interval="500ms",
                  max_per_hour=1000, all_down_freeze=True, sentinels=None,
                  log_level="info", dry_run=False, rotate=None, extra="",
-                 check_extra="", source_address=None):
+                 check_extra="", source_address=None, pools=None):
         self.dir = tempfile.mkdtemp(prefix="mp-agent-")
         self.params = dict(locals())
         del self.params["self"]
@@ -88,10 +91,10 @@ class Agent:
         self.params.update(kw)
         self.write_config()
 
-    def write_config(self):
+    def _pool_text(self, pool, mirror_list):
         p = self.params
         mirrors = []
-        for m in p["mirrors"]:
+        for m in mirror_list:
             name, addrs = m[0], m[1]
             opts = m[2] if len(m) > 2 else {}
             line = "{ name = %s; addresses = [ %s ];" % (
@@ -100,6 +103,28 @@ class Agent:
                 line += " %s = %s;" % (k, _q(v) if isinstance(v, str)
                                         else v)
             mirrors.append(line + " }")
+        return """\
+  { name = %(pool)s;
+    ttl = %(ttl)d;
+    min_healthy = %(min_healthy)d;
+    max_published = %(max_published)d;%(rotate)s
+    mirrors = (
+      %(mirrors)s
+    );
+  }""" % {
+            "pool": _q(pool), "ttl": p["ttl"],
+            "min_healthy": p["min_healthy"],
+            "max_published": p["max_published"],
+            "rotate": ("\n    rotate = %s;" % _q(p["rotate"])
+                       if p["rotate"] else ""),
+            "mirrors": ",\n      ".join(mirrors),
+        }
+
+    def write_config(self):
+        p = self.params
+        pools = ",\n".join(
+            self._pool_text(name, mirrors) for name, mirrors in
+            (p["pools"] or [(p["pool"], p["mirrors"])]))
         check = [
             'type = "http";',
             "url = %s;" % _q(p["url"]),
@@ -145,14 +170,7 @@ guard = {
   %(guard)s
 };
 pools = (
-  { name = %(pool)s;
-    ttl = %(ttl)d;
-    min_healthy = %(min_healthy)d;
-    max_published = %(max_published)d;%(rotate)s
-    mirrors = (
-      %(mirrors)s
-    );
-  }
+%(pools)s
 );
 control = { socket = %(socket)s; mode = "0600"; };
 state_file = %(state)s;
@@ -169,12 +187,7 @@ log_level = %(log_level)s;
             "min_interval": _q(p["min_interval"]),
             "max_per_hour": p["max_per_hour"],
             "check": "\n  ".join(check), "guard": "\n  ".join(guard),
-            "pool": _q(p["pool"]), "ttl": p["ttl"],
-            "min_healthy": p["min_healthy"],
-            "max_published": p["max_published"],
-            "rotate": ("\n    rotate = %s;" % _q(p["rotate"])
-                       if p["rotate"] else ""),
-            "mirrors": ",\n      ".join(mirrors),
+            "pools": pools,
             "socket": _q(self.socket), "state": _q(self.state_file),
             "metrics": _q(self.metrics_file),
             "log_level": _q(p["log_level"]), "extra": p["extra"],
