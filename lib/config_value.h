@@ -1,6 +1,7 @@
 /*
- * Internal to the configuration loader (config.c, config_value.c): the
- * loader's state and the helpers that read one libconfig setting each.
+ * Internal to the configuration loader (config.c and the config_*.c files
+ * of its groups): the loader's state, the helpers that read one libconfig
+ * setting each, and the parsers of the groups kept in files of their own.
  * Getters return true when the setting is present and valid (and set *out),
  * false when it is absent or invalid; the latter is reported with
  * mp_cfg_err().
@@ -159,6 +160,27 @@ const char *mp_cfg_domain_normalise(const char *in, char *out, size_t outlen);
 /* True when name (absolute, lower-case) is zone or below it. */
 bool mp_cfg_in_zone(const char *name, const char *zone);
 
+/* A required group at top level (config.c), its unknown members reported
+ * against known; NULL when absent (reported when example is given, which
+ * shows the group) or not a group. */
+const config_setting_t *mp_cfg_top_group(struct mp_cfg_loader *l,
+					 const config_setting_t *root,
+					 const char *name, const char *example,
+					 const char *const *known);
+/* Reports that g, named ctx, lacks the required key name; example shows
+ * it. */
+void mp_cfg_missing(struct mp_cfg_loader *l, const config_setting_t *g,
+		    const char *ctx, const char *name, const char *example);
+
+/* The dns group (config_dns.c). The key it names is only loaded, by
+ * mp_cfg_load_key(), once the whole file was read without errors;
+ * mp_cfg_wipe_inline_key() wipes an inline secret from libconfig's copy. */
+void mp_cfg_parse_dns(struct mp_cfg_loader *l, const config_setting_t *root);
+int mp_cfg_load_key(struct mp_cfg_loader *l);
+void mp_cfg_wipe_inline_key(const config_setting_t *ki);
+
+/* The keys of a check group (config_check.c), NULL-terminated. */
+extern const char *const mp_cfg_check_keys[];
 /* A check group: own (may be NULL) overrides global key by key; own_ctx
  * names it ("json_pools[0].check"). complete: report a missing url/port
  * against parent, named parent_ctx. */
@@ -167,6 +189,11 @@ void mp_cfg_parse_check(struct mp_cfg_loader *l, const config_setting_t *own,
 			const char *own_ctx, const config_setting_t *global,
 			const config_setting_t *parent, const char *parent_ctx,
 			bool complete, struct mp_check_cfg *ck);
+
+/* The pools list (config_pools.c), after dns (pool names are checked
+ * against the zone). */
+void mp_cfg_parse_pools(struct mp_cfg_loader *l, const config_setting_t *root,
+			const config_setting_t *global_check);
 
 /* The json_pools list (lib/config_json.c). */
 void mp_cfg_parse_json_pools(struct mp_cfg_loader *l,

@@ -27,6 +27,7 @@ struct scan {
 	/* per entry of the mirrors array, in order */
 	size_t *start, *woff, *wlen;
 	size_t n, cap;
+	bool oom;
 };
 
 static void ws(struct scan *sc)
@@ -135,6 +136,8 @@ static void members(struct scan *sc, enum obj_kind kind)
 			continue;
 		}
 		value(sc);
+		if (sc->pos == v)
+			return; /* not JSON the scanner knows: it stops */
 		if (kind == OBJ_ENTRY && key_is(sc->s + a, b - a, "weight")) {
 			sc->woff[sc->n] = v;
 			sc->wlen[sc->n] = sc->pos - v;
@@ -156,7 +159,11 @@ static void elements(struct scan *sc, bool entries)
 			continue;
 		}
 		if (!entries) {
+			size_t at = sc->pos;
+
 			value(sc);
+			if (sc->pos == at)
+				return;
 			continue;
 		}
 		if (sc->n == sc->cap) {
@@ -170,8 +177,10 @@ static void elements(struct scan *sc, bool entries)
 				sc->start = a;
 			if (b)
 				sc->woff = b;
-			if (!c)
-				return; /* caller sees too few entries */
+			if (!c) {
+				sc->oom = true;
+				return;
+			}
 			sc->wlen = c;
 			sc->cap = nc;
 		}
@@ -181,6 +190,8 @@ static void elements(struct scan *sc, bool entries)
 			members(sc, OBJ_ENTRY);
 		else
 			value(sc);
+		if (sc->pos == sc->start[sc->n])
+			return; /* not JSON the scanner knows: it stops */
 		sc->n++;
 	}
 	if (sc->pos < sc->len)
@@ -204,7 +215,7 @@ static void value(struct scan *sc)
 		elements(sc, false);
 		break;
 	default: /* number, true, false, null */
-		while (sc->pos < sc->len &&
+		while (sc->pos < sc->len && sc->s[sc->pos] != '\0' &&
 		       !strchr(",]} \t\r\n", sc->s[sc->pos]))
 			sc->pos++;
 	}
@@ -334,6 +345,19 @@ int mp_jp_parse(const char *text, size_t len, const char *file,
 	memcpy(l->text, text, len);
 	l->text[len] = '\0';
 	l->len = len;
+	/* JSON has no place for a raw NUL byte, and jansson stops reading at
+	 * one instead of refusing the file */
+	if (memchr(text, '\0', len)) {
+		int line, col;
+
+		where(l->text,
+		      (size_t)((const char *)memchr(text, '\0', len) - text),
+		      &line, &col);
+		snprintf(err, errlen, "%s:%d:%d: a NUL byte (not JSON text)",
+			 file, line, col);
+		rc = MP_EINVAL;
+		goto fail;
+	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", file, je.line, je.column,
@@ -353,8 +377,16 @@ int mp_jp_parse(const char *text, size_t len, const char *file,
 	sc.s = l->text;
 	sc.len = len;
 	top(&sc);
+	if (sc.oom) {
+		rc = MP_ENOMEM;
+		goto fail;
+	}
 	if (sc.n != json_array_size(arr)) {
-		rc = MP_ENOMEM; /* the scanner ran out of memory */
+		snprintf(err, errlen,
+			 "%s: %zu entries where the JSON parser found %zu; "
+			 "the file is not JSON as mirrorpool reads it",
+			 file, sc.n, json_array_size(arr));
+		rc = MP_EINVAL;
 		goto fail;
 	}
 	l->mirrors = calloc(sc.n + 1, sizeof(*l->mirrors));

@@ -30,7 +30,7 @@ while getopts t:n:k:j: o; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http1 dns control keyfile config parsers)
+[ ${#targets[@]} -gt 0 ] || targets=(http1 dns control keyfile config parsers jsonpool)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mp-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -160,6 +160,12 @@ def main():
             write("parsers", b"\3" + lit)
     for lit in (b"hmac-sha256", b"HMAC-SHA512.", b"hmac-md5", b"Key.Name."):
         write("parsers", b"\4" + lit)
+    for lit in unit("test_jsonpool.c") + unit("test_jsonstate.c"):
+        if lit.lstrip()[:1] in (b"[", b"{"):
+            write("jsonpool", lit)
+    for f in ("mirrors.json",):
+        write("jsonpool", open(os.path.join(top, "tests", "fixtures", f),
+                               "rb").read())
     dns_seeds()
     for t in sorted(os.listdir(out)):
         print(t, len(os.listdir(os.path.join(out, t))), "seeds")

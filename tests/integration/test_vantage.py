@@ -17,9 +17,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from mplib.agent import Agent, have_programs  # noqa: E402
-from mplib.faultserver import FaultServer  # noqa: E402
-from mplib.vantage import VantageNamed  # noqa: E402
+from mplib.agent import have_programs  # noqa: E402
+from mplib.vantage import (VantageNamed, fault_mirrors,  # noqa: E402
+                           stop_mirrors, vantage_agent)
 
 ZONE = "example.org"
 VIEWS = "_mp.example.org."
@@ -46,14 +46,11 @@ def setUpModule():
     why = needs()
     if why:
         raise unittest.SkipTest(why)
-    W["m1"] = FaultServer(host=M1).start()
-    W["m2"] = FaultServer(host=M2, port=W["m1"].port).start()
+    fault_mirrors(W, M1, M2)
 
 
 def tearDownModule():
-    for k in ("m1", "m2"):
-        if k in W:
-            W[k].stop()
+    stop_mirrors(W)
 
 
 class VantageTest(unittest.TestCase):
@@ -79,20 +76,11 @@ class VantageTest(unittest.TestCase):
         self.ns.close()
 
     def agent(self, node, fallback=None):
-        role = "writer" if node == "ams1" else "observer"
-        extra = ('node = "%s";\nvantage = { role = "%s"; views = "%s"; '
-                 'nodes = [ "ams1", "nyc1", "sgp1" ]; quorum = 2; '
-                 'max_age = "%dms"; publish_interval = "%dms"; '
-                 'fallback = "%s"; };\n'
-                 % (node, role, VIEWS, MAX_AGE * 1000, PUBLISH * 1000,
-                    fallback or self.fallback))
-        return Agent(dns_port=self.ns.port,
-                     key_file=self.ns.node_keys[node].path,
-                     mirrors=[("m1", [M1]), ("m2", [M2])],
-                     url="http://mirror.example:%d/ok/trace" % W["m1"].port,
-                     interval="500ms", fast_interval="200ms",
-                     timeout="400ms", rise=2, fall=2, min_interval="200ms",
-                     source_address=SOURCE[node], extra=extra)
+        return vantage_agent(
+            self.ns, node, NODES, VIEWS, [("m1", [M1]), ("m2", [M2])],
+            "http://mirror.example:%d/ok/trace" % W["m1"].port, SOURCE[node],
+            max_age_ms=MAX_AGE * 1000, publish_ms=PUBLISH * 1000,
+            fallback=fallback or self.fallback)
 
     # -- helpers ---------------------------------------------------------
     def pool(self):

@@ -226,6 +226,29 @@ static void test_errors(void)
 		     "\"a.example\" is already used by the entry on line 1");
 }
 
+/* A raw NUL byte: jansson stops reading at one and took "[1" for the
+ * whole file, and the weight scanner went on past it without end (found by
+ * the jsonpool fuzz target). It is refused where it is. */
+static void test_nul_byte(void)
+{
+	const char src[] = "[1\0, 2]";
+	const char entry[] = "[\n {\"url_prefix\": \"https://a/\", "
+			     "\"weight\": 1\0}]";
+	struct mp_jp_list *l = NULL;
+	char err[512] = "";
+
+	CU_ASSERT_EQUAL(
+	    mp_jp_parse(src, sizeof(src) - 1, "m.json", &l, err, sizeof(err)),
+	    MP_EINVAL);
+	CU_ASSERT_PTR_NULL(l);
+	CU_ASSERT_STRING_EQUAL(err, "m.json:1:3: a NUL byte (not JSON text)");
+	CU_ASSERT_EQUAL(mp_jp_parse(entry, sizeof(entry) - 1, "m.json", &l, err,
+				    sizeof(err)),
+			MP_EINVAL);
+	CU_ASSERT_PTR_NULL(l);
+	CU_ASSERT_STRING_EQUAL(err, "m.json:2:42: a NUL byte (not JSON text)");
+}
+
 /* ---- the rules ---- */
 
 static const char *FIVE = "[{\"url_prefix\":\"https://m1/\",\"weight\":10},"
@@ -371,6 +394,7 @@ static CU_TestInfo tests[] = {
     {"round trip: only weights change", test_round_trip},
     {"a top-level array", test_top_level_array},
     {"broken sources: file, line, column", test_errors},
+    {"a NUL byte", test_nul_byte},
     {"rule: down, suppressed, stale, drained", test_rule_out},
     {"rule: source weight 0", test_rule_source_zero},
     {"rule: min_healthy floor", test_rule_floor},

@@ -2,8 +2,9 @@
 
 Keys: kn.key (hmac-sha256) and kn.key512 (hmac-sha512) may update the
 pool names; kn.stranger is known to knotd but in no ACL. Keys are made
-with `keymgr -t` and also written as BIND key files (key.path) for tools
-that read that format.
+with `keymgr -t`, kept as it prints them (NAME.key.conf in kn.dir, for an
+`include:`) and also written as BIND key files (key.path) for tools that
+read that format.
 """
 import os
 import re
@@ -12,18 +13,29 @@ import subprocess
 from . import dnstools
 from .dnsserver import DnsServer
 
-KNOT_CONF = """\
+# what every configuration here starts with: the server, its log, storage
+# and control socket, and the zone template
+KNOT_BASE = """\
 server:
     rundir: "{dir}"
     listen: {host}@{port}
     tcp-reuseport: off
 log:
   - target: stderr
-    any: info
+    any: {log_level}
 database:
     storage: "{storage}"
 control:
     listen: "{dir}/knot.sock"
+template:
+  - id: default
+    storage: "{storage}"
+    file: "%s.zone"
+    zonefile-sync: 0
+    semantic-checks: off
+"""
+
+KNOT_CONF = KNOT_BASE + """\
 key:
 {keys}
 acl:
@@ -34,12 +46,6 @@ acl:
     update-owner: name
     update-owner-match: equal
     update-owner-name: [ {owners} ]
-template:
-  - id: default
-    storage: "{storage}"
-    file: "%s.zone"
-    zonefile-sync: 0
-    semantic-checks: off
 zone:
   - domain: {zone}
     acl: upd
@@ -47,12 +53,17 @@ zone:
 
 
 def keymgr_key(name, alg, directory):
-    """keymgr -t NAME ALG; its first line is "# ALG:NAME:SECRET"."""
+    """keymgr -t NAME ALG; its first line is "# ALG:NAME:SECRET". The
+    output is kept as it is in DIRECTORY/NAME.key.conf."""
     out = subprocess.run(["keymgr", "-t", name, alg], check=True,
                          capture_output=True, text=True).stdout
     m = re.search(r"^#\s*([\w-]+):([^:\s]+):(\S+)$", out, re.M)
     if not m:
         raise RuntimeError("unexpected keymgr output: " + out)
+    fd = os.open(os.path.join(directory, name + ".key.conf"),
+                 os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "w") as f:
+        f.write(out)
     key = dnstools.TsigKey(m.group(2), m.group(1), m.group(3))
     key.write_file(os.path.join(directory, name + ".key"))
     return key
@@ -63,6 +74,7 @@ class Knot(DnsServer):
     dir_tag = "knot"
     log_name = "knotd.log"
     busy_re = re.compile(r"address already in use|address in use", re.I)
+    log_level = "info"  # "debug" has knotd log its ACL decisions
 
     @property
     def zone_dir(self):
@@ -84,7 +96,8 @@ class Knot(DnsServer):
         with open(os.path.join(self.dir, "knot.conf"), "w") as f:
             f.write(KNOT_CONF.format(
                 dir=self.dir, storage=self.zone_dir, host=self.host,
-                port=self.port, keys=keys, zone=self.zone,
+                port=self.port, log_level=self.log_level, keys=keys,
+                zone=self.zone,
                 granted=", ".join(k.name for k in self.granted()),
                 owners=owners))
 

@@ -6,7 +6,8 @@ from loopback only). Keys are made with tsig-keygen, imported with
 `pdnsutil import-tsig-key`, and pdns.key/pdns.key512 are granted updates
 through the zone's TSIG-ALLOW-DNSUPDATE metadata; pdns.stranger is known
 to pdns_server but granted nothing; extra_keys are granted too.
-host "::1" listens there instead of 127.0.0.1.
+host "::1" listens there instead of 127.0.0.1; extra_conf (a string of
+pdns.conf lines) is appended to the configuration.
 """
 import os
 import re
@@ -49,6 +50,7 @@ class Pdns(DnsServer):
     dir_tag = "pdns"
     log_name = "pdns.log"
     busy_re = re.compile(r"Address already in use|Unable to bind", re.I)
+    extra_conf = ""
 
     def make_key(self, name, alg):
         return dnstools.TsigKey.generate(name, alg, self.dir)
@@ -82,7 +84,8 @@ class Pdns(DnsServer):
     def _write_config(self):
         with open(os.path.join(self.dir, "pdns.conf"), "w") as f:
             f.write(PDNS_CONF.format(db=self.db, address=self.host,
-                                     port=self.port or 53, dir=self.dir))
+                                     port=self.port or 53, dir=self.dir)
+                    + self.extra_conf)
 
     def _argv(self):
         return ["pdns_server", "--config-dir=" + self.dir]
