@@ -6,7 +6,7 @@ for a while, then checked for drift and leaks.
 
 (or with top_builddir=DIR for the programs of another build: a build
 without sanitizers shows the daemon's own memory, without ASan's
-allocator and quarantine)
+allocator, shadow and bookkeeping)
 
 - 50 mirror addresses (25 mirrors, two addresses each, on 127.0.1.X)
   flapping at random between up, HTTP 503 and a refused connection;
@@ -14,7 +14,8 @@ allocator and quarantine)
 - concurrent control clients: status, drain, undrain, check, reload, sync;
 - a SIGHUP every 30 s.
 
-After the warm-up the daemon's RSS and open file descriptors are taken;
+After the warm-up the daemon's memory and open file descriptors are
+taken;
 at the end, with the chaos stopped and the agent settled:
 
 - the pool in DNS (dig) equals what the agent says it publishes (status
@@ -22,9 +23,10 @@ at the end, with the chaos stopped and the agent settled:
 - every UPDATE the agent logged as applied is in named's log and every
   change named logged was sent by the agent (one sent while named was
   killed may be in named's log and not applied for the agent: counted);
-- RSS grew by less than 1 MiB since the warm-up; the same number of open
-  file descriptors (each taken as the lowest of quiet samples: a check in
-  flight holds a socket);
+- the daemon's heap (under ASan: the resident part of ASan's allocator
+  space; otherwise the whole RSS) grew by less than 1 MiB since the
+  warm-up; the same number of open file descriptors (each taken as the
+  lowest of quiet samples: a check in flight holds a socket);
 - no sanitizer report in the daemon's output.
 
 Prints its figures; exits 0 when every check holds, 1 otherwise, 77 when
@@ -35,7 +37,6 @@ import argparse
 import collections
 import os
 import random
-import re
 import signal
 import sys
 import threading
@@ -44,7 +45,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from mplib import SKIP  # noqa: E402
+from mplib import SKIP, updatelog  # noqa: E402
 from mplib.agent import Agent, have_programs, program  # noqa: E402
 from mplib.mirrors import MirrorFarm  # noqa: E402
 from mplib.named import Named  # noqa: E402
@@ -146,22 +147,83 @@ class Chaos:
             self.count("ctl %s" % cmd)
 
 
-def rss_kib(pid):
+# ASan's layout on x86-64 (fixed there): every malloc of the daemon and
+# of its libraries is served from the allocator's space, and the shadow
+# maps all memory 1:8. What else an ASan process holds is code, data and
+# ASan's bookkeeping, among it the stack depot: one record of each
+# distinct allocation and free stack, kept for reports and never freed,
+# so it grows for as long as new call paths turn up.
+ASAN_HEAP = (0x600000000000, 0x640000000000)
+ASAN_SHADOW = (0x7fff8000, 0x10007fff8000)
+
+
+def memory(pid):
+    """The daemon's memory in KiB: {"rss": VmRSS, "heap": the resident
+    part of ASan's allocator space (the program's heap with its redzones,
+    free lists and quarantine), "shadow": ASan's shadow, "asan": whether
+    it runs under ASan}. Without ASan, heap and shadow are 0."""
+    mem = {"rss": 0, "heap": 0, "shadow": 0, "asan": False}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+                mem["rss"] = int(line.split()[1])
+    area = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                area = ("heap" if ASAN_HEAP[0] <= lo < ASAN_HEAP[1] else
+                        "shadow" if ASAN_SHADOW[0] <= lo < ASAN_SHADOW[1]
+                        else None)
+                if fields[-1].endswith("/libasan.so") or \
+                        "/libasan.so." in fields[-1]:
+                    mem["asan"] = True
+            elif fields[0] == "Rss:" and area:
+                mem[area] += int(fields[1])
+    return mem
 
 
-def quiet_fds(pid, samples=40):
-    """The lowest open-descriptor count over samples taken 50 ms apart."""
-    low = None
+def measured(mem):
+    """The figure the bound applies to: under ASan the heap (its shadow
+    and bookkeeping are ASan's, not the daemon's), otherwise VmRSS."""
+    return mem["heap"] if mem["asan"] else mem["rss"]
+
+
+def other(mem):
+    """The RSS outside ASan's heap and shadow: code, data, stacks and
+    ASan's bookkeeping (all of the RSS without ASan)."""
+    return mem["rss"] - mem["heap"] - mem["shadow"]
+
+
+def describe(mem):
+    if not mem["asan"]:
+        return "RSS %d KiB" % mem["rss"]
+    return ("heap %d KiB (RSS %d KiB: shadow %d KiB, other %d KiB)"
+            % (mem["heap"], mem["rss"], mem["shadow"], other(mem)))
+
+
+def describe_growth(mem0, mem1):
+    if not mem1["asan"]:
+        return "RSS %+d KiB" % (mem1["rss"] - mem0["rss"])
+    return ("heap %+d KiB (RSS %+d KiB: shadow %+d KiB, other %+d KiB)"
+            % (mem1["heap"] - mem0["heap"], mem1["rss"] - mem0["rss"],
+               mem1["shadow"] - mem0["shadow"], other(mem1) - other(mem0)))
+
+
+def quiet(pid, samples=40):
+    """(open descriptors, memory) at rest: each figure the lowest over
+    samples taken 50 ms apart (a check in flight holds a socket and its
+    buffers)."""
+    fds, mem = None, None
     for _ in range(samples):
         n = len(os.listdir("/proc/%d/fd" % pid))
-        low = n if low is None else min(low, n)
+        fds = n if fds is None else min(fds, n)
+        m = memory(pid)
+        mem = m if mem is None else {
+            k: min(v, m[k]) if k != "asan" else v for k, v in mem.items()}
         time.sleep(0.05)
-    return low
+    return fds, mem
 
 
 def calm(farm, ag):
@@ -187,34 +249,6 @@ def settle(ag, srv, timeout=60):
         time.sleep(0.5)
 
 
-AGENT_UPDATE = re.compile(
-    r"^<\d>UPDATE \S+: %s A ((?:[-+][0-9.]+ ?)+) \(NOERROR in \d+ ms"
-    % re.escape(POOL), re.M)
-AGENT_UNSURE = re.compile(
-    r"^<\d>UPDATE: %s A ((?:[-+][0-9.]+ ?)+) not applied \((TIMEOUT|NETERR"
-    r"|FAILED)\)$" % re.escape(POOL), re.M)
-NAMED_ADD = re.compile(r"/key mirrorpool: updating zone '%s/IN': adding an "
-                       r"RR at '%s' A ([0-9.]+)$" % (re.escape(ZONE),
-                                                     re.escape(POOL[:-1])),
-                       re.M)
-NAMED_DEL = re.compile(r"/key mirrorpool: updating zone '%s/IN': deleting "
-                       r"an RR at %s A$" % (re.escape(ZONE),
-                                            re.escape(POOL[:-1])), re.M)
-
-
-def ops(regex, text):
-    """(Counter of added addresses, number of deletions, messages)."""
-    adds, dels, n = collections.Counter(), 0, 0
-    for m in regex.finditer(text):
-        n += 1
-        for item in m.group(1).split():
-            if item[0] == "+":
-                adds[item[1:]] += 1
-            else:
-                dels += 1
-    return adds, dels, n
-
-
 def compare_updates(agent_text, named_text):
     """Problems (a list) and figures (a dict) of the two logs' changes.
 
@@ -222,32 +256,30 @@ def compare_updates(agent_text, named_text):
     both log every change of an UPDATE it applied. An UPDATE the agent
     sent but saw no answer to (named killed meanwhile) may be in named's
     log: such changes may account for named's extras, nothing else."""
-    a_adds, a_dels, a_n = ops(AGENT_UPDATE, agent_text)
-    u_adds, u_dels, u_n = ops(AGENT_UNSURE, agent_text)
-    n_adds = collections.Counter(
-        m.group(1) for m in NAMED_ADD.finditer(named_text))
-    n_dels = len(NAMED_DEL.findall(named_text))
+    a = updatelog.agent_applied(agent_text, POOL)
+    u = updatelog.agent_unanswered(agent_text, POOL)
+    n = updatelog.named_changes(named_text, ZONE, POOL)
     problems = []
-    missing = a_adds - n_adds
+    missing = a.adds - n.adds
     if missing:
         problems.append("applied for the agent, not in named's log: +%s"
                         % sorted(missing.elements()))
-    extra = n_adds - a_adds
-    if extra - u_adds:
+    extra = n.adds - a.adds
+    if extra - u.adds:
         problems.append("in named's log, never sent by the agent: +%s"
-                        % sorted((extra - u_adds).elements()))
-    if n_dels < a_dels:
+                        % sorted((extra - u.adds).elements()))
+    if n.dels < a.dels:
         problems.append("named logged %d deletions, the agent %d applied"
-                        % (n_dels, a_dels))
-    if n_dels > a_dels + u_dels:
+                        % (n.dels, a.dels))
+    if n.dels > a.dels + u.dels:
         problems.append("named logged %d deletions, the agent sent at most "
-                        "%d" % (n_dels, a_dels + u_dels))
+                        "%d" % (n.dels, a.dels + u.dels))
     return problems, {
-        "agent UPDATEs applied": a_n,
-        "agent UPDATEs unanswered": u_n,
-        "records added (agent/named)": "%d/%d" % (sum(a_adds.values()),
-                                                  sum(n_adds.values())),
-        "records deleted (agent/named)": "%d/%d" % (a_dels, n_dels),
+        "agent UPDATEs applied": a.messages,
+        "agent UPDATEs unanswered": u.messages,
+        "records added (agent/named)": "%d/%d" % (a.total_adds(),
+                                                  n.total_adds()),
+        "records deleted (agent/named)": "%d/%d" % (a.dels, n.dels),
     }
 
 
@@ -264,6 +296,9 @@ def main():
     p.add_argument("--kill-every", type=float, default=60.0)
     p.add_argument("--hup-every", type=float, default=30.0)
     p.add_argument("--clients", type=int, default=3)
+    p.add_argument("--default-damping", action="store_true",
+                   help="the daemon's flap damping (half-life 15 min, "
+                   "max_suppress 1 h) instead of 30 s and 1 min")
     p.add_argument("--seed", type=int, default=int(time.time()))
     args = p.parse_args()
     if args.warmup is None:
@@ -272,9 +307,10 @@ def main():
         print("SKIP: %s is not built" % program("mirrorpoold"))
         return SKIP
     log("seed %d, %.0f s (warm-up %.0f s), %d addresses, primary killed "
-        "every %.0f s, SIGHUP every %.0f s, %d control clients"
-        % (args.seed, args.duration, args.warmup, len(ADDRS),
-           args.kill_every, args.hup_every, args.clients))
+        "every %.0f s, SIGHUP every %.0f s, %d control clients, damping "
+        "half-life %s" % (args.seed, args.duration, args.warmup, len(ADDRS),
+                          args.kill_every, args.hup_every, args.clients,
+                          "15m" if args.default_damping else "30s"))
 
     srv = Named(zone=ZONE, records={"dl": [("A", a) for a in ADDRS]})
     farm = MirrorFarm(ADDRS)
@@ -291,11 +327,13 @@ def main():
                    # damped addresses come back within a minute, so a
                    # long soak keeps changing the pool (the default
                    # half-life of 15 min holds most of them out)
-                   extra='damping = { half_life = "30s"; '
-                   'max_suppress = "1m"; };')
-        ag.env = {"ASAN_OPTIONS": ASAN}
+                   extra="" if args.default_damping else
+                   'damping = { half_life = "30s"; max_suppress = "1m"; };')
+        ag.env = {"ASAN_OPTIONS": ASAN + ":" + os.environ.get(
+            "MP_SOAK_ASAN_OPTIONS", "")}
         ag.start()
         pid = ag.proc.popen.pid
+        log("mirrorpoold pid %d" % pid)
         counts = collections.Counter()
 
         def chaos_for(seconds, seed):
@@ -308,7 +346,7 @@ def main():
                     max(0.0, min(15.0, end - time.monotonic()))):
                 if time.monotonic() >= end:
                     break
-                log("RSS %d KiB" % rss_kib(pid))
+                log(describe(memory(pid)))
             chaos.join()
             problems.extend(chaos.errors)
             for e in chaos.errors:
@@ -326,15 +364,19 @@ def main():
         # the warm-up ends, like the soak, calm: the figures compare
         # like with like
         chaos_for(args.warmup, args.seed)
-        rss0, fds0 = rss_kib(pid), quiet_fds(pid)
-        log("after warm-up: RSS %d KiB, %d open descriptors" % (rss0, fds0))
+        fds0, mem0 = quiet(pid)
+        log("after warm-up: %s, %d open descriptors"
+            % (describe(mem0), fds0))
         chaos_for(max(0.0, args.duration - args.warmup), args.seed + 1)
         log("chaos: %s" % dict(sorted(counts.items())))
-        rss1, fds1 = rss_kib(pid), quiet_fds(pid)
-        log("at the end: RSS %d KiB (%+d KiB since the warm-up), %d open "
-            "descriptors (%+d)" % (rss1, rss1 - rss0, fds1, fds1 - fds0))
-        if rss1 - rss0 >= 1024:
-            problems.append("RSS grew by %d KiB" % (rss1 - rss0))
+        fds1, mem1 = quiet(pid)
+        grew = measured(mem1) - measured(mem0)
+        log("at the end: %s, %d open descriptors (%+d)"
+            % (describe(mem1), fds1, fds1 - fds0))
+        log("since the warm-up: " + describe_growth(mem0, mem1))
+        if grew >= 1024:
+            problems.append("%s grew by %d KiB" % (
+                "the heap" if mem1["asan"] else "RSS", grew))
         if fds1 != fds0:
             problems.append("open descriptors: %d after the warm-up, %d at "
                             "the end" % (fds0, fds1))
@@ -349,9 +391,13 @@ def main():
         problems += bad
         for k, v in figures.items():
             log("%s: %s" % (k, v))
-        log("agent log: %d lines, %d retries, %d reloads"
+        log("agent log: %d lines, %d retries, %d reloads, %d down, %d "
+            "suppressed and %d released by flap damping"
             % (text.count("\n"), text.count("; retrying in"),
-               text.count("reload: configuration accepted")))
+               text.count("reload: configuration accepted"),
+               text.count(": up -> down"),
+               text.count(": suppressed by flap damping"),
+               text.count(": flap damping released")))
         reports = ag.sanitizer_reports()
         log("sanitizer reports: %d" % len(reports))
         if reports:

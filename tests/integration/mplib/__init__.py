@@ -19,6 +19,7 @@ readiness instead of sleeping, and stops what it starts (also at exit).
     mirrors     a farm of controllable HTTP mirrors on 127.0.0.X
     agent       mirrorpoold from a generated config, its log, mirrorpoolctl
     agenttest   the pool, waiting and a TestCase mixin for the agent tests
+    updatelog   the records UPDATEs changed, from the agent's and named's logs
 """
 
 SKIP = 77        # automake: test skipped
