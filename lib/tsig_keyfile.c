@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "tsig_key.h"
 #include "error.h"
+#include "tsig_keyfile_int.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,47 +26,7 @@
  */
 
 #define KF_MAX_SIZE (64 * 1024) /* a key file is a few hundred bytes */
-#define KF_MAX_KEYS 64
-#define KF_SECRET_MAX 1024 /* as mp_tsig_key_new() */
-
-struct kf_key {
-	char name[256];	    /* absolute, lower-case */
-	char alg[32];	    /* as written; empty when missing */
-	const char *secret; /* into the file buffer, not terminated */
-	size_t secret_len;
-	bool has_secret;
-	int line;
-	int alg_line;
-	int secret_line;
-};
-
-struct kf {
-	const char *path;
-	const char *buf;
-	size_t len;
-	size_t pos;
-	int line;
-	struct mp_diag *d;
-	struct kf_key keys[KF_MAX_KEYS];
-	size_t n;
-};
-
-enum kf_tok_type {
-	KT_EOF = 0,
-	KT_WORD,
-	KT_STRING,
-	KT_LBRACE,
-	KT_RBRACE,
-	KT_SEMI,
-	KT_ERROR,
-};
-
-struct kf_tok {
-	enum kf_tok_type type;
-	const char *p;
-	size_t len;
-	int line;
-};
+#define KF_SECRET_MAX 1024	/* as mp_tsig_key_new() */
 
 static const char unsupported_hint[] =
     "is a TSIG algorithm mirrorpool does not implement; use an HMAC "
@@ -74,8 +35,7 @@ static const char unsupported_hint[] =
 	"hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1 or "    \
 	"hmac-md5"
 
-/* A word that cannot be a fragment of a base64 secret may be quoted back. */
-static bool kf_safe_word(const char *p, size_t len)
+bool mp_kf_safe_word(const char *p, size_t len)
 {
 	if (len == 0 || len > 24)
 		return false;
@@ -85,8 +45,8 @@ static bool kf_safe_word(const char *p, size_t len)
 	return true;
 }
 
-static const char *kf_describe(const struct kf_tok *t, bool quiet, char *buf,
-			       size_t len)
+const char *mp_kf_describe(const struct kf_tok *t, bool quiet, char *buf,
+			   size_t len)
 {
 	switch (t->type) {
 	case KT_EOF:
@@ -100,7 +60,7 @@ static const char *kf_describe(const struct kf_tok *t, bool quiet, char *buf,
 	case KT_STRING:
 		return "a quoted string";
 	case KT_WORD:
-		if (!quiet && kf_safe_word(t->p, t->len)) {
+		if (!quiet && mp_kf_safe_word(t->p, t->len)) {
 			snprintf(buf, len, "`%.*s`", (int)t->len, t->p);
 			return buf;
 		}
@@ -111,128 +71,9 @@ static const char *kf_describe(const struct kf_tok *t, bool quiet, char *buf,
 	return "an invalid token";
 }
 
-static bool kf_is_word(const struct kf_tok *t, const char *w)
-{
-	return t->type == KT_WORD && t->len == strlen(w) &&
-	       strncasecmp(t->p, w, t->len) == 0;
-}
-
-/* Skips blanks and #, // and C comments. Returns false on an unterminated
- * comment (reported). */
-static bool kf_skip(struct kf *k)
-{
-	while (k->pos < k->len) {
-		char c = k->buf[k->pos];
-		char n = k->pos + 1 < k->len ? k->buf[k->pos + 1] : '\0';
-
-		if (c == '\n') {
-			k->line++;
-			k->pos++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-			   c == '\v') {
-			k->pos++;
-		} else if (c == '#' || (c == '/' && n == '/')) {
-			while (k->pos < k->len && k->buf[k->pos] != '\n')
-				k->pos++;
-		} else if (c == '/' && n == '*') {
-			int start = k->line;
-			k->pos += 2;
-			while (k->pos + 1 < k->len &&
-			       !(k->buf[k->pos] == '*' &&
-				 k->buf[k->pos + 1] == '/')) {
-				if (k->buf[k->pos] == '\n')
-					k->line++;
-				k->pos++;
-			}
-			if (k->pos + 1 >= k->len) {
-				mp_diag_add(k->d, k->path, start,
-					    "unterminated /* comment");
-				return false;
-			}
-			k->pos += 2;
-		} else {
-			break;
-		}
-	}
-	return true;
-}
-
-static struct kf_tok kf_next(struct kf *k)
-{
-	struct kf_tok t = {KT_ERROR, NULL, 0, 0};
-	char c;
-
-	if (!kf_skip(k))
-		return t;
-	t.line = k->line;
-	if (k->pos >= k->len) {
-		t.type = KT_EOF;
-		return t;
-	}
-	c = k->buf[k->pos];
-	t.p = k->buf + k->pos;
-	if (c == '{' || c == '}' || c == ';') {
-		t.type = c == '{' ? KT_LBRACE : c == '}' ? KT_RBRACE : KT_SEMI;
-		t.len = 1;
-		k->pos++;
-		return t;
-	}
-	if (c == '"') {
-		size_t start = ++k->pos;
-		while (k->pos < k->len && k->buf[k->pos] != '"' &&
-		       k->buf[k->pos] != '\n')
-			k->pos++;
-		if (k->pos >= k->len || k->buf[k->pos] != '"') {
-			mp_diag_add(k->d, k->path, t.line,
-				    "unterminated quoted string (a string ends "
-				    "with '\"' on the same line)");
-			return t;
-		}
-		t.type = KT_STRING;
-		t.p = k->buf + start;
-		t.len = k->pos - start;
-		k->pos++;
-		return t;
-	}
-	while (k->pos < k->len) {
-		c = k->buf[k->pos];
-		if ((unsigned char)c <= ' ' || c == '{' || c == '}' ||
-		    c == ';' || c == '"' || c == '#' ||
-		    (unsigned char)c >= 0x7f)
-			break;
-		if (c == '/' && k->pos + 1 < k->len &&
-		    (k->buf[k->pos + 1] == '/' || k->buf[k->pos + 1] == '*'))
-			break;
-		k->pos++;
-	}
-	t.len = (size_t)(k->buf + k->pos - t.p);
-	if (t.len == 0) {
-		mp_diag_add(k->d, k->path, t.line,
-			    "unexpected byte 0x%02x (a key file is text)",
-			    (unsigned char)c);
-		return t;
-	}
-	t.type = KT_WORD;
-	return t;
-}
-
-static int kf_expect_semi(struct kf *k, const char *after, bool quiet)
-{
-	struct kf_tok t = kf_next(k);
-	char buf[64];
-
-	if (t.type == KT_SEMI)
-		return MP_OK;
-	if (t.type != KT_ERROR)
-		mp_diag_add(k->d, k->path, t.line,
-			    "expected ';' after %s, found %s", after,
-			    kf_describe(&t, quiet, buf, sizeof(buf)));
-	return MP_EKEY;
-}
-
 /* Normalises a key name into kk->name; reports an invalid one. */
-static int kf_set_name(struct kf *k, struct kf_key *kk, const char *p,
-		       size_t len, int line)
+int mp_kf_set_name(struct kf *k, struct kf_key *kk, const char *p, size_t len,
+		   int line)
 {
 	char raw[256];
 
@@ -264,8 +105,8 @@ static int kf_set_name(struct kf *k, struct kf_key *kk, const char *p,
 	return MP_OK;
 }
 
-static int kf_set_alg(struct kf *k, struct kf_key *kk, const char *p,
-		      size_t len, int line)
+int mp_kf_set_alg(struct kf *k, struct kf_key *kk, const char *p, size_t len,
+		  int line)
 {
 	if (kk->alg[0]) {
 		mp_diag_add(k->d, k->path, line,
@@ -287,8 +128,8 @@ static int kf_set_alg(struct kf *k, struct kf_key *kk, const char *p,
 	return MP_OK;
 }
 
-static int kf_set_secret(struct kf *k, struct kf_key *kk, const char *p,
-			 size_t len, int line)
+int mp_kf_set_secret(struct kf *k, struct kf_key *kk, const char *p, size_t len,
+		     int line)
 {
 	if (kk->has_secret) {
 		mp_diag_add(k->d, k->path, line,
@@ -304,7 +145,7 @@ static int kf_set_secret(struct kf *k, struct kf_key *kk, const char *p,
 }
 
 /* Checks the block just parsed and keeps it. */
-static int kf_add(struct kf *k, struct kf_key *kk)
+int mp_kf_add(struct kf *k, struct kf_key *kk)
 {
 	int rc = MP_OK;
 
@@ -343,113 +184,8 @@ static int kf_add(struct kf *k, struct kf_key *kk)
 	return MP_OK;
 }
 
-/* BIND syntax: key "name" { algorithm hmac-sha256; secret "..."; }; */
-static int kf_parse_bind(struct kf *k)
-{
-	char buf[64];
-
-	for (;;) {
-		struct kf_key kk;
-		struct kf_tok t = kf_next(k), v;
-
-		memset(&kk, 0, sizeof(kk));
-		if (t.type == KT_EOF)
-			return MP_OK;
-		if (t.type == KT_ERROR)
-			return MP_EKEY;
-		if (!kf_is_word(&t, "key")) {
-			mp_diag_add(k->d, k->path, t.line,
-				    "expected `key \"NAME\" { algorithm ...; "
-				    "secret \"...\"; };`, found %s",
-				    kf_describe(&t, false, buf, sizeof(buf)));
-			return MP_EKEY;
-		}
-		v = kf_next(k);
-		if (v.type != KT_WORD && v.type != KT_STRING) {
-			if (v.type != KT_ERROR)
-				mp_diag_add(
-				    k->d, k->path, v.line,
-				    "expected the key name after "
-				    "`key`, found %s",
-				    kf_describe(&v, true, buf, sizeof(buf)));
-			return MP_EKEY;
-		}
-		if (kf_set_name(k, &kk, v.p, v.len, t.line) != MP_OK)
-			return MP_EKEY;
-		t = kf_next(k);
-		if (t.type != KT_LBRACE) {
-			if (t.type != KT_ERROR)
-				mp_diag_add(
-				    k->d, k->path, t.line,
-				    "expected '{' after key \"%s\", "
-				    "found %s",
-				    kk.name,
-				    kf_describe(&t, true, buf, sizeof(buf)));
-			return MP_EKEY;
-		}
-		for (;;) {
-			bool is_alg, is_secret;
-			int rc;
-
-			t = kf_next(k);
-			if (t.type == KT_RBRACE)
-				break;
-			if (t.type == KT_ERROR)
-				return MP_EKEY;
-			if (t.type == KT_EOF) {
-				mp_diag_add(k->d, k->path, t.line,
-					    "end of file inside key \"%s\" "
-					    "(missing `};`)",
-					    kk.name);
-				return MP_EKEY;
-			}
-			is_alg = kf_is_word(&t, "algorithm");
-			is_secret = kf_is_word(&t, "secret");
-			if (!is_alg && !is_secret) {
-				mp_diag_add(
-				    k->d, k->path, t.line,
-				    "unexpected %s in key \"%s\" "
-				    "(expected `algorithm` or "
-				    "`secret`)",
-				    kf_describe(&t, false, buf, sizeof(buf)),
-				    kk.name);
-				return MP_EKEY;
-			}
-			v = kf_next(k);
-			if (v.type != KT_WORD && v.type != KT_STRING) {
-				if (v.type != KT_ERROR)
-					mp_diag_add(k->d, k->path, v.line,
-						    "expected a value after "
-						    "`%s` in key \"%s\", found "
-						    "%s",
-						    is_alg ? "algorithm"
-							   : "secret",
-						    kk.name,
-						    kf_describe(&v, true, buf,
-								sizeof(buf)));
-				return MP_EKEY;
-			}
-			if (is_alg)
-				rc = kf_set_alg(k, &kk, v.p, v.len, v.line);
-			else
-				rc = kf_set_secret(k, &kk, v.p, v.len, v.line);
-			if (rc != MP_OK)
-				return rc;
-			rc = kf_expect_semi(
-			    k, is_alg ? "the algorithm" : "the secret", true);
-			if (rc != MP_OK)
-				return rc;
-		}
-		if (kf_expect_semi(k, "the closing '}' of a key", false) !=
-		    MP_OK)
-			return MP_EKEY;
-		if (kf_add(k, &kk) != MP_OK)
-			return MP_EKEY;
-	}
-}
-
 /* Strips a YAML comment and trailing blanks; returns the new length. */
-static size_t kf_yaml_trim(const char *p, size_t len)
+size_t mp_kf_yaml_trim(const char *p, size_t len)
 {
 	char quote = 0;
 
@@ -471,32 +207,9 @@ static size_t kf_yaml_trim(const char *p, size_t len)
 	return len;
 }
 
-/* Splits a line into blank-separated fields; returns how many (up to max,
- * max + 1 meaning "more"). */
-static size_t kf_fields(const char *p, size_t len, const char **f, size_t *flen,
-			size_t max)
-{
-	size_t n = 0, i = 0;
-
-	while (i < len) {
-		while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-			i++;
-		if (i == len)
-			break;
-		if (n == max)
-			return max + 1;
-		f[n] = p + i;
-		while (i < len && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			i++;
-		flen[n] = (size_t)(p + i - f[n]);
-		n++;
-	}
-	return n;
-}
-
 /* Next line of the buffer without its newline, # comments and trailing
  * blanks; false at the end. */
-static bool kf_line(struct kf *k, const char **p, size_t *len)
+bool mp_kf_line(struct kf *k, const char **p, size_t *len)
 {
 	const char *nl;
 
@@ -507,207 +220,8 @@ static bool kf_line(struct kf *k, const char **p, size_t *len)
 	*len = nl ? (size_t)(nl - *p) : k->len - k->pos;
 	k->pos += *len + (nl ? 1 : 0);
 	k->line++;
-	*len = kf_yaml_trim(*p, *len);
+	*len = mp_kf_yaml_trim(*p, *len);
 	return true;
-}
-
-/*
- * Knot's `keymgr -t NAME` output, a YAML `key:` section:
- *   key:
- *     - id: NAME
- *       algorithm: hmac-sha256
- *       secret: BASE64
- */
-static int kf_parse_yaml(struct kf *k)
-{
-	struct kf_key kk;
-	bool in_item = false, in_section = false;
-	char buf[64];
-	int rc;
-
-	memset(&kk, 0, sizeof(kk));
-	const char *p;
-	size_t len;
-
-	while (kf_line(k, &p, &len)) {
-		const char *colon;
-		size_t indent = 0, flen;
-		int line = k->line;
-
-		while (indent < len && p[indent] == ' ')
-			indent++;
-		if (indent == len)
-			continue;
-		if (p[indent] == '\t') {
-			mp_diag_add(k->d, k->path, line,
-				    "tab in indentation (YAML indents with "
-				    "spaces)");
-			return MP_EKEY;
-		}
-		if (indent == 0) {
-			if (len == 4 && memcmp(p, "key:", 4) == 0 &&
-			    !in_section) {
-				in_section = true;
-				continue;
-			}
-			colon = memchr(p, ':', len);
-			mp_diag_add(k->d, k->path, line,
-				    "only one `key:` section (as written by "
-				    "keymgr -t) is understood, found %s",
-				    colon &&
-					    kf_safe_word(p, (size_t)(colon - p))
-					? "another section"
-					: "something else");
-			return MP_EKEY;
-		}
-		p += indent;
-		len -= indent;
-		if (p[0] == '-' && (len == 1 || p[1] == ' ')) {
-			if (in_item && kf_add(k, &kk) != MP_OK)
-				return MP_EKEY;
-			memset(&kk, 0, sizeof(kk));
-			in_item = true;
-			p++;
-			len--;
-			while (len > 0 && *p == ' ') {
-				p++;
-				len--;
-			}
-			if (len == 0)
-				continue;
-		} else if (!in_item) {
-			mp_diag_add(k->d, k->path, line,
-				    "expected `- id: NAME` to start a key");
-			return MP_EKEY;
-		}
-		colon = memchr(p, ':', len);
-		if (!colon || (colon + 1 < p + len && colon[1] != ' ')) {
-			mp_diag_add(k->d, k->path, line,
-				    "expected `id:`, `algorithm:` or `secret:` "
-				    "followed by a value");
-			return MP_EKEY;
-		}
-		flen = (size_t)(colon - p);
-		len -= flen + 1;
-		p = colon + 1;
-		while (len > 0 && *p == ' ') {
-			p++;
-			len--;
-		}
-		if (len >= 2 && (p[0] == '"' || p[0] == '\'') &&
-		    p[len - 1] == p[0]) {
-			p++;
-			len -= 2;
-		}
-		if (flen == 2 && memcmp(colon - 2, "id", 2) == 0) {
-			if (kk.name[0]) {
-				mp_diag_add(k->d, k->path, line,
-					    "key \"%s\" has a second id",
-					    kk.name);
-				return MP_EKEY;
-			}
-			rc = kf_set_name(k, &kk, p, len, line);
-		} else if (flen == 9 &&
-			   memcmp(colon - 9, "algorithm", 9) == 0) {
-			rc = kf_set_alg(k, &kk, p, len, line);
-		} else if (flen == 6 && memcmp(colon - 6, "secret", 6) == 0) {
-			rc = kf_set_secret(k, &kk, p, len, line);
-		} else {
-			struct kf_tok t = {KT_WORD, colon - flen, flen, line};
-			mp_diag_add(k->d, k->path, line,
-				    "unknown field %s in a key (expected id, "
-				    "algorithm, secret)",
-				    kf_describe(&t, false, buf, sizeof(buf)));
-			return MP_EKEY;
-		}
-		if (rc != MP_OK)
-			return rc;
-		if (!kk.name[0]) {
-			mp_diag_add(k->d, k->path, line,
-				    "a key must start with `- id: NAME`");
-			return MP_EKEY;
-		}
-	}
-	if (in_item && kf_add(k, &kk) != MP_OK)
-		return MP_EKEY;
-	return MP_OK;
-}
-
-/*
- * PowerDNS's `pdnsutil list-tsig-keys` lines, one key a line:
- *   mirrorpool. hmac-sha256. BASE64
- */
-static int kf_parse_pdns(struct kf *k)
-{
-	const char *p, *f[3];
-	size_t len, flen[3];
-
-	while (kf_line(k, &p, &len)) {
-		struct kf_key kk;
-		size_t n = kf_fields(p, len, f, flen, 3);
-
-		if (n == 0)
-			continue;
-		memset(&kk, 0, sizeof(kk));
-		if (n != 3) {
-			mp_diag_add(k->d, k->path, k->line,
-				    "expected `NAME. ALGORITHM. BASE64` (as "
-				    "pdnsutil list-tsig-keys prints), found "
-				    "%s field%s",
-				    n > 3    ? "more than 3"
-				    : n == 2 ? "2"
-					     : "1",
-				    n == 1 ? "" : "s");
-			return MP_EKEY;
-		}
-		if (kf_set_name(k, &kk, f[0], flen[0], k->line) != MP_OK ||
-		    kf_set_alg(k, &kk, f[1], flen[1], k->line) != MP_OK ||
-		    kf_set_secret(k, &kk, f[2], flen[2], k->line) != MP_OK ||
-		    kf_add(k, &kk) != MP_OK)
-			return MP_EKEY;
-	}
-	return MP_OK;
-}
-
-/* True when the first significant line is `NAME ALGORITHM ...` with a TSIG
- * algorithm second (PowerDNS's form). */
-static bool kf_is_pdns(const char *buf, size_t len)
-{
-	struct kf k = {.buf = buf, .len = len};
-	const char *p, *f[3];
-	size_t l, flen[3];
-	char alg[32];
-	enum mp_tsig_alg a;
-
-	while (kf_line(&k, &p, &l)) {
-		size_t n = kf_fields(p, l, f, flen, 3);
-
-		if (n == 0)
-			continue;
-		if (n < 2 || flen[1] >= sizeof(alg))
-			return false;
-		memcpy(alg, f[1], flen[1]);
-		alg[flen[1]] = '\0';
-		return mp_tsig_alg_parse(alg, &a) != MP_EINVAL;
-	}
-	return false;
-}
-
-/* True when the first significant line is a YAML `key:` section. */
-static bool kf_is_yaml(const char *buf, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - buf) : len;
-		size_t l = kf_yaml_trim(buf + i, end - i);
-
-		if (l > 0)
-			return l == 4 && memcmp(buf + i, "key:", 4) == 0;
-		i = end + 1;
-	}
-	return false;
 }
 
 /* Decodes a base64 secret and builds the key. */
@@ -950,13 +464,13 @@ int mp_tsig_key_parse_buffer(const char *buf, size_t len, const char *origin,
 	k->buf = buf;
 	k->len = len;
 	k->d = d;
-	if (kf_is_yaml(buf, len)) {
-		rc = kf_parse_yaml(k);
-	} else if (kf_is_pdns(buf, len)) {
-		rc = kf_parse_pdns(k);
+	if (mp_kf_is_yaml(buf, len)) {
+		rc = mp_kf_parse_yaml(k);
+	} else if (mp_kf_is_pdns(buf, len)) {
+		rc = mp_kf_parse_pdns(k);
 	} else {
 		k->line = 1;
-		rc = kf_parse_bind(k);
+		rc = mp_kf_parse_bind(k);
 	}
 	if (rc == MP_OK)
 		rc = kf_select(k, key_name, &sel);
