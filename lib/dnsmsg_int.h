@@ -1,4 +1,5 @@
-/* Internal to the DNS message builders (dnsmsg.c, dnsmsg_txt.c). */
+/* Internal to the DNS messages (dnsmsg.c, dnsmsg_txt.c,
+ * dnsmsg_response.c). */
 #ifndef MP_DNSMSG_INT_H
 #define MP_DNSMSG_INT_H
 

@@ -1,7 +1,7 @@
 /*
  * The DNS operations' state machine (see dnsops.h): which read or UPDATE
  * goes next, what its outcome means for the engine, when to retry, and when
- * a stop or a reload may proceed.
+ * a stop or a reload may proceed. The UPDATE half is in dnsops_update.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,44 +10,18 @@
 #include "alloc.h"
 #include "backoff.h"
 #include "dnsops.h"
+#include "dnsops_int.h"
 #include "dnsops_views.h"
 #include "duration.h"
 #include "error.h"
 #include "log.h"
 
-enum op { OP_IDLE = 0, OP_READ, OP_UPDATE, OP_VIEW_READ, OP_VIEW_PUBLISH };
-
-struct mp_dnsops {
-	struct mp_engine *e;
-	mp_random_fn rnd;
-	enum op op;
-	size_t read_rrset;
-	struct mp_plan plan; /* the UPDATE in flight */
-	struct mp_dns_request req;
-	uint64_t op_deadline; /* monotonic: a stop abandons the op then */
-	bool *pending;	      /* per RRset: a read is due */
-	size_t cap;	      /* room in pending */
-	size_t n_rrsets;
-	size_t n_pending;
-	bool first_round_done; /* every RRset tried once */
-	unsigned attempt;      /* failures in a row, for backoff */
-	uint64_t retry_at;     /* monotonic: no operation before this */
-	uint16_t next_id;
-	bool dry_run;
-	bool stopping, stopped;
-	bool abandon; /* stop without waiting */
-	bool reload_waiting;
-	char why[1200]; /* text behind out->read_error / out->why */
-	struct mp_dnsops_views views; /* vantage: views published and read */
-	bool views_init;
-};
-
-static const struct mp_config *cfg_of(const struct mp_dnsops *m)
+const struct mp_config *mp_ops_cfg_of(const struct mp_dnsops *m)
 {
 	return mp_engine_config(m->e);
 }
 
-static void read_all(struct mp_dnsops *m)
+void mp_ops_read_all(struct mp_dnsops *m)
 {
 	for (size_t i = 0; i < m->n_rrsets; i++)
 		m->pending[i] = true;
@@ -87,7 +61,7 @@ int mp_dnsops_new(struct mp_engine *engine, mp_random_fn rnd,
 	}
 	m->n_rrsets = mp_engine_n_rrsets(engine);
 	m->next_id = rnd ? (uint16_t)rnd(65536) : 0;
-	read_all(m);
+	mp_ops_read_all(m);
 	*out = m;
 	return MP_OK;
 }
@@ -134,20 +108,20 @@ static void wake(struct mp_dnsops_out *out, uint64_t at)
 		out->wake_at_ms = at;
 }
 
-static void op_done(struct mp_dnsops *m)
+void mp_ops_op_done(struct mp_dnsops *m)
 {
 	mp_dns_request_clear(&m->req);
 	m->op = OP_IDLE;
 }
 
-static const char *pool_name(struct mp_dnsops *m, size_t rrset)
+const char *mp_ops_pool_name(struct mp_dnsops *m, size_t rrset)
 {
-	return cfg_of(m)->pools[mp_engine_rrset(m->e, rrset)->pool].name;
+	return mp_ops_cfg_of(m)->pools[mp_engine_rrset(m->e, rrset)->pool].name;
 }
 
 /* How metrics count an operation with the primary that did not succeed
  * (mirrorpool_dns_errors_total{kind}). */
-static enum mp_dns_result result_of(const struct mp_dnsops_in *in)
+enum mp_dns_result mp_ops_result_of(const struct mp_dnsops_in *in)
 {
 	if (in->outcome == MP_DNSOPS_ANSWER && in->resp &&
 	    in->resp->tsig == MP_TSIG_VERIFIED)
@@ -161,7 +135,7 @@ static enum mp_dns_result result_of(const struct mp_dnsops_in *in)
 
 /* pool and rcode (may be NULL) become journal fields; kind is what metrics
  * count (MP_DNS_RESULT_N: nothing reached the primary, count nothing). */
-static void schedule_retry(struct mp_dnsops *m, const char *what,
+void mp_ops_schedule_retry(struct mp_dnsops *m, const char *what,
 			   const char *why, const char *pool, const char *rcode,
 			   enum mp_dns_result kind, const struct mp_time *now)
 {
@@ -181,54 +155,6 @@ static void schedule_retry(struct mp_dnsops *m, const char *what,
 		mp_engine_dns_result(m->e, kind, now->wall_ms);
 }
 
-/* One line per RRset of the plan, each with its POOL= (and RCODE=). */
-static void log_plan(struct mp_dnsops *m, int prio, const char *prefix,
-		     const char *suffix, const char *rcode)
-{
-	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	char item[1200];
-
-	f.rcode = rcode;
-	for (size_t i = 0; i < m->plan.n; i++) {
-		f.pool = pool_name(m, m->plan.items[i].rrset);
-		mp_plan_item_describe(m->e, &m->plan.items[i], item,
-				      sizeof(item));
-		mp_logf(prio, &f, "%s%s%s", prefix, item, suffix);
-	}
-}
-
-/* The pool of a plan that touches one pool only, else NULL. */
-static const char *plan_pool(struct mp_dnsops *m)
-{
-	const char *pool = NULL;
-
-	for (size_t i = 0; i < m->plan.n; i++) {
-		const char *p = pool_name(m, m->plan.items[i].rrset);
-		if (pool && strcmp(pool, p) != 0)
-			return NULL;
-		pool = p;
-	}
-	return pool;
-}
-
-/* One line per RRset changed by an UPDATE the primary accepted. */
-static void log_applied(struct mp_dnsops *m, uint64_t rtt_ms)
-{
-	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-	char item[1200], zone[256];
-
-	mp_name_text(cfg_of(m)->dns.zone, zone, sizeof(zone));
-	f.rcode = "NOERROR";
-	for (size_t i = 0; i < m->plan.n; i++) {
-		mp_plan_item_describe(m->e, &m->plan.items[i], item,
-				      sizeof(item));
-		f.pool = pool_name(m, m->plan.items[i].rrset);
-		mp_logf(LOG_NOTICE, &f, "UPDATE %s: %s (NOERROR in %llu ms%s)",
-			zone, item, (unsigned long long)rtt_ms,
-			m->plan.operator? ", operator action" : "");
-	}
-}
-
 /* ---- reads ------------------------------------------------------------ */
 
 /* Did the last UPDATE of some RRset fail? */
@@ -245,13 +171,13 @@ static bool update_failing(const struct mp_dnsops *m)
 static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		      const struct mp_time *now, struct mp_dnsops_out *out)
 {
-	const struct mp_config *cfg = cfg_of(m);
+	const struct mp_config *cfg = mp_ops_cfg_of(m);
 	size_t i = m->read_rrset;
 	struct mp_rrset *r = mp_engine_rrset(m->e, i);
 	const struct mp_dns_response *resp = in->resp;
 	char what[400], rcbuf[16];
 
-	op_done(m);
+	mp_ops_op_done(m);
 	if (in->outcome == MP_DNSOPS_ANSWER && resp &&
 	    (resp->rcode == 0 /* NOERROR */ ||
 	     resp->rcode == 3 /* NXDOMAIN */) &&
@@ -289,16 +215,16 @@ static void read_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		out->changed = true;
 	}
 	out->read_error = m->why;
-	schedule_retry(
+	mp_ops_schedule_retry(
 	    m, what, m->why, cfg->pools[r->pool].name,
 	    mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf)),
-	    result_of(in), now);
+	    mp_ops_result_of(in), now);
 }
 
 static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
 		       struct mp_dnsops_out *out)
 {
-	const struct mp_config *cfg = cfg_of(m);
+	const struct mp_config *cfg = mp_ops_cfg_of(m);
 	struct mp_rrset *r = mp_engine_rrset(m->e, i);
 	char what[300];
 	int rc;
@@ -308,9 +234,9 @@ static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
 	if (rc != MP_OK) {
 		snprintf(what, sizeof(what), "building the query for %s",
 			 cfg->pools[r->pool].name);
-		schedule_retry(m, what, mp_strerror(rc),
-			       cfg->pools[r->pool].name, NULL, MP_DNS_RESULT_N,
-			       now);
+		mp_ops_schedule_retry(m, what, mp_strerror(rc),
+				      cfg->pools[r->pool].name, NULL,
+				      MP_DNS_RESULT_N, now);
 		return false;
 	}
 	m->op = OP_READ;
@@ -322,113 +248,6 @@ static bool start_read(struct mp_dnsops *m, size_t i, const struct mp_time *now,
 	return true;
 }
 
-/* ---- updates ---------------------------------------------------------- */
-
-static void update_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
-			const struct mp_time *now, struct mp_dnsops_out *out)
-{
-	const struct mp_config *cfg = cfg_of(m);
-	const struct mp_dns_response *resp = in->resp;
-	char what[320], zone[256], rcbuf[16], suffix[120];
-	const char *rc, *pool;
-	bool applied = in->outcome == MP_DNSOPS_ANSWER && resp &&
-		       resp->rcode == 0 && resp->tsig == MP_TSIG_VERIFIED;
-
-	op_done(m);
-	out->changed = true;
-	if (applied) {
-		if (m->stopping)
-			mp_log(LOG_NOTICE, "UPDATE in flight at stop: applied");
-		log_applied(m, in->rtt_ms);
-		/* verify it took */
-		for (size_t i = 0; i < m->plan.n; i++) {
-			size_t k = m->plan.items[i].rrset;
-			if (!m->pending[k]) {
-				m->pending[k] = true;
-				m->n_pending++;
-			}
-		}
-		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_DONE,
-					"NOERROR", *now);
-		mp_plan_clear(&m->plan);
-		m->attempt = 0;
-		mp_engine_dns_error(m->e, NULL);
-		mp_engine_dns_result(m->e, MP_DNS_RESULT_OK, now->wall_ms);
-		return;
-	}
-	mp_dnsops_explain_outcome(in->outcome, resp, in->detail, cfg,
-				  now->wall_ms / 1000, m->why, sizeof(m->why));
-	rc = mp_dnsops_outcome_rcode(in->outcome, resp, rcbuf, sizeof(rcbuf));
-	if (in->outcome == MP_DNSOPS_ANSWER && resp) {
-		/* YXRRSET/NXRRSET: our view is stale; SERVFAIL: the
-		 * RRset's size tells the likely cause */
-		if (resp->rcode == 7 || resp->rcode == 8 || resp->rcode == 2)
-			read_all(m);
-		mp_engine_update_result(m->e, &m->plan, MP_UPDATE_REJECTED, rc,
-					*now);
-	} else {
-		mp_engine_update_result(
-		    m->e, &m->plan, MP_UPDATE_FAILED,
-		    in->outcome == MP_DNSOPS_TIMEOUT ? "TIMEOUT" : "FAILED",
-		    *now);
-	}
-	if (m->stopping)
-		mp_log(LOG_NOTICE, "UPDATE in flight at stop: not applied");
-	snprintf(suffix, sizeof(suffix), " not applied (%s)", rc);
-	log_plan(m, LOG_ERR, "UPDATE: ", suffix, rc);
-	/* pool is borrowed from the config, which outlives the plan */
-	pool = plan_pool(m);
-	mp_plan_clear(&m->plan);
-	if (m->stopping)
-		return; /* no retry: the next start re-reads and plans again */
-	snprintf(what, sizeof(what), "UPDATE %s",
-		 mp_name_text(cfg->dns.zone, zone, sizeof(zone)));
-	schedule_retry(m, what, m->why, pool, rc, result_of(in), now);
-}
-
-static bool start_update(struct mp_dnsops *m, const struct mp_time *now,
-			 struct mp_dnsops_out *out)
-{
-	const struct mp_config *cfg = cfg_of(m);
-	struct mp_rrset_change *ch;
-	char zone[256];
-	int rc = MP_ENOMEM;
-
-	mp_name_text(cfg->dns.zone, zone, sizeof(zone));
-	ch = mp_calloc(m->plan.n, sizeof(*ch));
-	if (ch) {
-		for (size_t i = 0; i < m->plan.n; i++) {
-			struct mp_rrset *r =
-			    mp_engine_rrset(m->e, m->plan.items[i].rrset);
-			const struct mp_pool_cfg *pc = &cfg->pools[r->pool];
-			ch[i].owner = pc->name;
-			ch[i].rrtype = r->rrtype;
-			ch[i].ttl = pc->ttl;
-			ch[i].add = &m->plan.items[i].add;
-			ch[i].del = &m->plan.items[i].del;
-		}
-		rc = mp_update_build(cfg->dns.zone, ch, m->plan.n, m->next_id++,
-				     cfg->key, now->wall_ms / 1000, &m->req);
-		free(ch);
-	}
-	if (rc != MP_OK) {
-		char what[300];
-		log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
-		mp_plan_clear(&m->plan);
-		snprintf(what, sizeof(what), "building the UPDATE for %s",
-			 zone);
-		schedule_retry(m, what, mp_strerror(rc), NULL, NULL,
-			       MP_DNS_RESULT_N, now);
-		return false;
-	}
-	m->op = OP_UPDATE;
-	m->op_deadline = now->mono_ms + cfg->dns.timeout_ms;
-	out->act = MP_DNSOPS_SEND_UPDATE;
-	out->req = &m->req;
-	out->plan = &m->plan;
-	return true;
-}
-
 static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
 {
 	const char *pool;
@@ -437,24 +256,24 @@ static void send_failed(struct mp_dnsops *m, int err, const struct mp_time *now)
 		return;
 	if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH) {
 		bool read = m->op == OP_VIEW_READ;
-		op_done(m);
+		mp_ops_op_done(m);
 		mp_dnsops_views_done(&m->views, m->e, read, NULL,
 				     mp_strerror(err), now);
 		return;
 	}
 	if (m->op == OP_READ) {
-		pool = pool_name(m, m->read_rrset);
-		op_done(m);
-		schedule_retry(m, "sending query", mp_strerror(err), pool, NULL,
-			       MP_DNS_RESULT_NETWORK, now);
+		pool = mp_ops_pool_name(m, m->read_rrset);
+		mp_ops_op_done(m);
+		mp_ops_schedule_retry(m, "sending query", mp_strerror(err),
+				      pool, NULL, MP_DNS_RESULT_NETWORK, now);
 		return;
 	}
-	pool = plan_pool(m);
-	op_done(m);
-	log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
+	pool = mp_ops_plan_pool(m);
+	mp_ops_op_done(m);
+	mp_ops_log_plan(m, LOG_ERR, "UPDATE: ", " not sent", NULL);
 	mp_plan_clear(&m->plan);
-	schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL,
-		       MP_DNS_RESULT_NETWORK, now);
+	mp_ops_schedule_retry(m, "sending UPDATE", mp_strerror(err), pool, NULL,
+			      MP_DNS_RESULT_NETWORK, now);
 }
 
 /* ---- what next -------------------------------------------------------- */
@@ -473,13 +292,14 @@ static void step_stopping(struct mp_dnsops *m, const struct mp_time *now,
 		mp_log(LOG_WARNING, "stop: no answer to the UPDATE in flight "
 				    "within dns.timeout");
 	if (m->op == OP_UPDATE)
-		log_plan(m, LOG_WARNING, "UPDATE: ",
-			 " abandoned at stop; the primary may have applied it "
-			 "(the next start re-reads)",
-			 NULL);
+		mp_ops_log_plan(
+		    m, LOG_WARNING, "UPDATE: ",
+		    " abandoned at stop; the primary may have applied it "
+		    "(the next start re-reads)",
+		    NULL);
 	if (m->op != OP_IDLE) {
 		out->cancel = true;
-		op_done(m);
+		mp_ops_op_done(m);
 		mp_plan_clear(&m->plan);
 	}
 	m->stopped = true;
@@ -530,13 +350,14 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 			return;
 		}
 		if (!m->dry_run) {
-			if (!start_update(m, now, out))
+			if (!mp_ops_start_update(m, now, out))
 				wake(out, m->retry_at);
 			return;
 		}
 		if (mp_engine_dry_run_note(m->e, &m->plan, *now))
-			log_plan(m, LOG_NOTICE,
-				 "dry-run: would send UPDATE: ", "", NULL);
+			mp_ops_log_plan(m, LOG_NOTICE,
+					"dry-run: would send UPDATE: ", "",
+					NULL);
 		mp_plan_clear(&m->plan);
 	}
 }
@@ -547,7 +368,7 @@ static void step(struct mp_dnsops *m, const struct mp_time *now,
 static bool start_view_op(struct mp_dnsops *m, const struct mp_time *now,
 			  struct mp_dnsops_out *out)
 {
-	const struct mp_config *cfg = cfg_of(m);
+	const struct mp_config *cfg = mp_ops_cfg_of(m);
 	uint64_t wake_ms = UINT64_MAX;
 	bool read;
 
@@ -579,9 +400,10 @@ static void view_done(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		: NULL;
 	bool read = m->op == OP_VIEW_READ;
 
-	op_done(m);
-	mp_dnsops_explain_outcome(in->outcome, in->resp, in->detail, cfg_of(m),
-				  now->wall_ms / 1000, m->why, sizeof(m->why));
+	mp_ops_op_done(m);
+	mp_dnsops_explain_outcome(in->outcome, in->resp, in->detail,
+				  mp_ops_cfg_of(m), now->wall_ms / 1000, m->why,
+				  sizeof(m->why));
 	if (mp_dnsops_views_done(&m->views, m->e, read, resp, m->why, now))
 		out->changed = true;
 }
@@ -603,7 +425,7 @@ static void reloaded(struct mp_dnsops *m)
 	m->n_rrsets = n;
 	m->attempt = 0;
 	m->retry_at = 0;
-	read_all(m);
+	mp_ops_read_all(m);
 }
 
 void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
@@ -618,7 +440,7 @@ void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		if (m->op == OP_READ)
 			read_done(m, in, now, out);
 		else if (m->op == OP_UPDATE)
-			update_done(m, in, now, out);
+			mp_ops_update_done(m, in, now, out);
 		else if (m->op == OP_VIEW_READ || m->op == OP_VIEW_PUBLISH)
 			view_done(m, in, now, out);
 		break;
@@ -653,7 +475,7 @@ void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		if (m->op == OP_READ) {
 			/* a read is repeated after the reload anyway */
 			out->cancel = true;
-			op_done(m);
+			mp_ops_op_done(m);
 		}
 		break;
 	case MP_DNSOPS_RELOADED:
@@ -661,10 +483,10 @@ void mp_dnsops_input(struct mp_dnsops *m, const struct mp_dnsops_in *in,
 		break;
 	case MP_DNSOPS_SYNC:
 		m->retry_at = 0; /* an operator asked: skip the backoff */
-		read_all(m);
+		mp_ops_read_all(m);
 		break;
 	case MP_DNSOPS_REREAD:
-		read_all(m);
+		mp_ops_read_all(m);
 		break;
 	}
 	step(m, now, out);

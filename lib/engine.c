@@ -8,7 +8,6 @@
 
 #include "duration.h"
 #include "error.h"
-#include "select.h"
 
 void mp_eng_fields(struct mp_engine *e, const struct mp_target *t,
 		   struct mp_log_fields *f)
@@ -184,8 +183,6 @@ static struct mp_target *find_target(struct mp_engine *e, const char *pool,
 	return NULL;
 }
 
-static void view_after_reload(struct mp_engine *e, uint64_t now_ms);
-
 int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 			  struct mp_time now)
 {
@@ -289,7 +286,7 @@ int mp_engine_reconfigure(struct mp_engine *e, const struct mp_config *cfg,
 	e->dirty = true;
 	/* other addresses and guard settings: count again at the next result */
 	e->guard_known = false;
-	view_after_reload(e, now_ms);
+	mp_eng_view_after_reload(e, now_ms);
 	return MP_OK;
 }
 
@@ -341,94 +338,6 @@ void mp_engine_dns_error(struct mp_engine *e, const char *error)
 {
 	free(e->dns_error);
 	e->dns_error = error ? strdup(error) : NULL;
-}
-
-/* ---- guard ------------------------------------------------------------ */
-
-/* Returns true when the freeze changed. */
-bool mp_eng_guard_evaluate(struct mp_engine *e)
-{
-	const struct mp_config *cfg = e->cfg;
-	char reason[sizeof(e->freeze_reason)] = "";
-	size_t n_checked = 0, n_failing = 0, s_fail = 0;
-	bool frozen = false;
-
-	if (cfg->guard.n_sentinels > 0) {
-		for (size_t i = 0; i < cfg->guard.n_sentinels; i++)
-			if (e->sentinels[i].has_result && !e->sentinels[i].ok)
-				s_fail++;
-		if (s_fail == cfg->guard.n_sentinels) {
-			frozen = true;
-			snprintf(reason, sizeof(reason),
-				 "all %zu sentinels failing (last: %.100s)",
-				 s_fail, e->sentinels[0].detail);
-		}
-	}
-	if (!frozen && cfg->guard.all_down_freeze) {
-		for (size_t i = 0; i < e->n_targets; i++) {
-			const struct mp_health *h = &e->targets[i].health;
-			if (!h->has_result)
-				continue;
-			n_checked++;
-			if (!h->last.ok)
-				n_failing++;
-		}
-		/* "at once" needs a complete picture: until every address has
-		 * been checked, a few early failures prove nothing about our
-		 * own network */
-		if (n_checked == e->n_targets &&
-		    mp_guard_all_down(n_checked, n_failing)) {
-			frozen = true;
-			snprintf(
-			    reason, sizeof(reason),
-			    "every checked address (%zu) is failing at once",
-			    n_checked);
-		}
-	}
-	if (frozen && !e->frozen)
-		mp_log(LOG_WARNING,
-		       "freeze engaged: %s; removals are suspended until it "
-		       "clears (our own network is the likely culprit)",
-		       reason);
-	else if (!frozen && e->frozen)
-		mp_log(LOG_NOTICE, "freeze released: %s no longer holds",
-		       e->freeze_reason);
-	bool changed = frozen != e->frozen;
-	e->frozen = frozen;
-	e->guard_known = true;
-	if (frozen)
-		snprintf(e->freeze_reason, sizeof(e->freeze_reason), "%s",
-			 reason);
-	else
-		e->freeze_reason[0] = '\0';
-	return changed;
-}
-
-bool mp_engine_frozen(const struct mp_engine *e, const char **reason)
-{
-	if (reason)
-		*reason = e->frozen ? e->freeze_reason : NULL;
-	return e->frozen;
-}
-
-bool mp_engine_sentinel_result(struct mp_engine *e, size_t i, bool ok,
-			       const char *detail, struct mp_time now)
-{
-	const uint64_t now_ms = now.mono_ms;
-	struct mp_sentinel *s;
-
-	(void)now_ms;
-	if (i >= e->cfg->guard.n_sentinels)
-		return false;
-	s = &e->sentinels[i];
-	if (!s->has_result || s->ok != ok)
-		mp_log(ok ? LOG_INFO : LOG_WARNING, "sentinel %s: %s (%s)",
-		       e->cfg->guard.sentinels[i], ok ? "reachable" : "failing",
-		       detail ? detail : "");
-	s->has_result = true;
-	s->ok = ok;
-	snprintf(s->detail, sizeof(s->detail), "%s", detail ? detail : "");
-	return mp_eng_guard_evaluate(e);
 }
 
 /* ---- health ----------------------------------------------------------- */
@@ -548,134 +457,6 @@ bool mp_engine_check_result(struct mp_engine *e, size_t i,
 	if (!e->guard_known || !had_result || was_ok != r->ok)
 		guard_changed = mp_eng_guard_evaluate(e);
 	return guard_changed || ch != MP_HEALTH_SAME || dch != MP_DAMPING_NONE;
-}
-
-/* ---- DNS view --------------------------------------------------------- */
-
-bool mp_eng_target_in_rrset(const struct mp_engine *e,
-			    const struct mp_target *t, const struct mp_rrset *r)
-{
-	(void)e;
-	return t->pool == r->pool && mp_addr_rrtype(&t->addr) == r->rrtype;
-}
-
-bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
-			   const struct mp_addr *a)
-{
-	for (size_t i = 0; i < e->n_targets; i++)
-		if (mp_eng_target_in_rrset(e, &e->targets[i], r) &&
-		    mp_addr_equal(&e->targets[i].addr, a))
-			return true;
-	return false;
-}
-
-void mp_eng_describe_sets(const struct mp_addr_set *add,
-			  const struct mp_addr_set *del, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < del->n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s-%s",
-					off ? " " : "", del->v[i].text);
-	for (size_t i = 0; i < add->n && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s+%s",
-					off ? " " : "", add->v[i].text);
-	if (!buf[0])
-		snprintf(buf, len, "no change");
-}
-
-/* Addresses not yet checked start as DNS has them: up when present, down
- * when absent, so that a start (or a reload) changes nothing in DNS. */
-static void adopt_targets(struct mp_engine *e, const struct mp_rrset *r,
-			  const struct mp_addr_set *in_dns, uint64_t now_ms)
-{
-	for (size_t k = 0; k < e->n_targets; k++) {
-		struct mp_target *t = &e->targets[k];
-		struct mp_log_fields f;
-		bool present;
-
-		if (!mp_eng_target_in_rrset(e, t, r))
-			continue;
-		present = mp_addr_set_contains(in_dns, &t->addr);
-		if (!mp_health_adopt(&t->health, present, now_ms))
-			continue;
-		mp_eng_fields(e, t, &f);
-		mp_logf(LOG_INFO, &f, "%s %s: starts %s (%s in DNS)", f.mirror,
-			t->addr.text, present ? "up" : "down",
-			present ? "present" : "absent");
-	}
-}
-
-static void warn_foreign(struct mp_engine *e, const struct mp_rrset *r,
-			 const struct mp_addr *a)
-{
-	struct mp_log_fields f = MP_LOG_FIELDS_INIT;
-
-	f.pool = eng_pool(e, r->pool)->name;
-	f.address = a->text;
-	mp_logf(LOG_WARNING, &f,
-		"%s %s holds %s, which belongs to no configured mirror; "
-		"removing it",
-		f.pool, rrtype_name(r->rrtype), a->text);
-}
-
-/*
- * After a reload, for the RRsets whose content is known: mirrors new to
- * the configuration (or renamed) start as at a start, and addresses of
- * mirrors taken out of it are now foreign and say so.
- */
-static void view_after_reload(struct mp_engine *e, uint64_t now_ms)
-{
-	for (size_t i = 0; i < e->n_rrsets; i++) {
-		struct mp_rrset *r = &e->rrsets[i];
-		if (!r->in_dns_known)
-			continue;
-		adopt_targets(e, r, &r->in_dns, now_ms);
-		for (size_t k = 0; k < r->in_dns.n; k++)
-			if (!mp_eng_addr_is_member(e, r, &r->in_dns.v[k]))
-				warn_foreign(e, r, &r->in_dns.v[k]);
-	}
-}
-
-void mp_engine_dns_view(struct mp_engine *e, size_t i,
-			const struct mp_addr_set *in_dns, struct mp_time now)
-{
-	const uint64_t now_ms = now.mono_ms;
-	struct mp_rrset *r;
-	const struct mp_pool_cfg *pc;
-	struct mp_log_fields pf = MP_LOG_FIELDS_INIT;
-
-	if (i >= e->n_rrsets)
-		return;
-	r = &e->rrsets[i];
-	pc = eng_pool(e, r->pool);
-	pf.pool = pc->name;
-	if (!r->in_dns_known) {
-		adopt_targets(e, r, in_dns, now_ms);
-	} else if (!mp_addr_set_equal(&r->in_dns, in_dns)) {
-		struct mp_addr_set add, del;
-		char buf[1024];
-		mp_addr_set_init(&add);
-		mp_addr_set_init(&del);
-		mp_rrset_diff(in_dns, &r->in_dns, &add, &del);
-		mp_eng_describe_sets(&add, &del, buf, sizeof(buf));
-		mp_logf(
-		    LOG_WARNING, &pf,
-		    "drift: %s %s changed on the primary outside mirrorpool "
-		    "(%s); re-converging",
-		    pc->name, rrtype_name(r->rrtype), buf);
-		mp_addr_set_clear(&add);
-		mp_addr_set_clear(&del);
-	}
-	for (size_t k = 0; k < in_dns->n; k++)
-		if (!mp_eng_addr_is_member(e, r, &in_dns->v[k]) &&
-		    !(r->in_dns_known &&
-		      mp_addr_set_contains(&r->in_dns, &in_dns->v[k])))
-			warn_foreign(e, r, &in_dns->v[k]);
-	mp_eng_servfail_explain(e, r, in_dns);
-	mp_addr_set_copy(&r->in_dns, in_dns);
-	r->in_dns_known = true;
 }
 
 /* ---- time ------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* Engine internals shared by engine.c, engine_status.c and engine_state.c. */
+/* Engine internals shared by the engine's files (lib/engine*.c). */
 #ifndef MP_ENGINE_INT_H
 #define MP_ENGINE_INT_H
 
@@ -97,6 +97,11 @@ bool mp_eng_addr_is_member(const struct mp_engine *e, const struct mp_rrset *r,
 /* "-192.0.2.20 +192.0.2.30" (or "no change") into buf. */
 void mp_eng_describe_sets(const struct mp_addr_set *add,
 			  const struct mp_addr_set *del, char *buf, size_t len);
+
+/* After a reload, for the RRsets whose content is known: new mirrors start
+ * as DNS has them, addresses of removed ones are reported as foreign.
+ * engine_dnsview.c */
+void mp_eng_view_after_reload(struct mp_engine *e, uint64_t now_ms);
 
 /* Notes the rcode of the last UPDATE of r; after a SERVFAIL, the next
  * read of r explains its likely cause (mp_eng_servfail_explain, before

@@ -112,6 +112,7 @@ struct mp_checker {
 	unsigned char rbuf[16384];	   /* what one recv() of a native check
 					      reads; the loop has one thread */
 	struct mp_tls_ctx *tls_ctxs;	   /* one per check configuration */
+	unsigned ends_since_trim;	   /* checks ended since malloc_trim */
 	bool closing;
 	void (*closed)(void *);
 	void *closed_arg;

@@ -87,6 +87,10 @@ static SSL_CTX *ctx_build(const char *ca_file, bool verify, char *detail,
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF |
 				     SSL_OP_NO_COMPRESSION |
 				     SSL_OP_NO_RENEGOTIATION);
+	/* a check waits for its answer most of its life: the 16 KiB read
+	 * and write buffers go back while they are empty, so a thousand
+	 * checks in flight do not hold 32 MiB between them */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 						SSL_SESS_CACHE_NO_INTERNAL);
 	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);

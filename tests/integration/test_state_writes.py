@@ -149,6 +149,7 @@ class StateWrites(unittest.TestCase):
         self.assertLessEqual(len(times), bound, gaps)
         # coalesced, not lost: the last file holds every penalty
         st = read_state(ag)
+        print("last state file: %d bytes" % os.path.getsize(ag.state_file))
         penalized = {d["address"] for d in st["damping"]}
         self.assertEqual(penalized, {a for p in range(N_POOLS)
                                      for a in failing(p)})

@@ -2,26 +2,6 @@
 
 #include "backoff.h"
 
-static uint32_t last_upper;
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	last_upper = upper;
-	return 0;
-}
-
-static uint32_t rnd_max(uint32_t upper)
-{
-	last_upper = upper;
-	return upper - 1;
-}
-
-static uint32_t rnd_mid(uint32_t upper)
-{
-	last_upper = upper;
-	return upper / 2;
-}
-
 static void test_base_doubles_to_cap(void)
 {
 	static const uint64_t want[] = {1000,  2000,  4000,  8000,
@@ -35,22 +15,22 @@ static void test_base_doubles_to_cap(void)
 static void test_jitter_bounds(void)
 {
 	/* 1 s: uniform over [800, 1200], 401 values. */
-	CU_ASSERT_EQUAL(mp_backoff_delay(0, rnd_zero), 800);
-	CU_ASSERT_EQUAL(last_upper, 401);
-	CU_ASSERT_EQUAL(mp_backoff_delay(0, rnd_max), 1200);
-	CU_ASSERT_EQUAL(mp_backoff_delay(0, rnd_mid), 1000);
+	CU_ASSERT_EQUAL(mp_backoff_delay(0, mp_unit_rnd_zero), 800);
+	CU_ASSERT_EQUAL(mp_unit_rnd_upper, 401);
+	CU_ASSERT_EQUAL(mp_backoff_delay(0, mp_unit_rnd_top), 1200);
+	CU_ASSERT_EQUAL(mp_backoff_delay(0, mp_unit_rnd_mid), 1000);
 	/* 32 s: [25600, 38400]. */
-	CU_ASSERT_EQUAL(mp_backoff_delay(5, rnd_zero), 25600);
-	CU_ASSERT_EQUAL(mp_backoff_delay(5, rnd_max), 38400);
+	CU_ASSERT_EQUAL(mp_backoff_delay(5, mp_unit_rnd_zero), 25600);
+	CU_ASSERT_EQUAL(mp_backoff_delay(5, mp_unit_rnd_top), 38400);
 }
 
 static void test_cap_jitters_downwards(void)
 {
 	/* At the cap: [48000, 60000], never above 60 s. */
-	CU_ASSERT_EQUAL(mp_backoff_delay(6, rnd_zero), 48000);
-	CU_ASSERT_EQUAL(last_upper, 12001);
-	CU_ASSERT_EQUAL(mp_backoff_delay(6, rnd_max), 60000);
-	CU_ASSERT_EQUAL(mp_backoff_delay(40, rnd_max), 60000);
+	CU_ASSERT_EQUAL(mp_backoff_delay(6, mp_unit_rnd_zero), 48000);
+	CU_ASSERT_EQUAL(mp_unit_rnd_upper, 12001);
+	CU_ASSERT_EQUAL(mp_backoff_delay(6, mp_unit_rnd_top), 60000);
+	CU_ASSERT_EQUAL(mp_backoff_delay(40, mp_unit_rnd_top), 60000);
 }
 
 static CU_TestInfo tests[] = {

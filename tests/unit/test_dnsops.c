@@ -2,6 +2,7 @@
  * engine: reads, UPDATEs and their verification, retries and backoff, and
  * how stop and reload meet an operation in flight. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,38 +47,6 @@ static struct mp_engine *eng;
 static struct mp_dnsops *m;
 static struct mp_time now;
 static struct mp_dnsops_out out;
-static char logbuf[32768];
-
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-	(void)prio;
-	(void)f;
-	(void)arg;
-	if (l < sizeof(logbuf))
-		snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
-}
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	(void)upper;
-	return 0;
-}
-
-static struct mp_config *load_conf(const char *text)
-{
-	struct mp_config *c = NULL;
-	struct mp_diag d;
-
-	mp_diag_init(&d);
-	if (mp_config_load(mp_unit_write_file("dnsops.conf", text, 0600), 0, &c,
-			   &d) != MP_OK)
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-	mp_diag_clear(&d);
-	return c;
-}
 
 static void advance(uint64_t ms)
 {
@@ -131,15 +100,14 @@ static const char *AAAA_ALL = "2001:db8::10";
 
 static void setup_conf(const char *text)
 {
-	cfg = load_conf(text);
+	cfg = mp_unit_config(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	now.mono_ms = 5000;
 	now.wall_ms = T0;
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
-	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
-	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
+	mp_unit_log_start(mp_unit_log_capture);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, mp_unit_rnd_zero, now, &eng),
+			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, mp_unit_rnd_zero, &m), MP_OK);
 }
 
 /* The first round: both RRsets read, holding every address. */
@@ -164,28 +132,15 @@ static void setup(void)
 static void teardown(void)
 {
 	mp_dnsops_free(m);
-	mp_engine_free(eng);
-	mp_config_free(cfg);
 	m = NULL;
-	eng = NULL;
-	cfg = NULL;
-	mp_log_set_sink(NULL, NULL);
-}
-
-static size_t target_of(const char *addr)
-{
-	size_t t = 0;
-
-	while (strcmp(mp_engine_target(eng, t)->addr.text, addr) != 0)
-		t++;
-	return t;
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 /* addr fails its checks (fall = 3), 2 s apart. */
 static void fail(const char *addr)
 {
 	struct mp_check_result r;
-	size_t t = target_of(addr);
+	size_t t = mp_unit_target(eng, addr);
 
 	for (int i = 0; i < 3; i++) {
 		advance(2000);
@@ -220,14 +175,15 @@ static void test_reads_then_update_and_verify(void)
 	start_update();
 	answer(0, NULL);
 	CU_ASSERT_TRUE(out.changed);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 (NOERROR in 3 ms"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(mp_unit_log, "-192.0.2.30 (NOERROR in 3 ms"));
 	/* the verification re-read of A */
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
 	CU_ASSERT_EQUAL(out.rrset, 0);
 	answer(0, "192.0.2.10 192.0.2.20");
 	CU_ASSERT_TRUE(out.reads_done);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "drift"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "drift"));
 	teardown();
 }
 
@@ -239,7 +195,7 @@ static void test_verification_finds_drift(void)
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
 	/* someone put .30 back, and added .99 */
 	answer(0, "192.0.2.10 192.0.2.20 192.0.2.30 192.0.2.99");
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "drift"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "drift"));
 	/* the rate limit (min_interval 5 s) holds the correction back */
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
 	CU_ASSERT_NOT_EQUAL_FATAL(out.wake_at_ms, UINT64_MAX);
@@ -264,9 +220,10 @@ static void test_read_fails_then_succeeds(void)
 	CU_ASSERT_TRUE(out.first_round); /* tried: the daemon may be ready */
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + MP_BACKOFF_BASE_MS -
 					    MP_BACKOFF_BASE_MS / 5);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "reading dl.example.org. A from "
-					      "127.0.0.1 port 53: connection "
-					      "refused; retrying in"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "reading dl.example.org. A from "
+				      "127.0.0.1 port 53: connection "
+				      "refused; retrying in"));
 	/* woken early: still waiting */
 	advance(100);
 	input(MP_DNSOPS_WAKE);
@@ -296,7 +253,7 @@ static void test_backoff_grows_to_cap(void)
 		outcome(MP_DNSOPS_TIMEOUT, NULL);
 		CU_ASSERT_STRING_EQUAL(out.read_error, "no answer (timeout)");
 		d = out.wake_at_ms - now.mono_ms;
-		CU_ASSERT_EQUAL(d, mp_backoff_delay(i, rnd_zero));
+		CU_ASSERT_EQUAL(d, mp_backoff_delay(i, mp_unit_rnd_zero));
 		CU_ASSERT_TRUE(d >= prev);
 		CU_ASSERT_TRUE(d <= MP_BACKOFF_CAP_MS);
 		prev = d;
@@ -321,10 +278,10 @@ static void test_update_rejected_retries(void)
 	start_update();
 	answer(5 /* REFUSED */, NULL);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "REFUSED: key \"k\" is not "
-					      "allowed to update zone "
-					      "example.org"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "not applied (REFUSED)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "REFUSED: key \"k\" is not "
+						   "allowed to update zone "
+						   "example.org"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "not applied (REFUSED)"));
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 800);
 	advance(800);
 	input(MP_DNSOPS_WAKE);
@@ -341,14 +298,16 @@ static void test_stop_update_answer_arrives(void)
 	CU_ASSERT_FALSE(out.stopped);
 	CU_ASSERT_FALSE(out.cancel);
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + TIMEOUT_MS - 500);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "stop: waiting at most 1500 ms "
-					      "for the UPDATE in flight"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "stop: waiting at most 1500 ms "
+				      "for the UPDATE in flight"));
 	advance(300);
 	answer(0, NULL);
 	CU_ASSERT_TRUE(out.stopped);
 	CU_ASSERT_TRUE(out.changed); /* the engine knows it was applied */
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "in flight at stop: applied"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(mp_unit_log, "in flight at stop: applied"));
 	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->has_last);
 	/* nothing more happens once stopped */
 	input(MP_DNSOPS_SYNC);
@@ -371,11 +330,13 @@ static void test_stop_update_times_out(void)
 	CU_ASSERT_TRUE(out.stopped);
 	CU_ASSERT_TRUE(out.cancel);
 	CU_ASSERT_FALSE(mp_dnsops_busy(m));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "no answer to the UPDATE in "
-					      "flight within dns.timeout\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 abandoned at stop; "
-					      "the primary may have applied "
-					      "it"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "no answer to the UPDATE in "
+				      "flight within dns.timeout\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "-192.0.2.30 abandoned at stop; "
+				      "the primary may have applied "
+				      "it"));
 	/* a late answer is not fed in (the caller cancelled); if it were,
 	 * the machine ignores it */
 	answer(0, NULL);
@@ -394,8 +355,8 @@ static void test_stop_then_abandon(void)
 	input(MP_DNSOPS_ABANDON); /* a second SIGTERM */
 	CU_ASSERT_TRUE(out.stopped);
 	CU_ASSERT_TRUE(out.cancel);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "within dns.timeout"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "abandoned at stop"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "within dns.timeout"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "abandoned at stop"));
 	teardown();
 }
 
@@ -409,8 +370,8 @@ static void test_stop_update_fails(void)
 	CU_ASSERT_TRUE(out.stopped);
 	CU_ASSERT_FALSE(out.cancel);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "in flight at stop: not applied"));
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "retrying"));
+	    strstr(mp_unit_log, "in flight at stop: not applied"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "retrying"));
 	teardown();
 }
 
@@ -473,7 +434,7 @@ static void test_reload_while_update_in_flight(void)
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE); /* no verify read yet */
 	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->has_last);
 	/* the new configuration: a second pool, so 4 RRsets */
-	ncfg = load_conf(CONF2);
+	ncfg = mp_unit_config(CONF2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
 	CU_ASSERT_EQUAL(mp_dnsops_reserve(m, 2 * ncfg->n_pools + 1), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now), MP_OK);
@@ -532,7 +493,7 @@ static void test_reloaded_without_room(void)
 	setup();
 	input(MP_DNSOPS_RELOAD);
 	CU_ASSERT_TRUE_FATAL(out.reload_ready);
-	ncfg = load_conf(CONF2);
+	ncfg = mp_unit_config(CONF2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ncfg);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, ncfg, now), MP_OK);
 	mp_config_free(cfg);
@@ -542,7 +503,8 @@ static void test_reloaded_without_room(void)
 	input(MP_DNSOPS_RELOADED);
 	mp_alloc_fail_after(-1);
 	CU_ASSERT_EQUAL(mp_dnsops_reads_pending(m), 3);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "out of memory: only 3 of 4"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(mp_unit_log, "out of memory: only 3 of 4"));
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_SEND_READ);
 	teardown();
 }
@@ -557,7 +519,7 @@ static void test_update_build_nomem(void)
 	mp_alloc_fail_after(-1);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
 	CU_ASSERT_FALSE(mp_dnsops_busy(m));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.30 not sent"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "-192.0.2.30 not sent"));
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 800);
 	advance(800);
 	input(MP_DNSOPS_WAKE);
@@ -637,7 +599,7 @@ static void wall_step_keeps_failover(int64_t step_ms)
 	input(MP_DNSOPS_WAKE);
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_UPDATE);
 	answer(0, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "-192.0.2.20 (NOERROR"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "-192.0.2.20 (NOERROR"));
 	/* what people read follows the wall clock */
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->last_at_s, now.wall_ms / 1000);
 	{
@@ -712,7 +674,7 @@ static void test_state_converts_clocks(void)
 	fail_m3();
 	CU_ASSERT_EQUAL_FATAL(mp_engine_drain(eng, &dr, now, err, sizeof(err)),
 			      MP_OK);
-	t = target_of("192.0.2.30");
+	t = mp_unit_target(eng, "192.0.2.30");
 	st = mp_engine_state_save(eng, now);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	/* 10 s later on both clocks, in a process whose monotonic clock
@@ -722,7 +684,8 @@ static void test_state_converts_clocks(void)
 	f1 = mp_damping_figure(&mp_engine_target(eng, t)->health.damping,
 			       &cfg->damping, now.mono_ms + 10000);
 	CU_ASSERT_TRUE(f1 > 0.5);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, later, &e2), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, mp_unit_rnd_zero, later, &e2),
+			      MP_OK);
 	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, later, err, sizeof(err)),
 			MP_OK);
 	f2 = mp_damping_figure(&mp_engine_target(e2, t)->health.damping,

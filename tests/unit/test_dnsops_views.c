@@ -3,6 +3,7 @@
  * own, an observer only publishes, failures are retried without holding
  * up the pools, dry runs send nothing. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,24 +35,6 @@ static struct mp_engine *eng;
 static struct mp_dnsops *m;
 static struct mp_time now;
 static struct mp_dnsops_out out;
-static char logbuf[32768];
-
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-	(void)prio;
-	(void)f;
-	(void)arg;
-	if (l < sizeof(logbuf))
-		snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
-}
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	(void)upper;
-	return 0;
-}
 
 static void input(enum mp_dnsops_in_kind kind)
 {
@@ -106,23 +89,16 @@ static void view_of(struct mp_txt_set *txt)
 static void setup(const char *role)
 {
 	char text[4096];
-	struct mp_diag d;
 
 	snprintf(text, sizeof(text), CONF, role);
-	mp_diag_init(&d);
-	cfg = NULL;
-	mp_config_load(mp_unit_write_file("dv.conf", text, 0600), 0, &cfg, &d);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.msgs[i]);
-	mp_diag_clear(&d);
+	cfg = mp_unit_config(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	now.mono_ms = 5000;
 	now.wall_ms = T0;
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
-	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, now, &eng), MP_OK);
-	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
+	mp_unit_log_start(mp_unit_log_capture);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, mp_unit_rnd_zero, now, &eng),
+			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, mp_unit_rnd_zero, &m), MP_OK);
 	/* the pool's RRsets first */
 	input(MP_DNSOPS_WAKE);
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_READ);
@@ -134,9 +110,7 @@ static void setup(const char *role)
 static void teardown(void)
 {
 	mp_dnsops_free(m);
-	mp_engine_free(eng);
-	mp_config_free(cfg);
-	mp_log_set_sink(NULL, NULL);
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 static void expect_read(const char *qname)
@@ -159,7 +133,7 @@ static void test_writer(void)
 	expect_read("sgp1._mp.example.org.");
 	answer(3, NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf,
+	    mp_unit_log,
 	    "vantage: view of sgp1 unreadable: no view published (NXDOMAIN)"));
 	/* then its own view goes out: a replacing UPDATE */
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_VIEW_UPDATE);
@@ -191,11 +165,12 @@ static void test_observer(void)
 	/* no reads: straight to its own view */
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_VIEW_UPDATE);
 	answer(5, NULL, NULL); /* REFUSED */
-	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf, "vantage: publishing this node's view at "
-		    "ams1._mp.example.org. failed: REFUSED; retrying every "
-		    "2000 ms (check that key \"k\" may update "
-		    "ams1._mp.example.org. TXT)"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(mp_unit_log,
+		   "vantage: publishing this node's view at "
+		   "ams1._mp.example.org. failed: REFUSED; retrying every "
+		   "2000 ms (check that key \"k\" may update "
+		   "ams1._mp.example.org. TXT)"));
 	CU_ASSERT_EQUAL(mp_dnsops_attempt(m), 0);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 2000);
@@ -215,9 +190,9 @@ static void test_observer(void)
 	input(MP_DNSOPS_WAKE);
 	CU_ASSERT_EQUAL_FATAL(out.act, MP_DNSOPS_SEND_VIEW_UPDATE);
 	answer(0, NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "vantage: this node's view is published again at "
-			   "ams1._mp.example.org."));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    mp_unit_log, "vantage: this node's view is published again at "
+			 "ams1._mp.example.org."));
 	/* unchanged, it is refreshed every max_age / 3 */
 	CU_ASSERT_EQUAL(out.wake_at_ms, now.mono_ms + 10000);
 	teardown();
@@ -227,15 +202,15 @@ static void test_dry_run(void)
 {
 	setup("observer");
 	mp_dnsops_free(m);
-	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, rnd_zero, &m), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_dnsops_new(eng, mp_unit_rnd_zero, &m), MP_OK);
 	mp_dnsops_set_dry_run(m, true);
 	input(MP_DNSOPS_WAKE);
 	answer(0, "192.0.2.10 192.0.2.20", NULL);
 	answer(0, "", NULL);
 	CU_ASSERT_EQUAL(out.act, MP_DNSOPS_NONE);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "dry-run: would publish this node's view at "
-			   "ams1._mp.example.org."));
+	    strstr(mp_unit_log, "dry-run: would publish this node's view at "
+				"ams1._mp.example.org."));
 	teardown();
 }
 

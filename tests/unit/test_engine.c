@@ -2,6 +2,7 @@
  * adoption, failover, recovery, floor, freeze, rate limit, drains, foreign
  * records, reload, persisted state, dry run, status and metrics. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,58 +38,16 @@ static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
 
-/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
-static struct mp_time at(uint64_t ms)
-{
-	struct mp_time t = {ms, ms};
-	return t;
-}
-static char logbuf[16384];
-
-/* Messages are kept one per line, followed by their journal fields as
- * " [POOL=... MIRROR=... ADDRESS=... CALLER_UID=...]" when set. */
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-	(void)prio;
-	(void)arg;
-	l += (size_t)snprintf(logbuf + l, sizeof(logbuf) - l, "%s", msg);
-	if (f && l < sizeof(logbuf))
-		l += (size_t)snprintf(
-		    logbuf + l, sizeof(logbuf) - l,
-		    " [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
-		    f->pool ? f->pool : "", f->mirror ? f->mirror : "",
-		    f->address ? f->address : "", f->caller_uid);
-	if (l < sizeof(logbuf))
-		snprintf(logbuf + l, sizeof(logbuf) - l, "\n");
-}
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	(void)upper;
-	return 0;
-}
-
 /* The configuration with its third mirror named m3 (or m3_name) at
  * 192.0.2.30 (or m3_addr). */
 static struct mp_config *load_m3(const char *freeze, int min_healthy,
 				 const char *m3_name, const char *m3_addr)
 {
 	char text[4096];
-	struct mp_config *c = NULL;
-	struct mp_diag d;
 
 	snprintf(text, sizeof(text), BASE_CONF, freeze, min_healthy, m3_name,
 		 m3_addr);
-	mp_diag_init(&d);
-	if (mp_config_load(mp_unit_write_file("engine.conf", text, 0600), 0, &c,
-			   &d) != MP_OK) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-	}
-	mp_diag_clear(&d);
-	return c;
+	return mp_unit_config(text);
 }
 
 static struct mp_config *load(const char *freeze, int min_healthy)
@@ -101,40 +60,24 @@ static void setup(const char *freeze, int min_healthy)
 	cfg = load(freeze, min_healthy);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	now = T0;
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
-	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
-			      MP_OK);
+	mp_unit_log_start(mp_unit_log_capture_fields);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &eng), MP_OK);
 }
 
 static void teardown(void)
 {
-	mp_engine_free(eng);
-	mp_config_free(cfg);
-	eng = NULL;
-	cfg = NULL;
-	mp_log_set_sink(NULL, NULL);
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 static size_t target(const char *addr)
 {
-	for (size_t i = 0; i < mp_engine_n_targets(eng); i++)
-		if (strcmp(mp_engine_target(eng, i)->addr.text, addr) == 0)
-			return i;
-	CU_FAIL_FATAL("no such target");
-	return 0;
+	return mp_unit_target(eng, addr);
 }
 
 static void result(const char *addr, bool ok)
 {
-	struct mp_check_result r;
-	memset(&r, 0, sizeof(r));
-	r.ok = ok;
-	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
-	r.latency_ms = 12;
-	r.at_ms = now;
-	mp_engine_check_result(eng, target(addr), &r, at(now));
+	mp_unit_check(eng, target(addr), ok, now);
 }
 
 static void results(const char *addr, bool ok, int n)
@@ -157,13 +100,13 @@ static void view(const char *const *a, size_t na, const char *const *aaaa,
 		mp_addr_parse(a[i], &x);
 		mp_addr_set_add(&s, &x);
 	}
-	mp_engine_dns_view(eng, 0, &s, at(now));
+	mp_engine_dns_view(eng, 0, &s, mp_unit_at(now));
 	mp_addr_set_clear(&s);
 	for (size_t i = 0; i < naaaa; i++) {
 		mp_addr_parse(aaaa[i], &x);
 		mp_addr_set_add(&s, &x);
 	}
-	mp_engine_dns_view(eng, 1, &s, at(now));
+	mp_engine_dns_view(eng, 1, &s, mp_unit_at(now));
 	mp_addr_set_clear(&s);
 }
 
@@ -177,12 +120,14 @@ static void expect_plan(size_t rrset, const char *desc)
 	uint64_t next;
 	char buf[512];
 
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+			      1);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
 	CU_ASSERT_EQUAL(p.items[0].rrset, rrset);
 	mp_plan_item_describe(eng, &p.items[0], buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, desc);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
+				mp_unit_at(now));
 	mp_plan_clear(&p);
 }
 
@@ -190,7 +135,7 @@ static void expect_no_plan(void)
 {
 	struct mp_plan p;
 	uint64_t next;
-	int rc = mp_engine_plan(eng, at(now), &p, &next);
+	int rc = mp_engine_plan(eng, mp_unit_at(now), &p, &next);
 	CU_ASSERT_EQUAL(rc, 0);
 	if (rc)
 		mp_plan_clear(&p);
@@ -207,7 +152,7 @@ static void test_startup_changes_nothing(void)
 	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
 	    MP_HEALTH_DOWN);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "m3 192.0.2.30: starts down (absent in DNS)"));
+	    strstr(mp_unit_log, "m3 192.0.2.30: starts down (absent in DNS)"));
 	expect_no_plan();
 	teardown();
 }
@@ -221,7 +166,7 @@ static void test_failover_and_recovery(void)
 	expect_no_plan(); /* fall is 3 */
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf,
+	    mp_unit_log,
 	    "m2 192.0.2.20: up -> down (3/3 failures, last: HTTP 503 in 12 ms) "
 	    "[POOL=dl.example.org. MIRROR=m2 ADDRESS=192.0.2.20 "
 	    "CALLER_UID=-1]"));
@@ -245,13 +190,15 @@ static void test_all_down_never_empty(void)
 	/* the floor (min_healthy 1) keeps the most recently healthy one */
 	struct mp_plan p;
 	uint64_t next;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+			      1);
 	CU_ASSERT_EQUAL(p.items[0].del.n, 1);
 	CU_ASSERT_EQUAL(p.items[0].add.n, 0);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
+				mp_unit_at(now));
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "floor engaged"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "floor engaged"));
 	now += 60000;
 	expect_no_plan(); /* stays at one record, never empty */
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 1);
@@ -274,12 +221,12 @@ static void test_all_down_freezes(void)
 	results("2001:db8::10", false, 3);
 	results("192.0.2.10", false, 3);
 	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze engaged"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "freeze engaged"));
 	expect_no_plan();
 	/* one recovers: the freeze lifts, the floor keeps the rest sane */
 	results("192.0.2.30", true, 2);
 	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "freeze released"));
 	teardown();
 }
 
@@ -328,12 +275,13 @@ static int apply_count(const char *addr)
 
 	mp_addr_parse(addr, &a);
 	now += 6000; /* past min_interval: only damping may hold a change */
-	if (mp_engine_plan(eng, at(now), &p, &next) != 1)
+	if (mp_engine_plan(eng, mp_unit_at(now), &p, &next) != 1)
 		return 0;
 	for (size_t i = 0; i < p.n; i++)
 		n += mp_addr_set_contains(&p.items[i].add, &a) +
 		     mp_addr_set_contains(&p.items[i].del, &a);
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
+				mp_unit_at(now));
 	mp_plan_clear(&p);
 	return n;
 }
@@ -359,8 +307,8 @@ static void test_flapping_within_damping_budget(void)
 	CU_ASSERT_TRUE(mp_engine_target(eng, target("192.0.2.20"))
 			   ->health.damping.suppressed);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "m2 192.0.2.20: suppressed by flap damping"));
-	logbuf[0] = '\0'; /* thirty flaps fill it */
+	    strstr(mp_unit_log, "m2 192.0.2.20: suppressed by flap damping"));
+	mp_unit_log[0] = '\0'; /* what follows is the release alone */
 	/* it stays up: once the figure decays below reuse it comes back, once
 	 */
 	uint64_t reuse = mp_damping_reuse_at(
@@ -371,9 +319,9 @@ static void test_flapping_within_damping_budget(void)
 	 * that very millisecond releases the address */
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), reuse);
 	now = reuse;
-	mp_engine_tick(eng, at(now));
+	mp_engine_tick(eng, mp_unit_at(now));
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "m2 192.0.2.20: flap damping released"));
+	    strstr(mp_unit_log, "m2 192.0.2.20: flap damping released"));
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
 	results("192.0.2.20", true, 1);
 	CU_ASSERT_EQUAL(apply_count("192.0.2.20"), 1);
@@ -396,10 +344,10 @@ static void test_rate_limit_coalesces(void)
 	    MP_HEALTH_DOWN;
 	mp_engine_target(eng, target("192.0.2.30"))->health.state =
 	    MP_HEALTH_DOWN;
-	CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
+	CU_ASSERT_EQUAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next), 0);
 	CU_ASSERT_EQUAL(next, now - 1000 + 5000);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "rate limit engaged (min_interval)"));
+	    strstr(mp_unit_log, "rate limit engaged (min_interval)"));
 	now = next;
 	expect_plan(0, "dl.example.org. A -192.0.2.20 -192.0.2.30");
 	teardown();
@@ -415,8 +363,9 @@ static void test_drain_floor_and_force(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.10", true, 1);
 	results("192.0.2.20", true, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_EREFUSED);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_EREFUSED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "min_healthy 2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--force"));
 	expect_no_plan();
@@ -424,42 +373,46 @@ static void test_drain_floor_and_force(void)
 	char emptied[200] = "x";
 	rq.emptied = emptied;
 	rq.emptied_len = sizeof(emptied);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	/* m1 holds the only AAAA address: the forced drain empties it */
 	CU_ASSERT_STRING_EQUAL(emptied, "dl.example.org. AAAA");
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "m1 drained with --force leaves dl.example.org. "
-			   "AAAA empty"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    mp_unit_log, "m1 drained with --force leaves dl.example.org. "
+			 "AAAA empty"));
 	/* operator actions bypass the rate limit: right after an UPDATE too */
 	struct mp_plan p;
 	uint64_t next;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+			      1);
 	CU_ASSERT_TRUE(p.operator);
 	CU_ASSERT_EQUAL(p.n, 2); /* A and AAAA both lose m1 */
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
+				mp_unit_at(now));
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 1)->in_dns.n,
 			0); /* forced empty */
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "m1 drained with --force by alice (uid 1000)"));
+	    strstr(mp_unit_log, "m1 drained with --force by alice (uid 1000)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf,
+	    mp_unit_log,
 	    "[POOL=dl.example.org. MIRROR=m1 ADDRESS= CALLER_UID=1000]"));
 	/* undrain: back at once (it is healthy), bypassing min_interval */
 	now += 1000;
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000,
-					  at(now), err, sizeof(err)),
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_OK);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+			      1);
 	CU_ASSERT_EQUAL(p.n, 2); /* both of m1's addresses are up again */
 	mp_plan_clear(&p);
 	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "alice", 1000,
-					  at(now), err, sizeof(err)),
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror m1 is not drained");
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "nope", NULL, "a", 1, at(now),
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "nope", NULL, "a", 1,
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_ENOENT);
 	teardown();
 }
@@ -482,24 +435,25 @@ static void test_drain_expires(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	/* nothing time-driven yet: the daemon sleeps */
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	drained_at = now;
 	/* the daemon's one timer is set to the drain's end */
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), drained_at + 10000);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
 	now += 9000;
-	mp_engine_tick(eng, at(now));
+	mp_engine_tick(eng, mp_unit_at(now));
 	CU_ASSERT_TRUE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), drained_at + 10000);
 	now = drained_at + 10000; /* the timer fires at the deadline */
-	mp_engine_tick(eng, at(now));
+	mp_engine_tick(eng, mp_unit_at(now));
 	CU_ASSERT_FALSE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	CU_ASSERT_EQUAL(mp_engine_next_deadline(eng), UINT64_MAX);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "drain of m2 192.0.2.20 expired"));
+	    strstr(mp_unit_log, "drain of m2 192.0.2.20 expired"));
 	expect_plan(0, "dl.example.org. A +192.0.2.20");
 	teardown();
 }
@@ -507,7 +461,7 @@ static void test_drain_expires(void)
 /* The drain object of mirror m2 in status --json (new reference). */
 static json_t *m2_drain(void)
 {
-	json_t *st = mp_engine_status(eng, NULL, "v", false, at(now));
+	json_t *st = mp_engine_status(eng, NULL, "v", false, mp_unit_at(now));
 	json_t *d = json_object_get(
 	    json_array_get(
 		json_object_get(json_array_get(json_object_get(st, "pools"), 0),
@@ -537,13 +491,15 @@ static void test_drain_twice(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	/* --update of what is not drained is refused */
 	rq.update = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_ENOENT);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "m2 is not drained: nothing to update "
 				    "(drain it without --update)");
 	rq.update = false;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	CU_ASSERT_STRING_EQUAL(emptied, ""); /* m1 still serves A */
 
 	/* a second plain drain is refused and changes nothing */
@@ -551,8 +507,9 @@ static void test_drain_twice(void)
 	rq.reason = "other";
 	rq.by = "bob";
 	rq.for_ms = 0;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_EEXIST);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_EEXIST);
 	CU_ASSERT_STRING_EQUAL(
 	    err, "m2 is already drained (by alice 1m ago, expires in 59m: "
 		 "disk swap); use --update to change the drain (what is not "
@@ -566,8 +523,9 @@ static void test_drain_twice(void)
 
 	/* --update with a new reason keeps the expiry */
 	rq.update = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "other");
@@ -578,13 +536,14 @@ static void test_drain_twice(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(dj, "since")),
 			(json_int_t)((now - 60000) / 1000));
 	json_decref(dj);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "m2 drain updated by bob"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "m2 drain updated by bob"));
 
 	/* --update with only --for keeps the reason */
 	rq.reason = NULL;
 	rq.for_ms = 600000;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "other");
@@ -596,8 +555,9 @@ static void test_drain_twice(void)
 	rq.update = false;
 	rq.force = true;
 	rq.for_ms = 0;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	dj = m2_drain();
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(dj, "reason")),
 			       "");
@@ -609,10 +569,12 @@ static void test_drain_twice(void)
 	rq.address = &a;
 	rq.force = false;
 	rq.reason = "cable";
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_EEXIST);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_EEXIST);
 	CU_ASSERT_STRING_EQUAL(
 	    err,
 	    "m2 192.0.2.20 is already drained (by bob just now: cable); use "
@@ -637,20 +599,23 @@ static void test_drain_for_bounded(void)
 	setup("false", 0);
 	mp_addr_parse("192.0.2.20", &a);
 	view(A_10_20, 2, AAAA_10, 1);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_EINVAL);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "drain duration over 365 days");
 	CU_ASSERT_FALSE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	rq.for_ms = MP_DURATION_MAX_ADD_MS + 1;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_EINVAL);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_EINVAL);
 	rq.for_ms = MP_DURATION_MAX_ADD_MS;
 	rq.force = true;
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	now += 86400000;
-	mp_engine_tick(eng, at(now));
+	mp_engine_tick(eng, mp_unit_at(now));
 	CU_ASSERT_TRUE(
 	    mp_engine_target(eng, target("192.0.2.20"))->drain.active);
 	teardown();
@@ -662,16 +627,16 @@ static void test_foreign_record_removed(void)
 	setup("false", 0);
 	view(a, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf,
+	    mp_unit_log,
 	    "holds 198.51.100.7, which belongs to no configured mirror"));
 	expect_plan(0, "dl.example.org. A -198.51.100.7");
 	/* a later change made by someone else is drift, logged and repaired */
 	const char *b[] = {"192.0.2.10", "198.51.100.8"};
 	view(b, 2, AAAA_10, 1);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "drift: dl.example.org. A changed"));
+	    strstr(mp_unit_log, "drift: dl.example.org. A changed"));
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "re-converging [POOL=dl.example.org. "));
+	    strstr(mp_unit_log, "re-converging [POOL=dl.example.org. "));
 	now += 6000;
 	expect_plan(0, "dl.example.org. A -198.51.100.8");
 	teardown();
@@ -687,7 +652,7 @@ static void test_foreign_only_not_emptied(void)
 	 * record would empty the RRset */
 	expect_no_plan();
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "rather than emptying the RRset"));
+	    strstr(mp_unit_log, "rather than emptying the RRset"));
 	/* a configured mirror comes up: it replaces the foreign record */
 	results("192.0.2.30", true, 2);
 	expect_plan(0, "dl.example.org. A -198.51.100.7 +192.0.2.30");
@@ -704,10 +669,12 @@ static void test_reconfigure_keeps_state(void)
 	setup("false", 0);
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 2);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	c2 = load("false", 0);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(mp_engine_target(eng, target("192.0.2.20"))
@@ -716,7 +683,7 @@ static void test_reconfigure_keeps_state(void)
 	CU_ASSERT_TRUE(mp_engine_rrset(eng, 0)->in_dns_known);
 	CU_ASSERT_EQUAL(mp_engine_rrset(eng, 0)->in_dns.n, 2);
 	/* m3's mirror drain survived */
-	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
+	json_t *st = mp_engine_status(eng, NULL, "t", false, mp_unit_at(now));
 	json_t *m3 = json_array_get(
 	    json_object_get(json_array_get(json_object_get(st, "pools"), 0),
 			    "mirrors"),
@@ -750,7 +717,7 @@ static void test_penalty_dirties_state(void)
 /* The status object of one address (a new reference), NULL when none. */
 static json_t *address_status(const char *addr)
 {
-	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
+	json_t *st = mp_engine_status(eng, NULL, "t", false, mp_unit_at(now));
 	json_t *pools = json_object_get(st, "pools"), *p, *m, *a, *out = NULL;
 	size_t i, j, k;
 
@@ -792,15 +759,16 @@ static void test_certificate_subject_issuer(void)
 	snprintf(iss, sizeof(iss), "/CN=Example CA");
 	r.cert_subject = subj;
 	r.cert_issuer = iss;
-	mp_engine_check_result(eng, target("192.0.2.10"), &r, at(now));
+	mp_engine_check_result(eng, target("192.0.2.10"), &r, mp_unit_at(now));
 	memset(subj, 'x', sizeof(subj) - 1); /* lent, not kept */
 	CU_ASSERT_PTR_NULL(mp_engine_target(eng, target("192.0.2.10"))
 			       ->health.last.cert_subject);
 	r.cert_subject = r.cert_issuer = NULL; /* a resumed handshake */
 	now += 1000;
-	mp_engine_check_result(eng, target("192.0.2.10"), &r, at(now));
+	mp_engine_check_result(eng, target("192.0.2.10"), &r, mp_unit_at(now));
 	c2 = load("false", 0);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	a = address_status("192.0.2.10");
@@ -841,12 +809,13 @@ static void test_reconfigure_reevaluates_freeze(void)
 	results("192.0.2.10", false, 2);
 	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
 	c2 = load("false", 1);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	results("192.0.2.20", false, 1);
 	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "freeze released"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log, "freeze released"));
 	teardown();
 }
 
@@ -862,14 +831,15 @@ static void test_reconfigure_renamed_mirror_starts_as_in_dns(void)
 	expect_no_plan();
 	c2 = load_m3("false", 1, "m3b", "192.0.2.30");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
-	logbuf[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	mp_unit_log[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(
 	    mp_engine_target(eng, target("192.0.2.30"))->health.state,
 	    MP_HEALTH_UP);
-	CU_ASSERT_STRING_EQUAL(logbuf,
+	CU_ASSERT_STRING_EQUAL(mp_unit_log,
 			       "m3b 192.0.2.30: starts up (present in DNS) "
 			       "[POOL=dl.example.org. MIRROR=m3b "
 			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
@@ -888,14 +858,15 @@ static void test_reconfigure_removed_mirror_is_foreign(void)
 	view(a, 3, AAAA_10, 1);
 	c2 = load_m3("false", 1, "m4", "192.0.2.40");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
-	logbuf[0] = '\0';
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	mp_unit_log[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	CU_ASSERT_EQUAL(
 	    mp_engine_target(eng, target("192.0.2.40"))->health.state,
 	    MP_HEALTH_DOWN);
-	CU_ASSERT_STRING_EQUAL(logbuf,
+	CU_ASSERT_STRING_EQUAL(mp_unit_log,
 			       "m4 192.0.2.40: starts down (absent in DNS) "
 			       "[POOL=dl.example.org. MIRROR=m4 "
 			       "ADDRESS=192.0.2.40 CALLER_UID=-1]\n"
@@ -905,10 +876,10 @@ static void test_reconfigure_removed_mirror_is_foreign(void)
 			       "ADDRESS=192.0.2.30 CALLER_UID=-1]\n");
 	expect_plan(0, "dl.example.org. A -192.0.2.30");
 	/* the re-read after the reload does not repeat the warning */
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	const char *b[] = {"192.0.2.10", "192.0.2.20"};
 	view(b, 2, AAAA_10, 1);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "no configured mirror"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "no configured mirror"));
 	teardown();
 }
 
@@ -928,16 +899,18 @@ static void test_state_roundtrip(void)
 	results("192.0.2.10", false, 3); /* up -> down: a damping penalty */
 	/* m1 is down: only --force may drain the last healthy A */
 	CU_ASSERT_EQUAL_FATAL(
-	    mp_engine_drain(eng, &rq, at(now), err, sizeof(err)), MP_OK);
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	CU_ASSERT_TRUE(mp_engine_state_dirty(eng, true));
-	saved = mp_engine_state_save(eng, at(now));
+	saved = mp_engine_state_save(eng, mp_unit_at(now));
 	mp_engine_free(eng);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &eng), MP_OK);
 	CU_ASSERT_EQUAL(
-	    mp_engine_state_load(eng, saved, at(now), err, sizeof(err)), MP_OK);
+	    mp_engine_state_load(eng, saved, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	json_decref(saved);
-	json_t *st = mp_engine_status(eng, NULL, "t", false, at(now));
+	json_t *st = mp_engine_status(eng, NULL, "t", false, mp_unit_at(now));
 	json_t *mirrors = json_object_get(
 	    json_array_get(json_object_get(st, "pools"), 0), "mirrors");
 	json_t *drain = json_object_get(json_array_get(mirrors, 1), "drain");
@@ -955,7 +928,7 @@ static void test_state_roundtrip(void)
 	/* corrupt input is refused, not half-applied */
 	json_t *bad = json_pack("{s:i}", "version", 99);
 	CU_ASSERT_EQUAL(
-	    mp_engine_state_load(eng, bad, at(now), err, sizeof(err)),
+	    mp_engine_state_load(eng, bad, mp_unit_at(now), err, sizeof(err)),
 	    MP_EPROTO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unsupported state version 99"));
 	json_decref(bad);
@@ -971,8 +944,9 @@ static void test_dry_run_plans_once(void)
 	mp_engine_set_dry_run(eng, true);
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 3);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, at(now), &p, &next), 1);
-	CU_ASSERT_TRUE(mp_engine_dry_run_note(eng, &p, at(now)));
+	CU_ASSERT_EQUAL_FATAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+			      1);
+	CU_ASSERT_TRUE(mp_engine_dry_run_note(eng, &p, mp_unit_at(now)));
 	mp_plan_clear(&p);
 	now += 60000;
 	expect_no_plan(); /* the same change is not planned again */
@@ -990,7 +964,7 @@ static void test_status_and_metrics(void)
 	view(A_10_20, 2, AAAA_10, 1);
 	results("192.0.2.20", false, 3);
 	expect_plan(0, "dl.example.org. A -192.0.2.20");
-	st = mp_engine_status(eng, NULL, "9.9", false, at(now));
+	st = mp_engine_status(eng, NULL, "9.9", false, mp_unit_at(now));
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(st, "version")), "9.9");
 	json_t *pool = json_array_get(json_object_get(st, "pools"), 0);
@@ -1007,7 +981,7 @@ static void test_status_and_metrics(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(lu, "at")),
 			(json_int_t)(now / 1000));
 	json_decref(st);
-	m = mp_engine_metrics(eng, at(now));
+	m = mp_engine_metrics(eng, mp_unit_at(now));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_address_up{pool=\"dl.example.org.\",mirror="
@@ -1044,7 +1018,7 @@ static void test_metrics_operator(void)
 	const uint64_t t0 = now;
 	mp_engine_set_build(eng, "9.9.9", now - 5000);
 	/* before the first read: what DNS holds is unknown, not 0 */
-	m = mp_engine_metrics(eng, at(now));
+	m = mp_engine_metrics(eng, mp_unit_at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_build_info{version=\"9.9.9\"} 1\n"));
 	CU_ASSERT_TRUE(has(m, "# TYPE mirrorpool_start_time_seconds gauge\n"
 			      "mirrorpool_start_time_seconds 1763799995\n"));
@@ -1069,9 +1043,10 @@ static void test_metrics_operator(void)
 	mp_engine_dns_result(eng, MP_DNS_RESULT_RCODE, t0 + 4000);
 	mp_engine_reload_result(eng, false, t0 + 4500);
 	results("192.0.2.20", false, 3);
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
-	m = mp_engine_metrics(eng, at(now));
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
+	m = mp_engine_metrics(eng, mp_unit_at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 0\n"));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_last_success_timestamp_seconds "
 			      "1763800000.000\n"));
@@ -1095,7 +1070,7 @@ static void test_metrics_operator(void)
 	free(m);
 	mp_engine_dns_result(eng, MP_DNS_RESULT_OK, t0 + 6000);
 	mp_engine_reload_result(eng, true, t0 + 7000);
-	m = mp_engine_metrics(eng, at(now));
+	m = mp_engine_metrics(eng, mp_unit_at(now));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_dns_up 1\n"));
 	CU_ASSERT_TRUE(has(m, "mirrorpool_config_last_reload_success 1\n"));
 	free(m);

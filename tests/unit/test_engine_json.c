@@ -1,6 +1,7 @@
 /* JSON pools inside the engine: drains and status by entry name, the
  * guard's freeze, and a reload that keeps every entry's state. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,42 +31,12 @@ static const char *SRC =
     "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
     " {\"url_prefix\": \"https://b.example/t/\", \"weight\": 20}]\n";
 
-static void quiet(int prio, const struct mp_log_fields *f, const char *msg,
-		  void *arg)
-{
-	(void)prio;
-	(void)f;
-	(void)msg;
-	(void)arg;
-}
-
 static struct mp_config *load(int min_healthy)
 {
 	char text[2048];
-	struct mp_config *c = NULL;
-	struct mp_diag d;
 
 	snprintf(text, sizeof(text), CONF, min_healthy);
-	mp_diag_init(&d);
-	if (mp_config_load(mp_unit_write_file("json.conf", text, 0600), 0, &c,
-			   &d) != MP_OK)
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-	mp_diag_clear(&d);
-	return c;
-}
-
-/* Both clocks at ms (no clock steps here). */
-static struct mp_time at(uint64_t ms)
-{
-	struct mp_time t = {ms, ms};
-	return t;
-}
-
-static uint32_t rnd0(uint32_t upper)
-{
-	(void)upper;
-	return 0;
+	return mp_unit_config(text);
 }
 
 static void fail_b(struct mp_engine *e, uint64_t now)
@@ -75,7 +46,7 @@ static void fail_b(struct mp_engine *e, uint64_t now)
 	memset(&r, 0, sizeof(r));
 	snprintf(r.detail, sizeof(r.detail), "HTTP 503");
 	r.at_ms = now;
-	mp_engine_json_result(e, 0, 1, &r, at(now));
+	mp_engine_json_result(e, 0, 1, &r, mp_unit_at(now));
 }
 
 static void test_engine_json(void)
@@ -89,16 +60,18 @@ static void test_engine_json(void)
 	uint64_t now = 1000000;
 	json_t *st;
 
-	mp_log_set_sink(quiet, NULL);
+	mp_log_set_sink(mp_unit_log_discard, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_engine_n_json_pools(e), 1);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
 	    MP_OK);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
+	CU_ASSERT_EQUAL(
+	    mp_engine_json_output(e, 0, mp_unit_at(now), &text, &len), 1);
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 
@@ -106,17 +79,19 @@ static void test_engine_json(void)
 	rq.mirror = "a.example";
 	rq.reason = "disk";
 	rq.by = "root";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
-			MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 1);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(e, &rq, mp_unit_at(now), err, sizeof(err)), MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_json_output(e, 0, mp_unit_at(now), &text, &len), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"weight\": 0},"));
 	free(text);
 	mp_jstate_written(mp_engine_json_pool(e, 0));
 	rq.mirror = "nothing.example";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
-			MP_ENOENT);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(e, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "no mirror named \"nothing.example\"");
-	st = mp_engine_status(e, NULL, "test", false, at(now));
+	st = mp_engine_status(e, NULL, "test", false, mp_unit_at(now));
 	CU_ASSERT_TRUE(json_is_true(json_object_get(
 	    json_array_get(
 		json_object_get(
@@ -126,7 +101,7 @@ static void test_engine_json(void)
 	    "drained")));
 	json_decref(st);
 
-	text = mp_engine_metrics(e, at(now));
+	text = mp_engine_metrics(e, mp_unit_at(now));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 	    text, "mirrorpool_json_mirror_weight{pool=\"tails\",mirror=\"a."
 		  "example\"} 0\n"));
@@ -138,24 +113,26 @@ static void test_engine_json(void)
 	/* a reload keeps the list, the drain and the health */
 	cfg2 = load(0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg2);
-	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, at(now)), MP_OK);
+	CU_ASSERT_EQUAL(mp_engine_reconfigure(e, cfg2, mp_unit_at(now)), MP_OK);
 	mp_config_free(cfg);
 	CU_ASSERT_EQUAL(mp_jstate_n(mp_engine_json_pool(e, 0)), 2);
 	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e, 0), 0)->drained);
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
+	CU_ASSERT_EQUAL(
+	    mp_engine_json_output(e, 0, mp_unit_at(now), &text, &len), 0);
 	fail_b(e, now);
 	/* b fails, a is drained: the list would be empty, so b stays */
-	CU_ASSERT_EQUAL(mp_engine_json_output(e, 0, at(now), &text, &len), 0);
+	CU_ASSERT_EQUAL(
+	    mp_engine_json_output(e, 0, mp_unit_at(now), &text, &len), 0);
 	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
-					  at(now), err, sizeof(err)),
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_OK);
 	CU_ASSERT_EQUAL(mp_engine_undrain(e, "a.example", NULL, "root", 0,
-					  at(now), err, sizeof(err)),
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_ENOENT);
 	CU_ASSERT_STRING_EQUAL(err, "mirror a.example is not drained");
 	/* a is back: b, down, leaves */
-	CU_ASSERT_EQUAL_FATAL(mp_engine_json_output(e, 0, at(now), &text, &len),
-			      1);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_json_output(e, 0, mp_unit_at(now), &text, &len), 1);
 	CU_ASSERT_STRING_EQUAL(
 	    text,
 	    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
@@ -178,26 +155,29 @@ static void test_drain_persists(void)
 	json_t *st;
 	uint64_t now = 1000000;
 
-	mp_log_set_sink(quiet, NULL);
+	mp_log_set_sink(mp_unit_log_discard, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
 	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
 	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
 	rq.mirror = "b.example";
 	rq.reason = "new disks";
 	rq.by = "alice";
-	CU_ASSERT_EQUAL(mp_engine_drain(e, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(e, &rq, mp_unit_at(now), err, sizeof(err)), MP_OK);
 	CU_ASSERT_TRUE(mp_engine_state_dirty(e, true));
-	st = mp_engine_state_save(e, at(now));
+	st = mp_engine_state_save(e, mp_unit_at(now));
 	mp_engine_free(e);
 
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd0, at(now), &e2), MP_OK);
-	CU_ASSERT_EQUAL(mp_engine_state_load(e2, st, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e2), MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_state_load(e2, st, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	json_decref(st);
 	/* not in a list yet, still saved */
-	st = mp_engine_state_save(e2, at(now));
+	st = mp_engine_state_save(e2, mp_unit_at(now));
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(
 			    json_object_get(st, "json_drains"), "tails")),
 			1);
@@ -212,9 +192,9 @@ static void test_drain_persists(void)
 	CU_ASSERT_FALSE(
 	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 0)->drained);
 	CU_ASSERT_EQUAL(mp_engine_undrain(e2, "b.example", NULL, "alice", 0,
-					  at(now), err, sizeof(err)),
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_OK);
-	st = mp_engine_state_save(e2, at(now));
+	st = mp_engine_state_save(e2, mp_unit_at(now));
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_drains")),
 			0);
 	json_decref(st);

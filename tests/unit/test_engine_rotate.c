@@ -3,6 +3,7 @@
  * and its place filled at once, the floor and the freeze keeping their
  * precedence, and no churn without rotate. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,12 +49,6 @@ static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
 
-/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
-static struct mp_time at(uint64_t ms)
-{
-	struct mp_time t = {ms, ms};
-	return t;
-}
 static uint32_t seed;
 static size_t n_updates;
 static uint64_t last_update_ms;
@@ -65,41 +60,25 @@ static uint32_t rnd_seeded(uint32_t upper)
 	return (uint32_t)((((uint64_t)hi << 32) | lo) % upper);
 }
 
-static void quiet(int prio, const struct mp_log_fields *f, const char *msg,
-		  void *arg)
-{
-	(void)prio;
-	(void)f;
-	(void)msg;
-	(void)arg;
-}
-
 static void setup(const char *min_interval, const char *guard, int min_healthy,
 		  const char *rotate)
 {
 	char text[4096];
-	struct mp_diag d;
 	struct mp_addr_set s;
 	struct mp_addr a;
 
 	snprintf(text, sizeof(text), ROT_CONF, min_interval, guard, min_healthy,
 		 rotate);
-	mp_diag_init(&d);
-	cfg = NULL;
-	if (mp_config_load(mp_unit_write_file("rotate.conf", text, 0600), 0,
-			   &cfg, &d) != MP_OK)
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-	mp_diag_clear(&d);
+	cfg = mp_unit_config(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	mp_log_set_sink(quiet, NULL);
+	mp_log_set_sink(mp_unit_log_discard, NULL);
 	now = T0;
 	seed = 0x1234567u;
 	n_updates = 0;
 	last_update_ms = 0;
 	min_gap_ms = UINT64_MAX;
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_seeded, at(now), &eng),
-			      MP_OK);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, rnd_seeded, mp_unit_at(now), &eng), MP_OK);
 	/* DNS holds m1 and m2; the others start down and come up with one
 	 * good check (rise 1) */
 	mp_addr_set_init(&s);
@@ -107,39 +86,24 @@ static void setup(const char *min_interval, const char *guard, int min_healthy,
 		mp_addr_parse(ADDR[i], &a);
 		mp_addr_set_add(&s, &a);
 	}
-	mp_engine_dns_view(eng, 0, &s, at(now));
+	mp_engine_dns_view(eng, 0, &s, mp_unit_at(now));
 	mp_addr_set_clear(&s);
-	mp_engine_dns_view(eng, 1, &s, at(now));
+	mp_engine_dns_view(eng, 1, &s, mp_unit_at(now));
 }
 
 static void teardown(void)
 {
-	mp_engine_free(eng);
-	mp_config_free(cfg);
-	eng = NULL;
-	cfg = NULL;
-	mp_log_set_sink(NULL, NULL);
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 static size_t target(const char *addr)
 {
-	for (size_t i = 0; i < mp_engine_n_targets(eng); i++)
-		if (strcmp(mp_engine_target(eng, i)->addr.text, addr) == 0)
-			return i;
-	CU_FAIL_FATAL("no such target");
-	return 0;
+	return mp_unit_target(eng, addr);
 }
 
 static void result(size_t m, bool ok)
 {
-	struct mp_check_result r;
-
-	memset(&r, 0, sizeof(r));
-	r.ok = ok;
-	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
-	r.latency_ms = 12;
-	r.at_ms = now;
-	mp_engine_check_result(eng, target(ADDR[m]), &r, at(now));
+	mp_unit_check(eng, target(ADDR[m]), ok, now);
 }
 
 /* Plans and applies whatever is due now; returns true when an UPDATE went
@@ -149,10 +113,11 @@ static bool step(void)
 	struct mp_plan p;
 	uint64_t next;
 
-	mp_engine_tick(eng, at(now));
-	if (mp_engine_plan(eng, at(now), &p, &next) != 1)
+	mp_engine_tick(eng, mp_unit_at(now));
+	if (mp_engine_plan(eng, mp_unit_at(now), &p, &next) != 1)
 		return false;
-	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR", at(now));
+	mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
+				mp_unit_at(now));
 	mp_plan_clear(&p);
 	if (n_updates > 0 && now - last_update_ms < min_gap_ms)
 		min_gap_ms = now - last_update_ms;
@@ -283,8 +248,9 @@ static void test_drained_never_published(void)
 	rq.mirror = "m1";
 	rq.reason = "maintenance";
 	rq.by = "root";
-	CU_ASSERT_EQUAL(mp_engine_drain(eng, &rq, at(now), err, sizeof(err)),
-			MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_drain(eng, &rq, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
 	now += 1000;
 	CU_ASSERT_TRUE(step());
 	CU_ASSERT_FALSE(published(0));
@@ -295,8 +261,8 @@ static void test_drained_never_published(void)
 		CU_ASSERT_FALSE(published(0));
 		CU_ASSERT_EQUAL(in_dns()->n, 2);
 	}
-	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "root", 0, at(now),
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(mp_engine_undrain(eng, "m1", NULL, "root", 0,
+					  mp_unit_at(now), err, sizeof(err)),
 			MP_OK);
 	now += 60000;
 	step();
@@ -350,9 +316,9 @@ static void test_freeze_precedence(void)
 	setup("5s", "sentinels = [ \"https://www.example.net/\" ];", 1,
 	      "rotate = \"1m\";");
 	all_up();
-	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", at(now));
+	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", mp_unit_at(now));
 	step();
-	mp_engine_sentinel_result(eng, 0, false, "timeout", at(now));
+	mp_engine_sentinel_result(eng, 0, false, "timeout", mp_unit_at(now));
 	CU_ASSERT_TRUE(mp_engine_frozen(eng, NULL));
 	n_updates = 0;
 	for (int i = 0; i < 50; i++) {
@@ -361,7 +327,7 @@ static void test_freeze_precedence(void)
 	}
 	CU_ASSERT_EQUAL(n_updates, 0);
 	CU_ASSERT_TRUE(published(0) && published(1));
-	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", at(now));
+	mp_engine_sentinel_result(eng, 0, true, "HTTP 200", mp_unit_at(now));
 	CU_ASSERT_FALSE(mp_engine_frozen(eng, NULL));
 	for (int i = 0; i < 50; i++) {
 		now += 60000;

@@ -3,6 +3,7 @@
  * UPDATE would have left more than 100 records, the server's storage
  * otherwise; nothing is said after an applied UPDATE. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,45 +29,19 @@
 
 static struct mp_config *cfg;
 static struct mp_engine *eng;
-static char logbuf[65536];
-
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-	(void)prio;
-	(void)f;
-	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
-}
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	(void)upper;
-	return 0;
-}
 
 static void setup(void)
 {
-	struct mp_diag d;
-
-	mp_diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(
-	    mp_config_load(mp_unit_write_file("sf.conf", SF_CONF, 0600), 0,
-			   &cfg, &d),
-	    MP_OK);
-	mp_diag_clear(&d);
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
-	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, NOW, &eng), MP_OK);
+	cfg = mp_unit_config(SF_CONF);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	mp_unit_log_start(mp_unit_log_capture);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, mp_unit_rnd_zero, NOW, &eng),
+			      MP_OK);
 }
 
 static void teardown(void)
 {
-	mp_engine_free(eng);
-	mp_config_free(cfg);
-	mp_log_set_sink(NULL, NULL);
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 /* The A RRset holds the mirrors' addresses of `mirrors` and n_foreign
@@ -118,19 +93,19 @@ static void test_over_the_record_limit(void)
 	setup();
 	view("1", 100);
 	refused_add("SERVFAIL");
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("1", 100);
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf,
+	    strstr(mp_unit_log,
 		   "dl.example.org. A: SERVFAIL, likely cause: the RRset "
 		   "holds 101 records (100 of no configured mirror) and the "
 		   "UPDATE would have left 102, more than BIND's "
 		   "max-records-per-type (100 by default): the foreign records "
 		   "go first in the next UPDATE"));
 	/* said once per refusal */
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("1", 100);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "SERVFAIL"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "SERVFAIL"));
 	teardown();
 }
 
@@ -139,12 +114,12 @@ static void test_at_the_limit_is_not_over(void)
 	setup();
 	view("1", 98);
 	refused_add("SERVFAIL");
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("1", 98);
 	/* 99 + 1 = 100 records: within the limit */
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "the RRset holds 99 records, within any record "
-			   "limit, so the server could not record the change"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    mp_unit_log, "the RRset holds 99 records, within any record "
+			 "limit, so the server could not record the change"));
 	teardown();
 }
 
@@ -153,12 +128,14 @@ static void test_small_rrset_names_storage(void)
 	setup();
 	view("1", 0);
 	refused_add("SERVFAIL");
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("1", 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "BIND cannot write the zone's "
-					      "journal"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "Knot's storage directory is "
-					      "missing or not writable"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "BIND cannot write the zone's "
+				      "journal"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "Knot's storage directory is "
+				      "missing or not writable"));
 	teardown();
 }
 
@@ -168,15 +145,15 @@ static void test_other_outcomes_say_nothing(void)
 	view("1", 120);
 	refused_add("REFUSED");
 	refused_add("NOERROR");
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("12", 120);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "likely cause"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "likely cause"));
 	/* a SERVFAIL, then an applied UPDATE before the read */
 	refused_add("SERVFAIL");
 	refused_add("NOERROR");
-	logbuf[0] = '\0';
+	mp_unit_log[0] = '\0';
 	view("12", 120);
-	CU_ASSERT_PTR_NULL(strstr(logbuf, "likely cause"));
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "likely cause"));
 	teardown();
 }
 

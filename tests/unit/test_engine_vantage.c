@@ -2,6 +2,7 @@
  * the journal names the votes, views go stale by their own time, the two
  * fallbacks, an observer never plans, status and metrics. */
 #include "unit.h"
+#include "unit_engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,45 +40,12 @@ static struct mp_config *cfg;
 static struct mp_engine *eng;
 static uint64_t now;
 
-/* Both clocks at ms: they agree here; the clock-step tests set them apart. */
-static struct mp_time at(uint64_t ms)
-{
-	struct mp_time t = {ms, ms};
-	return t;
-}
-static char logbuf[32768];
-
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-
-	(void)prio;
-	(void)f;
-	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s\n", msg);
-}
-
-static uint32_t rnd_zero(uint32_t upper)
-{
-	(void)upper;
-	return 0;
-}
-
 static struct mp_config *load(const char *role, const char *fallback)
 {
 	char text[4096];
-	struct mp_config *c = NULL;
-	struct mp_diag d;
 
 	snprintf(text, sizeof(text), CONF, role, fallback);
-	mp_diag_init(&d);
-	if (mp_config_load(mp_unit_write_file("ev.conf", text, 0600), 0, &c,
-			   &d) != MP_OK)
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s\n", d.msgs[i]);
-	mp_diag_clear(&d);
-	return c;
+	return mp_unit_config(text);
 }
 
 /* An engine whose pools hold .10 .20 .30 (dl) and .10 (dl2) in DNS. */
@@ -89,11 +57,9 @@ static void setup(const char *role, const char *fallback)
 	cfg = load(role, fallback);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	now = T0;
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
-	mp_log_set_level(LOG_DEBUG);
-	CU_ASSERT_EQUAL_FATAL(mp_engine_new(cfg, rnd_zero, at(now), &eng),
-			      MP_OK);
+	mp_unit_log_start(mp_unit_log_capture);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &eng), MP_OK);
 	mp_addr_set_init(&s);
 	mp_addr_set_init(&one);
 	mp_addr_parse("192.0.2.10", &a);
@@ -103,45 +69,30 @@ static void setup(const char *role, const char *fallback)
 	mp_addr_set_add(&s, &a);
 	mp_addr_parse("192.0.2.30", &a);
 	mp_addr_set_add(&s, &a);
-	mp_engine_dns_view(eng, 0, &s, at(now));
+	mp_engine_dns_view(eng, 0, &s, mp_unit_at(now));
 	mp_addr_set_clear(&s);
-	mp_engine_dns_view(eng, 1, &s, at(now));
-	mp_engine_dns_view(eng, 2, &one, at(now));
-	mp_engine_dns_view(eng, 3, &s, at(now));
+	mp_engine_dns_view(eng, 1, &s, mp_unit_at(now));
+	mp_engine_dns_view(eng, 2, &one, mp_unit_at(now));
+	mp_engine_dns_view(eng, 3, &s, mp_unit_at(now));
 	mp_addr_set_clear(&one);
 }
 
 static void teardown(void)
 {
-	mp_engine_free(eng);
-	mp_config_free(cfg);
-	eng = NULL;
-	cfg = NULL;
-	mp_log_set_sink(NULL, NULL);
+	mp_unit_engine_free(&eng, &cfg);
 }
 
 static size_t target(const char *addr)
 {
-	for (size_t i = 0; i < mp_engine_n_targets(eng); i++)
-		if (strcmp(mp_engine_target(eng, i)->addr.text, addr) == 0)
-			return i;
-	CU_FAIL_FATAL("no such target");
-	return 0;
+	return mp_unit_target(eng, addr);
 }
 
 /* n own checks of addr (in pool dl), 2 s apart. */
 static void checks(const char *addr, bool ok, int n)
 {
-	struct mp_check_result r;
-
-	memset(&r, 0, sizeof(r));
-	r.ok = ok;
-	snprintf(r.detail, sizeof(r.detail), ok ? "HTTP 200" : "HTTP 503");
-	r.latency_ms = 12;
 	for (int i = 0; i < n; i++) {
 		now += 2000;
-		r.at_ms = now;
-		mp_engine_check_result(eng, target(addr), &r, at(now));
+		mp_unit_check(eng, target(addr), ok, now);
 	}
 }
 
@@ -165,7 +116,7 @@ static bool node_view(const char *node, const char *verdicts, uint64_t view_ms)
 			    verdicts[i] == 'u' ? MP_VERDICT_UP
 					       : MP_VERDICT_DOWN);
 	}
-	r = mp_engine_node_view(eng, node, &v, NULL, at(now));
+	r = mp_engine_node_view(eng, node, &v, NULL, mp_unit_at(now));
 	mp_view_clear(&v);
 	return r;
 }
@@ -177,18 +128,18 @@ static void expect_plan(const char *desc, int line)
 	struct mp_plan p;
 	uint64_t next;
 	char buf[512] = "";
-	int rc = mp_engine_plan(eng, at(now), &p, &next);
+	int rc = mp_engine_plan(eng, mp_unit_at(now), &p, &next);
 
 	if (rc == 1) {
 		mp_plan_item_describe(eng, &p.items[0], buf, sizeof(buf));
 		mp_engine_update_result(eng, &p, MP_UPDATE_DONE, "NOERROR",
-					at(now));
+					mp_unit_at(now));
 		mp_plan_clear(&p);
 	}
 	if (desc ? strcmp(buf, desc) != 0 : rc != 0)
 		fprintf(stderr,
 			"\n  line %d: planned \"%s\", wanted \"%s\"\n%s", line,
-			buf, desc ? desc : "(nothing)", logbuf);
+			buf, desc ? desc : "(nothing)", mp_unit_log);
 	CU_assertImplementation(desc ? strcmp(buf, desc) == 0 : rc == 0,
 				(unsigned)line, "plan", __FILE__, "", CU_FALSE);
 	now += 1000; /* past min_interval */
@@ -197,7 +148,7 @@ static void expect_plan(const char *desc, int line)
 
 static bool logged(const char *s)
 {
-	return strstr(logbuf, s) != NULL;
+	return strstr(mp_unit_log, s) != NULL;
 }
 
 static void test_restart_adopts_without_churn(void)
@@ -281,7 +232,8 @@ static void test_stale_views_and_local_fallback(void)
 		uint64_t next = 0;
 		/* and the engine knew when to look again */
 		now = t_view + 29000;
-		CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
+		CU_ASSERT_EQUAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next),
+				0);
 		CU_ASSERT_EQUAL(next, t_view + 30001);
 		now = next;
 	}
@@ -295,7 +247,7 @@ static void test_stale_views_and_local_fallback(void)
 	checks("192.0.2.30", false, 3);
 	PLAN("dl.example.org. A -192.0.2.30");
 	CU_ASSERT_PTR_NULL(
-	    strstr(strstr(logbuf, "quorum lost") + 1, "quorum lost"));
+	    strstr(strstr(mp_unit_log, "quorum lost") + 1, "quorum lost"));
 	/* fresh views again */
 	node_view("nyc1", "uuu", now);
 	node_view("sgp1", "uuu", now);
@@ -310,7 +262,7 @@ static void test_freeze_fallback(void)
 	setup("writer", "freeze");
 	node_view("nyc1", "uud", now);
 	/* sgp1 never published */
-	mp_engine_node_view(eng, "sgp1", NULL, "NXDOMAIN", at(now));
+	mp_engine_node_view(eng, "sgp1", NULL, "NXDOMAIN", mp_unit_at(now));
 	CU_ASSERT(logged("vantage: view of sgp1 unreadable: NXDOMAIN; it has "
 			 "no vote"));
 	checks("192.0.2.20", false, 3);
@@ -401,7 +353,7 @@ static void test_observer_never_plans(void)
 	setup("observer", "local");
 	checks("192.0.2.20", false, 3);
 	checks("192.0.2.30", false, 3);
-	CU_ASSERT_EQUAL(mp_engine_plan(eng, at(now), &p, &next), 0);
+	CU_ASSERT_EQUAL(mp_engine_plan(eng, mp_unit_at(now), &p, &next), 0);
 	CU_ASSERT_EQUAL(next, UINT64_MAX);
 	mp_view_init(&own);
 	mp_engine_own_view(eng, now, &own);
@@ -420,7 +372,7 @@ static void test_status_and_metrics(void)
 	now += 5000;
 	checks("192.0.2.20", false, 3);
 	PLAN("dl.example.org. A -192.0.2.20");
-	st = mp_engine_status(eng, NULL, "test", false, at(now));
+	st = mp_engine_status(eng, NULL, "test", false, mp_unit_at(now));
 	vt = json_object_get(st, "vantage");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(vt, "node")),
 			       "ams1");
@@ -459,7 +411,7 @@ static void test_status_and_metrics(void)
 		free(txt);
 	}
 	json_decref(st);
-	m = mp_engine_metrics(eng, at(now));
+	m = mp_engine_metrics(eng, mp_unit_at(now));
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(m, "mirrorpool_view_age_seconds{node=\"nyc1\"} 12.000\n"));
 	CU_ASSERT_PTR_NULL(
@@ -485,7 +437,8 @@ static void test_reload_keeps_views(void)
 	node_view("sgp1", "udu", now);
 	PLAN("dl.example.org. A -192.0.2.20");
 	c2 = load("writer", "local");
-	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, at(now)), MP_OK);
+	CU_ASSERT_EQUAL_FATAL(mp_engine_reconfigure(eng, c2, mp_unit_at(now)),
+			      MP_OK);
 	mp_config_free(cfg);
 	cfg = c2;
 	PLAN(NULL);

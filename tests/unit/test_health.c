@@ -229,23 +229,6 @@ static void test_changing(void)
 	CU_ASSERT_FALSE(mp_health_changing(&h));
 }
 
-static uint32_t last_upper;
-static uint32_t rnd_zero(uint32_t upper)
-{
-	last_upper = upper;
-	return 0;
-}
-static uint32_t rnd_top(uint32_t upper)
-{
-	last_upper = upper;
-	return upper - 1;
-}
-static uint32_t rnd_mid(uint32_t upper)
-{
-	last_upper = upper;
-	return upper / 2;
-}
-
 static void test_next_delay(void)
 {
 	struct mp_health h;
@@ -254,29 +237,35 @@ static void test_next_delay(void)
 	mp_health_init(&h);
 	mp_health_adopt(&h, true, 0);
 	/* steady: interval 10 s +- 10% */
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_zero), 9000);
-	CU_ASSERT_EQUAL(last_upper, 2001);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_top), 11000);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_mid), 10000);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_zero),
+			9000);
+	CU_ASSERT_EQUAL(mp_unit_rnd_upper, 2001);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_top),
+			11000);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_mid),
+			10000);
 	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, NULL), 10000);
 	/* changing: fast_interval 2 s +- 10% */
 	rec(&h, false, NULL);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_zero), 1800);
-	CU_ASSERT_EQUAL(last_upper, 401);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_top), 2200);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_zero),
+			1800);
+	CU_ASSERT_EQUAL(mp_unit_rnd_upper, 401);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_top), 2200);
 	/* unknown checks fast too */
 	mp_health_init(&h);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_top), 2200);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_top), 2200);
 	/* tiny intervals: no jitter to apply */
 	ccfg.fast_interval_ms = 9;
-	last_upper = 0;
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_top), 9);
-	CU_ASSERT_EQUAL(last_upper, 0);
+	mp_unit_rnd_upper = 0;
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_top), 9);
+	CU_ASSERT_EQUAL(mp_unit_rnd_upper, 0);
 	/* a 1-day interval stays within rnd's 32-bit bound */
 	ccfg.interval_ms = 86400000;
 	mp_health_adopt(&h, false, 0);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_top), 95040000);
-	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, rnd_zero), 77760000);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_top),
+			95040000);
+	CU_ASSERT_EQUAL(mp_health_next_delay(&h, &ccfg, mp_unit_rnd_zero),
+			77760000);
 	setup();
 }
 

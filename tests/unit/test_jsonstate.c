@@ -23,18 +23,6 @@ static struct mp_json_pool_cfg jp;
 static struct mp_damping_cfg damp;
 static struct mp_jstate *js;
 static uint64_t now;
-static char logbuf[8192];
-
-static void capture(int prio, const struct mp_log_fields *f, const char *msg,
-		    void *arg)
-{
-	size_t l = strlen(logbuf);
-	(void)prio;
-	(void)arg;
-	snprintf(logbuf + l, sizeof(logbuf) - l, "%s [POOL=%s MIRROR=%s]\n",
-		 msg, f && f->pool ? f->pool : "",
-		 f && f->mirror ? f->mirror : "");
-}
 
 static struct mp_jp_list *parse(const char *text)
 {
@@ -70,8 +58,8 @@ static void setup(unsigned min_healthy, bool check_disabled, const char *served)
 	damp.half_life_ms = 900000;
 	damp.max_suppress_ms = 3600000;
 	now = 1000000;
-	logbuf[0] = '\0';
-	mp_log_set_sink(capture, NULL);
+	mp_unit_log[0] = '\0';
+	mp_log_set_sink(mp_unit_log_capture_fields, NULL);
 	CU_ASSERT_EQUAL_FATAL(mp_jstate_new(&jp, &damp, &js), MP_OK);
 	CU_ASSERT_EQUAL_FATAL(mp_jstate_set_list(js, parse(SRC3), sv, now),
 			      MP_OK);
@@ -157,9 +145,10 @@ static void test_start_and_failover(void)
 	expect_output(-1, 0, 0); /* fall 2 */
 	results(true, false);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-	    logbuf, "b.example https://b.example/tails/project/trace: up -> "
-		    "down (2/2 failures, last: HTTP 503 in 5 ms); weight 0 in "
-		    "/var/www/mirrors.json [POOL=tails MIRROR=b.example]"));
+	    mp_unit_log,
+	    "b.example https://b.example/tails/project/trace: up -> "
+	    "down (2/2 failures, last: HTTP 503 in 5 ms); weight 0 in "
+	    "/var/www/mirrors.json [POOL=tails MIRROR=b.example ADDRESS="));
 	expect_output(10, 0, 0);
 	expect_output(-1, 0, 0);
 	results(true, true);
@@ -201,12 +190,12 @@ static void test_source_edits(void)
 	expect_output(10, 0, 0);
 	CU_ASSERT_EQUAL(mp_jstate_set_list(js, parse(edited), NULL, now),
 			MP_OK);
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "json pool tails: mirror d.example added (weight "
-			   "5); out until its checks pass"));
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "json pool tails: mirror a.example removed from "
-			   "the source; it leaves the output"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    mp_unit_log, "json pool tails: mirror d.example added (weight "
+			 "5); out until its checks pass"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    mp_unit_log, "json pool tails: mirror a.example removed from "
+			 "the source; it leaves the output"));
 	CU_ASSERT_EQUAL(mp_jstate_n(js), 2);
 	CU_ASSERT_EQUAL(mp_jstate_entry(js, 0)->health.state, MP_HEALTH_DOWN);
 	CU_ASSERT_EQUAL(mp_jstate_entry(js, 1)->health.state, MP_HEALTH_DOWN);
@@ -258,7 +247,7 @@ static void test_drain_and_floor(void)
 	CU_ASSERT_EQUAL(mp_jstate_entry(js, 0)->health.state, MP_HEALTH_DOWN);
 	expect_output(-1, 0, 0); /* a kept by the floor */
 	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(logbuf, "json pool tails: floor engaged"));
+	    strstr(mp_unit_log, "json pool tails: floor engaged"));
 	CU_ASSERT_EQUAL(
 	    mp_jstate_undrain(js, "b.example", "alice", err, sizeof(err)),
 	    MP_OK);

@@ -1,6 +1,7 @@
 #include "unit.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,74 @@ uint32_t mp_unit_xorshift(uint32_t *state)
 	*state ^= *state >> 17;
 	*state ^= *state << 5;
 	return *state;
+}
+
+uint32_t mp_unit_rnd_upper;
+
+uint32_t mp_unit_rnd_zero(uint32_t upper)
+{
+	mp_unit_rnd_upper = upper;
+	return 0;
+}
+
+uint32_t mp_unit_rnd_top(uint32_t upper)
+{
+	mp_unit_rnd_upper = upper;
+	return upper - 1;
+}
+
+uint32_t mp_unit_rnd_mid(uint32_t upper)
+{
+	mp_unit_rnd_upper = upper;
+	return upper / 2;
+}
+
+struct mp_time mp_unit_at(uint64_t ms)
+{
+	struct mp_time t = {ms, ms};
+	return t;
+}
+
+char mp_unit_log[MP_UNIT_LOG_SIZE];
+
+static void __attribute__((format(printf, 1, 2)))
+log_append(const char *fmt, ...)
+{
+	size_t l = strlen(mp_unit_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mp_unit_log + l, sizeof(mp_unit_log) - l, fmt, ap);
+	va_end(ap);
+}
+
+void mp_unit_log_capture(int prio, const struct mp_log_fields *f,
+			 const char *msg, void *arg)
+{
+	log_append("%s\n", msg);
+}
+
+void mp_unit_log_capture_fields(int prio, const struct mp_log_fields *f,
+				const char *msg, void *arg)
+{
+	log_append("%s", msg);
+	if (f)
+		log_append(" [POOL=%s MIRROR=%s ADDRESS=%s CALLER_UID=%ld]",
+			   f->pool ? f->pool : "", f->mirror ? f->mirror : "",
+			   f->address ? f->address : "", f->caller_uid);
+	log_append("\n");
+}
+
+void mp_unit_log_discard(int prio, const struct mp_log_fields *f,
+			 const char *msg, void *arg)
+{
+}
+
+void mp_unit_log_start(mp_log_sink_fn sink)
+{
+	mp_unit_log[0] = '\0';
+	mp_log_set_sink(sink, NULL);
+	mp_log_set_level(LOG_DEBUG);
 }
 
 const char *mp_unit_fixture(const char *name)

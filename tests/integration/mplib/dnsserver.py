@@ -147,15 +147,22 @@ class DnsServer:
 
     def _owns_port(self):
         """The server on our port answers with our zone's unique token, so
-        it is ours and not another test's."""
-        try:
-            soa = dnstools.dig(self.port, self.zone, "SOA", timeout=1,
-                               server=self.host)
-        except (RuntimeError, subprocess.TimeoutExpired):
-            return False
-        if soa and self.token not in soa[0]:
-            raise PortInUse()
-        return bool(soa)
+        it is ours and not another test's, over UDP and over TCP: Linux
+        lets a second UDP socket with SO_REUSEADDR bind a taken port and
+        gives it the datagrams, while the TCP listen fails, so a server
+        can win the UDP port and lose the TCP one (seen under load, before
+        its "address in use" line was written)."""
+        for tcp in (False, True):
+            try:
+                soa = dnstools.dig(self.port, self.zone, "SOA", timeout=1,
+                                   server=self.host, tcp=tcp)
+            except (RuntimeError, subprocess.TimeoutExpired):
+                return False
+            if soa and self.token not in soa[0]:
+                raise PortInUse()
+            if not soa:
+                return False
+        return True
 
     def log_text(self):
         """The server's log since the last start."""
