@@ -56,6 +56,13 @@ static bool keyword_at(const uint8_t *data, size_t i, uint8_t next)
 		data[i - 1] == ';');
 }
 
+/* A byte of base64. */
+static bool is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 /* The base64 value after the first "secret" (skipping ':', '=', blanks
  * and a quote), when it is distinctive; else 0. */
 static size_t find_secret(const uint8_t *data, size_t size, const char **at)
@@ -81,10 +88,7 @@ static size_t find_secret(const uint8_t *data, size_t size, const char **at)
 		p++;
 	{
 		const uint8_t *e = p;
-		while (e < data + size &&
-		       ((*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') ||
-			(*e >= '0' && *e <= '9') || *e == '+' || *e == '/' ||
-			*e == '='))
+		while (e < data + size && is_b64((char)*e))
 			e++;
 		*at = (const char *)p;
 		return distinctive(data, size, *at, (size_t)(e - p))
@@ -153,14 +157,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(spec, data, size);
 		spec[size] = '\0';
+		size_t b64 = 0;
+
 		colon = strrchr(spec, ':');
+		/* the secret is the base64 after the last colon, as in
+		 * find_secret: bytes that are no base64 may end a quoted key
+		 * name too ("...\357\357" followed by the message's own
+		 * quote was a false report) */
+		while (colon && is_b64(colon[1 + b64]))
+			b64++;
 		k = NULL;
 		rc = mp_tsig_key_parse_inline(spec, "fuzz", &k, &d);
 		check(rc, k, &d, colon ? colon + 1 : "",
-		      colon && distinctive(data, size, colon + 1,
-					   strlen(colon + 1))
-			  ? strlen(colon + 1)
-			  : 0);
+		      colon && distinctive(data, size, colon + 1, b64) ? b64
+								       : 0);
 		free(spec);
 	}
 	return 0;
