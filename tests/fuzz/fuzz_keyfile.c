@@ -38,13 +38,18 @@ static bool distinctive(const uint8_t *data, size_t size, const char *s,
 }
 
 /* "secret" at i, followed by next, is the keyword: BIND's `secret "..."`
- * after a blank, '{' or ';', or YAML's `secret:` first on its line (after
- * blanks and a "- "). Not a key name that merely contains the word. */
-static bool keyword_at(const uint8_t *data, size_t i, uint8_t next)
+ * after a blank, '{' or ';', or YAML's `secret: ` first on its line (after
+ * blanks and a "- "; YAML wants a blank after the colon, and without one
+ * `secret:...` is a word, for instance a PowerDNS key name). Not a key name
+ * that merely contains the word. */
+static bool keyword_at(const uint8_t *data, size_t size, size_t i, uint8_t next)
 {
 	size_t j = i;
 
 	if (next == ':') {
+		if (i + 7 >= size ||
+		    (data[i + 7] != ' ' && data[i + 7] != '\t'))
+			return false;
 		while (j > 0 && (data[j - 1] == ' ' || data[j - 1] == '\t' ||
 				 data[j - 1] == '-'))
 			j--;
@@ -76,7 +81,7 @@ static size_t find_secret(const uint8_t *data, size_t size, const char **at)
 		if (data[i] == '"')
 			quoted = !quoted;
 		if (!quoted && memcmp(data + i, "secret", 6) == 0 &&
-		    i + 6 < size && keyword_at(data, i, data[i + 6])) {
+		    i + 6 < size && keyword_at(data, size, i, data[i + 6])) {
 			p = data + i + 6;
 			break;
 		}
