@@ -291,8 +291,8 @@ def main():
         "$MP_SOAK_SECONDS)")
     p.add_argument("--warmup", type=float, default=None,
                    help="seconds before RSS and descriptors are taken "
-                   "(default: half the duration; ASan's allocator takes a "
-                   "while to reach its working set)")
+                   "(default: two thirds of the duration; ASan's "
+                   "allocator takes a while to reach its working set)")
     p.add_argument("--kill-every", type=float, default=60.0)
     p.add_argument("--hup-every", type=float, default=30.0)
     p.add_argument("--clients", type=int, default=3)
@@ -302,7 +302,7 @@ def main():
     p.add_argument("--seed", type=int, default=int(time.time()))
     args = p.parse_args()
     if args.warmup is None:
-        args.warmup = args.duration / 2
+        args.warmup = args.duration * 2 / 3
     if not have_programs():
         print("SKIP: %s is not built" % program("mirrorpoold"))
         return SKIP
