@@ -177,12 +177,18 @@ char *mp_status_text(const json_t *status, uint64_t now_s)
 		    json_is_string(json_object_get(guard, "reason"))
 			? mp_st_jstr(guard, "reason", reason, sizeof(reason))
 			: "(no reason given)");
-	if (json_array_size(json_object_get(status, "pools")) == 0)
+	if (json_array_size(json_object_get(status, "pools")) == 0 &&
+	    json_array_size(json_object_get(status, "json_pools")) == 0)
 		mp_strbuf_printf(&b, "\n(no pools)\n");
 	json_array_foreach(json_object_get(status, "pools"), i, p)
 	{
 		mp_strbuf_printf(&b, "\n");
 		mp_st_render_pool(&b, p, guard, now_s);
+	}
+	json_array_foreach(json_object_get(status, "json_pools"), i, p)
+	{
+		mp_strbuf_printf(&b, "\n");
+		mp_st_render_json_pool(&b, p, now_s);
 	}
 	return mp_strbuf_take(&b);
 }

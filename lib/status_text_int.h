@@ -38,5 +38,9 @@ void mp_st_vantage_list(const json_t *arr, char *buf, size_t len);
 /* A pool: header line, RRsets, mirror table (status_text_pool.c). */
 void mp_st_render_pool(struct mp_strbuf *b, const json_t *pool,
 		       const json_t *guard, uint64_t now_s);
+/* A JSON pool: header, source and output, entry table
+ * (status_text_pool.c). */
+void mp_st_render_json_pool(struct mp_strbuf *b, const json_t *jp,
+			    uint64_t now_s);
 
 #endif

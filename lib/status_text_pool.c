@@ -349,3 +349,89 @@ void mp_st_render_pool(struct mp_strbuf *b, const json_t *pool,
 		table_render(b, &t, "  ");
 	table_free(&t);
 }
+
+/* One entry of a JSON pool: its URL where a DNS pool has an address; its
+ * weight in the output where a DNS pool says whether it is published. */
+static void json_entry_row(struct table *t, const json_t *m, uint64_t now_s)
+{
+	char name[128], url[300], state[80], st[16], check[400], lat[32];
+	char det[300], published[64], note[600];
+	const char *c[N_COLS];
+	const json_t *lc = json_object_get(m, "last_check");
+	json_int_t w = 0, ws = 0, v;
+
+	mp_st_jstr(m, "name", name, sizeof(name));
+	mp_st_jstr(m, "url", url, sizeof(url));
+	snprintf(state, sizeof(state), "%s%s%s%s",
+		 mp_st_jstr(m, "state", st, sizeof(st)),
+		 mp_st_jtrue(m, "drained") ? " drained" : "",
+		 mp_st_jtrue(m, "suppressed") ? " suppressed" : "",
+		 mp_st_jtrue(m, "stale") ? " stale" : "");
+	mp_st_jint(m, "weight", &w);
+	mp_st_jint(m, "weight_source", &ws);
+	if (w > 0)
+		snprintf(published, sizeof(published), "yes, weight %lld",
+			 (long long)w);
+	else
+		snprintf(published, sizeof(published), "no%s",
+			 ws == 0 ? " (weight 0 in the source)" : "");
+	if (json_is_object(lc)) {
+		snprintf(check, sizeof(check), "%s: %s",
+			 mp_st_jtrue(lc, "ok") ? "ok" : "FAIL",
+			 mp_st_jstr(lc, "detail", det, sizeof(det)));
+		if (mp_st_jint(lc, "latency_ms", &v))
+			snprintf(lat, sizeof(lat), "%lld ms", (long long)v);
+		else
+			snprintf(lat, sizeof(lat), "?");
+	} else {
+		snprintf(check, sizeof(check), "never");
+		snprintf(lat, sizeof(lat), "-");
+	}
+	c[C_MIRROR] = name;
+	c[C_ADDRESS] = url;
+	c[C_STATE] = state;
+	c[C_PUBLISHED] = published;
+	c[C_CHECK] = check;
+	c[C_LATENCY] = lat;
+	table_add(t, false, c);
+	if (json_is_object(json_object_get(m, "drain"))) {
+		drain_text(json_object_get(m, "drain"), now_s, note,
+			   sizeof(note));
+		table_note(t, "%s drained: %s", name, note);
+	}
+}
+
+void mp_st_render_json_pool(struct mp_strbuf *b, const json_t *jp,
+			    uint64_t now_s)
+{
+	struct table t = {0};
+	char name[300], path[600], err[600];
+	json_int_t v;
+	size_t i;
+	json_t *m;
+
+	mp_strbuf_printf(b, "json pool %s",
+			 mp_st_jstr(jp, "name", name, sizeof(name)));
+	if (mp_st_jint(jp, "min_healthy", &v))
+		mp_strbuf_printf(b, "  min_healthy %lld", (long long)v);
+	mp_strbuf_printf(b, "\n  source %s\n",
+			 mp_st_jstr(jp, "source", path, sizeof(path)));
+	mp_strbuf_printf(b, "  output %s\n",
+			 mp_st_jstr(jp, "output", path, sizeof(path)));
+	if (json_is_string(json_object_get(jp, "source_error")))
+		mp_strbuf_printf(
+		    b, "  source error: %s (the last good list stays in use)\n",
+		    mp_st_jstr(jp, "source_error", err, sizeof(err)));
+	mp_strbuf_printf(b, "\n");
+	json_array_foreach(json_object_get(jp, "mirrors"), i, m)
+	{
+		json_entry_row(&t, m, now_s);
+	}
+	if (t.oom)
+		b->oom = true;
+	else if (t.n == 0)
+		mp_strbuf_printf(b, "  (no mirrors)\n");
+	else
+		table_render(b, &t, "  ");
+	table_free(&t);
+}

@@ -165,6 +165,53 @@ static void warn_unsaved(json_t *fields, const char *why, const char *loses)
 	json_array_append_new(arr, json_string(w));
 }
 
+/* A pool's name as the operator may write it: a DNS pool's with or
+ * without its final dot, a JSON pool's as configured. */
+static bool pool_named(const char *name, const char *want)
+{
+	size_t l = strlen(want);
+
+	return name &&
+	       (strcmp(name, want) == 0 ||
+		(strncmp(name, want, l) == 0 && strcmp(name + l, ".") == 0));
+}
+
+static bool has_pool(const struct mp_config *cfg, const char *want)
+{
+	for (size_t i = 0; i < cfg->n_pools; i++)
+		if (pool_named(cfg->pools[i].name, want))
+			return true;
+	for (size_t i = 0; i < cfg->n_json_pools; i++)
+		if (pool_named(cfg->json_pools[i].name, want))
+			return true;
+	return false;
+}
+
+/* status POOL: only that pool in the status's array key (DNS pools or
+ * JSON pools); an array left empty goes, as it is absent without JSON
+ * pools. */
+static void only_pool(json_t *st, const char *key, const char *want)
+{
+	json_t *arr = json_object_get(st, key), *keep, *p;
+	size_t i;
+
+	if (!json_is_array(arr))
+		return;
+	keep = json_array();
+	json_array_foreach(arr, i, p)
+	{
+		if (pool_named(json_string_value(json_object_get(p, "name")),
+			       want))
+			json_array_append(keep, p);
+	}
+	if (json_array_size(keep) == 0 && strcmp(key, "json_pools") == 0) {
+		json_decref(keep);
+		json_object_del(st, key);
+		return;
+	}
+	json_object_set_new(st, key, keep);
+}
+
 void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 		      const struct mp_ctl_request *rq,
 		      const struct mp_ctl_peer *peer)
@@ -179,35 +226,18 @@ void mp_ctlcmd_handle(void *arg, struct mp_ctl_conn *conn,
 	switch (rq->cmd) {
 	case MP_CTL_STATUS: {
 		json_t *st;
-		if (rq->pool && !mp_config_pool(cfg, rq->pool)) {
-			char abs[300];
-			snprintf(abs, sizeof(abs), "%s.", rq->pool);
-			if (!mp_config_pool(cfg, abs)) {
-				snprintf(err, sizeof(err),
-					 "no pool named \"%s\"", rq->pool);
-				log_command(rq, peer, err);
-				reply_error(conn, err);
-				return;
-			}
+		if (rq->pool && !has_pool(cfg, rq->pool)) {
+			snprintf(err, sizeof(err), "no pool named \"%s\"",
+				 rq->pool);
+			log_command(rq, peer, err);
+			reply_error(conn, err);
+			return;
 		}
 		st = mp_engine_status(c->engine, NULL, PACKAGE_VERSION, dry_run,
 				      c->ops.now());
 		if (rq->pool) {
-			json_t *pools = json_object_get(st, "pools"),
-			       *keep = json_array();
-			size_t i;
-			json_t *p;
-			json_array_foreach(pools, i, p)
-			{
-				const char *n = json_string_value(
-				    json_object_get(p, "name"));
-				size_t l = strlen(rq->pool);
-				if (n && (strcmp(n, rq->pool) == 0 ||
-					  (strncmp(n, rq->pool, l) == 0 &&
-					   strcmp(n + l, ".") == 0)))
-					json_array_append(keep, p);
-			}
-			json_object_set_new(st, "pools", keep);
+			only_pool(st, "pools", rq->pool);
+			only_pool(st, "json_pools", rq->pool);
 		}
 		log_command(rq, peer, "ok");
 		reply_ok(conn, json_pack("{s:o}", "status", st));

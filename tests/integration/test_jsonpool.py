@@ -192,6 +192,28 @@ class JsonPoolTest(AgentTestMixin, unittest.TestCase):
         jp = st["json_pools"][0]
         self.assertEqual(jp["name"], "tails")
         self.assertEqual([m["name"] for m in jp["mirrors"]], JM)
+        self.assertGreater(len(st["pools"]), 0)
+        # status POOL takes a JSON pool's name too, and shows only it
+        rc, out, err = ag.ctl("--json", "status", "tails")
+        self.assertEqual(rc, 0, err)
+        one = json.loads(out)
+        one = one.get("status", one)
+        self.assertEqual(one["pools"], [])
+        self.assertEqual([p["name"] for p in one["json_pools"]], ["tails"])
+        rc, out, err = ag.ctl("status", "tails")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("tails", out)
+        # and a DNS pool's name shows no JSON pool
+        dns_pool = st["pools"][0]["name"]
+        rc, out, err = ag.ctl("--json", "status", dns_pool)
+        self.assertEqual(rc, 0, err)
+        one = json.loads(out)
+        one = one.get("status", one)
+        self.assertEqual([p["name"] for p in one["pools"]], [dns_pool])
+        self.assertNotIn("json_pools", one)
+        rc, out, err = ag.ctl("status", "no-such-pool")
+        self.assertNotEqual(rc, 0)
+        self.assertIn('no pool named "no-such-pool"', out + err)
 
     def test_source_edits_live(self):
         self.write_source(source_text([(JM[0], 10), (JM[1], 20)]))

@@ -265,7 +265,61 @@ static void test_long_detail_cut(void)
 	json_decref(j);
 }
 
+/* A JSON pool: its entries by URL with the weight they get in the output,
+ * the source's error, and "(no pools)" only when there is neither kind. */
+static void test_json_pool(void)
+{
+	json_t *j = json_loads(
+	    "{\"version\":\"1\",\"dns\":{\"server\":\"::1\",\"port\":53,"
+	    "\"zone\":\"example.org\"},\"pools\":[],\"json_pools\":[{"
+	    "\"name\":\"tails\",\"source\":\"/srv/in.json\",\"output\":"
+	    "\"/srv/out.json\",\"min_healthy\":1,\"source_error\":"
+	    "\"/srv/in.json:3:1: end of file expected\",\"mirrors\":["
+	    "{\"name\":\"a.example\",\"url\":\"https://a.example/t/\","
+	    "\"state\":\"up\",\"weight_source\":10,\"weight\":10,"
+	    "\"drained\":false,\"suppressed\":false,\"stale\":false,"
+	    "\"last_check\":{\"ok\":true,\"detail\":\"HTTP 200\","
+	    "\"latency_ms\":12}},"
+	    "{\"name\":\"b.example\",\"url\":\"https://b.example/\","
+	    "\"state\":\"down\",\"weight_source\":20,\"weight\":0,"
+	    "\"drained\":true,\"suppressed\":false,\"stale\":true,"
+	    "\"drain\":{\"reason\":\"disk\",\"by\":\"bob\",\"since\":"
+	    "1763799400}},"
+	    "{\"name\":\"c.example\",\"url\":\"http://c.example/\","
+	    "\"state\":\"not checked\",\"weight_source\":0,\"weight\":0,"
+	    "\"drained\":false,\"suppressed\":false,\"stale\":false}]}]}",
+	    0, NULL);
+	char *s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	s = mp_status_text(j, NOW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NULL(strstr(s, "(no pools)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s,
+				      "json pool tails  min_healthy 1\n"
+				      "  source /srv/in.json\n"
+				      "  output /srv/out.json\n"
+				      "  source error: /srv/in.json:3:1: end "
+				      "of file expected (the last good list "
+				      "stays in use)\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(s, "a.example  https://a.example/t/  up "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "yes, weight 10"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "ok: HTTP 200"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "12 ms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "down drained stale"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(s, "b.example drained: \"disk\" by bob (uid -1), since "
+		      "10m ago"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "no (weight 0 in the source)"));
+	if (!strstr(s, "yes, weight 10"))
+		fprintf(stderr, "\n%s", s);
+	free(s);
+	json_decref(j);
+}
+
 static CU_TestInfo tests[] = {
+    {"a JSON pool", test_json_pool},
     {"status table from the fixture", test_status_table},
     {"sync RRsets from the fixture", test_sync_rrsets},
     {"not objects", test_not_objects},
