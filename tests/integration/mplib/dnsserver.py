@@ -12,6 +12,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 
 from . import dnstools
 from .ports import free_port
@@ -210,8 +211,34 @@ class DnsServer:
         return ":" in self.host
 
     def dig(self, name, rtype="A", **kw):
+        """dig +short at this server. An empty answer is taken only once
+        this server is seen answering for its zone: another test's server
+        starting on a colliding port (make -j2 check) can take our UDP
+        datagrams for a moment (Linux gives them to the last socket bound
+        with SO_REUSEADDR) until its TCP listen fails and it is stopped;
+        its REFUSED, or its own zone, is not our server's answer."""
         kw.setdefault("server", self.host)
-        return dnstools.dig(self.port, name, rtype, **kw)
+        deadline = time.monotonic() + 2.0
+        while True:
+            got = dnstools.dig(self.port, name, rtype, **kw)
+            if got or not self._stranger_answers(kw) or \
+                    time.monotonic() > deadline:
+                return got
+            time.sleep(0.1)
+
+    def _stranger_answers(self, kw):
+        """Whether what answers on our port now is not our server: REFUSED
+        for our zone, or our zone's SOA without our token."""
+        tcp = kw.get("tcp", False)
+        try:
+            soa = dnstools.dig(self.port, self.zone, "SOA",
+                               server=kw["server"], tcp=tcp, timeout=1)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            return False
+        if soa:
+            return self.token not in soa[0]
+        return dnstools.dig_status(self.port, self.zone, "SOA",
+                                   server=kw["server"]) == "REFUSED"
 
     def dig_status(self, name, rtype="SOA", **kw):
         """The rcode of a plain query to this server, or None."""
