@@ -103,22 +103,25 @@ int mp_tsig_alg_deprecated(enum mp_tsig_alg alg)
 
 int mp_tsig_name_normalise(const char *in, char *out, size_t outlen)
 {
-	size_t len = strlen(in), j = 0;
+	size_t len = strlen(in), j = 0, label = 0;
 
-	if (len == 0 || len > 253 || strcmp(in, ".") == 0)
-		return MP_EINVAL;
+	/* 253 characters, 254 with the final dot: 255 octets on the wire */
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253 || in[len - 1] == '.')
+		return MP_EINVAL; /* "", ".", "a..": an empty label */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\')
 			return MP_EINVAL;
 		if (c == '.' && (i == 0 || in[i - 1] == '.'))
 			return MP_EINVAL; /* empty label */
-		if (j + 2 >= outlen)
+		label = c == '.' ? 0 : label + 1;
+		if (label > 63 || j + 2 >= outlen)
 			return MP_EINVAL;
 		out[j++] = (char)tolower(c);
 	}
-	if (out[j - 1] != '.')
-		out[j++] = '.';
+	out[j++] = '.';
 	out[j] = '\0';
 	return MP_OK;
 }

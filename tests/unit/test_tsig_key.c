@@ -741,6 +741,60 @@ static void test_inline(void)
 	}
 }
 
+/* Names as TSIG compares them; normalising a result again changes
+ * nothing. The longest name is 253 characters, 254 with its final dot (a
+ * 253-character name once became 254 and was then refused: found by the
+ * parsers fuzz target). */
+static void test_name_normalise(void)
+{
+	char in[300], out[256], again[256];
+	static const struct {
+		const char *in, *want; /* want NULL: refused */
+	} cases[] = {
+	    {"Mirrorpool", "mirrorpool."},
+	    {"a.B.", "a.b."},
+	    {"", NULL},
+	    {".", NULL},
+	    {"a..", NULL},
+	    {"a..b", NULL},
+	    {".a", NULL},
+	    {"a b", NULL},
+	    {"a\\.b", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = mp_tsig_name_normalise(cases[i].in, out, sizeof(out));
+		if (cases[i].want) {
+			CU_ASSERT_EQUAL(rc, MP_OK);
+			CU_ASSERT_STRING_EQUAL(out, cases[i].want);
+		} else {
+			CU_ASSERT_EQUAL(rc, MP_EINVAL);
+		}
+	}
+	/* 63-character labels: 4 of them make 255 characters, too long;
+	 * 3 and a 61-character one make 253 */
+	memset(in, 'x', 253);
+	in[63] = in[127] = in[191] = '.';
+	in[253] = '\0';
+	CU_ASSERT_EQUAL_FATAL(mp_tsig_name_normalise(in, out, sizeof(out)),
+			      MP_OK);
+	CU_ASSERT_EQUAL(strlen(out), 254);
+	CU_ASSERT_EQUAL(mp_tsig_name_normalise(out, again, sizeof(again)),
+			MP_OK);
+	CU_ASSERT_STRING_EQUAL(out, again);
+	in[253] = 'x';
+	in[254] = '\0';
+	CU_ASSERT_EQUAL(mp_tsig_name_normalise(in, out, sizeof(out)),
+			MP_EINVAL);
+	/* a 64-character label */
+	memset(in, 'y', 64);
+	strcpy(in + 64, ".example");
+	CU_ASSERT_EQUAL(mp_tsig_name_normalise(in, out, sizeof(out)),
+			MP_EINVAL);
+	strcpy(in + 63, ".example"); /* 63: the longest */
+	CU_ASSERT_EQUAL(mp_tsig_name_normalise(in, out, sizeof(out)), MP_OK);
+}
+
 /* Runs last: no message of any test above may contain the secret, nor a
  * recognisable part of it. */
 static void test_no_secret_in_messages(void)
@@ -779,6 +833,7 @@ static CU_TestInfo tests[] = {
     {"syntax errors", test_syntax_errors},
     {"permissions", test_permissions},
     {"inline form", test_inline},
+    {"name normalisation", test_name_normalise},
     {"no secret in any message", test_no_secret_in_messages},
     CU_TEST_INFO_NULL,
 };
