@@ -3,7 +3,8 @@
  * stopping, closing) around the engine. The daemon owns the checks
  * (checks.h), the DNS operations (dnsio.h) and the control commands
  * (ctlcmd.h); each reports back here through callbacks, and every change of
- * the engine's state goes through state_changed().
+ * the engine's state goes through mp_daemon_change(). A reload's loading
+ * and swap are in daemon_reload.c.
  */
 #include "autoconfig.h"
 
@@ -20,7 +21,7 @@
 #include "control/control.h"
 #include "control/ctlcmd.h"
 #include "daemon.h"
-#include "diag.h"
+#include "daemon_int.h"
 #include "dns/dnsio.h"
 #include "error.h"
 #include "log.h"
@@ -34,49 +35,7 @@
  * again this much later instead of spinning. */
 #define DEADLINE_RETRY_MS 1000
 
-enum life {
-	LIFE_STARTING = 0,
-	LIFE_RUNNING,
-	LIFE_RELOADING, /* a new configuration waits for the UPDATE in flight */
-	LIFE_STOPPING,	/* waits for the UPDATE in flight (dns.timeout) */
-	LIFE_CLOSING,	/* handles are closing; the loop ends */
-};
-
-static const char *const life_names[] = {"starting", "running", "reloading",
-					 "stopping", "closing"};
-
-struct mp_daemon {
-	uv_loop_t *loop;
-	enum life life;
-	char *config_path;
-	bool cli_dry_run;
-	bool verbose;
-	struct mp_config *cfg;
-	struct mp_engine *engine;
-	struct mp_checks *checks;
-	struct mp_jsonpools *jsonpools;
-	struct mp_dnsio *dns;
-	struct mp_ctlcmd *ctlcmd;
-	struct mp_ctl_server *ctl;
-
-	/* LIFE_RELOADING: the configuration to apply, who asked */
-	struct mp_config *ncfg;
-	struct mp_ctl_conn *reload_conn;
-	const char *stop_after_reload; /* a signal's name, or NULL */
-
-	uv_timer_t reconcile_timer;
-	uv_timer_t deadline_timer; /* the engine's next time-driven change */
-	uv_timer_t metrics_timer;  /* metrics_file only */
-	uv_timer_t state_timer;	   /* armed to the paced state write */
-	struct mp_writepace pace;
-	uv_timer_t watchdog_timer;
-	uv_signal_t sig_term, sig_int, sig_hup;
-
-	bool first_round_done; /* every RRset tried once */
-	bool ready_sent;
-};
-
-static bool dry_run(const struct mp_daemon *d)
+bool mp_daemon_dry_run(const struct mp_daemon *d)
 {
 	return d->cli_dry_run || d->cfg->dns.dry_run;
 }
@@ -124,7 +83,7 @@ static int persist_state(struct mp_daemon *d, bool urgent, char *why,
 	return MP_OK;
 }
 
-static void write_metrics(struct mp_daemon *d)
+void mp_daemon_write_metrics(struct mp_daemon *d)
 {
 	if (d->cfg->metrics_file)
 		mp_statefile_write_metrics(d->engine, d->cfg->metrics_file,
@@ -153,7 +112,7 @@ static void arm_deadline(struct mp_daemon *d, bool after_tick)
 
 /* The one place a change of the engine's state goes: persist it, tell
  * systemd, and let the DNS operations plan again. */
-static int change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
+int mp_daemon_change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
 {
 	char summary[512];
 	int rc;
@@ -179,7 +138,7 @@ static int change(struct mp_daemon *d, bool urgent, char *why, size_t whylen)
 
 static void state_changed(struct mp_daemon *d)
 {
-	change(d, false, NULL, 0);
+	mp_daemon_change(d, false, NULL, 0);
 }
 
 static void deadline_cb(uv_timer_t *t)
@@ -194,7 +153,7 @@ static void deadline_cb(uv_timer_t *t)
 
 static void metrics_cb(uv_timer_t *t)
 {
-	write_metrics(t->data);
+	mp_daemon_write_metrics(t->data);
 }
 
 static void reconcile_cb(uv_timer_t *t)
@@ -211,9 +170,9 @@ static void watchdog_cb(uv_timer_t *t)
 	mp_notify_watchdog();
 }
 
-static void start_metrics_timer(struct mp_daemon *d)
+void mp_daemon_start_metrics_timer(struct mp_daemon *d)
 {
-	write_metrics(d);
+	mp_daemon_write_metrics(d);
 	if (d->cfg->metrics_file)
 		uv_timer_start(&d->metrics_timer, metrics_cb, METRICS_EVERY_MS,
 			       METRICS_EVERY_MS);
@@ -221,7 +180,7 @@ static void start_metrics_timer(struct mp_daemon *d)
 		uv_timer_stop(&d->metrics_timer);
 }
 
-static void start_reconcile_timer(struct mp_daemon *d)
+void mp_daemon_start_reconcile_timer(struct mp_daemon *d)
 {
 	uint64_t iv = d->cfg->dns.reconcile_interval_ms;
 	if (iv > 0)
@@ -273,7 +232,7 @@ static void dns_stopped(void *arg)
 	shutdown_now(arg);
 }
 
-static void begin_stop(struct mp_daemon *d, const char *why)
+void mp_daemon_begin_stop(struct mp_daemon *d, const char *why)
 {
 	d->life = LIFE_STOPPING;
 	mp_notify_stopping();
@@ -296,21 +255,18 @@ static const char *signame(int signum)
 				  : "SIGHUP";
 }
 
-static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
-			   const char *who);
-
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct mp_daemon *d = s->data;
 
 	if (signum == SIGHUP) {
-		request_reload(d, NULL, "SIGHUP");
+		mp_daemon_request_reload(d, NULL, "SIGHUP");
 		return;
 	}
 	switch (d->life) {
 	case LIFE_STARTING:
 	case LIFE_RUNNING:
-		begin_stop(d, signame(signum));
+		mp_daemon_begin_stop(d, signame(signum));
 		break;
 	case LIFE_RELOADING:
 		mp_log(LOG_NOTICE,
@@ -328,157 +284,6 @@ static void on_signal(uv_signal_t *s, int signum)
 	}
 }
 
-/* ---- reload ----------------------------------------------------------- */
-
-static void reload_finish(struct mp_daemon *d, const char *error)
-{
-	if (d->reload_conn)
-		mp_ctlcmd_reply_reload(d->ctlcmd, d->reload_conn, error);
-	d->reload_conn = NULL;
-	d->life = LIFE_RUNNING;
-	mp_notify_ready(NULL);
-	if (d->stop_after_reload)
-		begin_stop(d, d->stop_after_reload);
-}
-
-static void start_checks(struct mp_daemon *d)
-{
-	int rc = mp_checks_start(d->checks);
-
-	if (rc == MP_OK)
-		rc = mp_jsonpools_start(d->jsonpools);
-
-	if (rc != MP_OK)
-		mp_log(LOG_ERR,
-		       "cannot schedule the health checks: %s; the published "
-		       "records stay as they are until a reload succeeds",
-		       mp_strerror(rc));
-}
-
-/* The DNS operations are idle: swap the configuration in. */
-static void reload_apply(void *arg)
-{
-	struct mp_daemon *d = arg;
-	struct mp_config *ncfg = d->ncfg, *ocfg = d->cfg;
-	char err[300];
-	int rc;
-
-	d->ncfg = NULL;
-	mp_checks_stop(d->checks);
-	mp_jsonpools_stop(d->jsonpools);
-	rc = mp_engine_reconfigure(d->engine, ncfg, mp_clock_now());
-	if (rc != MP_OK) {
-		mp_config_free(ncfg);
-		snprintf(err, sizeof(err), "reload failed: %s",
-			 mp_strerror(rc));
-		mp_log(LOG_ERR, "%s; the running configuration stays in force",
-		       err);
-		mp_engine_reload_result(d->engine, false,
-					mp_clock_now().wall_ms);
-		start_checks(d);
-		mp_dnsio_reloaded(d->dns);
-		reload_finish(d, err);
-		return;
-	}
-	d->cfg = ncfg;
-	if (strcmp(ncfg->control.socket, ocfg->control.socket) != 0)
-		mp_log(LOG_NOTICE,
-		       "reload: control.socket changed to %s; it takes effect "
-		       "at the next start",
-		       ncfg->control.socket);
-	mp_log_set_level(d->verbose ? LOG_DEBUG : ncfg->log_level);
-	mp_writepace_set_interval(&d->pace, ncfg->state_write_interval_ms);
-	mp_dnsio_set_dry_run(d->dns, dry_run(d));
-	mp_engine_set_dry_run(d->engine, dry_run(d));
-	/* the DNS client borrows the key: reconnect before the old one goes */
-	mp_dnsio_reloaded(d->dns);
-	mp_config_free(ocfg);
-	start_checks(d);
-	start_reconcile_timer(d);
-	mp_log(LOG_NOTICE,
-	       "reload: configuration accepted (%zu pool%s, %zu addresses)",
-	       ncfg->n_pools, ncfg->n_pools == 1 ? "" : "s",
-	       mp_engine_n_targets(d->engine));
-	mp_engine_reload_result(d->engine, true, mp_clock_now().wall_ms);
-	start_metrics_timer(d);
-	change(d, true, NULL, 0); /* on disk before the reply */
-	reload_finish(d, NULL);
-}
-
-static void request_reload(struct mp_daemon *d, struct mp_ctl_conn *conn,
-			   const char *who)
-{
-	struct mp_config *ncfg = NULL;
-	struct mp_diag diag;
-	const char *why;
-	char err[2048];
-	int rc;
-
-	if (d->life != LIFE_RUNNING) {
-		snprintf(err, sizeof(err), "reload ignored: the daemon is %s%s",
-			 life_names[d->life],
-			 d->life == LIFE_STOPPING
-			     ? " (it finishes the UPDATE in flight, then exits)"
-			     : "");
-		mp_log(LOG_WARNING, "%s: %s", who, err);
-		if (conn)
-			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
-		return;
-	}
-	if (!conn)
-		mp_log(LOG_NOTICE, "%s: reloading %s", who, d->config_path);
-	mp_diag_init(&diag);
-	rc = mp_config_load_node(d->config_path, 0, mp_daemon_host_name(),
-				 &ncfg, &diag);
-	if (rc != MP_OK) {
-		char *all = mp_diag_join(&diag, "; ");
-		for (size_t i = 0; i < diag.n; i++)
-			mp_log(LOG_ERR, "reload: %s", diag.msgs[i]);
-		mp_log(LOG_ERR,
-		       "reload rejected (%zu error%s); the running "
-		       "configuration stays in force",
-		       diag.n, diag.n == 1 ? "" : "s");
-		snprintf(err, sizeof(err), "new configuration rejected: %s",
-			 all ? all : mp_strerror(rc));
-		free(all);
-		mp_diag_clear(&diag);
-		mp_engine_reload_result(d->engine, false,
-					mp_clock_now().wall_ms);
-		write_metrics(d);
-		if (conn)
-			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
-		return;
-	}
-	mp_diag_clear(&diag);
-	/* A and AAAA per pool at most: room first, so applying cannot fail */
-	rc = mp_dnsio_reserve(d->dns, 2 * ncfg->n_pools + 1);
-	if (rc != MP_OK) {
-		mp_config_free(ncfg);
-		snprintf(err, sizeof(err), "reload failed: %s",
-			 mp_strerror(rc));
-		mp_log(LOG_ERR, "%s", err);
-		if (conn)
-			mp_ctlcmd_reply_reload(d->ctlcmd, conn, err);
-		return;
-	}
-	mp_notify_reloading(0);
-	d->life = LIFE_RELOADING;
-	d->ncfg = ncfg;
-	d->reload_conn = conn;
-	if (mp_dnsio_reload(d->dns, &why) != MP_OK) {
-		/* the lifecycle should have refused it already */
-		snprintf(err, sizeof(err), "reload ignored: %s", why);
-		mp_log(LOG_WARNING, "%s: %s", who, err);
-		d->ncfg = NULL;
-		mp_config_free(ncfg);
-		reload_finish(d, err);
-		return;
-	}
-	if (d->life == LIFE_RELOADING)
-		mp_log(LOG_NOTICE, "reload: waiting for the UPDATE in flight");
-	/* else reload_apply ran already */
-}
-
 /* ---- what the modules report ------------------------------------------ */
 
 static void engine_changed(void *arg)
@@ -489,7 +294,7 @@ static void engine_changed(void *arg)
 /* A drain or an undrain: its reply follows, once it is on disk. */
 static int ctl_changed(void *arg, char *why, size_t whylen)
 {
-	return change(arg, true, why, whylen);
+	return mp_daemon_change(arg, true, why, whylen);
 }
 
 static void dns_first_round(void *arg)
@@ -530,12 +335,12 @@ static void ctl_sync(void *arg)
 
 static void ctl_reload(void *arg, struct mp_ctl_conn *conn)
 {
-	request_reload(arg, conn, "control");
+	mp_daemon_request_reload(arg, conn, "control");
 }
 
 static bool ctl_dry_run(void *arg)
 {
-	return dry_run(arg);
+	return mp_daemon_dry_run(arg);
 }
 
 /* ---- start ------------------------------------------------------------ */
@@ -561,7 +366,7 @@ static int start_modules(struct mp_daemon *d)
 	    .changed = engine_changed,
 	    .first_round = dns_first_round,
 	    .reads_done = dns_reads_done,
-	    .reload_ready = reload_apply,
+	    .reload_ready = mp_daemon_reload_apply,
 	    .stopped = dns_stopped,
 	};
 	const struct mp_ctlcmd_ops cops = {
@@ -615,7 +420,7 @@ static int start_modules(struct mp_daemon *d)
 		       mp_strerror(rc));
 		return rc;
 	}
-	mp_dnsio_set_dry_run(d->dns, dry_run(d));
+	mp_dnsio_set_dry_run(d->dns, mp_daemon_dry_run(d));
 	rc = mp_checks_new(d->loop, d->engine, mp_clock_now, engine_changed, d,
 			   &d->checks);
 	if (rc == MP_OK)
@@ -647,7 +452,7 @@ static void log_start(struct mp_daemon *d)
 	       mp_name_text(mp_tsig_key_name(cfg->key), key, sizeof(key)),
 	       mp_name_text(mp_tsig_alg_name(mp_tsig_key_alg(cfg->key)), alg,
 			    sizeof(alg)),
-	       dry_run(d) ? "; DRY RUN: no UPDATE is sent" : "");
+	       mp_daemon_dry_run(d) ? "; DRY RUN: no UPDATE is sent" : "");
 }
 
 int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
@@ -686,7 +491,7 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 		exit_code = 1;
 		goto out;
 	}
-	mp_engine_set_dry_run(d->engine, dry_run(d));
+	mp_engine_set_dry_run(d->engine, mp_daemon_dry_run(d));
 	mp_engine_set_build(d->engine, PACKAGE_VERSION, mp_clock_now().wall_ms);
 	mp_statefile_restore_engine(d->engine, d->cfg->state_file,
 				    mp_clock_now());
@@ -700,12 +505,12 @@ int mp_daemon_run(const char *config_path, struct mp_config *cfg, bool dry,
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
 	arm_deadline(d, false); /* drains and damping restored from the state */
-	start_metrics_timer(d);
+	mp_daemon_start_metrics_timer(d);
 	wd = mp_notify_watchdog_usec();
 	if (wd > 0)
 		uv_timer_start(&d->watchdog_timer, watchdog_cb, wd / 2000,
 			       wd / 2000);
-	start_reconcile_timer(d);
+	mp_daemon_start_reconcile_timer(d);
 	log_start(d);
 	d->life = LIFE_RUNNING;
 	mp_dnsio_kick(d->dns); /* the first reads */

@@ -111,7 +111,8 @@ FORMATS = [
 
 # Where most of those messages are written.
 DAEMON_SOURCES = ["lib/dnsops.c", "agent/control/ctlcmd.c", "agent/daemon.c",
-                  "agent/dns/dnsclient.c", "lib/engine.c", "lib/dnsmsg.c"]
+                  "agent/daemon_reload.c", "agent/dns/dnsclient.c",
+                  "lib/engine.c", "lib/dnsmsg.c"]
 
 CONVERSION = re.compile(
     r"%[-+ #0]*\d*(?:\.\d+)?(?:hh|h|ll|l|z|j|t)?[sdiuoxXfc%]")
