@@ -788,10 +788,10 @@ static void test_name_normalise(void)
 			MP_EINVAL);
 	/* a 64-character label */
 	memset(in, 'y', 64);
-	strcpy(in + 64, ".example");
+	memcpy(in + 64, ".example", sizeof(".example"));
 	CU_ASSERT_EQUAL(mp_tsig_name_normalise(in, out, sizeof(out)),
 			MP_EINVAL);
-	strcpy(in + 63, ".example"); /* 63: the longest */
+	memcpy(in + 63, ".example", sizeof(".example")); /* the longest */
 	CU_ASSERT_EQUAL(mp_tsig_name_normalise(in, out, sizeof(out)), MP_OK);
 }
 
