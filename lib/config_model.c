@@ -82,8 +82,10 @@ const struct mp_pool_cfg *mp_config_pool(const struct mp_config *cfg,
 {
 	if (!cfg || !name)
 		return NULL;
+	/* a pool whose name was refused has none while the loader goes on
+	 * to report the rest of the file */
 	for (size_t p = 0; p < cfg->n_pools; p++)
-		if (same_owner(cfg->pools[p].name, name))
+		if (cfg->pools[p].name && same_owner(cfg->pools[p].name, name))
 			return &cfg->pools[p];
 	return NULL;
 }
@@ -94,7 +96,8 @@ const struct mp_json_pool_cfg *mp_config_json_pool(const struct mp_config *cfg,
 	if (!cfg || !name)
 		return NULL;
 	for (size_t j = 0; j < cfg->n_json_pools; j++)
-		if (strcmp(cfg->json_pools[j].name, name) == 0)
+		if (cfg->json_pools[j].name &&
+		    strcmp(cfg->json_pools[j].name, name) == 0)
 			return &cfg->json_pools[j];
 	return NULL;
 }

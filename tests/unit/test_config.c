@@ -613,6 +613,17 @@ static void test_json_pool_errors(void)
 			"json_pools = ( { name = \"t\"; source = \"/a\"; "
 			"output = \"/o\"; check = { path = \"a b\"; }; } );"),
 		   20, "json_pools[0].check.path: spaces, control characters");
+	/* a DNS pool without its name, then a JSON pool: the JSON pool's
+	 * name is compared with the DNS pools' (found by the config fuzz
+	 * target: strlen of the missing name) */
+	EXPECT_ERR("dns = { server = \"127.0.0.1\"; zone = \"example.org\"; "
+		   "key_file = \"tsig.key\"; };\n"
+		   "check = { url = \"https://dl.example.org/trace\"; };\n"
+		   "pools = ( { mirrors = ( { name = \"m\"; addresses = [ "
+		   "\"192.0.2.1\" ]; } ); } );\n"
+		   "json_pools = ( { name = \"t\"; source = \"/a\"; output = "
+		   "\"/o\"; } );\n",
+		   3, "pools[0]: missing required key \"name\"");
 }
 
 /* ------------------------------------------------------------------------
