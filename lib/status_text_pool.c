@@ -129,6 +129,18 @@ static void table_free(struct table *t)
 	free(t->rows);
 }
 
+/* A pool's rows, or "(no mirrors)"; the table is freed. */
+static void rows_render(struct mp_strbuf *b, struct table *t)
+{
+	if (t->oom)
+		b->oom = true;
+	else if (t->n == 0)
+		mp_strbuf_printf(b, "  (no mirrors)\n");
+	else
+		table_render(b, t, "  ");
+	table_free(t);
+}
+
 /* "\"disk swap\" by alice (uid 1000), since 10m ago, until in 1h" */
 static void drain_text(const json_t *d, uint64_t now_s, char *buf, size_t len)
 {
@@ -341,13 +353,7 @@ void mp_st_render_pool(struct mp_strbuf *b, const json_t *pool,
 	{
 		mirror_rows(&t, m, now_s);
 	}
-	if (t.oom)
-		b->oom = true;
-	else if (t.n == 0)
-		mp_strbuf_printf(b, "  (no mirrors)\n");
-	else
-		table_render(b, &t, "  ");
-	table_free(&t);
+	rows_render(b, &t);
 }
 
 /* One entry of a JSON pool: its URL where a DNS pool has an address; its
@@ -427,11 +433,5 @@ void mp_st_render_json_pool(struct mp_strbuf *b, const json_t *jp,
 	{
 		json_entry_row(&t, m, now_s);
 	}
-	if (t.oom)
-		b->oom = true;
-	else if (t.n == 0)
-		mp_strbuf_printf(b, "  (no mirrors)\n");
-	else
-		table_render(b, &t, "  ");
-	table_free(&t);
+	rows_render(b, &t);
 }
