@@ -229,9 +229,7 @@ static void log_vote(struct mp_engine *e, struct mp_target *t,
 			"fresh (fallback freeze) (%s)",
 			f.mirror, t->addr.text, r->n_down, r->n_nodes,
 			r->n_fresh, r->n_nodes, votes);
-	else if (before->n_nodes &&
-		 (before->n_up != r->n_up || before->n_down != r->n_down ||
-		  before->n_fresh != r->n_fresh))
+	else if (before->n_nodes && before->votes != r->votes)
 		mp_logf(LOG_INFO, &f,
 			"%s %s: stays %s: %u/%u %s, quorum %u (%s)", f.mirror,
 			t->addr.text, mp_health_state_name(r->state),

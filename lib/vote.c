@@ -3,6 +3,17 @@
 
 #include <stdio.h>
 
+/* What mp_vote_describe says of one vote: no view, stale, or the verdict of
+ * a fresh one. */
+static unsigned vote_word(const struct mp_vote_in *v)
+{
+	if (!v->has_view)
+		return 0;
+	if (!v->fresh)
+		return 1;
+	return 2 + (unsigned)v->verdict; /* unknown, up, down: 2..4 */
+}
+
 void mp_vote(const struct mp_vote_in *in, size_t n, unsigned quorum,
 	     enum mp_vote_fallback fb, enum mp_health_state current,
 	     struct mp_vote_result *out)
@@ -11,7 +22,10 @@ void mp_vote(const struct mp_vote_in *in, size_t n, unsigned quorum,
 
 	out->n_up = out->n_down = out->n_fresh = 0;
 	out->n_nodes = (unsigned)n;
+	out->votes = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (i < 64 / 3)
+			out->votes |= (uint64_t)vote_word(&in[i]) << (3 * i);
 		if (!in[i].fresh)
 			continue;
 		out->n_fresh++;

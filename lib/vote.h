@@ -36,6 +36,9 @@ struct mp_vote_result {
 	bool quorum_lost; /* fewer than quorum nodes fresh */
 	bool held;	  /* fallback freeze kept a removal from happening */
 	bool changed;	  /* state differs from current */
+	/* every node's vote as mp_vote_describe words it, 3 bits a node:
+	 * two results with the same counts can differ in who said what */
+	uint64_t votes;
 };
 
 /*

@@ -104,6 +104,15 @@ class VantageTest(unittest.TestCase):
                          lambda: "%s=%s" % (addr, verdict) in self.view(node),
                          timeout)
 
+    def writer_log(self, regex, timeout=10.0, start=None):
+        """Waits for regex in the writer's log (from start, by default its
+        mark); a failure shows the whole log, before the mark too."""
+        w = self.agents["ams1"]
+        try:
+            return w.wait_log(regex, timeout, start)
+        except AssertionError as e:
+            self.fail("%s\nthe writer's whole log:\n%s" % (e, w.tail(20000)))
+
     def fail_from(self, *nodes):
         W["m2"].fail_from.clear()
         W["m2"].fail_from.update(SOURCE[n] for n in nodes)
@@ -131,8 +140,8 @@ class QuorumTest(VantageTest):
         w.mark()
         self.fail_from("nyc1")
         self.wait_view("nyc1", M2, "down")
-        w.wait_log(r"m2 127\.0\.0\.12: stays up: 1/3 down, quorum 2 "
-                   r"\(ams1 up, nyc1 down, sgp1 up\)")
+        self.writer_log(r"m2 127\.0\.0\.12: stays up: 1/3 down, quorum 2 "
+                        r"\(ams1 up, nyc1 down, sgp1 up\)")
         time.sleep(2 * PUBLISH + 1)
         self.assertEqual(self.pool(), sorted([M1, M2]))
         self.assertEqual(w.find_log(r"UPDATE example\.org"), [])
@@ -146,8 +155,8 @@ class QuorumTest(VantageTest):
         self.fail_from("nyc1", "ams1")
         self.wait("m2 out of the pool", lambda: self.pool() == [M1], 15)
         took = time.monotonic() - t0
-        w.wait_log(r"m2 127\.0\.0\.12: down by quorum 2/3 \(ams1 down, "
-                   r"nyc1 down, sgp1 up\)")
+        self.writer_log(r"m2 127\.0\.0\.12: down by quorum 2/3 \(ams1 down, "
+                        r"nyc1 down, sgp1 up\)")
         # fall (2) checks 200 ms apart after the first failure (up to an
         # interval away), then one publication and one read of the views
         self.assertLess(took, 0.5 + 2 * 0.2 + 0.4 * 2 + 2 * PUBLISH + 2.0)
@@ -158,8 +167,8 @@ class QuorumTest(VantageTest):
         w.mark()
         self.fail_from("ams1", "sgp1")
         self.wait_view("nyc1", M2, "up")
-        w.wait_log(r"m2 127\.0\.0\.12: stays down: 1/3 up, quorum 2 "
-                   r"\(ams1 down, nyc1 up, sgp1 down\)")
+        self.writer_log(r"m2 127\.0\.0\.12: stays down: 1/3 up, quorum 2 "
+                        r"\(ams1 down, nyc1 up, sgp1 down\)")
         self.assertEqual(self.pool(), [M1])
         # a second one too: back
         t0 = time.monotonic()
@@ -167,8 +176,8 @@ class QuorumTest(VantageTest):
         self.wait("m2 back", lambda: self.pool() == sorted([M1, M2]), 15)
         print("  quorum 2/3 restore after %.2f s" % (time.monotonic() - t0),
               file=sys.stderr)
-        w.wait_log(r"m2 127\.0\.0\.12: up by quorum 2/3 \(ams1 up, nyc1 "
-                   r"up, sgp1 down\)")
+        self.writer_log(r"m2 127\.0\.0\.12: up by quorum 2/3 \(ams1 up, nyc1 "
+                        r"up, sgp1 down\)")
 
     def test_observer_keys_are_limited(self):
         key = self.ns.node_keys["nyc1"]
@@ -207,8 +216,8 @@ class QuorumTest(VantageTest):
         # two fresh of quorum 2: m2 failing for ams1 and nyc1 goes
         self.fail_from("ams1", "nyc1")
         self.wait("m2 out", lambda: self.pool() == [M1], 15)
-        w.wait_log(r"down by quorum 2/3 \(ams1 down, nyc1 down, sgp1 "
-                   r"stale\)", start=0)
+        self.writer_log(r"down by quorum 2/3 \(ams1 down, nyc1 down, sgp1 "
+                        r"stale\)", start=0)
 
     def test_writer_restart_without_churn(self):
         self.fail_from("nyc1", "ams1")
@@ -233,13 +242,13 @@ class FallbackTest(VantageTest):
     def test_local_decides_alone(self):
         self.lose_observers()
         w = self.agents["ams1"]
-        w.wait_log(r"vantage: quorum lost: 1 of 3 nodes have a fresh view, "
-                   r"quorum is 2; deciding by the fresh votes alone "
-                   r"\(fallback local\)", timeout=MAX_AGE + 5)
+        self.writer_log(r"vantage: quorum lost: 1 of 3 nodes have a fresh "
+                        r"view, quorum is 2; deciding by the fresh votes "
+                        r"alone \(fallback local\)", timeout=MAX_AGE + 5)
         self.fail_from("ams1")
         self.wait("m2 out", lambda: self.pool() == [M1], 15)
-        w.wait_log(r"m2 127\.0\.0\.12: down by the fresh votes alone 1/3 "
-                   r"\(ams1 down, nyc1 stale, sgp1 stale\)")
+        self.writer_log(r"m2 127\.0\.0\.12: down by the fresh votes alone 1/3 "
+                        r"\(ams1 down, nyc1 stale, sgp1 stale\)")
         # said once
         self.assertEqual(len(w.find_log(r"quorum lost")), 1)
 
@@ -249,11 +258,11 @@ class FallbackTest(VantageTest):
         self.agents["ams1"] = w = self.agent("ams1", fallback="freeze")
         w.start()
         self.lose_observers()
-        w.wait_log(r"no address is removed \(fallback freeze",
-                   timeout=MAX_AGE + 5)
+        self.writer_log(r"no address is removed \(fallback freeze",
+                        timeout=MAX_AGE + 5)
         self.fail_from("ams1")
-        w.wait_log(r"m2 127\.0\.0\.12: kept up: 1/3 down, but only 1 of 3 "
-                   r"views fresh \(fallback freeze\)")
+        self.writer_log(r"m2 127\.0\.0\.12: kept up: 1/3 down, but only 1 "
+                        r"of 3 views fresh \(fallback freeze\)")
         time.sleep(2)
         self.assertEqual(self.pool(), sorted([M1, M2]))
 

@@ -199,6 +199,30 @@ static void test_one_vantage_is_not_enough(void)
 	teardown();
 }
 
+/* Two views read between two plans can swap their votes and leave the
+ * counts as they were: the journal still says who says what now. */
+static void test_swapped_votes_are_logged(void)
+{
+	setup("writer", "local");
+	node_view("nyc1", "uuu", now);
+	node_view("sgp1", "uuu", now);
+	checks("192.0.2.20", false, 3);
+	node_view("nyc1", "udu", now);
+	PLAN("dl.example.org. A -192.0.2.20");
+	/* sgp1 sees it fail and nyc1 recover before the next plan */
+	node_view("sgp1", "udu", now);
+	node_view("nyc1", "uuu", now);
+	PLAN(NULL);
+	CU_ASSERT(logged("m2 192.0.2.20: stays down: 1/3 up, quorum 2 (ams1 "
+			 "down, nyc1 up, sgp1 down)"));
+	/* the same votes again: nothing more to say */
+	mp_unit_log[0] = '\0';
+	node_view("nyc1", "uuu", now + 1);
+	PLAN(NULL);
+	CU_ASSERT_PTR_NULL(strstr(mp_unit_log, "stays"));
+	teardown();
+}
+
 static void test_observers_outvote_the_writer(void)
 {
 	setup("writer", "local");
@@ -450,6 +474,7 @@ static void test_reload_keeps_views(void)
 static CU_TestInfo tests[] = {
     {"restart adopts without churn", test_restart_adopts_without_churn},
     {"one vantage point is not enough", test_one_vantage_is_not_enough},
+    {"swapped votes are logged", test_swapped_votes_are_logged},
     {"observers outvote the writer", test_observers_outvote_the_writer},
     {"stale views, local fallback", test_stale_views_and_local_fallback},
     {"freeze fallback", test_freeze_fallback},
