@@ -216,8 +216,7 @@ class QuorumTest(VantageTest):
         self.assertNotIn("192.0.2.99", self.pool())
 
     def test_killed_observer_goes_stale(self):
-        for n in NODES:
-            self.wait_view(n, M2, "up")
+        self.wait_writer_votes(ams1="up", nyc1="up", sgp1="up")
         w = self.agents["ams1"]
         self.agents["sgp1"].proc.popen.send_signal(signal.SIGKILL)
         self.agents["sgp1"].proc.popen.wait()
@@ -253,8 +252,7 @@ class QuorumTest(VantageTest):
 
 class FallbackTest(VantageTest):
     def lose_observers(self):
-        for n in NODES:
-            self.wait_view(n, M2, "up")
+        self.wait_writer_votes(ams1="up", nyc1="up", sgp1="up")
         self.agents["ams1"].mark()
         for n in NODES[1:]:
             self.agents[n].stop()
