@@ -131,11 +131,7 @@ class VantageTest(unittest.TestCase):
             self.fail("%s\nthe writer's whole log:\n%s" % (e, w.tail(20000)))
 
     def fail_from(self, *nodes):
-        """m2 fails for these nodes only; a node failing before and after
-        never sees a success in between (add first, then drop)."""
-        new = {SOURCE[n] for n in nodes}
-        W["m2"].fail_from.update(new)
-        W["m2"].fail_from.intersection_update(new)
+        W["m2"].fail_only(SOURCE[n] for n in nodes)
 
 
 class QuorumTest(VantageTest):

@@ -116,8 +116,7 @@ class VantageServerMixin:
                   lambda: "%s=%s" % (M2, verdict) in self.view(node))
 
     def fail_from(self, *nodes):
-        W["m2"].fail_from.clear()
-        W["m2"].fail_from.update(SOURCE[n] for n in nodes)
+        W["m2"].fail_only(SOURCE[n] for n in nodes)
 
     def mark(self):
         """The server's log from here on: log_since(mark)."""

@@ -207,6 +207,14 @@ class FaultServer:
         self.port = self._srv.server_address[1]
         self._thread = None
 
+    def fail_only(self, sources):
+        """Fails every request from these source addresses and no other;
+        one failing before and after never sees a success in between
+        (added first, then the others dropped)."""
+        new = set(sources)
+        self.fail_from.update(new)
+        self.fail_from.intersection_update(new)
+
     def url(self, path, host=None):
         h = host or self.host
         if ":" in h:
