@@ -189,5 +189,11 @@ void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b);
  * reference); loading skips what it cannot use, with a notice. */
 json_t *mp_eng_json_drains_save(struct mp_engine *e);
 void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved);
+/* The JSON pools' flap-damping figures in the state file: { pool: [ {
+ * mirror, figure, at_ms, suppressed, suppressed_since_ms } ] }. */
+json_t *mp_eng_json_damping_save(struct mp_engine *e,
+				 const struct mp_time *now);
+void mp_eng_json_damping_load(struct mp_engine *e, const json_t *saved,
+			      const struct mp_time *now);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "engine_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +67,16 @@ bool mp_engine_json_result(struct mp_engine *e, size_t j, size_t k,
 			   const struct mp_check_result *r, struct mp_time now)
 {
 	const uint64_t now_ms = now.mono_ms;
+	bool changed;
+
 	if (j >= e->n_jpools || !e->jpools[j])
 		return false;
-	return mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
+	changed = mp_jstate_check_result(e->jpools[j], k, r, e->frozen, now_ms);
+	/* a flap penalty or a suppression may have come: the state file is
+	 * to hold it (written paced) */
+	if (changed)
+		e->dirty = true;
+	return changed;
 }
 
 int mp_engine_json_output(struct mp_engine *e, size_t j, struct mp_time now,
@@ -166,22 +174,78 @@ void mp_eng_json_metrics(struct mp_engine *e, struct mp_strbuf *b)
 		   "the weight a JSON-pool mirror has in the output", true);
 }
 
+/* o[pool's name] = a, when a holds anything (takes a). */
+static void put_saved(json_t *o, const struct mp_jstate *s, json_t *a)
+{
+	if (json_array_size(a) > 0)
+		json_object_set_new(o, mp_jstate_config(s)->name, a);
+	else
+		json_decref(a);
+}
+
 json_t *mp_eng_json_drains_save(struct mp_engine *e)
 {
 	json_t *o = json_object();
 
-	for (size_t j = 0; o && j < e->n_jpools; j++) {
-		json_t *a;
-		if (!e->jpools[j])
-			continue;
-		a = mp_jstate_drains_save(e->jpools[j]);
-		if (json_array_size(a) > 0)
-			json_object_set_new(
-			    o, mp_jstate_config(e->jpools[j])->name, a);
-		else
-			json_decref(a);
-	}
+	for (size_t j = 0; o && j < e->n_jpools; j++)
+		if (e->jpools[j])
+			put_saved(o, e->jpools[j],
+				  mp_jstate_drains_save(e->jpools[j]));
 	return o;
+}
+
+/* The runtime of the JSON pool named pool; NULL (and a line saying what
+ * is skipped) when the configuration has none. */
+static struct mp_jstate *saved_pool(struct mp_engine *e, const char *pool,
+				    const char *what)
+{
+	for (size_t j = 0; j < e->n_jpools; j++)
+		if (e->jpools[j] &&
+		    strcmp(mp_jstate_config(e->jpools[j])->name, pool) == 0)
+			return e->jpools[j];
+	mp_log(LOG_NOTICE,
+	       "state: %s of json pool \"%s\" skipped: no such pool in the "
+	       "configuration",
+	       what, pool);
+	return NULL;
+}
+
+json_t *mp_eng_json_damping_save(struct mp_engine *e, const struct mp_time *now)
+{
+	json_t *o = json_object();
+
+	for (size_t j = 0; o && j < e->n_jpools; j++)
+		if (e->jpools[j])
+			put_saved(o, e->jpools[j],
+				  mp_jstate_damping_save(e->jpools[j], now));
+	return o;
+}
+
+void mp_eng_json_damping_load(struct mp_engine *e, const json_t *saved,
+			      const struct mp_time *now)
+{
+	const char *pool, *m;
+	json_t *list, *v;
+	size_t i;
+	char why[200];
+
+	json_object_foreach((json_t *)saved, pool, list)
+	{
+		struct mp_jstate *s = saved_pool(e, pool, "damping");
+		json_array_foreach(s ? list : NULL, i, v)
+		{
+			m = json_string_value(json_object_get(v, "mirror"));
+			if (!m)
+				snprintf(why, sizeof(why),
+					 "it needs \"mirror\"");
+			if (!m || !mp_jstate_damping_restore(s, m, v, now, why,
+							     sizeof(why)))
+				mp_log(LOG_WARNING,
+				       "state: damping entry %zu of json pool "
+				       "\"%s\" skipped: %s",
+				       i, pool, why);
+		}
+	}
 }
 
 void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved)
@@ -192,19 +256,9 @@ void mp_eng_json_drains_load(struct mp_engine *e, const json_t *saved)
 
 	json_object_foreach((json_t *)saved, pool, list)
 	{
-		struct mp_jstate *s = NULL;
-		for (size_t j = 0; j < e->n_jpools; j++)
-			if (e->jpools[j] &&
-			    strcmp(mp_jstate_config(e->jpools[j])->name,
-				   pool) == 0)
-				s = e->jpools[j];
-		if (!s) {
-			mp_log(LOG_NOTICE,
-			       "state: drains of json pool \"%s\" skipped: no "
-			       "such pool in the configuration",
-			       pool);
+		struct mp_jstate *s = saved_pool(e, pool, "drains");
+		if (!s)
 			continue;
-		}
 		json_array_foreach(list, i, v)
 		{
 			const char *m = NULL, *reason = "", *by = "";

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "damping_state.h"
 #include "error.h"
 
 #define STATE_VERSION 1
@@ -48,23 +49,19 @@ json_t *mp_engine_state_save(struct mp_engine *e, struct mp_time now)
 			json_array_append_new(
 			    drains, drain_entry(eng_mirror(e, t)->name,
 						&t->addr, &t->drain, &now));
-		if (dm->figure > 0.5 || dm->suppressed)
-			json_array_append_new(
-			    damp,
-			    json_pack("{s:s, s:s, s:f, s:I, s:b, s:I}",
-				      "mirror", eng_mirror(e, t)->name,
-				      "address", t->addr.text, "figure",
-				      dm->figure, "at_ms",
-				      (json_int_t)mp_time_mono_to_wall(
-					  &now, dm->at_ms),
-				      "suppressed", dm->suppressed,
-				      "suppressed_since_ms",
-				      (json_int_t)mp_time_mono_to_wall(
-					  &now, dm->suppressed_since_ms)));
+		if (mp_damping_worth_saving(dm)) {
+			json_t *o = mp_damping_save(dm, &now);
+			json_object_set_new(
+			    o, "mirror", json_string(eng_mirror(e, t)->name));
+			json_object_set_new(o, "address",
+					    json_string(t->addr.text));
+			json_array_append_new(damp, o);
+		}
 	}
-	return json_pack("{s:i, s:o, s:o, s:o}", "version", STATE_VERSION,
+	return json_pack("{s:i, s:o, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "drains", drains, "damping", damp, "json_drains",
-			 mp_eng_json_drains_save(e));
+			 mp_eng_json_drains_save(e), "json_damping",
+			 mp_eng_json_damping_save(e, &now));
 }
 
 static struct mp_target *lookup(struct mp_engine *e, const char *mirror,
@@ -188,31 +185,28 @@ int mp_engine_state_load(struct mp_engine *e, const json_t *state,
 	json_array_foreach(damp, i, v)
 	{
 		const char *mirror = NULL, *address = NULL;
-		double figure = 0;
-		json_int_t at = 0, since = 0;
-		int suppressed = 0;
 		size_t p = SIZE_MAX, m = 0;
 		struct mp_target *t;
-		json_error_t je;
+		struct mp_damping dm;
+		char why[200];
 
-		if (json_unpack_ex(v, &je, 0, "{s:s, s:s, s:F, s:I, s?b, s?I}",
-				   "mirror", &mirror, "address", &address,
-				   "figure", &figure, "at_ms", &at,
-				   "suppressed", &suppressed,
-				   "suppressed_since_ms", &since) != 0) {
+		if (json_unpack(v, "{s:s, s:s}", "mirror", &mirror, "address",
+				&address) != 0) {
 			mp_log(LOG_WARNING,
-			       "state: damping entry %zu skipped: %s", i,
-			       je.text);
+			       "state: damping entry %zu skipped: it needs "
+			       "\"mirror\" and \"address\"",
+			       i);
 			continue;
 		}
 		t = lookup(e, mirror, address, &p, &m);
-		if (!t)
-			continue;
-		mp_damping_restore(&t->health.damping, &e->cfg->damping, figure,
-				   mp_time_wall_to_mono(&now, (uint64_t)at),
-				   suppressed,
-				   mp_time_wall_to_mono(&now, (uint64_t)since));
+		if (!mp_damping_load(v, &e->cfg->damping, &now,
+				     t ? &t->health.damping : &dm, why,
+				     sizeof(why)))
+			mp_log(LOG_WARNING,
+			       "state: damping entry %zu skipped: %s", i, why);
 	}
+	mp_eng_json_damping_load(e, json_object_get(state, "json_damping"),
+				 &now);
 	e->dirty = false;
 	return MP_OK;
 }

@@ -1,5 +1,6 @@
 /* The runtime of one JSON pool: entries' health and drains across source
- * edits, and the output when it changes. */
+ * edits, and the output when it changes (what the state file keeps is in
+ * jsonstate_saved.c). */
 #include "jsonstate.h"
 
 #include <limits.h>
@@ -7,24 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "damping_state.h"
 #include "error.h"
+#include "jsonstate_int.h"
 #include "log.h"
-
-struct mp_jstate {
-	const struct mp_json_pool_cfg *cfg;
-	const struct mp_damping_cfg *damping;
-	struct mp_jp_list *list; /* last good source; NULL before the first */
-	struct mp_jentry *entries;
-	uint64_t *last_result_ms; /* per entry: last result, or adoption */
-	size_t n;
-	char *source_error;
-	bool written;	   /* the output holds entries[].weight */
-	unsigned *pending; /* weights of the last mp_jstate_output */
-	bool floor_logged, empty_logged;
-	struct mp_jentry *restored; /* drains from the state file, by name,
-				       for entries not in the list yet */
-	size_t n_restored;
-};
 
 int mp_jstate_new(const struct mp_json_pool_cfg *jp,
 		  const struct mp_damping_cfg *damping, struct mp_jstate **out)
@@ -152,9 +139,14 @@ int mp_jstate_set_list(struct mp_jstate *s, struct mp_jp_list *list,
 			e->weight = w0;
 			nlast[i] = now_ms;
 		}
-		for (size_t r = 0; r < s->n_restored && k == s->n; r++)
-			if (s->restored[r].drained &&
-			    strcmp(s->restored[r].name, m->name) == 0) {
+		for (size_t r = 0; r < s->n_restored && k == s->n; r++) {
+			if (strcmp(s->restored[r].name, m->name) != 0)
+				continue;
+			if (mp_damping_worth_saving(
+				&s->restored[r].health.damping))
+				e->health.damping =
+				    s->restored[r].health.damping;
+			if (s->restored[r].drained) {
 				e->drained = true;
 				memcpy(e->drain_reason,
 				       s->restored[r].drain_reason,
@@ -163,6 +155,7 @@ int mp_jstate_set_list(struct mp_jstate *s, struct mp_jp_list *list,
 				       sizeof(e->drain_by));
 				e->drain_since_s = s->restored[r].drain_since_s;
 			}
+		}
 		e->name = m->name;
 		e->url = NULL;
 		rc = entry_check(s->cfg, m, e);
@@ -446,60 +439,6 @@ int mp_jstate_undrain(struct mp_jstate *s, const char *name, const char *by,
 			s->restored[r].drained = false;
 	jfields(s, &s->entries[i], &f);
 	mp_logf(LOG_NOTICE, &f, "%s: undrained by %s", name, by ? by : "?");
-	return MP_OK;
-}
-
-json_t *mp_jstate_drains_save(const struct mp_jstate *s)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < s->n; i++) {
-		const struct mp_jentry *e = &s->entries[i];
-		if (e->drained)
-			json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
-					 e->name, "reason", e->drain_reason,
-					 "by", e->drain_by, "since",
-					 (json_int_t)e->drain_since_s));
-	}
-	/* restored, and still not in the list: kept for when it is */
-	for (size_t r = 0; a && r < s->n_restored; r++) {
-		const struct mp_jentry *e = &s->restored[r];
-		if (e->drained && mp_jstate_find(s, e->name) == s->n)
-			json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
-					 e->name, "reason", e->drain_reason,
-					 "by", e->drain_by, "since",
-					 (json_int_t)e->drain_since_s));
-	}
-	return a;
-}
-
-int mp_jstate_drain_restore(struct mp_jstate *s, const char *name,
-			    const char *reason, const char *by,
-			    uint64_t since_s)
-{
-	struct mp_jentry *v, *e;
-	size_t k = mp_jstate_find(s, name);
-
-	if (k < s->n) {
-		e = &s->entries[k];
-	} else {
-		v = realloc(s->restored, (s->n_restored + 1) * sizeof(*v));
-		if (!v)
-			return MP_ENOMEM;
-		s->restored = v;
-		e = &v[s->n_restored];
-		memset(e, 0, sizeof(*e));
-		e->name = strdup(name);
-		if (!e->name)
-			return MP_ENOMEM;
-		s->n_restored++;
-	}
-	e->drained = true;
-	snprintf(e->drain_reason, sizeof(e->drain_reason), "%s", reason);
-	snprintf(e->drain_by, sizeof(e->drain_by), "%s", by);
-	e->drain_since_s = since_s;
 	return MP_OK;
 }
 

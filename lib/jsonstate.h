@@ -17,6 +17,7 @@
 #include "config.h"
 #include "health.h"
 #include "jsonpool.h"
+#include "timebase.h"
 
 struct mp_jentry {
 	const char *name; /* the list's */
@@ -104,6 +105,19 @@ json_t *mp_jstate_drains_save(const struct mp_jstate *s);
 int mp_jstate_drain_restore(struct mp_jstate *s, const char *name,
 			    const char *reason, const char *by,
 			    uint64_t since_s);
+
+/*
+ * Persisted flap damping, the same way: [{ mirror, figure, at_ms,
+ * suppressed, suppressed_since_ms }] for every entry with a figure (wall
+ * clock, see damping_state.h), and restoring one from such an object v,
+ * kept by name until the list holds the entry. Returns false with why in
+ * err when v is not such an object (or memory runs out).
+ */
+json_t *mp_jstate_damping_save(const struct mp_jstate *s,
+			       const struct mp_time *now);
+bool mp_jstate_damping_restore(struct mp_jstate *s, const char *name,
+			       const json_t *v, const struct mp_time *now,
+			       char *err, size_t errlen);
 
 /* status: { name, source, output, min_healthy, source_error, mirrors: [ {
  * name, url, state, weight_source, weight, drained, last_check } ] }. */

@@ -143,13 +143,48 @@ static void test_engine_json(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
+/* The pool's source list SRC, read at now. */
+static void read_source(struct mp_engine *e, uint64_t now)
+{
+	struct mp_jp_list *l = NULL;
+	char err[300];
+
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
+	    MP_OK);
+	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
+}
+
+/* The engine after a restart: a new one on cfg loads st (the state saved
+ * by the last; the reference is taken), still saves st[key]'s one record
+ * for the pool while the source is unread, and then reads it. */
+static struct mp_engine *restarted(struct mp_config *cfg, json_t *st,
+				   const char *key, uint64_t now)
+{
+	struct mp_engine *e = NULL;
+	char err[300];
+
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
+	CU_ASSERT_EQUAL(
+	    mp_engine_state_load(e, st, mp_unit_at(now), err, sizeof(err)),
+	    MP_OK);
+	json_decref(st);
+	st = mp_engine_state_save(e, mp_unit_at(now));
+	CU_ASSERT_EQUAL(
+	    json_array_size(json_object_get(json_object_get(st, key), "tails")),
+	    1);
+	json_decref(st);
+	read_source(e, now);
+	return e;
+}
+
 /* A drain survives a restart: saved with the state, restored before the
  * source is read, applied when the list holds the entry. */
 static void test_drain_persists(void)
 {
 	struct mp_config *cfg = load(0);
 	struct mp_engine *e = NULL, *e2 = NULL;
-	struct mp_jp_list *l = NULL;
 	struct mp_drain_request rq = {0};
 	char err[300];
 	json_t *st;
@@ -159,8 +194,7 @@ static void test_drain_persists(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
-	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
-	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
+	read_source(e, now);
 	rq.mirror = "b.example";
 	rq.reason = "new disks";
 	rq.by = "alice";
@@ -170,21 +204,7 @@ static void test_drain_persists(void)
 	st = mp_engine_state_save(e, mp_unit_at(now));
 	mp_engine_free(e);
 
-	CU_ASSERT_EQUAL_FATAL(
-	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e2), MP_OK);
-	CU_ASSERT_EQUAL(
-	    mp_engine_state_load(e2, st, mp_unit_at(now), err, sizeof(err)),
-	    MP_OK);
-	json_decref(st);
-	/* not in a list yet, still saved */
-	st = mp_engine_state_save(e2, mp_unit_at(now));
-	CU_ASSERT_EQUAL(json_array_size(json_object_get(
-			    json_object_get(st, "json_drains"), "tails")),
-			1);
-	json_decref(st);
-	l = NULL;
-	mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err));
-	mp_jstate_set_list(mp_engine_json_pool(e2, 0), l, NULL, now);
+	e2 = restarted(cfg, st, "json_drains", now);
 	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drained);
 	CU_ASSERT_STRING_EQUAL(
 	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drain_reason,
@@ -203,9 +223,95 @@ static void test_drain_persists(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
+/* A flapping entry's damping survives a restart like a DNS address's:
+ * saved with the state, kept until the list holds the entry, restored. */
+static void test_damping_persists(void)
+{
+	struct mp_config *cfg = load(0);
+	struct mp_engine *e = NULL, *e2 = NULL;
+	struct mp_check_result r;
+	const struct mp_jentry *b;
+	json_t *st, *saved;
+	uint64_t now = 1000000;
+
+	mp_log_set_sink(mp_unit_log_discard, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
+	read_source(e, now);
+	mp_engine_state_dirty(e, true);
+	/* b flaps: three times down (rise and fall 1) */
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 6; i++) {
+		now += 1000;
+		r.ok = i % 2 == 1;
+		r.at_ms = now;
+		mp_engine_json_result(e, 0, 1, &r, mp_unit_at(now));
+	}
+	CU_ASSERT_TRUE(mp_engine_state_dirty(e, true));
+	b = mp_jstate_entry(mp_engine_json_pool(e, 0), 1);
+	CU_ASSERT_TRUE_FATAL(b->health.damping.suppressed);
+	st = mp_engine_state_save(e, mp_unit_at(now));
+	saved = json_array_get(
+	    json_object_get(json_object_get(st, "json_damping"), "tails"), 0);
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(saved, "mirror")), "b.example");
+	CU_ASSERT_TRUE(json_is_true(json_object_get(saved, "suppressed")));
+	/* a is steady: nothing saved for it */
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(
+			    json_object_get(st, "json_damping"), "tails")),
+			1);
+	mp_engine_free(e);
+
+	e2 = restarted(cfg, st, "json_damping", now);
+	b = mp_jstate_entry(mp_engine_json_pool(e2, 0), 1);
+	CU_ASSERT_TRUE(b->health.damping.suppressed);
+	CU_ASSERT_TRUE(b->health.damping.figure > 2000);
+	b = mp_jstate_entry(mp_engine_json_pool(e2, 0), 0);
+	CU_ASSERT_FALSE(b->health.damping.suppressed);
+	mp_engine_free(e2);
+	mp_config_free(cfg);
+	mp_log_set_sink(NULL, NULL);
+}
+
+/* A bad damping record is named and skipped; the rest loads. */
+static void test_bad_damping_record(void)
+{
+	struct mp_config *cfg = load(0);
+	struct mp_engine *e = NULL;
+	char err[300];
+	json_t *st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	mp_unit_log_start(mp_unit_log_capture);
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(1000000), &e),
+	    MP_OK);
+	st = json_loads("{\"version\": 1, \"json_damping\": {\"tails\": ["
+			"{\"mirror\": \"b.example\", \"figure\": \"x\"},"
+			"{\"figure\": 1500, \"at_ms\": 1}]}}",
+			0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(
+	    mp_engine_state_load(e, st, mp_unit_at(1000000), err, sizeof(err)),
+	    MP_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(mp_unit_log,
+				      "state: damping entry 0 of json pool "
+				      "\"tails\" skipped: "));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(mp_unit_log, "state: damping entry 1 of json pool "
+				"\"tails\" skipped: it needs \"mirror\""));
+	json_decref(st);
+	mp_engine_free(e);
+	mp_config_free(cfg);
+	mp_log_set_sink(NULL, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"drains, status and reload", test_engine_json},
     {"drains persist", test_drain_persists},
+    {"damping persists", test_damping_persists},
+    {"bad damping record", test_bad_damping_record},
     CU_TEST_INFO_NULL,
 };
 
