@@ -142,10 +142,13 @@ int mp_jstate_set_list(struct mp_jstate *s, struct mp_jp_list *list,
 		for (size_t r = 0; r < s->n_restored && k == s->n; r++) {
 			if (strcmp(s->restored[r].name, m->name) != 0)
 				continue;
+			/* a figure applies once: the entry carries it on */
 			if (mp_damping_worth_saving(
 				&s->restored[r].health.damping))
 				e->health.damping =
 				    s->restored[r].health.damping;
+			memset(&s->restored[r].health.damping, 0,
+			       sizeof(s->restored[r].health.damping));
 			if (s->restored[r].drained) {
 				e->drained = true;
 				memcpy(e->drain_reason,

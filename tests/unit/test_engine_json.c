@@ -31,6 +31,9 @@ static const char *SRC =
     "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10},\n"
     " {\"url_prefix\": \"https://b.example/t/\", \"weight\": 20}]\n";
 
+static const char *SRC_A =
+    "[{\"url_prefix\": \"https://a.example/t/\", \"weight\": 10}]\n";
+
 static struct mp_config *load(int min_healthy)
 {
 	char text[2048];
@@ -231,6 +234,8 @@ static void test_damping_persists(void)
 	struct mp_engine *e = NULL, *e2 = NULL;
 	struct mp_check_result r;
 	const struct mp_jentry *b;
+	struct mp_jp_list *l = NULL;
+	char err[300];
 	json_t *st, *saved;
 	uint64_t now = 1000000;
 
@@ -269,6 +274,16 @@ static void test_damping_persists(void)
 	CU_ASSERT_TRUE(b->health.damping.figure > 2000);
 	b = mp_jstate_entry(mp_engine_json_pool(e2, 0), 0);
 	CU_ASSERT_FALSE(b->health.damping.suppressed);
+	/* the kept record was used up: once b leaves the source, nothing
+	 * brings its old figure back */
+	CU_ASSERT_EQUAL_FATAL(
+	    mp_jp_parse(SRC_A, strlen(SRC_A), "m.json", &l, err, sizeof(err)),
+	    MP_OK);
+	mp_jstate_set_list(mp_engine_json_pool(e2, 0), l, NULL, now);
+	st = mp_engine_state_save(e2, mp_unit_at(now));
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_damping")),
+			0);
+	json_decref(st);
 	mp_engine_free(e2);
 	mp_config_free(cfg);
 	mp_log_set_sink(NULL, NULL);
