@@ -232,7 +232,9 @@ void mp_eng_json_damping_load(struct mp_engine *e, const json_t *saved,
 	json_object_foreach((json_t *)saved, pool, list)
 	{
 		struct mp_jstate *s = saved_pool(e, pool, "damping");
-		json_array_foreach(s ? list : NULL, i, v)
+		if (!s)
+			continue;
+		json_array_foreach(list, i, v)
 		{
 			m = json_string_value(json_object_get(v, "mirror"));
 			if (!m)

@@ -9,29 +9,25 @@
 #include "error.h"
 #include "jsonstate_int.h"
 
+static void drain_add(json_t *a, const struct mp_jentry *e)
+{
+	if (e->drained)
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror", e->name,
+				 "reason", e->drain_reason, "by", e->drain_by,
+				 "since", (json_int_t)e->drain_since_s));
+}
+
 json_t *mp_jstate_drains_save(const struct mp_jstate *s)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; a && i < s->n; i++) {
-		const struct mp_jentry *e = &s->entries[i];
-		if (e->drained)
-			json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
-					 e->name, "reason", e->drain_reason,
-					 "by", e->drain_by, "since",
-					 (json_int_t)e->drain_since_s));
-	}
+	for (size_t i = 0; a && i < s->n; i++)
+		drain_add(a, &s->entries[i]);
 	/* restored, and still not in the list: kept for when it is */
-	for (size_t r = 0; a && r < s->n_restored; r++) {
-		const struct mp_jentry *e = &s->restored[r];
-		if (e->drained && mp_jstate_find(s, e->name) == s->n)
-			json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:s, s:I}", "mirror",
-					 e->name, "reason", e->drain_reason,
-					 "by", e->drain_by, "since",
-					 (json_int_t)e->drain_since_s));
-	}
+	for (size_t r = 0; a && r < s->n_restored; r++)
+		if (mp_jstate_find(s, s->restored[r].name) == s->n)
+			drain_add(a, &s->restored[r]);
 	return a;
 }
 

@@ -146,39 +146,42 @@ static void test_engine_json(void)
 	mp_log_set_sink(NULL, NULL);
 }
 
-/* The pool's source list SRC, read at now. */
-static void read_source(struct mp_engine *e, uint64_t now)
+/* The pool's source list src, read at now. */
+static void read_source(struct mp_engine *e, const char *src, uint64_t now)
 {
 	struct mp_jp_list *l = NULL;
 	char err[300];
 
 	CU_ASSERT_EQUAL_FATAL(
-	    mp_jp_parse(SRC, strlen(SRC), "m.json", &l, err, sizeof(err)),
+	    mp_jp_parse(src, strlen(src), "m.json", &l, err, sizeof(err)),
 	    MP_OK);
 	mp_jstate_set_list(mp_engine_json_pool(e, 0), l, NULL, now);
 }
 
-/* The engine after a restart: a new one on cfg loads st (the state saved
- * by the last; the reference is taken), still saves st[key]'s one record
- * for the pool while the source is unread, and then reads it. */
-static struct mp_engine *restarted(struct mp_config *cfg, json_t *st,
-				   const char *key, uint64_t now)
+/* An engine on cfg that has read SRC. After a restart (st: the state the
+ * last one saved; the reference is taken) it loads st first, and checks
+ * that st[key]'s one record for the pool is saved again while the source
+ * is still unread. */
+static struct mp_engine *started(struct mp_config *cfg, json_t *st,
+				 const char *key, uint64_t now)
 {
 	struct mp_engine *e = NULL;
 	char err[300];
 
 	CU_ASSERT_EQUAL_FATAL(
 	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
-	CU_ASSERT_EQUAL(
-	    mp_engine_state_load(e, st, mp_unit_at(now), err, sizeof(err)),
-	    MP_OK);
-	json_decref(st);
-	st = mp_engine_state_save(e, mp_unit_at(now));
-	CU_ASSERT_EQUAL(
-	    json_array_size(json_object_get(json_object_get(st, key), "tails")),
-	    1);
-	json_decref(st);
-	read_source(e, now);
+	if (st) {
+		CU_ASSERT_EQUAL(mp_engine_state_load(e, st, mp_unit_at(now),
+						     err, sizeof(err)),
+				MP_OK);
+		json_decref(st);
+		st = mp_engine_state_save(e, mp_unit_at(now));
+		CU_ASSERT_EQUAL(json_array_size(json_object_get(
+				    json_object_get(st, key), "tails")),
+				1);
+		json_decref(st);
+	}
+	read_source(e, SRC, now);
 	return e;
 }
 
@@ -187,7 +190,7 @@ static struct mp_engine *restarted(struct mp_config *cfg, json_t *st,
 static void test_drain_persists(void)
 {
 	struct mp_config *cfg = load(0);
-	struct mp_engine *e = NULL, *e2 = NULL;
+	struct mp_engine *e, *e2;
 	struct mp_drain_request rq = {0};
 	char err[300];
 	json_t *st;
@@ -195,9 +198,7 @@ static void test_drain_persists(void)
 
 	mp_log_set_sink(mp_unit_log_discard, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(
-	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
-	read_source(e, now);
+	e = started(cfg, NULL, NULL, now);
 	rq.mirror = "b.example";
 	rq.reason = "new disks";
 	rq.by = "alice";
@@ -207,7 +208,7 @@ static void test_drain_persists(void)
 	st = mp_engine_state_save(e, mp_unit_at(now));
 	mp_engine_free(e);
 
-	e2 = restarted(cfg, st, "json_drains", now);
+	e2 = started(cfg, st, "json_drains", now);
 	CU_ASSERT_TRUE(mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drained);
 	CU_ASSERT_STRING_EQUAL(
 	    mp_jstate_entry(mp_engine_json_pool(e2, 0), 1)->drain_reason,
@@ -231,19 +232,15 @@ static void test_drain_persists(void)
 static void test_damping_persists(void)
 {
 	struct mp_config *cfg = load(0);
-	struct mp_engine *e = NULL, *e2 = NULL;
+	struct mp_engine *e, *e2;
 	struct mp_check_result r;
 	const struct mp_jentry *b;
-	struct mp_jp_list *l = NULL;
-	char err[300];
 	json_t *st, *saved;
 	uint64_t now = 1000000;
 
 	mp_log_set_sink(mp_unit_log_discard, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL_FATAL(
-	    mp_engine_new(cfg, mp_unit_rnd_zero, mp_unit_at(now), &e), MP_OK);
-	read_source(e, now);
+	e = started(cfg, NULL, NULL, now);
 	mp_engine_state_dirty(e, true);
 	/* b flaps: three times down (rise and fall 1) */
 	memset(&r, 0, sizeof(r));
@@ -268,7 +265,7 @@ static void test_damping_persists(void)
 			1);
 	mp_engine_free(e);
 
-	e2 = restarted(cfg, st, "json_damping", now);
+	e2 = started(cfg, st, "json_damping", now);
 	b = mp_jstate_entry(mp_engine_json_pool(e2, 0), 1);
 	CU_ASSERT_TRUE(b->health.damping.suppressed);
 	CU_ASSERT_TRUE(b->health.damping.figure > 2000);
@@ -276,10 +273,7 @@ static void test_damping_persists(void)
 	CU_ASSERT_FALSE(b->health.damping.suppressed);
 	/* the kept record was used up: once b leaves the source, nothing
 	 * brings its old figure back */
-	CU_ASSERT_EQUAL_FATAL(
-	    mp_jp_parse(SRC_A, strlen(SRC_A), "m.json", &l, err, sizeof(err)),
-	    MP_OK);
-	mp_jstate_set_list(mp_engine_json_pool(e2, 0), l, NULL, now);
+	read_source(e2, SRC_A, now);
 	st = mp_engine_state_save(e2, mp_unit_at(now));
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(st, "json_damping")),
 			0);
